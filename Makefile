@@ -1,0 +1,29 @@
+# The two commands: `make demo` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+.PHONY: setup build lint test test-unit test-integration demo bench clean
+
+setup:
+	@scripts/setup.sh
+
+build:
+	@npx tsc -p tsconfig.json
+
+lint:
+	@npx eslint . && npx prettier --check . --log-level warn
+
+test-unit:
+	@node --test --test-concurrency=2 dist/test/unit/
+
+test-integration:
+	@scripts/integration.sh
+
+test: setup lint test-unit test-integration
+
+demo: setup
+	@node dist/scripts/demo.js
+
+bench: setup
+	@node dist/bench/run.js
+
+clean:
+	rm -rf dist

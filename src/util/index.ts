@@ -1,0 +1,1 @@
+export { formatDpid, parseDpid } from './dpid.js';
