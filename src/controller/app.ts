@@ -1,0 +1,193 @@
+/**
+ * The surface apps code against: the App hooks, the context the controller hands them, the per-switch
+ * session, and the intent type (FlowSpec) the reconciler programs. No implementation lives here so that apps
+ * and their tests depend only on types.
+ */
+import type {
+  DescStats,
+  ErrorMsg,
+  FeaturesReply,
+  FlowRemoved,
+  Instruction,
+  Match,
+  OfMessage,
+  OfVersion,
+  PacketIn,
+  PortDesc,
+  PortStatus,
+  StatsReplyBody,
+  StatsRequestBody,
+} from '../openflow/index.js';
+import type { EthernetFrame } from '../packet/index.js';
+import type { Store } from '../store/index.js';
+
+/** Omit that distributes over a union, so each message variant keeps its own fields. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An OpenFlow message as apps write it: the session fills in `version` and `xid`. */
+export type OfMessageBody = DistributiveOmit<OfMessage, 'version' | 'xid'>;
+
+/** The request body of one stats/multipart kind ('flow' and 'aggregate' share one body shape). */
+export type StatsRequestOf<K extends StatsRequestBody['kind']> = StatsRequestBody & { kind: K };
+/** The reply body of one stats kind, with the parts of a multipart reply already merged. */
+export type StatsReplyOf<K extends StatsReplyBody['kind']> = Extract<StatsReplyBody, { kind: K }>;
+
+/** Structured logger; a pino logger fits. The first argument carries fields, the second the message. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SwitchSession {
+  readonly dpid: bigint;
+  readonly version: OfVersion;
+  /** `host:port` of the switch end of the connection. */
+  readonly remoteAddress: string;
+  readonly connectedSince: Date;
+  readonly features: FeaturesReply;
+  /** DESC stats; undefined when the switch did not answer the request in time. */
+  readonly desc?: DescStats;
+  /** Kept current from PORT_STATUS (OF1.0 from FEATURES, OF1.3 from the PORT_DESC multipart). */
+  readonly ports: ReadonlyMap<number, PortDesc>;
+  /** False once the connection is gone; sends on a closed session are dropped silently. */
+  readonly connected: boolean;
+  /** Queue a message; xid assigned (returned), version filled in. Writes are coalesced per event-loop tick. */
+  send(msg: OfMessageBody): number;
+  /**
+   * Send and resolve with every reply that carries the same xid: one message, or all parts of a multipart
+   * (stats) reply once the MORE flag clears. Rejects with RequestTimeoutError, with OfErrorReplyError when the
+   * switch answers with OFPT_ERROR, and with SessionClosedError when the connection goes away.
+   */
+  request<T extends OfMessage = OfMessage>(msg: OfMessageBody, opts?: { timeoutMs?: number }): Promise<T[]>;
+  /** A stats/multipart request; reply parts merged into one body (lists concatenated). */
+  stats<K extends StatsRequestBody['kind']>(
+    body: StatsRequestOf<K>,
+    opts?: { timeoutMs?: number },
+  ): Promise<StatsReplyOf<K>>;
+  /** Resolves when the switch has processed every message sent before it. */
+  barrier(opts?: { timeoutMs?: number }): Promise<void>;
+  close(reason: string): void;
+}
+
+export type Disposition = 'continue' | 'stop';
+
+/**
+ * Per-packet scratch the pipeline passes from app to app (Floodlight's routing decision). An app that
+ * decides the packet's fate (firewall, acl) fills it; later apps (forwarding) obey it.
+ */
+export interface PacketDecision {
+  /** 'deny': drop the packet and (optionally) install a drop flow for `match`. */
+  verdict?: 'allow' | 'deny';
+  /** The (wildcarded) match the verdict applies to, for a flow that caches it on the switch. */
+  match?: Match;
+  /** Name of the app that set the verdict. */
+  by?: string;
+  reason?: string;
+  /** Free-form notes between cooperating apps, keyed by app name. */
+  notes?: Record<string, unknown>;
+}
+
+/** One permanent flow an app wants on a switch. The reconciler turns it into a FLOW_MOD ADD when missing. */
+export interface FlowSpec {
+  tableId: number;
+  priority: number;
+  match: Match;
+  /** Empty means drop. On OF1.0 only a single apply_actions is allowed. */
+  instructions: Instruction[];
+  idleTimeout?: number;
+  hardTimeout?: number;
+  /** Defaults to the owning app's cookie; if given, its high 16 bits must still be the app's. */
+  cookie?: bigint;
+  /** OFPFF_* bits, e.g. OFPFF_SEND_FLOW_REM. */
+  flags?: number;
+}
+
+/** What apps can see of the controller (the Controller class implements it). */
+export interface ControllerApi {
+  readonly switches: ReadonlyMap<bigint, SwitchSession>;
+  on<E extends keyof ControllerEvents>(event: E, listener: ControllerEvents[E]): () => void;
+  off<E extends keyof ControllerEvents>(event: E, listener: ControllerEvents[E]): void;
+  requestReconcile(appName: string, dpid?: bigint): void;
+  readonly metrics: Readonly<ControllerMetrics>;
+}
+
+/** Events the controller emits. Listener exceptions are caught and logged. */
+export interface ControllerEvents {
+  switch_connected: (sw: SwitchSession) => void;
+  switch_disconnected: (dpid: bigint, reason: string) => void;
+  port_status: (sw: SwitchSession, msg: PortStatus) => void;
+  flow_removed: (sw: SwitchSession, msg: FlowRemoved) => void;
+  /** An OFPT_ERROR from a switch that no pending request claimed. */
+  error: (sw: SwitchSession, msg: ErrorMsg) => void;
+}
+
+/** Plain counters (monotonic unless noted) for the API's /metrics. */
+export interface ControllerMetrics {
+  packetIn: number;
+  packetOut: number;
+  flowMods: number;
+  messagesIn: number;
+  messagesOut: number;
+  /** OFPT_ERROR messages received. */
+  switchErrors: number;
+  /** Malformed frames received (decode/framing errors). */
+  decodeErrors: number;
+  /** App hooks that threw. */
+  appErrors: number;
+  requestTimeouts: number;
+  echoTimeouts: number;
+  connectionsAccepted: number;
+  handshakeFailures: number;
+  reconcileRuns: number;
+  reconcileFlowsAdded: number;
+  reconcileFlowsDeleted: number;
+  /** Gauge: switches with a finished handshake. */
+  switches: number;
+}
+
+export interface AppContext {
+  controller: ControllerApi;
+  store: Store;
+  log: Logger;
+  /** Milliseconds, from the controller's injected clock. */
+  now(): number;
+  /** Ask the reconciler to re-sync this app's flows on one or all switches (debounced). */
+  requestReconcile(appName: string, dpid?: bigint): void;
+  /** Other apps, by name (topology, hosts...) for queries. */
+  app<T extends App>(name: string): T | undefined;
+}
+
+export interface App {
+  /** 'topology', 'hosts', 'forwarding', 'staticflows', 'firewall', ... ('core' is the controller's own). */
+  readonly name: string;
+  /** High 16 bits identify the app: appCookie(appId) = appId << 48n. */
+  readonly cookie: bigint;
+  /** Apps that must run before this one on the packet-in pipeline (names of apps not registered are ignored,
+   * so an optional app can be disabled; a cycle is a startup error). */
+  readonly after?: string[];
+  start?(ctx: AppContext): void | Promise<void>;
+  stop?(): void | Promise<void>;
+  switchConnected?(sw: SwitchSession): void;
+  switchDisconnected?(dpid: bigint): void;
+  portStatus?(sw: SwitchSession, msg: PortStatus): void;
+  packetIn?(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, decision: PacketDecision): Disposition;
+  flowRemoved?(sw: SwitchSession, msg: FlowRemoved): void;
+  /** Intent: the permanent flows this app wants on `sw` now (pure function of its state). Reconciled. */
+  desiredFlows?(sw: SwitchSession): FlowSpec[];
+}
+
+/** Cookie bits that name the owning app. */
+export const APP_COOKIE_MASK = 0xffff_0000_0000_0000n;
+
+/** The cookie of app number `appId` (1..0xffff; 0 is left to flows nobody owns). */
+export function appCookie(appId: number): bigint {
+  if (!Number.isInteger(appId) || appId < 1 || appId > 0xffff) {
+    throw new RangeError(`appId: must be an integer 1..65535, got ${appId}`);
+  }
+  return BigInt(appId) << 48n;
+}
+
+/** The controller's own app id ('core': the OF1.3 table-miss entry). */
+export const CORE_APP_ID = 0xffff;
