@@ -1,14 +1,41 @@
 /** Listener, session registry, app registry, event bus and reconciler scheduling. */
-import type { OfVersion } from '../openflow/index.js';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import {
+  OFP_VERSION_1_0,
+  OFP_VERSION_1_3,
+  OFPCML_NO_BUFFER,
+  OFPG_ANY,
+  OFPP,
+  OFPTT_ALL,
+  type ErrorMsg,
+  type FlowRemoved,
+  type FlowStatsEntry,
+  type OfVersion,
+  type PacketIn,
+  type PortStatus,
+} from '../openflow/index.js';
+import { parseEthernet } from '../packet/index.js';
 import type { Store } from '../store/index.js';
-import type {
-  App,
-  ControllerApi,
-  ControllerEvents,
-  ControllerMetrics,
-  Logger,
-  SwitchSession,
+import {
+  APP_COOKIE_MASK,
+  CORE_APP_ID,
+  appCookie,
+  type App,
+  type AppContext,
+  type ControllerApi,
+  type ControllerEvents,
+  type ControllerMetrics,
+  type FlowSpec,
+  type Logger,
+  type PacketDecision,
+  type SwitchSession,
 } from './app.js';
+import { orderApps } from './pipeline.js';
+import { diffFlows, flowModAdd, flowModDeleteStrict, ownedBy } from './reconcile.js';
+import { Session, type SessionConfig, type SessionHost } from './session.js';
 
 export interface ListenAddress {
   host: string;
@@ -50,20 +77,555 @@ export interface ControllerOptions {
   now?: () => number;
 }
 
-/** Placeholder until the implementation lands (same public shape). */
-export class Controller implements ControllerApi {
-  readonly addresses: ListenAddress[] = [];
-  readonly switches: ReadonlyMap<bigint, SwitchSession> = new Map();
-  readonly metrics: Readonly<ControllerMetrics> = {} as ControllerMetrics;
-  constructor(readonly opts: ControllerOptions) {}
-  use(_app: App): void {}
-  async start(): Promise<void> {
-    throw new Error('not implemented yet');
+/** Fields and defaults; everything the options validation checks. */
+const DEFAULTS = {
+  echoIntervalMs: 5000,
+  echoTimeoutMs: 15000,
+  requestTimeoutMs: 10000,
+  handshakeTimeoutMs: 10000,
+  missSendLen: OFPCML_NO_BUFFER,
+  reconcileDebounceMs: 200,
+  maxWriteBuffer: 4 * 1024 * 1024,
+  maxFrame: 0xffff,
+};
+
+export const DEFAULT_LISTEN: readonly ListenAddress[] = [
+  { host: '127.0.0.1', port: 6653 },
+  { host: '127.0.0.1', port: 6633 },
+];
+
+/** Logs an app's failures at most once per interval per app, with a count of the ones skipped. */
+const APP_ERROR_LOG_INTERVAL_MS = 5000;
+
+function positiveInt(
+  opts: ControllerOptions,
+  field: keyof typeof DEFAULTS,
+  min = 1,
+  max = 2 ** 31 - 1,
+): number {
+  const v = (opts as unknown as Record<string, unknown>)[field] ?? DEFAULTS[field];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new RangeError(`${field}: must be an integer ${min}..${max}, got ${String(v)}`);
   }
-  async stop(): Promise<void> {}
-  on<E extends keyof ControllerEvents>(_event: E, _listener: ControllerEvents[E]): () => void {
-    return () => {};
-  }
-  off<E extends keyof ControllerEvents>(_event: E, _listener: ControllerEvents[E]): void {}
-  requestReconcile(_appName: string, _dpid?: bigint): void {}
+  return v;
 }
+
+function validateListen(listen: unknown): ListenAddress[] {
+  if (!Array.isArray(listen) || listen.length === 0) throw new RangeError('listen: must be a non-empty list');
+  return listen.map((a: unknown, i) => {
+    const addr = a as Partial<ListenAddress>;
+    if (typeof addr?.host !== 'string' || addr.host === '') {
+      throw new RangeError(`listen[${i}].host: must be a non-empty string`);
+    }
+    if (typeof addr.port !== 'number' || !Number.isInteger(addr.port) || addr.port < 0 || addr.port > 65535) {
+      throw new RangeError(`listen[${i}].port: must be an integer 0..65535, got ${String(addr.port)}`);
+    }
+    return { host: addr.host, port: addr.port };
+  });
+}
+
+function readPem(field: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`tls.${field}: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+type Listeners = { [E in keyof ControllerEvents]: Set<ControllerEvents[E]> };
+
+/** The controller's own intent: on OF1.3 the table-miss entry that sends unmatched packets to us. */
+export const TABLE_MISS: FlowSpec = {
+  tableId: 0,
+  priority: 0,
+  match: {},
+  instructions: [
+    { type: 'apply_actions', actions: [{ type: 'output', port: OFPP.CONTROLLER, maxLen: OFPCML_NO_BUFFER }] },
+  ],
+};
+
+const coreApp: App = {
+  name: 'core',
+  cookie: appCookie(CORE_APP_ID),
+  // OF1.0 switches send table misses to the controller without a flow.
+  desiredFlows: (sw) => (sw.version === OFP_VERSION_1_3 ? [TABLE_MISS] : []),
+};
+
+export class Controller implements ControllerApi {
+  readonly metrics: ControllerMetrics = {
+    packetIn: 0,
+    packetOut: 0,
+    flowMods: 0,
+    messagesIn: 0,
+    messagesOut: 0,
+    switchErrors: 0,
+    decodeErrors: 0,
+    appErrors: 0,
+    requestTimeouts: 0,
+    echoTimeouts: 0,
+    connectionsAccepted: 0,
+    handshakeFailures: 0,
+    reconcileRuns: 0,
+    reconcileFlowsAdded: 0,
+    reconcileFlowsDeleted: 0,
+    switches: 0,
+  };
+  readonly addresses: ListenAddress[] = [];
+  private readonly registered: App[] = [];
+  private apps: App[] = [];
+  private packetApps: App[] = [];
+  private readonly byName = new Map<string, App>();
+  private readonly sessions = new Set<Session>();
+  private readonly announced = new Map<bigint, Session>();
+  private readonly listeners: Listeners = {
+    switch_connected: new Set(),
+    switch_disconnected: new Set(),
+    port_status: new Set(),
+    flow_removed: new Set(),
+    error: new Set(),
+  };
+  private servers: net.Server[] = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopping = false;
+  private readonly appErrorLog = new Map<string, { last: number; skipped: number }>();
+  /** requestReconcile: app names (undefined key = every switch) waiting for the debounce timer. */
+  private readonly reconcileQueue = new Map<bigint | undefined, Set<string>>();
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  /** Per switch, the tail of its chain of reconcile runs (runs on one switch never overlap). */
+  private readonly reconcileChains = new Map<Session, Promise<void>>();
+
+  private readonly log: Logger;
+  private readonly store: Store;
+  private readonly now: () => number;
+  private readonly listen: ListenAddress[];
+  private readonly echoIntervalMs: number;
+  private readonly echoTimeoutMs: number;
+  private readonly reconcileDebounceMs: number;
+  private readonly sessionConfig: SessionConfig;
+  private readonly host: SessionHost;
+
+  constructor(private readonly opts: ControllerOptions) {
+    if (!opts || typeof opts.log?.info !== 'function') throw new TypeError('log: a logger is required');
+    this.log = opts.log;
+    this.store = opts.store;
+    this.now = opts.now ?? Date.now;
+    this.listen = validateListen(opts.listen ?? DEFAULT_LISTEN);
+    const versions = opts.versions ?? [OFP_VERSION_1_0, OFP_VERSION_1_3];
+    if (!versions.length || versions.some((v) => v !== OFP_VERSION_1_0 && v !== OFP_VERSION_1_3)) {
+      throw new RangeError(`versions: must be a non-empty subset of [1, 4], got [${versions.join(', ')}]`);
+    }
+    this.echoIntervalMs = positiveInt(opts, 'echoIntervalMs');
+    this.echoTimeoutMs = positiveInt(opts, 'echoTimeoutMs');
+    this.reconcileDebounceMs = positiveInt(opts, 'reconcileDebounceMs', 0);
+    this.sessionConfig = {
+      versions,
+      requestTimeoutMs: positiveInt(opts, 'requestTimeoutMs'),
+      handshakeTimeoutMs: positiveInt(opts, 'handshakeTimeoutMs'),
+      missSendLen: positiveInt(opts, 'missSendLen', 0, 0xffff),
+      maxWriteBuffer: positiveInt(opts, 'maxWriteBuffer'),
+      maxFrame: DEFAULTS.maxFrame,
+      now: this.now,
+      metrics: this.metrics,
+    };
+    this.host = this.makeHost();
+    this.registered.push(coreApp);
+  }
+
+  get switches(): ReadonlyMap<bigint, SwitchSession> {
+    return this.announced;
+  }
+
+  /** Register an app (before start). Names are unique; 'core' is reserved. */
+  use(app: App): void {
+    if (this.started) throw new Error(`use(${app.name}): apps must be registered before start()`);
+    if (typeof app.name !== 'string' || !app.name)
+      throw new TypeError('app.name: must be a non-empty string');
+    if (this.registered.some((a) => a.name === app.name)) {
+      throw new RangeError(`app.name: '${app.name}' is already registered`);
+    }
+    if (typeof app.cookie !== 'bigint' || app.cookie <= 0n || (app.cookie & ~APP_COOKIE_MASK) !== 0n) {
+      throw new RangeError(`app.cookie (${app.name}): must be appCookie(id), got ${String(app.cookie)}`);
+    }
+    const clash = this.registered.find((a) => a.cookie === app.cookie);
+    if (clash) throw new RangeError(`app.cookie (${app.name}): already used by '${clash.name}'`);
+    this.registered.push(app);
+  }
+
+  app<T extends App>(name: string): T | undefined {
+    return this.byName.get(name) as T | undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Events
+
+  on<E extends keyof ControllerEvents>(event: E, listener: ControllerEvents[E]): () => void {
+    this.listeners[event].add(listener);
+    return () => this.off(event, listener);
+  }
+
+  off<E extends keyof ControllerEvents>(event: E, listener: ControllerEvents[E]): void {
+    this.listeners[event].delete(listener);
+  }
+
+  private emit<E extends keyof ControllerEvents>(event: E, ...args: Parameters<ControllerEvents[E]>): void {
+    for (const l of this.listeners[event]) {
+      try {
+        (l as (...a: unknown[]) => void)(...args);
+      } catch (err) {
+        this.log.error({ event, err: errText(err) }, 'controller event listener threw');
+      }
+    }
+  }
+
+  /** Runs an app hook; a throw is counted and logged (rate-limited), never propagated. */
+  private guard<R>(app: App, hook: string, fn: () => R): R | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      this.appFailed(app, hook, err);
+      return undefined;
+    }
+  }
+
+  private appFailed(app: App, hook: string, err: unknown): void {
+    this.metrics.appErrors++;
+    const now = this.now();
+    const st = this.appErrorLog.get(app.name) ?? { last: -Infinity, skipped: 0 };
+    if (now - st.last >= APP_ERROR_LOG_INTERVAL_MS) {
+      this.log.error({ app: app.name, hook, err: errText(err), suppressed: st.skipped }, 'app hook threw');
+      st.last = now;
+      st.skipped = 0;
+    } else st.skipped++;
+    this.appErrorLog.set(app.name, st);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('start(): already started');
+    this.apps = orderApps(this.registered);
+    this.packetApps = this.apps.filter((a) => typeof a.packetIn === 'function');
+    for (const a of this.apps) this.byName.set(a.name, a);
+    this.started = true;
+    for (const app of this.apps) {
+      if (app.start) await app.start(this.contextFor(app));
+    }
+    const tlsOpts = this.opts.tls ? this.tlsServerOptions(this.opts.tls) : undefined;
+    try {
+      for (const [i, addr] of this.listen.entries()) {
+        this.addresses.push(await this.listenOn(addr, i, tlsOpts));
+      }
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+    const sweepEvery = Math.max(10, Math.min(1000, Math.floor(this.echoIntervalMs / 2)));
+    this.sweepTimer = setInterval(() => this.checkLiveness(), sweepEvery);
+    this.sweepTimer.unref();
+    this.log.info({ listen: this.addresses, tls: Boolean(tlsOpts) }, 'OpenFlow listener up');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.sweepTimer);
+    clearTimeout(this.reconcileTimer);
+    const closing = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
+    for (const s of [...this.sessions]) s.close('controller stopping');
+    await Promise.all(closing);
+    this.servers = [];
+    for (const app of [...this.apps].reverse()) {
+      try {
+        await app.stop?.();
+      } catch (err) {
+        this.appFailed(app, 'stop', err);
+      }
+    }
+  }
+
+  private tlsServerOptions(t: TlsOptions): tls.TlsOptions {
+    return {
+      key: readPem('keyFile', t.keyFile),
+      cert: readPem('certFile', t.certFile),
+      ca: readPem('caFile', t.caFile),
+      requestCert: true,
+      rejectUnauthorized: t.requireClientCert ?? true,
+    };
+  }
+
+  private listenOn(addr: ListenAddress, i: number, tlsOpts?: tls.TlsOptions): Promise<ListenAddress> {
+    const server = tlsOpts
+      ? tls.createServer(tlsOpts, (s) => this.accept(s, `${s.remoteAddress}:${s.remotePort}`))
+      : net.createServer({ noDelay: true }, (s) => this.accept(s, `${s.remoteAddress}:${s.remotePort}`));
+    if (tlsOpts) {
+      server.on('tlsClientError', (err: Error, s: tls.TLSSocket) =>
+        this.log.warn(
+          { remote: `${s.remoteAddress}:${s.remotePort}`, err: err.message },
+          'TLS handshake failed',
+        ),
+      );
+    }
+    this.servers.push(server);
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) =>
+        reject(new Error(`listen[${i}]: cannot listen on ${addr.host}:${addr.port}: ${err.message}`));
+      server.once('error', onError);
+      server.listen(addr.port, addr.host, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.log.error({ err: err.message, ...addr }, 'listener error'));
+        const bound = server.address() as net.AddressInfo;
+        resolve({ host: bound.address, port: bound.port });
+      });
+    });
+  }
+
+  /** Takes over one switch connection (a TCP/TLS socket, or any duplex stream in tests). */
+  accept(stream: Duplex, remoteAddress: string): void {
+    if (this.stopping) {
+      stream.destroy();
+      return;
+    }
+    this.metrics.connectionsAccepted++;
+    if (stream instanceof net.Socket) stream.setNoDelay(true);
+    this.sessions.add(new Session(stream, remoteAddress, this.sessionConfig, this.host));
+  }
+
+  /** Keepalive sweep over all sessions (the timer calls it; tests with a fake clock may call it directly). */
+  checkLiveness(): void {
+    const now = this.now();
+    for (const s of this.sessions) s.checkLiveness(now, this.echoIntervalMs, this.echoTimeoutMs);
+  }
+
+  private contextFor(app: App): AppContext {
+    return {
+      controller: this,
+      store: this.store,
+      log: childLogger(this.log, { app: app.name }),
+      now: this.now,
+      requestReconcile: (appName, dpid) => this.requestReconcile(appName, dpid),
+      app: <T extends App>(name: string) => this.app<T>(name),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Session events
+
+  private makeHost(): SessionHost {
+    return {
+      handshakeDone: (s) => void this.onHandshakeDone(s),
+      closed: (s, reason) => this.onClosed(s, reason),
+      packetIn: (s, msg) => this.onPacketIn(s, msg),
+      portStatus: (s, msg) => this.onPortStatus(s, msg),
+      flowRemoved: (s, msg) => this.onFlowRemoved(s, msg),
+      switchError: (s, msg) => this.onSwitchError(s, msg),
+      warn: (s, fields, msg) => this.log.warn({ remote: s.remoteAddress, dpid: dpidText(s), ...fields }, msg),
+    };
+  }
+
+  private async onHandshakeDone(s: Session): Promise<void> {
+    // The table-miss entry goes in before apps hear of the switch, so their first packet-ins can arrive.
+    await this.reconcileSwitch(s, [coreApp]);
+    if (!s.connected) return;
+    const old = this.announced.get(s.dpid);
+    if (old && old !== s) old.close('replaced by a new connection from the same datapath');
+    this.announced.set(s.dpid, s);
+    s.announced = true;
+    this.metrics.switches = this.announced.size;
+    this.log.info(
+      { dpid: dpidText(s), version: s.version, remote: s.remoteAddress, ports: s.ports.size },
+      'switch connected',
+    );
+    for (const app of this.apps)
+      if (app.switchConnected) this.guard(app, 'switchConnected', () => app.switchConnected!(s));
+    this.emit('switch_connected', s);
+    for (const msg of s.takeEarlyPacketIns()) if (s.connected) this.onPacketIn(s, msg);
+    const others = this.apps.filter((a) => a !== coreApp && a.desiredFlows);
+    if (others.length) void this.reconcileSwitch(s, others);
+  }
+
+  private onClosed(s: Session, reason: string): void {
+    this.sessions.delete(s);
+    this.reconcileChains.delete(s);
+    if (!s.announced || this.announced.get(s.dpid) !== s) {
+      if (!s.announced)
+        this.log.info({ remote: s.remoteAddress, reason }, 'switch connection ended before handshake');
+      return;
+    }
+    this.announced.delete(s.dpid);
+    this.metrics.switches = this.announced.size;
+    this.log.info({ dpid: dpidText(s), reason }, 'switch disconnected');
+    for (const app of this.apps) {
+      if (app.switchDisconnected)
+        this.guard(app, 'switchDisconnected', () => app.switchDisconnected!(s.dpid));
+    }
+    this.emit('switch_disconnected', s.dpid, reason);
+  }
+
+  /** The hot path: no awaits, no logging, no allocation beyond the parsed frame and the decision. */
+  private onPacketIn(s: Session, msg: PacketIn): void {
+    this.metrics.packetIn++;
+    const apps = this.packetApps;
+    if (!apps.length) return;
+    const frame = parseEthernet(msg.data);
+    const decision: PacketDecision = {};
+    for (let i = 0; i < apps.length; i++) {
+      const app = apps[i];
+      let d;
+      try {
+        d = app.packetIn!(s, msg, frame, decision);
+      } catch (err) {
+        this.appFailed(app, 'packetIn', err);
+        continue;
+      }
+      if (d === 'stop') break;
+    }
+  }
+
+  private onPortStatus(s: Session, msg: PortStatus): void {
+    for (const app of this.apps)
+      if (app.portStatus) this.guard(app, 'portStatus', () => app.portStatus!(s, msg));
+    this.emit('port_status', s, msg);
+  }
+
+  private onFlowRemoved(s: Session, msg: FlowRemoved): void {
+    for (const app of this.apps)
+      if (app.flowRemoved) this.guard(app, 'flowRemoved', () => app.flowRemoved!(s, msg));
+    this.emit('flow_removed', s, msg);
+  }
+
+  private onSwitchError(s: Session, msg: ErrorMsg): void {
+    this.log.warn(
+      { dpid: dpidText(s), errType: msg.errType, code: msg.code, xid: msg.xid },
+      'switch reported error',
+    );
+    this.emit('error', s, msg);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Reconciler
+
+  requestReconcile(appName: string, dpid?: bigint): void {
+    const app = this.byName.get(appName);
+    if (!app) throw new RangeError(`appName: no app named '${appName}'`);
+    if (!app.desiredFlows) return;
+    const set = this.reconcileQueue.get(dpid) ?? new Set<string>();
+    set.add(appName);
+    this.reconcileQueue.set(dpid, set);
+    if (this.reconcileTimer === undefined) {
+      this.reconcileTimer = setTimeout(() => this.drainReconcileQueue(), this.reconcileDebounceMs);
+      this.reconcileTimer.unref();
+    }
+  }
+
+  private drainReconcileQueue(): void {
+    this.reconcileTimer = undefined;
+    const everywhere = this.reconcileQueue.get(undefined) ?? new Set<string>();
+    for (const s of this.announced.values()) {
+      const names = new Set([...everywhere, ...(this.reconcileQueue.get(s.dpid) ?? [])]);
+      const apps = this.apps.filter((a) => names.has(a.name));
+      if (apps.length) void this.reconcileSwitch(s, apps);
+    }
+    this.reconcileQueue.clear();
+  }
+
+  /**
+   * Brings `apps`' flows on one switch in line with their intent. Runs on one switch are serialised; a
+   * failure is logged and leaves the switch as it was (the next run retries). Resolves when done.
+   */
+  reconcileSwitch(s: Session, apps: readonly App[]): Promise<void> {
+    const prev = this.reconcileChains.get(s) ?? Promise.resolve();
+    const run = prev.then(() => this.reconcileNow(s, apps));
+    this.reconcileChains.set(s, run);
+    return run;
+  }
+
+  private async reconcileNow(s: Session, apps: readonly App[]): Promise<void> {
+    if (!s.connected) return;
+    this.metrics.reconcileRuns++;
+    try {
+      let allFlows: FlowStatsEntry[] | undefined;
+      let sent = 0;
+      for (const app of apps) {
+        const desired = this.guard(app, 'desiredFlows', () => app.desiredFlows?.(s));
+        if (!desired) continue;
+        // An owner with no intent on OF1.0 (core) has nothing to read or remove: skip the stats round trip.
+        if (!desired.length && app === coreApp) continue;
+        let actual: FlowStatsEntry[];
+        if (s.version === OFP_VERSION_1_3) {
+          actual = (await s.stats({ ...FLOW_STATS_ALL, cookie: app.cookie, cookieMask: APP_COOKIE_MASK }))
+            .flows;
+        } else {
+          // OF1.0 cannot filter by cookie: read once, filter per owner.
+          allFlows ??= (await s.stats({ ...FLOW_STATS_ALL, tableId: 0xff })).flows;
+          actual = allFlows;
+        }
+        const diff = diffFlows(
+          desired,
+          actual.filter((f) => ownedBy(f.cookie, app.cookie)),
+          app.cookie,
+          s.version,
+        );
+        for (const e of diff.remove) s.send(flowModDeleteStrict(e, s.version));
+        for (const spec of diff.add) {
+          try {
+            s.send(flowModAdd(spec, app.cookie, s.version));
+          } catch (err) {
+            this.appFailed(app, 'desiredFlows (flow not encodable)', err);
+          }
+        }
+        this.metrics.reconcileFlowsAdded += diff.add.length;
+        this.metrics.reconcileFlowsDeleted += diff.remove.length;
+        sent += diff.add.length + diff.remove.length;
+        if (diff.add.length || diff.remove.length) {
+          this.log.info(
+            {
+              dpid: dpidText(s),
+              app: app.name,
+              added: diff.add.length,
+              deleted: diff.remove.length,
+              unchanged: diff.unchanged,
+            },
+            'reconciled flows',
+          );
+        }
+      }
+      if (sent) await s.barrier();
+    } catch (err) {
+      if (s.connected) this.log.warn({ dpid: dpidText(s), err: errText(err) }, 'reconcile failed');
+    }
+  }
+}
+
+const FLOW_STATS_ALL = {
+  kind: 'flow' as const,
+  tableId: OFPTT_ALL,
+  outPort: OFPP.ANY,
+  outGroup: OFPG_ANY,
+  cookie: 0n,
+  cookieMask: 0n,
+  match: {},
+};
+
+function dpidText(s: SwitchSession): string {
+  return s.dpid.toString(16).padStart(16, '0');
+}
+
+/** A logger that adds `fields` to every line (pino's child() when there is one). */
+function childLogger(log: Logger, fields: object): Logger {
+  const withChild = log as Logger & { child?: (f: object) => Logger };
+  if (typeof withChild.child === 'function') return withChild.child(fields);
+  return {
+    debug: (o, m) => log.debug({ ...fields, ...o }, m),
+    info: (o, m) => log.info({ ...fields, ...o }, m),
+    warn: (o, m) => log.warn({ ...fields, ...o }, m),
+    error: (o, m) => log.error({ ...fields, ...o }, m),
+  };
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
+}
+
+export type { OfVersion };
