@@ -1,0 +1,50 @@
+/** A stored record. `revision` is the store-wide revision of the write that last changed it (etcd's mod_revision). */
+export interface Entry {
+  key: string;
+  value: unknown;
+  revision: number;
+}
+
+export interface WatchEvent {
+  type: 'put' | 'delete';
+  key: string;
+  /** Present on 'put'. */
+  value?: unknown;
+  revision: number;
+}
+
+export type WatchCallback = (ev: WatchEvent) => void;
+
+export interface PutOptions {
+  /** Attach the key to this lease: it is deleted when the lease expires or is revoked. */
+  lease?: string;
+}
+
+export interface Store {
+  get(key: string): Promise<Entry | undefined>;
+  /** Returns the new revision. A put without `lease` detaches the key from any lease it had (as in etcd). */
+  put(key: string, value: unknown, opts?: PutOptions): Promise<number>;
+  /** Writes only if the key's revision is `expectedRevision` (0 = the key must be absent). */
+  compareAndSwap(key: string, expectedRevision: number, value: unknown, opts?: PutOptions): Promise<boolean>;
+  /** True if the key existed. */
+  delete(key: string): Promise<boolean>;
+  /** Entries whose key starts with `prefix`, ordered by key (UTF-8 byte order). */
+  list(prefix: string): Promise<Entry[]>;
+  /** Calls `cb` for every change under `prefix` after the call, in revision order. Returns an unsubscribe function. */
+  watch(prefix: string, cb: WatchCallback): () => void;
+  /** Returns the lease id. */
+  grantLease(ttlSeconds: number): Promise<string>;
+  /** Restarts the lease's TTL. Rejects with STORE_LEASE_NOT_FOUND if it has expired or never existed. */
+  keepAlive(lease: string): Promise<void>;
+  /** Deletes the lease and every key attached to it. Revoking an unknown lease is not an error. */
+  revokeLease(lease: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Time source and timers, injectable so lease expiry can be tested without waiting. */
+export interface Clock {
+  /** Milliseconds, monotonic enough for lease deadlines. */
+  now(): number;
+  setTimer(cb: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
