@@ -1,0 +1,183 @@
+/**
+ * Removing what integration tests leave behind, fast: only our own things (bridges tagged OWNER_KEY, Mininet
+ * drivers' recorded bridges/interfaces/processes, processes in RUN_DIR/procs, namespaces named sit-*), never a
+ * blanket `mn -c`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { run } from './exec.js';
+import { deleteBridge, ownedBridges } from './ovs.js';
+import { isAlive, processStartTime, PROCS_DIR, RUN_DIR, signalGroup, type ProcRecord } from './procs.js';
+import { delay, waitFor } from './wait.js';
+
+export const MININET_STATE_DIR = path.join(RUN_DIR, 'mininet');
+/** Tests that make named network namespaces (`ip netns add`) give them this prefix so cleanup can find them. */
+export const NETNS_PREFIX = 'sit-';
+/** Interface names Mininet gives switch ports (s1-eth2): none should remain in the root namespace after a run. */
+const MININET_INTF = /^s\d+-eth\d+$/;
+
+/** What the Mininet driver (scripts/mininet/net.py) records while it runs. */
+export interface MininetState {
+  pid: number;
+  startTime: string | null;
+  switches: string[];
+  rootIntfs: string[];
+  procs: { pid: number; startTime: string | null }[];
+}
+
+/** The same process as recorded (alive, and not a later process that reused the pid). */
+function sameProcess(pid: number, startTime: string | null | undefined): boolean {
+  return isAlive(pid) && (!startTime || processStartTime(pid) === startTime);
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+function listJson(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+export async function rootInterfaces(): Promise<string[]> {
+  const r = await run('ip', ['-o', 'link', 'show']);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.match(/^\d+:\s+([^:@\s]+)/)?.[1])
+    .filter((n): n is string => !!n);
+}
+
+export async function namedNamespaces(): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list']);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n);
+}
+
+/**
+ * Removes everything one Mininet driver recorded. If the driver still runs it is asked to stop (SIGTERM: it tears
+ * its network down itself); what it could not remove is removed here.
+ */
+export async function cleanMininetState(file: string): Promise<void> {
+  const st = readJson<MininetState>(file);
+  if (!st) {
+    fs.rmSync(file, { force: true });
+    return;
+  }
+  if (sameProcess(st.pid, st.startTime)) {
+    signalGroup(st.pid, 'SIGTERM');
+    await waitFor(() => !sameProcess(st.pid, st.startTime), {
+      what: `Mininet driver ${st.pid} to stop`,
+      timeoutMs: 20_000,
+    }).catch(() => signalGroup(st.pid, 'SIGKILL'));
+  }
+  for (const p of st.procs) if (sameProcess(p.pid, p.startTime)) signalGroup(p.pid, 'SIGKILL');
+  for (const sw of st.switches) await deleteBridge(sw).catch(() => undefined);
+  const present = new Set(await rootInterfaces());
+  for (const intf of st.rootIntfs) if (present.has(intf)) await run('ip', ['link', 'del', intf]);
+  fs.rmSync(file, { force: true });
+}
+
+export interface CleanReport {
+  mininets: number;
+  processes: string[];
+  bridges: string[];
+  namespaces: string[];
+  interfaces: string[];
+}
+
+/**
+ * Removes leftovers of earlier (crashed) runs. `all`: also bridges whose owner is still alive (use only when no
+ * test runs, e.g. before and after the whole integration suite).
+ */
+export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<CleanReport> {
+  const report: CleanReport = { mininets: 0, processes: [], bridges: [], namespaces: [], interfaces: [] };
+  for (const file of listJson(MININET_STATE_DIR)) {
+    const st = readJson<MininetState>(file);
+    if (!opts.all && st && sameProcess(st.pid, st.startTime)) continue;
+    await cleanMininetState(file);
+    report.mininets++;
+  }
+  for (const file of listJson(PROCS_DIR)) {
+    const rec = readJson<ProcRecord>(file);
+    if (rec && sameProcess(rec.pid, rec.startTime)) {
+      if (!opts.all && rec.pid !== undefined && isOwnedByLiveParent(rec)) continue;
+      signalGroup(rec.pid, 'SIGKILL');
+      report.processes.push(`${rec.name} (pid ${rec.pid})`);
+    }
+    fs.rmSync(file, { force: true });
+  }
+  for (const br of await ownedBridges().catch(() => [])) {
+    if (opts.all || !isAlive(br.owner)) {
+      await deleteBridge(br.name);
+      report.bridges.push(br.name);
+    }
+  }
+  for (const ns of await namedNamespaces()) {
+    if (ns.startsWith(NETNS_PREFIX)) {
+      await run('ip', ['netns', 'del', ns]);
+      report.namespaces.push(ns);
+    }
+  }
+  if (opts.all) {
+    for (const intf of await rootInterfaces()) {
+      if (MININET_INTF.test(intf)) {
+        await run('ip', ['link', 'del', intf]);
+        report.interfaces.push(intf);
+      }
+    }
+  }
+  // Killed processes take a moment to be reaped; leave the machine settled for whoever runs next.
+  if (report.processes.length) await delay(100);
+  return report;
+}
+
+/** A record of a process whose starter (a still-running test file) may still need it: not ours to kill. */
+function isOwnedByLiveParent(rec: ProcRecord): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${rec.pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return ppid > 1 && isAlive(ppid);
+  } catch {
+    return false;
+  }
+}
+
+export interface Leftovers {
+  /** Mininet drivers still recorded (running or not cleaned). */
+  mininets: string[];
+  /** Processes the harness started that still run. */
+  processes: string[];
+  /** Bridges tagged as the harness's. */
+  bridges: string[];
+  /** Named namespaces with the test prefix. */
+  namespaces: string[];
+  /** Mininet-style switch interfaces in the root namespace. */
+  interfaces: string[];
+}
+
+/** What the harness's things left on the machine now; a clean state is all-empty. */
+export async function leftovers(): Promise<Leftovers> {
+  const processes = listJson(PROCS_DIR)
+    .map((f) => readJson<ProcRecord>(f))
+    .filter((r): r is ProcRecord => !!r && sameProcess(r.pid, r.startTime))
+    .map((r) => `${r.name} (pid ${r.pid})`);
+  return {
+    mininets: listJson(MININET_STATE_DIR),
+    processes,
+    bridges: (await ownedBridges()).map((b) => b.name),
+    namespaces: (await namedNamespaces()).filter((n) => n.startsWith(NETNS_PREFIX)),
+    interfaces: (await rootInterfaces()).filter((i) => MININET_INTF.test(i)),
+  };
+}

@@ -1,0 +1,53 @@
+/** The integration-test harness: OVS, Mininet, controllers, processes, ports, polling, cleanup. */
+export { waitFor, delay, WaitTimeoutError, type WaitOptions } from './wait.js';
+export { freePort, freePorts, canConnect, waitForPort } from './ports.js';
+export { run, runOk, type RunResult } from './exec.js';
+export {
+  RUN_DIR,
+  spawnManaged,
+  liveProcesses,
+  setSignalCleanup,
+  onExitSync,
+  isAlive,
+  ManagedProcess,
+  type SpawnOptions,
+  type ExitStatus,
+} from './procs.js';
+export {
+  ensureOvs,
+  stopOvsIfStarted,
+  vsctl,
+  listBridges,
+  ownedBridges,
+  addTestBridge,
+  deleteBridge,
+  ofctl,
+  dumpFlows,
+  OWNER_KEY,
+  type BridgeOptions,
+} from './ovs.js';
+export { cleanLeftovers, leftovers, NETNS_PREFIX, type Leftovers, type CleanReport } from './cleanup.js';
+export {
+  MininetNet,
+  MininetError,
+  type MininetOptions,
+  type Topo,
+  type TopoSpec,
+  type HostInfo,
+  type SwitchInfo,
+  type LinkInfo,
+  type PingallResult,
+  type PingResult,
+  type ExecResult,
+  type BackgroundProcess,
+  type OpenFlowVersionName,
+} from './mininet.js';
+export {
+  startController,
+  sluiceCommand,
+  ovsTestControllerCommand,
+  type ControllerCommand,
+  type RunningController,
+  type StartControllerOptions,
+} from './controller.js';
+export { REPO_ROOT, SLUICE_CLI, SYSTEM_PYTHON } from './paths.js';
