@@ -1,0 +1,149 @@
+/**
+ * Text forms of ports, matches and actions, in the two dialects clients expect: Floodlight's REST strings
+ * (`output=2,set_field=eth_dst->00:00:00:00:00:02`) and ovs-ofctl's (`output:2,set_field:...->eth_dst`).
+ */
+import { OFPP, type Action, type Instruction, type Match } from '../../openflow/index.js';
+
+const RESERVED_PORT_NAMES: ReadonlyMap<number, string> = new Map([
+  [OFPP.IN_PORT, 'IN_PORT'],
+  [OFPP.TABLE, 'TABLE'],
+  [OFPP.NORMAL, 'NORMAL'],
+  [OFPP.FLOOD, 'FLOOD'],
+  [OFPP.ALL, 'ALL'],
+  [OFPP.CONTROLLER, 'CONTROLLER'],
+  [OFPP.LOCAL, 'LOCAL'],
+  [OFPP.ANY, 'ANY'],
+]);
+
+export function portName(port: number): string {
+  return RESERVED_PORT_NAMES.get(port) ?? String(port);
+}
+
+function hex(n: number | bigint): string {
+  return '0x' + n.toString(16);
+}
+
+/** Value of one match/set-field entry as text: bigints and ethertypes in hex, the rest as is. */
+export function matchValueText(field: string, value: unknown): string {
+  if (typeof value === 'bigint') return hex(value);
+  if (field === 'eth_type' && typeof value === 'number') return hex(value);
+  if (field === 'in_port' && typeof value === 'number') return portName(value);
+  return String(value);
+}
+
+/** Floodlight's match object: every present field as a string, masks as `value/mask`. */
+export function matchToFloodlight(match: Match): Record<string, string> {
+  const out: Record<string, string> = {};
+  const m = match as Record<string, unknown>;
+  for (const [field, value] of Object.entries(m)) {
+    if (value === undefined || field.endsWith('_mask')) continue;
+    const mask = m[`${field}_mask`];
+    out[field] = matchValueText(field, value) + (mask === undefined ? '' : '/' + matchValueText(field, mask));
+  }
+  return out;
+}
+
+type Dialect = 'floodlight' | 'ofctl';
+
+function actionText(a: Action, d: Dialect): string {
+  const kv = (k: string, v: string) => (d === 'floodlight' ? `${k}=${v}` : `${k}:${v}`);
+  switch (a.type) {
+    case 'output':
+      return d === 'ofctl' && a.port >= OFPP.MAX ? portName(a.port) : kv('output', portName(a.port));
+    case 'enqueue':
+      return kv('enqueue', `${portName(a.port)}:${a.queueId}`);
+    case 'set_queue':
+      return kv('set_queue', String(a.queueId));
+    case 'group':
+      return kv('group', String(a.groupId));
+    case 'set_field': {
+      const v = matchValueText(a.field, a.value);
+      return d === 'floodlight' ? `set_field=${a.field}->${v}` : `set_field:${v}->${a.field}`;
+    }
+    case 'pop_vlan':
+      return d === 'floodlight' ? 'pop_vlan' : 'strip_vlan';
+    case 'push_vlan':
+    case 'push_mpls':
+    case 'pop_mpls':
+    case 'push_pbb':
+      return kv(a.type, hex(a.ethertype));
+    case 'set_mpls_ttl':
+    case 'set_nw_ttl':
+      return kv(a.type, String(a.ttl));
+    case 'experimenter':
+      return kv('experimenter', hex(a.experimenter));
+    default:
+      return a.type;
+  }
+}
+
+export function actionsText(actions: readonly Action[], d: Dialect): string {
+  return actions.length === 0 ? 'drop' : actions.map((a) => actionText(a, d)).join(',');
+}
+
+/** Floodlight 1.2's OF1.3 `instructions` object: one key per instruction. */
+export function instructionsToFloodlight(instructions: readonly Instruction[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const ins of instructions) {
+    switch (ins.type) {
+      case 'apply_actions':
+        out.instruction_apply_actions = { actions: actionsText(ins.actions, 'floodlight') };
+        break;
+      case 'write_actions':
+        out.instruction_write_actions = { actions: actionsText(ins.actions, 'floodlight') };
+        break;
+      case 'clear_actions':
+        out.instruction_clear_actions = {};
+        break;
+      case 'goto_table':
+        out.instruction_goto_table = String(ins.tableId);
+        break;
+      case 'meter':
+        out.instruction_goto_meter = String(ins.meterId);
+        break;
+      case 'write_metadata':
+        out.instruction_write_metadata = `${hex(ins.metadata)}/${hex(ins.mask)}`;
+        break;
+      case 'experimenter':
+        out.instruction_experimenter = hex(ins.experimenter);
+        break;
+    }
+  }
+  return out;
+}
+
+/** The actions an OF1.0 flow carries (its single apply_actions). */
+export function applyActionsOf(instructions: readonly Instruction[]): Action[] {
+  return instructions.flatMap((i) => (i.type === 'apply_actions' ? i.actions : []));
+}
+
+/** ovs-ofctl's `actions=` text for a list of instructions (OF1.3) or the apply-actions of OF1.0. */
+export function instructionsToOfctl(instructions: readonly Instruction[]): string {
+  const parts: string[] = [];
+  for (const ins of instructions) {
+    switch (ins.type) {
+      case 'apply_actions':
+        if (ins.actions.length > 0) parts.push(actionsText(ins.actions, 'ofctl'));
+        break;
+      case 'write_actions':
+        parts.push(`write_actions(${actionsText(ins.actions, 'ofctl')})`);
+        break;
+      case 'clear_actions':
+        parts.push('clear_actions');
+        break;
+      case 'goto_table':
+        parts.push(`goto_table:${ins.tableId}`);
+        break;
+      case 'meter':
+        parts.push(`meter:${ins.meterId}`);
+        break;
+      case 'write_metadata':
+        parts.push(`write_metadata:${hex(ins.metadata)}/${hex(ins.mask)}`);
+        break;
+      case 'experimenter':
+        parts.push(`experimenter:${hex(ins.experimenter)}`);
+        break;
+    }
+  }
+  return parts.length === 0 ? 'drop' : parts.join(',');
+}

@@ -1,0 +1,12 @@
+export {
+  createApiServer,
+  originFormUrl,
+  toHttpError,
+  BUILTIN_ROUTE_AREAS,
+  type ApiServerOptions,
+} from './server.js';
+export { makeContext, type ApiContext, type ApiDeps, type RouteArea } from './context.js';
+export { HttpError, badRequest, notFound, type ApiErrorBody, type ApiErrorCode } from './errors.js';
+export { checkListenSecurity, isLoopbackHost, ListenConfigError, PUBLIC_PATHS } from './auth.js';
+export { STATS_KINDS, type StatsKind } from './switchstats.js';
+export type * from './views.js';
