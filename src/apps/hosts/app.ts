@@ -1,0 +1,284 @@
+/**
+ * Host tracking: MAC, VLAN, IPv4 and attachment point (switch, port) learned from packet-ins on host ports
+ * (never on inter-switch ports), with moves and last-seen times.
+ *
+ * Sized for 100k+ hosts: one small fixed-shape record per MAC, keyed by the MAC as a number, one IPv4 per
+ * host (the latest, from ARP or the IPv4 source) with a reverse index, and no per-packet allocation when
+ * a known host is seen again at the same place (the common case on every packet-in).
+ */
+import { EventEmitter } from 'node:events';
+import {
+  appCookie,
+  type App,
+  type AppContext,
+  type Disposition,
+  type SwitchSession,
+} from '../../controller/index.js';
+import { OFPP, type PacketIn } from '../../openflow/index.js';
+import {
+  ipv4NumToText,
+  ipv4TextToNum,
+  macNumToText,
+  macTextToNum,
+  type EthernetFrame,
+} from '../../packet/index.js';
+import type { TopologyApp, TopologyChange } from '../topology/index.js';
+
+export const HOSTS_APP_ID = 2;
+
+export interface HostsOptions {
+  /** Forget hosts not seen for this long; default 1 hour; 0 keeps them forever. */
+  maxAgeMs?: number;
+  /** Run the aging sweep on a timer (default true); tests call expire(now) themselves. */
+  timers?: boolean;
+}
+
+/** The stored record (read-only to callers). Numbers rather than text to stay small and allocation-free. */
+export interface Host {
+  readonly mac: number;
+  /** 0 when untagged. */
+  readonly vlan: number;
+  /** The latest IPv4 address (as a uint32), 0 when none known. */
+  readonly ipv4: number;
+  readonly dpid: bigint;
+  readonly port: number;
+  /** ms, controller clock */
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly moves: number;
+}
+
+/** A host as the API shows it. */
+export interface HostView {
+  mac: string;
+  vlan?: number;
+  ipv4: string[];
+  dpid: bigint;
+  port: number;
+  firstSeen: number;
+  lastSeen: number;
+  moves: number;
+}
+
+export interface HostFilter {
+  mac?: string;
+  ipv4?: string;
+  dpid?: bigint;
+  port?: number;
+  vlan?: number;
+}
+
+export interface HostMove {
+  host: Host;
+  from: { dpid: bigint; port: number };
+}
+
+export interface HostsEvents {
+  /** Only emitted when someone listens (hosts are added on the packet-in hot path). */
+  host_added: (host: Host) => void;
+  host_moved: (move: HostMove) => void;
+  /** Aged out, or its attachment point turned out to be an inter-switch port. */
+  host_removed: (host: Host) => void;
+}
+
+class HostRecord implements Host {
+  ipv4 = 0;
+  moves = 0;
+  constructor(
+    readonly mac: number,
+    public vlan: number,
+    public dpid: bigint,
+    public port: number,
+    readonly firstSeen: number,
+    public lastSeen: number,
+  ) {}
+}
+
+export function hostView(h: Host): HostView {
+  const v: HostView = {
+    mac: macNumToText(h.mac),
+    ipv4: h.ipv4 === 0 ? [] : [ipv4NumToText(h.ipv4)],
+    dpid: h.dpid,
+    port: h.port,
+    firstSeen: h.firstSeen,
+    lastSeen: h.lastSeen,
+    moves: h.moves,
+  };
+  if (h.vlan !== 0) v.vlan = h.vlan;
+  return v;
+}
+
+export class HostsApp implements App {
+  readonly name = 'hosts';
+  readonly cookie = appCookie(HOSTS_APP_ID);
+  /** Runs after topology so that LLDP is already stopped and inter-switch ports are known. */
+  readonly after = ['topology'];
+  readonly maxAgeMs: number;
+  private readonly timers: boolean;
+  private ctx: AppContext | undefined;
+  private topology: TopologyApp | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly emitter = new EventEmitter();
+  private readonly byMac = new Map<number, HostRecord>();
+  private readonly byIpv4 = new Map<number, HostRecord>();
+
+  constructor(opts: HostsOptions = {}) {
+    this.maxAgeMs = opts.maxAgeMs ?? 3_600_000;
+    this.timers = opts.timers ?? true;
+    this.emitter.setMaxListeners(0);
+  }
+
+  start(ctx: AppContext): void {
+    this.ctx = ctx;
+    this.topology = ctx.app<TopologyApp>('topology');
+    this.unsubscribe = this.topology?.on('topology_changed', (c) => this.onTopologyChanged(c));
+    if (this.timers && this.maxAgeMs > 0) {
+      this.timer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, this.maxAgeMs / 4)));
+      this.timer.unref();
+    }
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  packetIn(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame): Disposition {
+    const port = msg.match.in_port;
+    // Group-bit sources are bogus; MAC 0 is what cut-off frames and some probes carry.
+    if (port === undefined || port >= OFPP.MAX || frame.srcNum <= 0 || (frame.data[6] & 1) === 1)
+      return 'continue';
+    if (this.topology?.isInterSwitchPort(sw.dpid, port)) return 'continue';
+    let ip = 0;
+    const arp = frame.arp;
+    if (arp !== undefined) {
+      if (arp.shaNum === frame.srcNum) ip = arp.spaNum;
+    } else if (frame.ipv4 !== undefined) {
+      ip = frame.ipv4.srcNum;
+    }
+    this.learn(sw.dpid, port, frame.srcNum, frame.vlan?.vid ?? 0, ip, this.ctx ? this.ctx.now() : Date.now());
+    return 'continue';
+  }
+
+  /** Record a sighting of `mac` at (dpid, port). Exposed for tests and for apps that learn hosts elsewhere. */
+  learn(dpid: bigint, port: number, mac: number, vlan: number, ipv4: number, now: number): Host {
+    let h = this.byMac.get(mac);
+    if (h === undefined) {
+      h = new HostRecord(mac, vlan, dpid, port, now, now);
+      this.byMac.set(mac, h);
+      if (ipv4 !== 0) this.setIpv4(h, ipv4);
+      if (this.emitter.listenerCount('host_added') > 0) this.emitter.emit('host_added', h);
+      return h;
+    }
+    h.lastSeen = now;
+    if (h.vlan !== vlan) h.vlan = vlan;
+    if (ipv4 !== 0 && h.ipv4 !== ipv4) this.setIpv4(h, ipv4);
+    if (h.port !== port || h.dpid !== dpid) {
+      const from = { dpid: h.dpid, port: h.port };
+      h.dpid = dpid;
+      h.port = port;
+      h.moves++;
+      this.ctx?.log.info(
+        { mac: macNumToText(mac), from: `${from.dpid}:${from.port}`, to: `${dpid}:${port}` },
+        'host moved',
+      );
+      this.emitter.emit('host_moved', { host: h, from } satisfies HostMove);
+    }
+    return h;
+  }
+
+  private setIpv4(h: HostRecord, ip: number): void {
+    const owner = this.byIpv4.get(ip);
+    if (owner !== undefined && owner !== h) owner.ipv4 = 0; // the address changed hands
+    if (h.ipv4 !== 0 && this.byIpv4.get(h.ipv4) === h) this.byIpv4.delete(h.ipv4);
+    h.ipv4 = ip;
+    this.byIpv4.set(ip, h);
+  }
+
+  /** Forget hosts not seen for maxAgeMs. Returns how many were removed. */
+  expire(now = this.ctx ? this.ctx.now() : Date.now()): number {
+    if (this.maxAgeMs <= 0) return 0;
+    const cutoff = now - this.maxAgeMs;
+    let n = 0;
+    for (const h of this.byMac.values()) {
+      if (h.lastSeen < cutoff) {
+        this.remove(h);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private onTopologyChanged(change: TopologyChange): void {
+    if (change.added.length === 0) return;
+    // Hosts "seen" on a port before LLDP revealed it as inter-switch were really remote hosts: forget them.
+    const ends = new Set<string>();
+    for (const l of change.added) {
+      ends.add(`${l.srcDpid}:${l.srcPort}`);
+      ends.add(`${l.dstDpid}:${l.dstPort}`);
+    }
+    for (const h of [...this.byMac.values()]) if (ends.has(`${h.dpid}:${h.port}`)) this.remove(h);
+  }
+
+  private remove(h: HostRecord): void {
+    this.byMac.delete(h.mac);
+    if (h.ipv4 !== 0 && this.byIpv4.get(h.ipv4) === h) this.byIpv4.delete(h.ipv4);
+    this.emitter.emit('host_removed', h);
+  }
+
+  // ------------------------------------------------------------------------------------------- queries
+
+  on<E extends keyof HostsEvents>(event: E, listener: HostsEvents[E]): () => void {
+    this.emitter.on(event, listener);
+    return () => this.emitter.off(event, listener);
+  }
+
+  get size(): number {
+    return this.byMac.size;
+  }
+
+  /** Hot-path lookup by the numeric MAC (EthernetFrame.dstNum). */
+  byMacNum(mac: number): Host | undefined {
+    return this.byMac.get(mac);
+  }
+
+  byIpv4Num(ip: number): Host | undefined {
+    return this.byIpv4.get(ip);
+  }
+
+  get(mac: string): Host | undefined {
+    const n = macTextToNum(mac);
+    return n === undefined ? undefined : this.byMac.get(n);
+  }
+
+  /**
+   * Hosts matching every given field, sorted by MAC. Text fields are validated: a malformed MAC or IPv4
+   * throws a RangeError naming the field (the API turns it into a 400).
+   */
+  find(filter: HostFilter = {}): Host[] {
+    let candidates: Iterable<HostRecord>;
+    if (filter.mac !== undefined) {
+      const n = macTextToNum(filter.mac);
+      if (n === undefined) throw new RangeError(`mac: not a MAC address: ${JSON.stringify(filter.mac)}`);
+      const h = this.byMac.get(n);
+      candidates = h ? [h] : [];
+    } else if (filter.ipv4 !== undefined) {
+      const n = ipv4TextToNum(filter.ipv4);
+      if (n === undefined) throw new RangeError(`ipv4: not an IPv4 address: ${JSON.stringify(filter.ipv4)}`);
+      const h = this.byIpv4.get(n);
+      candidates = h ? [h] : [];
+    } else {
+      candidates = this.byMac.values();
+    }
+    const out: Host[] = [];
+    for (const h of candidates) {
+      if (filter.dpid !== undefined && h.dpid !== filter.dpid) continue;
+      if (filter.port !== undefined && h.port !== filter.port) continue;
+      if (filter.vlan !== undefined && h.vlan !== filter.vlan) continue;
+      out.push(h);
+    }
+    return out.sort((a, b) => a.mac - b.mac);
+  }
+}

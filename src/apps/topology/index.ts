@@ -1,0 +1,11 @@
+export {
+  TopologyApp,
+  TOPOLOGY_APP_ID,
+  LLDP_FLOW_PRIORITY,
+  type TopologyOptions,
+  type TopologyLink,
+  type LinkView,
+  type TopologyChange,
+  type TopologyEvents,
+} from './app.js';
+export { LinkGraph, linkKey, undirectedKey, type Link, type Hop } from './graph.js';
