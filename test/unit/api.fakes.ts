@@ -8,8 +8,14 @@ import {
   type StatsRequestBody,
 } from '../../src/openflow/index.js';
 import type { ApiDeps } from '../../src/api/index.js';
-import { port } from './controller.fake-switch.js';
 import type { HostFilter, HostInfo, LinkInfo, PortRef, SwitchView } from '../../src/api/views.js';
+
+/** A port as the handshake reports it (10 Gb/s, up). */
+export function port(portNo: number, name: string): PortDesc {
+  const hwAddr = `02:00:00:00:00:${portNo.toString(16).padStart(2, '0')}`;
+  const none = { config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0 };
+  return { portNo, hwAddr, name, ...none, currSpeed: 10_000_000, maxSpeed: 0 };
+}
 
 export class FakeSwitch implements SwitchView {
   readonly connectedSince = new Date('2026-11-28T10:00:00Z');
