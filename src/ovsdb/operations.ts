@@ -95,6 +95,17 @@ function encodeConditions(conds: Condition[], field: string): unknown[] {
   return conds.map(([c, fn, v], i) => [c, fn, encodeValue(v, `${field}[${i}]`)]);
 }
 
+/** RFC 7047 <id>: what uuid-names and lock names must look like. */
+function checkId(id: string, field: string): string {
+  if (typeof id !== 'string' || !/^[_a-zA-Z][_a-zA-Z0-9]*$/.test(id)) {
+    throw new OvsdbProtocolError(
+      field,
+      `must be letters, digits and '_', not starting with a digit: ${JSON.stringify(id)}`,
+    );
+  }
+  return id;
+}
+
 /** The wire form of one operation. */
 export function encodeOperation(o: Operation, index = 0): Record<string, unknown> {
   const f = `operations[${index}]`;
@@ -105,7 +116,7 @@ export function encodeOperation(o: Operation, index = 0): Record<string, unknown
         table: o.table,
         row: encodeRow(o.row, `${f}.row`),
       };
-      if (o.uuidName !== undefined) out['uuid-name'] = o.uuidName;
+      if (o.uuidName !== undefined) out['uuid-name'] = checkId(o.uuidName, `${f}.uuid-name`);
       return out;
     }
     case 'select': {
@@ -152,7 +163,7 @@ export function encodeOperation(o: Operation, index = 0): Record<string, unknown
     case 'comment':
       return { op: 'comment', comment: o.comment };
     case 'assert':
-      return { op: 'assert', lock: o.lock };
+      return { op: 'assert', lock: checkId(o.lock, `${f}.lock`) };
   }
 }
 

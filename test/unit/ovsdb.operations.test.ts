@@ -81,6 +81,11 @@ test('an encoding error names the operation and column', () => {
   );
 });
 
+test('uuid-names and lock names must be RFC 7047 ids', () => {
+  assert.throws(() => encodeOperation(op.insert('Queue', {}, 'bad-name')), /uuid-name/);
+  assert.throws(() => encodeOperation(op.assert('1lock')), /lock/);
+});
+
 test('transact results decode per operation kind', () => {
   const ops = [op.insert('Queue', {}), op.select('Bridge'), op.update('Port', [], {}), op.comment('c')];
   const res = decodeTransactResult(ops, [

@@ -1,0 +1,149 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
+
+export interface SslSetup {
+  port: number;
+  privateKey: string;
+  certificate: string;
+  caCert: string;
+}
+
+/** A private ovsdb-server (no ovs-vswitchd) in a temp dir, with unix and tcp remotes (and ssl on request). */
+export interface TestOvsdbServer {
+  dir: string;
+  unixRemote: string;
+  tcpRemote: string;
+  ssl?: SslSetup;
+  /** Runs ovs-vsctl against this server and returns its trimmed stdout. */
+  vsctl(...args: string[]): string;
+  /** Parsed `ovs-vsctl --format=json list TABLE [RECORD]` as objects keyed by column. */
+  list(table: string, record?: string): Record<string, unknown>[];
+  pid(): number;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and removes the dir. */
+  destroy(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promise<TestOvsdbServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-ovsdb-'));
+  const db = join(dir, 'conf.db');
+  const sock = join(dir, 'db.sock');
+  const port = await freePort();
+  execFileSync('ovsdb-tool', ['create', db, SCHEMA]);
+  let ssl: SslSetup | undefined;
+  if (opts.ssl) {
+    const pki = join(dir, 'pki');
+    const pkiArgs = [`--dir=${pki}`, `--log=${join(dir, 'pki.log')}`];
+    execFileSync('ovs-pki', [...pkiArgs, 'init'], { stdio: 'ignore' });
+    execFileSync('ovs-pki', [...pkiArgs, 'req+sign', join(dir, 'server'), 'switch'], {
+      stdio: 'ignore',
+      cwd: dir,
+    });
+    execFileSync('ovs-pki', [...pkiArgs, 'req+sign', join(dir, 'client'), 'switch'], {
+      stdio: 'ignore',
+      cwd: dir,
+    });
+    ssl = {
+      port: await freePort(),
+      privateKey: join(dir, 'client-privkey.pem'),
+      certificate: join(dir, 'client-cert.pem'),
+      caCert: join(pki, 'switchca', 'cacert.pem'),
+    };
+  }
+  const pidFile = join(dir, 'pid');
+  const args = [
+    db,
+    `--remote=punix:${sock}`,
+    `--remote=ptcp:${port}:127.0.0.1`,
+    `--pidfile=${pidFile}`,
+    `--unixctl=${join(dir, 'ctl')}`,
+    '--detach',
+    `--log-file=${join(dir, 'log')}`,
+  ];
+  if (ssl) {
+    args.push(
+      `--remote=pssl:${ssl.port}:127.0.0.1`,
+      `--private-key=${join(dir, 'server-privkey.pem')}`,
+      `--certificate=${join(dir, 'server-cert.pem')}`,
+      `--ca-cert=${ssl.caCert}`,
+    );
+  }
+  const vsctl = (...a: string[]): string =>
+    execFileSync('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', '--timeout=5', ...a], {
+      encoding: 'utf8',
+    }).trim();
+  const pid = (): number => Number(readFileSync(pidFile, 'utf8').trim());
+  let running = false;
+  const server: TestOvsdbServer = {
+    dir,
+    unixRemote: `unix:${sock}`,
+    tcpRemote: `tcp:127.0.0.1:${port}`,
+    ssl,
+    vsctl,
+    list(table, record) {
+      const out = JSON.parse(vsctl('--format=json', 'list', table, ...(record ? [record] : []))) as {
+        headings: string[];
+        data: unknown[][];
+      };
+      return out.data.map((row) => Object.fromEntries(out.headings.map((h, i) => [h, row[i]])));
+    },
+    pid,
+    async start() {
+      // --detach returns once the server is ready: its sockets are bound.
+      execFileSync('ovsdb-server', args, { stdio: 'ignore' });
+      running = true;
+    },
+    async stop() {
+      if (!running) return;
+      running = false;
+      const p = pid();
+      process.kill(p, 'SIGTERM');
+      await waitFor(() => !alive(p), 5000, 'ovsdb-server to exit');
+    },
+    async destroy() {
+      try {
+        if (existsSync(pidFile)) await server.stop();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  await server.start();
+  vsctl('init');
+  return server;
+}
