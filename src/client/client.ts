@@ -1,0 +1,184 @@
+/** Typed HTTP client for the Sluice API (fetch-based; one method per route). */
+import type {
+  FloodlightDevice,
+  FloodlightHop,
+  FloodlightLink,
+  FloodlightSwitch,
+  Flow,
+  Health,
+  Host,
+  HostFilter,
+  Link,
+  PortRef,
+  PortWithStats,
+  Route,
+  StatsKind,
+  Switch,
+  SwitchDetail,
+} from './types.js';
+
+/** The API answered with an error status; fields come from its `{"error","detail","field"}` body. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: string,
+    readonly detail: string,
+    readonly field?: string,
+  ) {
+    super(`${status} ${error}: ${detail}`);
+    this.name = 'ApiError';
+  }
+}
+
+/** No HTTP answer at all: refused, unreachable, timed out. */
+export class ConnectionError extends Error {
+  constructor(
+    readonly url: string,
+    /** ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ... when known. */
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConnectionError';
+  }
+}
+
+export interface ClientOptions {
+  /** e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  /** Bearer token, when the API requires one. */
+  token?: string;
+  /** Per-request timeout; default 15000 ms (stats requests wait for the switch). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function queryString(q: Query | undefined): string {
+  if (!q) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v !== undefined) params.set(k, String(v));
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+const seg = (s: string | number) => encodeURIComponent(String(s));
+
+function causeCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export class SluiceClient {
+  readonly baseUrl: string;
+  private readonly token?: string;
+  private readonly timeoutMs: number;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(opts: ClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.token = opts.token;
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.fetchFn = opts.fetch ?? fetch;
+  }
+
+  /** Any route: JSON in and out. App route wrappers (staticflows, firewall, qos...) build on this. */
+  async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    const res = await this.send(method, path, opts);
+    const text = await res.text();
+    if (!res.ok) throw this.errorOf(res.status, text);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  /** A non-JSON route (e.g. /metrics): the body as text. */
+  async requestText(method: string, path: string): Promise<string> {
+    const res = await this.send(method, path, {});
+    const text = await res.text();
+    if (!res.ok) throw this.errorOf(res.status, text);
+    return text;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown },
+  ): Promise<Response> {
+    const url = this.baseUrl + path + queryString(opts.query);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await this.fetchFn(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      const code = (err as Error).name === 'TimeoutError' ? 'ETIMEDOUT' : causeCode(err);
+      throw new ConnectionError(url, code, `${method} ${url}: ${code ?? (err as Error).message}`);
+    }
+  }
+
+  private errorOf(status: number, text: string): ApiError {
+    try {
+      const body = JSON.parse(text) as { error?: unknown; detail?: unknown; field?: unknown };
+      return new ApiError(
+        status,
+        typeof body.error === 'string' ? body.error : 'http_error',
+        typeof body.detail === 'string' ? body.detail : text,
+        typeof body.field === 'string' ? body.field : undefined,
+      );
+    } catch {
+      return new ApiError(status, 'http_error', text.slice(0, 200) || `HTTP ${status}`);
+    }
+  }
+
+  // ---- /api/v1
+  health = () => this.request<Health>('GET', '/api/v1/health');
+  switches = () => this.request<Switch[]>('GET', '/api/v1/switches');
+  switch = (dpid: string) => this.request<SwitchDetail>('GET', `/api/v1/switches/${seg(dpid)}`);
+  flows = (dpid: string) => this.request<Flow[]>('GET', `/api/v1/switches/${seg(dpid)}/flows`);
+  ports = (dpid: string) => this.request<PortWithStats[]>('GET', `/api/v1/switches/${seg(dpid)}/ports`);
+  stats = (dpid: string, kind: StatsKind) =>
+    this.request<unknown>('GET', `/api/v1/switches/${seg(dpid)}/stats/${seg(kind)}`);
+  links = () => this.request<Link[]>('GET', '/api/v1/links');
+  hosts = (filter: HostFilter = {}) => this.request<Host[]>('GET', '/api/v1/hosts', { query: { ...filter } });
+  route = (src: PortRef, dst: PortRef) =>
+    this.request<Route>('GET', '/api/v1/routes', {
+      query: { src_dpid: src.dpid, src_port: src.port, dst_dpid: dst.dpid, dst_port: dst.port },
+    });
+  metrics = () => this.requestText('GET', '/metrics');
+  openapi = () => this.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
+
+  // ---- Floodlight-compatible paths
+  readonly floodlight = {
+    health: () => this.request<{ healthy: boolean }>('GET', '/wm/core/health/json'),
+    switches: () => this.request<FloodlightSwitch[]>('GET', '/wm/core/controller/switches/json'),
+    summary: () => this.request<Record<string, number>>('GET', '/wm/core/controller/summary/json'),
+    uptime: () => this.request<{ systemUptimeMsec: number }>('GET', '/wm/core/system/uptime/json'),
+    memory: () => this.request<Record<string, number>>('GET', '/wm/core/memory/json'),
+    modules: (which: 'all' | 'loaded' = 'loaded') =>
+      this.request<Record<string, unknown>>('GET', `/wm/core/module/${which}/json`),
+    version: () => this.request<{ name: string; version: string }>('GET', '/wm/core/version/json'),
+    /** Raw Floodlight stats JSON for one switch, or keyed by DPID for 'all'. */
+    stats: (dpid: string | 'all', kind: StatsKind | 'features') =>
+      this.request<Record<string, unknown>>('GET', `/wm/core/switch/${seg(dpid)}/${seg(kind)}/json`),
+    links: () => this.request<FloodlightLink[]>('GET', '/wm/topology/links/json'),
+    externalLinks: () => this.request<FloodlightLink[]>('GET', '/wm/topology/external-links/json'),
+    clusters: () => this.request<Record<string, string[]>>('GET', '/wm/topology/switchclusters/json'),
+    devices: (filter: HostFilter = {}) =>
+      this.request<FloodlightDevice[]>('GET', '/wm/device/', { query: { ...filter } }),
+    route: (src: PortRef, dst: PortRef) =>
+      this.request<FloodlightHop[]>(
+        'GET',
+        `/wm/topology/route/${seg(src.dpid)}/${src.port}/${seg(dst.dpid)}/${dst.port}/json`,
+      ),
+  };
+}

@@ -1,0 +1,2 @@
+export { ApiError, ConnectionError, SluiceClient, type ClientOptions } from './client.js';
+export type * from './types.js';

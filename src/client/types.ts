@@ -1,0 +1,157 @@
+/** Wire types of Sluice's /api/v1 responses (the client depends on nothing else of ours). */
+
+export interface Health {
+  status: 'ok';
+  version: string;
+  uptimeSec: number;
+  switches: number;
+}
+
+export interface Switch {
+  dpid: string;
+  address: string;
+  connectedSince: string;
+  openflowVersion: '1.0' | '1.3';
+  manufacturer: string;
+  hardware: string;
+  software: string;
+  serialNumber: string;
+  description: string;
+  tables: number;
+  buffers: number;
+  capabilities: number;
+  portCount: number;
+}
+
+export interface Port {
+  port: number;
+  /** The number, or LOCAL/CONTROLLER... for reserved ports. */
+  portName: string;
+  name: string;
+  hwAddr: string;
+  adminUp: boolean;
+  linkUp: boolean;
+  config: number;
+  state: number;
+  currSpeedKbps: number;
+  maxSpeedKbps: number;
+}
+
+export interface PortCounters {
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+  rxDropped: number;
+  txDropped: number;
+  rxErrors: number;
+  txErrors: number;
+  durationSec: number;
+}
+
+export interface PortWithStats extends Port {
+  stats: PortCounters | null;
+}
+
+export interface SwitchDetail extends Switch {
+  ports: Port[];
+}
+
+export interface Flow {
+  tableId: number;
+  priority: number;
+  /** Hex, e.g. 0x2000000000000001. */
+  cookie: string;
+  packetCount: number;
+  byteCount: number;
+  durationSec: number;
+  idleTimeout: number;
+  hardTimeout: number;
+  flags: number;
+  match: Record<string, string | number>;
+  instructions: unknown[];
+  /** The flow in ovs-ofctl dump-flows syntax. */
+  text: string;
+}
+
+export interface PortRef {
+  dpid: string;
+  port: number;
+}
+
+export interface Link {
+  src: PortRef;
+  dst: PortRef;
+  type: 'internal' | 'external';
+  direction: 'bidirectional' | 'unidirectional';
+  latencyMs: number;
+}
+
+export interface Host {
+  mac: string;
+  ipv4: string[];
+  ipv6: string[];
+  vlan: number[];
+  attachmentPoints: PortRef[];
+  lastSeen: string;
+}
+
+export interface HostFilter {
+  mac?: string;
+  ipv4?: string;
+  dpid?: string;
+  port?: number;
+  vlan?: number;
+}
+
+export interface Route {
+  src: PortRef;
+  dst: PortRef;
+  hops: { dpid: string; inPort: number; outPort: number }[];
+}
+
+export type StatsKind =
+  | 'aggregate'
+  | 'desc'
+  | 'flow'
+  | 'port'
+  | 'port-desc'
+  | 'queue'
+  | 'table'
+  | 'group'
+  | 'group-desc'
+  | 'meter'
+  | 'meter-config';
+
+/** Floodlight 1.2 shapes the CLI and scripts read. */
+export interface FloodlightSwitch {
+  inetAddress: string;
+  connectedSince: number;
+  switchDPID: string;
+  openFlowVersion: string;
+}
+
+export interface FloodlightLink {
+  'src-switch': string;
+  'src-port': number;
+  'dst-switch': string;
+  'dst-port': number;
+  type: string;
+  direction: string;
+  latency: number;
+}
+
+export interface FloodlightDevice {
+  entityClass: string;
+  mac: string[];
+  ipv4: string[];
+  ipv6: string[];
+  vlan: string[];
+  attachmentPoint: { switchDPID: string; port: number; errorStatus: null }[];
+  lastSeen: number;
+}
+
+export interface FloodlightHop {
+  switch: string;
+  port: { portNumber: number; shortPortNumber: number };
+}
