@@ -1,0 +1,209 @@
+/**
+ * `make demo`: Sluice controlling a real network. Starts Open vSwitch if needed, the Sluice controller, and a
+ * Mininet ring of 4 OVS userspace switches with one host each (OpenFlow 1.3); pings every host pair until all
+ * answer, prints where to look, and runs until Ctrl-C, then removes every bridge, namespace and process it made.
+ *
+ * Environment (all optional):
+ *   SLUICE_DEMO_CONTROLLER  sluice (default) | ovs-testcontroller (an L2 learning switch, to try the flow alone)
+ *   SLUICE_DEMO_TOPO        ring,4 (default) | linear,N | tree,D,F
+ *   SLUICE_DEMO_OF_PORT     OpenFlow port (default 6653)
+ *   SLUICE_DEMO_API_PORT    REST API and dashboard port (default 8080)
+ *   SLUICE_DEMO_EXIT        "after-pingall": tear down right after pingall instead of waiting for Ctrl-C (smoke test)
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  canConnect,
+  cleanLeftovers,
+  ensureOvs,
+  MininetNet,
+  ovsTestControllerCommand,
+  REPO_ROOT,
+  setSignalCleanup,
+  SLUICE_CLI,
+  sluiceCommand,
+  startController,
+  stopOvsIfStarted,
+  type PingallResult,
+  type RunningController,
+  type Topo,
+} from '../test/integration/harness/index.js';
+
+const TOPO_RE = /^(ring,\d+|linear,\d+|tree,\d+,\d+)$/;
+
+interface DemoConfig {
+  controller: 'sluice' | 'ovs-testcontroller';
+  topo: Topo;
+  openflowPort: number;
+  apiPort: number;
+  exitAfterPingall: boolean;
+}
+
+function fail(message: string): never {
+  console.error(`demo: ${message}`);
+  process.exit(1);
+}
+
+function portEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined) return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    fail(`${name}: must be a port number 1-65535, got "${text}"`);
+  return port;
+}
+
+/** Whether the built CLI has the `controller` command yet (it lands after the harness). */
+function sluiceControllerAvailable(): boolean {
+  if (!fs.existsSync(SLUICE_CLI)) return false;
+  const r = spawnSync(process.execPath, [SLUICE_CLI, 'controller', '--help'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return r.status === 0 && r.stdout.includes('--openflow-port');
+}
+
+function readConfig(): DemoConfig {
+  const wanted = process.env.SLUICE_DEMO_CONTROLLER ?? 'sluice';
+  if (wanted !== 'sluice' && wanted !== 'ovs-testcontroller') {
+    fail(`SLUICE_DEMO_CONTROLLER: must be "sluice" or "ovs-testcontroller", got "${wanted}"`);
+  }
+  let controller: DemoConfig['controller'] = wanted;
+  if (controller === 'sluice' && !sluiceControllerAvailable()) {
+    console.log(
+      `demo: the Sluice controller is not built yet (\`node ${path.relative(REPO_ROOT, SLUICE_CLI)} controller\` ` +
+        'is missing): showing the same flow with ovs-testcontroller, an L2 learning switch, instead.',
+    );
+    controller = 'ovs-testcontroller';
+  }
+  const topoText = process.env.SLUICE_DEMO_TOPO;
+  if (topoText !== undefined && !TOPO_RE.test(topoText)) {
+    fail(`SLUICE_DEMO_TOPO: must be ring,N | linear,N | tree,D,F, got "${topoText}"`);
+  }
+  // A learning switch without spanning tree floods forever around a ring: give it a loop-free line.
+  const topo = (topoText ?? (controller === 'sluice' ? 'ring,4' : 'linear,4')) as Topo;
+  if (controller === 'ovs-testcontroller' && String(topo).startsWith('ring')) {
+    console.log('demo: warning: ovs-testcontroller has no loop handling; broadcasts will circle the ring.');
+  }
+  const exit = process.env.SLUICE_DEMO_EXIT;
+  if (exit !== undefined && exit !== 'after-pingall')
+    fail(`SLUICE_DEMO_EXIT: must be "after-pingall", got "${exit}"`);
+  return {
+    controller,
+    topo,
+    openflowPort: portEnv('SLUICE_DEMO_OF_PORT', 6653),
+    apiPort: portEnv('SLUICE_DEMO_API_PORT', 8080),
+    exitAfterPingall: exit === 'after-pingall',
+  };
+}
+
+function describeTopo(topo: Topo): string {
+  const [kind, a, b] = String(topo).split(',');
+  if (kind === 'ring') return `a ring of ${a} switches with one host each`;
+  if (kind === 'linear') return `a line of ${a} switches with one host each`;
+  return `a tree of depth ${a} and fanout ${b}`;
+}
+
+function progressLine(r: PingallResult, attempt: number): string {
+  const bar = '#'.repeat(Math.round((20 * r.received) / Math.max(1, r.sent))).padEnd(20, '.');
+  return `      attempt ${attempt}: [${bar}] ${r.received}/${r.sent} replies, ${r.lossPct}% loss`;
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) fail('must run as root (Open vSwitch and Mininet need it): sudo make demo');
+  const cfg = readConfig();
+  const cli = `node ${path.relative(process.cwd(), SLUICE_CLI) || SLUICE_CLI}`;
+  for (const [what, port] of [
+    ['OpenFlow', cfg.openflowPort],
+    ['API', cfg.apiPort],
+  ] as const) {
+    if (await canConnect(port)) {
+      fail(
+        `the ${what} port ${port} is already in use (another controller?); stop it or set SLUICE_DEMO_*_PORT`,
+      );
+    }
+  }
+
+  let ctl: RunningController | undefined;
+  let net: MininetNet | undefined;
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (code: number): Promise<void> =>
+    (shuttingDown ??= (async () => {
+      console.log('\ndemo: stopping: network, controller, Open vSwitch (if the demo started it)...');
+      await net?.stop().catch((e: Error) => console.error(`demo: network stop: ${e.message}`));
+      await ctl
+        ?.stop({ keepData: true })
+        .catch((e: Error) => console.error(`demo: controller stop: ${e.message}`));
+      await stopOvsIfStarted().catch((e: Error) => console.error(`demo: OVS stop: ${e.message}`));
+      console.log('demo: nothing left behind. Bye.');
+      process.exit(code);
+    })());
+  setSignalCleanup(false);
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGHUP', () => void shutdown(0));
+
+  try {
+    console.log('[1/4] Open vSwitch (userspace datapath)');
+    const { started } = await ensureOvs();
+    await cleanLeftovers();
+    console.log(`      ${started ? 'started' : 'already running'}`);
+
+    console.log(`[2/4] Controller: ${cfg.controller} (OpenFlow port ${cfg.openflowPort})`);
+    const dataDir = path.join(REPO_ROOT, '.data', 'demo');
+    fs.mkdirSync(dataDir, { recursive: true });
+    ctl = await startController({
+      command: cfg.controller === 'sluice' ? sluiceCommand() : ovsTestControllerCommand(),
+      openflowPort: cfg.openflowPort,
+      apiPort: cfg.controller === 'sluice' ? cfg.apiPort : null,
+      dataDir,
+      readyTimeoutMs: 60_000,
+    });
+    console.log(`      ready (pid ${ctl.proc.pid}, log ${ctl.proc.logFile})`);
+
+    console.log(`[3/4] Mininet: ${describeTopo(cfg.topo)}, OpenFlow 1.3`);
+    net = await MininetNet.start({
+      topo: cfg.topo,
+      protocols: 'OpenFlow13',
+      controllerPort: cfg.openflowPort,
+    });
+    console.log(`      switches ${net.switches.map((s) => s.name).join(' ')}; hosts:`);
+    for (const h of net.hosts) console.log(`        ${h.name}  ${h.ip.padEnd(12)} ${h.mac}`);
+
+    console.log('[4/4] pingall: every host pings every other host');
+    let ok = true;
+    await net
+      .pingallUntil(0, 60_000, (r, n) => console.log(progressLine(r, n)))
+      .catch((e: Error) => {
+        ok = false;
+        console.log(`      not all pairs answer yet: ${e.message}`);
+      });
+    if (ok) console.log('      all hosts reach each other.');
+
+    if (cfg.exitAfterPingall) return void (await shutdown(ok ? 0 : 1));
+
+    const api = `http://127.0.0.1:${cfg.apiPort}`;
+    console.log('');
+    if (cfg.controller === 'sluice') {
+      console.log(`Sluice is running. Dashboard and REST API: ${api}/  (OpenAPI: ${api}/openapi.json)`);
+      console.log('Try, in another terminal:');
+      console.log(`  ${cli} switches`);
+      console.log(`  ${cli} links`);
+      console.log(`  curl -s ${api}/wm/core/controller/switches/json`);
+    } else {
+      console.log('ovs-testcontroller is running (it has no API). Try, in another terminal:');
+      console.log('  ovs-vsctl show');
+      console.log(`  ovs-ofctl -O OpenFlow13 dump-flows ${net.switches[0]?.name ?? 's1'}`);
+      console.log('  make demo   # again once the Sluice controller is built, to see Sluice itself');
+    }
+    console.log('Press Ctrl-C to stop; the demo removes every bridge, namespace and process it made.');
+    // Waits for a signal: the handlers above end the process.
+    await new Promise<never>(() => setInterval(() => undefined, 1 << 30));
+  } catch (e) {
+    console.error(`demo: ${(e as Error).message}`);
+    await shutdown(1);
+  }
+}
+
+void main();
