@@ -1,1 +1,12 @@
 export * from './types.js';
+export { encode, decode } from './codec.js';
+export { FrameReader } from './framer.js';
+export {
+  OpenFlowDecodeError,
+  OpenFlowEncodeError,
+  OFPET10,
+  OFPET13,
+  type OpenFlowDecodeErrorCode,
+  type OpenFlowEncodeErrorCode,
+} from './errors.js';
+export { OXM_FIELDS } from './oxm.js';

@@ -188,6 +188,11 @@ export interface Hello extends Header {
   type: 'hello';
   /** Versions offered in the hello's version bitmap element; empty when the hello carried none. */
   versions: number[];
+  /**
+   * Set by the decoder only when the hello's header version is one this codec does not speak (e.g. 5 from
+   * an OVS that also allows OF1.4); `version` is then the highest version both sides allow.
+   */
+  wireVersion?: number;
 }
 
 export interface ErrorMsg extends Header {

@@ -1,0 +1,215 @@
+/**
+ * OpenFlow 1.0 ofp_match (40 bytes, wildcard bits) <-> the OXM-named Match model. Only the fields OF1.0
+ * can carry are accepted; the rest raise OF_UNSUPPORTED naming the field.
+ */
+import type { Match } from './types.js';
+import { badField, unsupported } from './errors.js';
+import { Reader, Writer, parseIpv4, port10to32, port32to10 } from './wire.js';
+
+export const OFP10_MATCH_LEN = 40;
+
+export const OFPFW10 = {
+  IN_PORT: 1 << 0,
+  DL_VLAN: 1 << 1,
+  DL_SRC: 1 << 2,
+  DL_DST: 1 << 3,
+  DL_TYPE: 1 << 4,
+  NW_PROTO: 1 << 5,
+  TP_SRC: 1 << 6,
+  TP_DST: 1 << 7,
+  NW_SRC_SHIFT: 8,
+  NW_DST_SHIFT: 14,
+  DL_VLAN_PCP: 1 << 20,
+  NW_TOS: 1 << 21,
+  ALL: (1 << 22) - 1,
+} as const;
+
+const ETH_TYPE_ARP = 0x0806;
+const OFP_VLAN_NONE = 0xffff;
+const OFPVID_PRESENT = 0x1000;
+
+/** Fields OF1.0 carries, and the fields (OF1.3-only) it does not. */
+const CARRIED = new Set<string>([
+  'in_port',
+  'eth_src',
+  'eth_dst',
+  'vlan_vid',
+  'vlan_pcp',
+  'eth_type',
+  'ip_dscp',
+  'ip_proto',
+  'ipv4_src',
+  'ipv4_src_mask',
+  'ipv4_dst',
+  'ipv4_dst_mask',
+  'tcp_src',
+  'tcp_dst',
+  'udp_src',
+  'udp_dst',
+  'sctp_src',
+  'sctp_dst',
+  'icmpv4_type',
+  'icmpv4_code',
+  'arp_op',
+  'arp_spa',
+  'arp_spa_mask',
+  'arp_tpa',
+  'arp_tpa_mask',
+]);
+
+/** The one value of several aliases sharing an OF1.0 slot (nw_proto, nw_src, tp_src...). */
+function oneOf<T>(
+  m: Record<string, unknown>,
+  names: readonly string[],
+  field: string,
+): [string, T] | undefined {
+  let found: [string, T] | undefined;
+  for (const n of names) {
+    const v = m[n];
+    if (v === undefined) continue;
+    if (found) throw unsupported(`${field}.${n}`, `OpenFlow 1.0 has one slot for ${found[0]} and ${n}`);
+    found = [n, v as T];
+  }
+  return found;
+}
+
+/** Number of wildcarded low bits for a prefix mask, or throws if the mask is not a prefix. */
+function prefixWildcardBits(mask: string | undefined, field: string): number {
+  if (mask === undefined) return 0;
+  const inv = ~parseIpv4(mask, field) >>> 0;
+  if ((inv & (inv + 1)) !== 0) throw unsupported(field, 'OpenFlow 1.0 only carries prefix (CIDR) masks');
+  let bits = 0;
+  for (let x = inv; x !== 0; x >>>= 1) bits++;
+  return bits;
+}
+
+function prefixMask(wildBits: number): string {
+  const m = wildBits >= 32 ? 0 : (0xffffffff << wildBits) >>> 0;
+  return `${m >>> 24}.${(m >>> 16) & 0xff}.${(m >>> 8) & 0xff}.${m & 0xff}`;
+}
+
+export function writeMatch10(w: Writer, match: Match, field = 'match'): void {
+  const m = match as Record<string, unknown>;
+  for (const k in m) {
+    if (m[k] !== undefined && !CARRIED.has(k))
+      throw unsupported(`${field}.${k}`, 'not carried by OpenFlow 1.0');
+  }
+  let wc = OFPFW10.ALL;
+  if (match.in_port !== undefined) wc &= ~OFPFW10.IN_PORT;
+  if (match.eth_src !== undefined) wc &= ~OFPFW10.DL_SRC;
+  if (match.eth_dst !== undefined) wc &= ~OFPFW10.DL_DST;
+  let dlVlan = 0;
+  if (match.vlan_vid !== undefined) {
+    wc &= ~OFPFW10.DL_VLAN;
+    const v = match.vlan_vid;
+    if (v === 0) dlVlan = OFP_VLAN_NONE;
+    else if (Number.isInteger(v) && v >= OFPVID_PRESENT && v <= 0x1fff) dlVlan = v & 0xfff;
+    else throw badField(`${field}.vlan_vid`, 'must be 0 (untagged) or 0x1000|vid');
+  }
+  if (match.vlan_pcp !== undefined) wc &= ~OFPFW10.DL_VLAN_PCP;
+  if (match.eth_type !== undefined) wc &= ~OFPFW10.DL_TYPE;
+  let nwTos = 0;
+  if (match.ip_dscp !== undefined) {
+    wc &= ~OFPFW10.NW_TOS;
+    if (!Number.isInteger(match.ip_dscp) || match.ip_dscp < 0 || match.ip_dscp > 63) {
+      throw badField(`${field}.ip_dscp`, 'must be 0..63');
+    }
+    nwTos = match.ip_dscp << 2;
+  }
+  const proto = oneOf<number>(m, ['ip_proto', 'arp_op'], field);
+  if (proto) wc &= ~OFPFW10.NW_PROTO;
+  const src = oneOf<string>(m, ['ipv4_src', 'arp_spa'], field);
+  const dst = oneOf<string>(m, ['ipv4_dst', 'arp_tpa'], field);
+  const srcBits = src
+    ? prefixWildcardBits(m[`${src[0]}_mask`] as string | undefined, `${field}.${src[0]}_mask`)
+    : 32;
+  const dstBits = dst
+    ? prefixWildcardBits(m[`${dst[0]}_mask`] as string | undefined, `${field}.${dst[0]}_mask`)
+    : 32;
+  wc = (wc & ~(0x3f << OFPFW10.NW_SRC_SHIFT) & ~(0x3f << OFPFW10.NW_DST_SHIFT)) >>> 0;
+  wc |= (srcBits << OFPFW10.NW_SRC_SHIFT) | (dstBits << OFPFW10.NW_DST_SHIFT);
+  const tpSrc = oneOf<number>(m, ['tcp_src', 'udp_src', 'sctp_src', 'icmpv4_type'], field);
+  const tpDst = oneOf<number>(m, ['tcp_dst', 'udp_dst', 'sctp_dst', 'icmpv4_code'], field);
+  if (tpSrc) wc &= ~OFPFW10.TP_SRC;
+  if (tpDst) wc &= ~OFPFW10.TP_DST;
+
+  w.u32(wc >>> 0, `${field}.wildcards`);
+  w.u16(match.in_port === undefined ? 0 : port32to10(match.in_port, `${field}.in_port`), `${field}.in_port`);
+  if (match.eth_src === undefined) w.zeros(6);
+  else w.mac(match.eth_src, `${field}.eth_src`);
+  if (match.eth_dst === undefined) w.zeros(6);
+  else w.mac(match.eth_dst, `${field}.eth_dst`);
+  w.u16(dlVlan, `${field}.vlan_vid`);
+  w.u8(match.vlan_pcp ?? 0, `${field}.vlan_pcp`);
+  w.zeros(1);
+  w.u16(match.eth_type ?? 0, `${field}.eth_type`);
+  w.u8(nwTos, `${field}.ip_dscp`);
+  w.u8(proto ? proto[1] : 0, `${field}.${proto ? proto[0] : 'ip_proto'}`);
+  w.zeros(2);
+  if (src) w.ipv4(src[1], `${field}.${src[0]}`);
+  else w.zeros(4);
+  if (dst) w.ipv4(dst[1], `${field}.${dst[0]}`);
+  else w.zeros(4);
+  w.u16(tpSrc ? tpSrc[1] : 0, `${field}.${tpSrc ? tpSrc[0] : 'tcp_src'}`);
+  w.u16(tpDst ? tpDst[1] : 0, `${field}.${tpDst ? tpDst[0] : 'tcp_dst'}`);
+}
+
+/** Names the OF1.0 transport slots take, by nw_proto (TCP unless the protocol says otherwise). */
+function transportNames(proto: number | undefined): readonly [string, string] {
+  switch (proto) {
+    case 1:
+      return ['icmpv4_type', 'icmpv4_code'];
+    case 17:
+      return ['udp_src', 'udp_dst'];
+    case 132:
+      return ['sctp_src', 'sctp_dst'];
+    default:
+      return ['tcp_src', 'tcp_dst'];
+  }
+}
+
+export function readMatch10(r: Reader): Match {
+  r.need(OFP10_MATCH_LEN, 'ofp_match');
+  const wc = r.u32();
+  const inPort = r.u16();
+  const m: Record<string, unknown> = {};
+  if (!(wc & OFPFW10.IN_PORT)) m.in_port = port10to32(inPort);
+  if (!(wc & OFPFW10.DL_SRC)) m.eth_src = r.mac();
+  else r.skip(6);
+  if (!(wc & OFPFW10.DL_DST)) m.eth_dst = r.mac();
+  else r.skip(6);
+  const dlVlan = r.u16();
+  if (!(wc & OFPFW10.DL_VLAN)) m.vlan_vid = dlVlan === OFP_VLAN_NONE ? 0 : OFPVID_PRESENT | (dlVlan & 0xfff);
+  const pcp = r.u8();
+  if (!(wc & OFPFW10.DL_VLAN_PCP)) m.vlan_pcp = pcp;
+  r.skip(1);
+  const dlType = r.u16();
+  if (!(wc & OFPFW10.DL_TYPE)) m.eth_type = dlType;
+  const isArp = !(wc & OFPFW10.DL_TYPE) && dlType === ETH_TYPE_ARP;
+  const nwTos = r.u8();
+  if (!(wc & OFPFW10.NW_TOS)) m.ip_dscp = nwTos >> 2;
+  const nwProto = r.u8();
+  const protoKnown = !(wc & OFPFW10.NW_PROTO);
+  if (protoKnown) m[isArp ? 'arp_op' : 'ip_proto'] = nwProto;
+  r.skip(2);
+  const srcBits = (wc >>> OFPFW10.NW_SRC_SHIFT) & 0x3f;
+  const dstBits = (wc >>> OFPFW10.NW_DST_SHIFT) & 0x3f;
+  const nwSrc = r.ipv4();
+  const nwDst = r.ipv4();
+  const srcName = isArp ? 'arp_spa' : 'ipv4_src';
+  const dstName = isArp ? 'arp_tpa' : 'ipv4_dst';
+  if (srcBits < 32) {
+    m[srcName] = nwSrc;
+    if (srcBits > 0) m[`${srcName}_mask`] = prefixMask(srcBits);
+  }
+  if (dstBits < 32) {
+    m[dstName] = nwDst;
+    if (dstBits > 0) m[`${dstName}_mask`] = prefixMask(dstBits);
+  }
+  const [tpSrcName, tpDstName] = transportNames(protoKnown && !isArp ? nwProto : undefined);
+  const tpSrc = r.u16();
+  const tpDst = r.u16();
+  if (!(wc & OFPFW10.TP_SRC)) m[tpSrcName] = tpSrc;
+  if (!(wc & OFPFW10.TP_DST)) m[tpDstName] = tpDst;
+  return m as Match;
+}

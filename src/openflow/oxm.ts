@@ -1,0 +1,233 @@
+/**
+ * OpenFlow 1.3 OXM: one `as const` table of the basic-class fields drives encoding, decoding, sizes and the
+ * OF1.0 set-action mapping. Entries are in OXM code order, which is also a valid prerequisite order
+ * (eth_type before ip_proto before tcp_src...), so encoders emit fields in table order.
+ */
+import type { Match } from './types.js';
+import { OpenFlowDecodeError, badField, truncated, OFPET13, OFPBMC } from './errors.js';
+import { Reader, Writer } from './wire.js';
+
+export type ValueField = Exclude<keyof Match, `${string}_mask`>;
+
+interface CodecValues {
+  u8: number;
+  u16: number;
+  u24: number;
+  u32: number;
+  u64: bigint;
+  mac: string;
+  ipv4: string;
+  ipv6: string;
+}
+type CodecName = keyof CodecValues;
+type CodecFor<V> = { [C in CodecName]: CodecValues[C] extends V ? C : never }[CodecName];
+
+type OxmSpec = {
+  [K in ValueField]: {
+    readonly name: K;
+    readonly code: number;
+    readonly len: number;
+    readonly codec: CodecFor<NonNullable<Match[K]>>;
+    readonly maskable: boolean;
+  };
+}[ValueField];
+
+export const OXM_CLASS_OPENFLOW_BASIC = 0x8000;
+
+export const OXM_FIELDS = [
+  { name: 'in_port', code: 0, len: 4, codec: 'u32', maskable: false },
+  { name: 'in_phy_port', code: 1, len: 4, codec: 'u32', maskable: false },
+  { name: 'metadata', code: 2, len: 8, codec: 'u64', maskable: true },
+  { name: 'eth_dst', code: 3, len: 6, codec: 'mac', maskable: true },
+  { name: 'eth_src', code: 4, len: 6, codec: 'mac', maskable: true },
+  { name: 'eth_type', code: 5, len: 2, codec: 'u16', maskable: false },
+  { name: 'vlan_vid', code: 6, len: 2, codec: 'u16', maskable: true },
+  { name: 'vlan_pcp', code: 7, len: 1, codec: 'u8', maskable: false },
+  { name: 'ip_dscp', code: 8, len: 1, codec: 'u8', maskable: false },
+  { name: 'ip_ecn', code: 9, len: 1, codec: 'u8', maskable: false },
+  { name: 'ip_proto', code: 10, len: 1, codec: 'u8', maskable: false },
+  { name: 'ipv4_src', code: 11, len: 4, codec: 'ipv4', maskable: true },
+  { name: 'ipv4_dst', code: 12, len: 4, codec: 'ipv4', maskable: true },
+  { name: 'tcp_src', code: 13, len: 2, codec: 'u16', maskable: false },
+  { name: 'tcp_dst', code: 14, len: 2, codec: 'u16', maskable: false },
+  { name: 'udp_src', code: 15, len: 2, codec: 'u16', maskable: false },
+  { name: 'udp_dst', code: 16, len: 2, codec: 'u16', maskable: false },
+  { name: 'sctp_src', code: 17, len: 2, codec: 'u16', maskable: false },
+  { name: 'sctp_dst', code: 18, len: 2, codec: 'u16', maskable: false },
+  { name: 'icmpv4_type', code: 19, len: 1, codec: 'u8', maskable: false },
+  { name: 'icmpv4_code', code: 20, len: 1, codec: 'u8', maskable: false },
+  { name: 'arp_op', code: 21, len: 2, codec: 'u16', maskable: false },
+  { name: 'arp_spa', code: 22, len: 4, codec: 'ipv4', maskable: true },
+  { name: 'arp_tpa', code: 23, len: 4, codec: 'ipv4', maskable: true },
+  { name: 'arp_sha', code: 24, len: 6, codec: 'mac', maskable: true },
+  { name: 'arp_tha', code: 25, len: 6, codec: 'mac', maskable: true },
+  { name: 'ipv6_src', code: 26, len: 16, codec: 'ipv6', maskable: true },
+  { name: 'ipv6_dst', code: 27, len: 16, codec: 'ipv6', maskable: true },
+  { name: 'ipv6_flabel', code: 28, len: 4, codec: 'u32', maskable: true },
+  { name: 'icmpv6_type', code: 29, len: 1, codec: 'u8', maskable: false },
+  { name: 'icmpv6_code', code: 30, len: 1, codec: 'u8', maskable: false },
+  { name: 'ipv6_nd_target', code: 31, len: 16, codec: 'ipv6', maskable: false },
+  { name: 'ipv6_nd_sll', code: 32, len: 6, codec: 'mac', maskable: false },
+  { name: 'ipv6_nd_tll', code: 33, len: 6, codec: 'mac', maskable: false },
+  { name: 'mpls_label', code: 34, len: 4, codec: 'u32', maskable: false },
+  { name: 'mpls_tc', code: 35, len: 1, codec: 'u8', maskable: false },
+  { name: 'mpls_bos', code: 36, len: 1, codec: 'u8', maskable: false },
+  { name: 'pbb_isid', code: 37, len: 3, codec: 'u24', maskable: true },
+  { name: 'tunnel_id', code: 38, len: 8, codec: 'u64', maskable: true },
+  { name: 'ipv6_exthdr', code: 39, len: 2, codec: 'u16', maskable: true },
+] as const satisfies readonly OxmSpec[];
+
+export type OxmField = (typeof OXM_FIELDS)[number];
+
+type AnyValue = number | bigint | string;
+
+/** Per-codec writers/readers; the table above only names them. */
+export const OXM_CODECS: {
+  [C in CodecName]: {
+    write(w: Writer, v: CodecValues[C], field: string): void;
+    read(r: Reader): CodecValues[C];
+  };
+} = {
+  u8: { write: (w, v, f) => w.u8(v, f), read: (r) => r.u8() },
+  u16: { write: (w, v, f) => w.u16(v, f), read: (r) => r.u16() },
+  u24: { write: (w, v, f) => w.u24(v, f), read: (r) => r.u24() },
+  u32: { write: (w, v, f) => w.u32(v, f), read: (r) => r.u32() },
+  u64: { write: (w, v, f) => w.u64(v, f), read: (r) => r.u64() },
+  mac: { write: (w, v, f) => w.mac(v, f), read: (r) => r.mac() },
+  ipv4: { write: (w, v, f) => w.ipv4(v, f), read: (r) => r.ipv4() },
+  ipv6: { write: (w, v, f) => w.ipv6(v, f), read: (r) => r.ipv6() },
+};
+
+export function writeOxmValue(f: OxmField, w: Writer, v: AnyValue, field: string): void {
+  (OXM_CODECS[f.codec] as { write(w: Writer, v: AnyValue, field: string): void }).write(w, v, field);
+}
+
+export function readOxmValue(f: OxmField, r: Reader): AnyValue {
+  return OXM_CODECS[f.codec].read(r);
+}
+
+export const OXM_BY_NAME: ReadonlyMap<string, OxmField> = new Map(OXM_FIELDS.map((f) => [f.name, f]));
+export const OXM_BY_CODE: readonly (OxmField | undefined)[] = (() => {
+  const a: (OxmField | undefined)[] = [];
+  for (const f of OXM_FIELDS) a[f.code] = f;
+  return a;
+})();
+/** `eth_src_mask` -> eth_src's entry, for maskable fields only. */
+const MASK_OF: ReadonlyMap<string, OxmField> = new Map(
+  OXM_FIELDS.filter((f) => f.maskable).map((f) => [`${f.name}_mask`, f]),
+);
+
+export function oxmHeader(f: OxmField, hasMask: boolean): number {
+  return (
+    ((OXM_CLASS_OPENFLOW_BASIC << 16) |
+      (f.code << 9) |
+      (hasMask ? 0x100 : 0) |
+      (hasMask ? 2 * f.len : f.len)) >>>
+    0
+  );
+}
+
+/**
+ * Bytes of the OXM TLVs for `match` (without the ofp_match header or padding). Validates the keys, so
+ * the write pass can trust them.
+ */
+export function oxmFieldsLength(match: Match, field: string): number {
+  const m = match as Record<string, unknown>;
+  let n = 0;
+  for (const k in m) {
+    if (m[k] === undefined) continue;
+    const f = OXM_BY_NAME.get(k);
+    if (f) {
+      n += 4 + (m[`${k}_mask`] !== undefined ? 2 * f.len : f.len);
+      continue;
+    }
+    const masked = MASK_OF.get(k);
+    if (!masked) throw badField(`${field}.${k}`, 'not a match field (or not maskable)');
+    if (m[masked.name] === undefined) throw badField(`${field}.${k}`, `mask without ${masked.name}`);
+  }
+  return n;
+}
+
+/** ofp_match size on the wire for OF1.3, padding included. */
+export function matchSize13(match: Match, field = 'match'): number {
+  return pad8(4 + oxmFieldsLength(match, field));
+}
+
+export function pad8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Writes the OXM TLVs of `match` in table order. */
+export function writeOxmFields(w: Writer, match: Match, field: string): void {
+  const m = match as Record<string, AnyValue | undefined>;
+  for (const f of OXM_FIELDS) {
+    const v = m[f.name];
+    if (v === undefined) continue;
+    const mask = f.maskable ? m[`${f.name}_mask`] : undefined;
+    w.u32(oxmHeader(f, mask !== undefined), 'oxm');
+    writeOxmValue(f, w, v, `${field}.${f.name}`);
+    if (mask !== undefined) writeOxmValue(f, w, mask, `${field}.${f.name}_mask`);
+  }
+}
+
+/** ofp_match (OFPMT_OXM) with its padding to 8 bytes. */
+export function writeMatch13(w: Writer, match: Match, field = 'match'): void {
+  const start = w.off;
+  w.u16(1, 'match.type');
+  w.u16(0, 'match.length'); // patched below once the fields are written
+  writeOxmFields(w, match, field);
+  const len = w.off - start;
+  w.buf.writeUInt16BE(len, start + 2);
+  w.zeros(pad8(len) - len);
+}
+
+function matchError(code: number, detail: string): OpenFlowDecodeError {
+  return new OpenFlowDecodeError(
+    code === OFPBMC.BAD_LEN ? 'OF_BAD_LENGTH' : 'OF_BAD_FIELD',
+    OFPET13.BAD_MATCH,
+    code,
+    detail,
+  );
+}
+
+/**
+ * Reads OXM TLVs in [r.off, end) into `out`. TLVs of other classes (Nicira registers, experimenter
+ * fields OVS may add to packet-ins) are skipped: the model has no place for them.
+ */
+export function readOxmFields(r: Reader, end: number, out: Record<string, AnyValue>): void {
+  while (r.off < end) {
+    if (r.off + 4 > end) throw matchError(OFPBMC.BAD_LEN, 'OXM header runs past the match');
+    const h = r.u32();
+    const len = h & 0xff;
+    if (r.off + len > end) throw matchError(OFPBMC.BAD_LEN, 'OXM value runs past the match');
+    if (h >>> 16 !== OXM_CLASS_OPENFLOW_BASIC) {
+      r.skip(len);
+      continue;
+    }
+    const f = OXM_BY_CODE[(h >>> 9) & 0x7f];
+    if (!f) throw matchError(OFPBMC.BAD_FIELD, `unknown OXM field ${(h >>> 9) & 0x7f}`);
+    const hasMask = (h & 0x100) !== 0;
+    if (hasMask && !f.maskable) throw matchError(OFPBMC.BAD_MASK, `OXM ${f.name} cannot have a mask`);
+    if (len !== (hasMask ? 2 * f.len : f.len))
+      throw matchError(OFPBMC.BAD_LEN, `OXM ${f.name} has length ${len}`);
+    if (out[f.name] !== undefined) throw matchError(OFPBMC.DUP_FIELD, `OXM ${f.name} appears twice`);
+    out[f.name] = readOxmValue(f, r);
+    if (hasMask) out[`${f.name}_mask`] = readOxmValue(f, r);
+  }
+}
+
+/** ofp_match (OFPMT_OXM) including its padding. */
+export function readMatch13(r: Reader): Match {
+  if (r.off + 4 > r.end) throw truncated('ofp_match');
+  const type = r.u16();
+  const len = r.u16();
+  if (type !== 1) throw matchError(OFPBMC.BAD_TYPE, `match type ${type} is not OXM`);
+  if (len < 4) throw matchError(OFPBMC.BAD_LEN, `match length ${len} < 4`);
+  const end = r.off - 4 + len;
+  if (pad8(end - (r.off - 4)) + r.off - 4 > r.end)
+    throw matchError(OFPBMC.BAD_LEN, 'match runs past the message');
+  const out: Record<string, AnyValue> = {};
+  readOxmFields(r, end, out);
+  r.skip(pad8(len) - len);
+  return out as Match;
+}
