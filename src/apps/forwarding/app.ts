@@ -1,0 +1,431 @@
+/**
+ * Reactive forwarding.
+ *
+ * Path mode (topology and hosts apps present): a packet to a known host gets a flow on every switch of the
+ * shortest path (destination switch first, so the packet does not punt again on the way), then a
+ * PACKET_OUT; broadcast, multicast and unknown destinations are flooded only along the spanning tree
+ * (host ports + tree ports, never back out of the in_port), and such packets arriving on a blocked
+ * inter-switch port are dropped, so rings do not storm. ARP requests for a known IPv4 address are answered
+ * by the controller (proxy ARP, on by default); the rest are flooded like any broadcast.
+ *
+ * L2 mode (no topology): a per-switch learning switch (what cbench exercises).
+ *
+ * A 'deny' verdict from an earlier app (firewall) wins: a drop flow for the decision's match, no forwarding.
+ *
+ * Invalidation: multi-hop flows are recorded (they carry SEND_FLOW_REM, so the record lives exactly as long
+ * as the flow); when a link they use goes away they are deleted and traffic re-punts onto the new path.
+ * When a host moves or is forgotten, flows towards its old location are deleted.
+ */
+import {
+  APP_COOKIE_MASK,
+  appCookie,
+  type App,
+  type AppContext,
+  type Disposition,
+  type OfMessageBody,
+  type PacketDecision,
+  type SwitchSession,
+} from '../../controller/index.js';
+import {
+  OFPFC,
+  OFPFF_SEND_FLOW_REM,
+  OFPG_ANY,
+  OFPP,
+  OFP_NO_BUFFER,
+  OFP_VERSION_1_3,
+  OFPTT_ALL,
+  type Action,
+  type FlowRemoved,
+  type Match,
+  type PacketIn,
+} from '../../openflow/index.js';
+import {
+  ARP_OP,
+  buildArpReply,
+  ipv4NumToText,
+  macNumToText,
+  type EthernetFrame,
+} from '../../packet/index.js';
+import type { HostsApp, Host } from '../hosts/index.js';
+import { undirectedKey, type Hop, type TopologyApp, type TopologyChange } from '../topology/index.js';
+
+export const FORWARDING_APP_ID = 3;
+export const FORWARDING_PRIORITY = 10;
+/** Above forwarding flows so a cached deny wins over a path installed earlier. */
+export const DENY_PRIORITY = 20;
+const OFPVID_PRESENT = 0x1000;
+
+export interface ForwardingOptions {
+  /** Idle timeout of reactive flows in seconds; default 5. */
+  idleTimeout?: number;
+  /** Answer ARP requests for known hosts from the controller; default true. */
+  proxyArp?: boolean;
+  /** 'auto' (default): path mode when the topology and hosts apps are registered, else L2 learning. */
+  mode?: 'auto' | 'path' | 'l2';
+}
+
+/** A message for one switch: what the app decided, before it is sent (the unit tests' view). */
+export interface Outgoing {
+  dpid: bigint;
+  msg: OfMessageBody;
+}
+
+interface PathFlow {
+  match: Match;
+  /** Undirected keys of the links the path used. */
+  links: string[];
+  dstMac: number;
+}
+
+export class ForwardingApp implements App {
+  readonly name = 'forwarding';
+  readonly cookie = appCookie(FORWARDING_APP_ID);
+  /** Verdict-setting apps (firewall, acl) and the learners run first; absent ones are ignored. */
+  readonly after = ['topology', 'hosts', 'firewall', 'acl'];
+  readonly idleTimeout: number;
+  readonly proxyArp: boolean;
+  private readonly modeOpt: 'auto' | 'path' | 'l2';
+  private ctx: AppContext | undefined;
+  private topology: TopologyApp | undefined;
+  private hosts: HostsApp | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  /** L2 mode: per switch, MAC (as number) -> port. */
+  private readonly macTables = new Map<bigint, Map<number, number>>();
+  /** Path mode: multi-hop flows per switch, keyed by match identity. */
+  private readonly pathFlows = new Map<bigint, Map<string, PathFlow>>();
+  /** Where send() delivers; replaced by tests to capture instead of sending. */
+  private sink: (out: Outgoing) => void = (o) => this.ctx?.controller.switches.get(o.dpid)?.send(o.msg);
+
+  constructor(opts: ForwardingOptions = {}) {
+    this.idleTimeout = opts.idleTimeout ?? 5;
+    this.proxyArp = opts.proxyArp ?? true;
+    this.modeOpt = opts.mode ?? 'auto';
+  }
+
+  get mode(): 'path' | 'l2' {
+    return this.topology && this.hosts ? 'path' : 'l2';
+  }
+
+  start(ctx: AppContext): void {
+    this.ctx = ctx;
+    if (this.modeOpt !== 'l2') {
+      this.topology = ctx.app<TopologyApp>('topology');
+      this.hosts = ctx.app<HostsApp>('hosts');
+      if (this.modeOpt === 'path' && !(this.topology && this.hosts)) {
+        throw new Error('forwarding.mode: "path" needs the topology and hosts apps');
+      }
+    }
+    if (this.topology)
+      this.unsubscribe.push(this.topology.on('topology_changed', (c) => this.onTopologyChanged(c)));
+    if (this.hosts) {
+      this.unsubscribe.push(this.hosts.on('host_moved', (m) => this.onHostGone(m.host.mac, m.from)));
+      this.unsubscribe.push(this.hosts.on('host_removed', (h) => this.onHostGone(h.mac, h)));
+    }
+  }
+
+  stop(): void {
+    for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /** Capture outgoing messages instead of sending them (unit tests). */
+  setSink(sink: (out: Outgoing) => void): void {
+    this.sink = sink;
+  }
+
+  switchDisconnected(dpid: bigint): void {
+    this.macTables.delete(dpid);
+    this.pathFlows.delete(dpid);
+  }
+
+  flowRemoved(sw: SwitchSession, msg: FlowRemoved): void {
+    if ((msg.cookie & APP_COOKIE_MASK) !== this.cookie) return;
+    this.pathFlows.get(sw.dpid)?.delete(matchKey(msg.match));
+  }
+
+  packetIn(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, decision: PacketDecision): Disposition {
+    const inPort = msg.match.in_port;
+    if (inPort === undefined || frame.srcNum < 0) return 'stop';
+    if (decision.verdict === 'deny') {
+      this.deny(sw, msg, decision);
+      return 'stop';
+    }
+    // Bridges never forward link-local control frames (01:80:c2:00:00:0x: STP, LACP, LLDP...).
+    if (frame.dstNum >= 0x0180c2000000 && frame.dstNum <= 0x0180c200000f) {
+      this.release(sw, msg);
+      return 'stop';
+    }
+    if (this.topology && this.hosts) this.forwardPath(sw, msg, inPort, frame, this.topology, this.hosts);
+    else this.forwardL2(sw, msg, inPort, frame);
+    return 'stop';
+  }
+
+  // ------------------------------------------------------------------------------------------ path mode
+
+  private forwardPath(
+    sw: SwitchSession,
+    msg: PacketIn,
+    inPort: number,
+    frame: EthernetFrame,
+    topo: TopologyApp,
+    hosts: HostsApp,
+  ): void {
+    const dst = frame.isMulticast ? undefined : hosts.byMacNum(frame.dstNum);
+    if (dst === undefined) {
+      const arp = frame.arp;
+      if (this.proxyArp && arp !== undefined && arp.op === ARP_OP.REQUEST) {
+        const target = hosts.byIpv4Num(arp.tpaNum);
+        if (target !== undefined && target.mac !== arp.shaNum) {
+          this.answerArp(sw, inPort, frame, target);
+          this.release(sw, msg);
+          return;
+        }
+      }
+      this.flood(sw, msg, inPort, topo);
+      return;
+    }
+    const hops = topo.route(sw.dpid, inPort, dst.dpid, dst.port);
+    if (hops === undefined) {
+      // Came in where the destination lives (a hub, or a stale entry): nothing to do but drop it.
+      if (dst.dpid === sw.dpid && dst.port === inPort) this.release(sw, msg);
+      else this.flood(sw, msg, inPort, topo);
+      return;
+    }
+    this.installPath(sw, msg, frame, hops);
+  }
+
+  private installPath(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, hops: Hop[]): void {
+    const ethSrc = frame.src;
+    const ethDst = frame.dst;
+    const vlan = frame.vlan ? OFPVID_PRESENT | frame.vlan.vid : undefined;
+    const multiHop = hops.length > 1;
+    const links = multiHop ? pathLinks(hops) : [];
+    const buffered = msg.bufferId !== OFP_NO_BUFFER;
+    // Destination switch first so the packet never overtakes its flows.
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i];
+      const match: Match = { in_port: hop.inPort, eth_src: ethSrc, eth_dst: ethDst };
+      if (vlan !== undefined) match.vlan_vid = vlan;
+      const ingress = i === 0;
+      this.sink({
+        dpid: hop.dpid,
+        msg: this.flowMod(match, [{ type: 'output', port: hop.outPort, maxLen: 0 }], FORWARDING_PRIORITY, {
+          bufferId: ingress && buffered ? msg.bufferId : OFP_NO_BUFFER,
+          flags: multiHop ? OFPFF_SEND_FLOW_REM : 0,
+        }),
+      });
+      if (multiHop) {
+        let perSwitch = this.pathFlows.get(hop.dpid);
+        if (!perSwitch) this.pathFlows.set(hop.dpid, (perSwitch = new Map()));
+        perSwitch.set(matchKey(match), { match, links, dstMac: frame.dstNum });
+      }
+    }
+    // A buffered packet went with the ingress FLOW_MOD; an unbuffered one needs its own PACKET_OUT.
+    if (!buffered) this.packetOut(sw.dpid, msg, [{ type: 'output', port: hops[0].outPort, maxLen: 0 }]);
+  }
+
+  private flood(sw: SwitchSession, msg: PacketIn, inPort: number, topo: TopologyApp): void {
+    // A flood copy arriving over a blocked link went around a loop: drop it.
+    if (topo.isInterSwitchPort(sw.dpid, inPort) && !topo.isFloodPort(sw.dpid, inPort)) {
+      this.release(sw, msg);
+      return;
+    }
+    const actions: Action[] = [];
+    for (const p of topo.floodPorts(sw.dpid))
+      if (p !== inPort) actions.push({ type: 'output', port: p, maxLen: 0 });
+    this.packetOut(sw.dpid, msg, actions);
+  }
+
+  private answerArp(sw: SwitchSession, inPort: number, frame: EthernetFrame, target: Host): void {
+    const arp = frame.arp!;
+    const data = buildArpReply({
+      answerMac: macNumToText(target.mac),
+      answerIp: ipv4NumToText(target.ipv4),
+      requesterMac: arp.sha,
+      requesterIp: arp.spa,
+      vlan: frame.vlan ? { vid: frame.vlan.vid, pcp: frame.vlan.pcp } : undefined,
+    });
+    this.sink({
+      dpid: sw.dpid,
+      msg: {
+        type: 'packet_out',
+        bufferId: OFP_NO_BUFFER,
+        inPort: OFPP.CONTROLLER,
+        actions: [{ type: 'output', port: inPort, maxLen: 0 }],
+        data,
+      },
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------- L2 mode
+
+  private forwardL2(sw: SwitchSession, msg: PacketIn, inPort: number, frame: EthernetFrame): void {
+    let table = this.macTables.get(sw.dpid);
+    if (!table) this.macTables.set(sw.dpid, (table = new Map()));
+    if ((frame.data[6] & 1) === 0 && inPort < OFPP.MAX) table.set(frame.srcNum, inPort);
+    const out = frame.isMulticast ? undefined : table.get(frame.dstNum);
+    if (out === undefined) {
+      this.packetOut(sw.dpid, msg, [{ type: 'output', port: OFPP.FLOOD, maxLen: 0 }]);
+      return;
+    }
+    if (out === inPort) {
+      this.release(sw, msg);
+      return;
+    }
+    const match: Match = { in_port: inPort, eth_src: frame.src, eth_dst: frame.dst };
+    if (frame.vlan) match.vlan_vid = OFPVID_PRESENT | frame.vlan.vid;
+    const buffered = msg.bufferId !== OFP_NO_BUFFER;
+    const actions: Action[] = [{ type: 'output', port: out, maxLen: 0 }];
+    this.sink({
+      dpid: sw.dpid,
+      msg: this.flowMod(match, actions, FORWARDING_PRIORITY, {
+        bufferId: buffered ? msg.bufferId : OFP_NO_BUFFER,
+      }),
+    });
+    if (!buffered) this.packetOut(sw.dpid, msg, actions);
+  }
+
+  // ----------------------------------------------------------------------------------- verdicts, events
+
+  private deny(sw: SwitchSession, msg: PacketIn, decision: PacketDecision): void {
+    if (decision.match === undefined) {
+      this.release(sw, msg);
+      return;
+    }
+    // A drop flow (no instructions); a buffered packet is handed to it and so dropped too.
+    this.sink({
+      dpid: sw.dpid,
+      msg: this.flowMod(decision.match, undefined, DENY_PRIORITY, { bufferId: msg.bufferId }),
+    });
+  }
+
+  private onTopologyChanged(change: TopologyChange): void {
+    if (change.removed.length === 0) return;
+    const gone = new Set(change.removed.map(undirectedKey));
+    this.deletePathFlows((f) => f.links.some((k) => gone.has(k)));
+  }
+
+  private onHostGone(mac: number, from: { dpid: bigint; port: number }): void {
+    for (const table of this.macTables.values()) table.delete(mac);
+    this.deletePathFlows((f) => f.dstMac === mac);
+    // Last-hop flows towards the old attachment (single- or multi-hop): match the MAC, filter by out_port.
+    const sw = this.ctx?.controller.switches.get(from.dpid);
+    if (sw) {
+      this.sink({
+        dpid: from.dpid,
+        msg: this.deleteMod(
+          { eth_dst: macNumToText(mac) },
+          OFPFC.DELETE,
+          0,
+          from.port,
+          sw.version === OFP_VERSION_1_3,
+        ),
+      });
+    }
+  }
+
+  private deletePathFlows(pred: (f: PathFlow) => boolean): void {
+    for (const [dpid, flows] of this.pathFlows) {
+      for (const [k, f] of flows) {
+        if (!pred(f)) continue;
+        flows.delete(k);
+        this.sink({
+          dpid,
+          msg: this.deleteMod(f.match, OFPFC.DELETE_STRICT, FORWARDING_PRIORITY, OFPP.ANY, true),
+        });
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------- messages
+
+  private flowMod(
+    match: Match,
+    actions: Action[] | undefined,
+    priority: number,
+    opts: { bufferId: number; flags?: number },
+  ): OfMessageBody {
+    return {
+      type: 'flow_mod',
+      cookie: this.cookie,
+      cookieMask: 0n,
+      tableId: 0,
+      command: OFPFC.ADD,
+      idleTimeout: this.idleTimeout,
+      hardTimeout: 0,
+      priority,
+      bufferId: opts.bufferId,
+      outPort: OFPP.ANY,
+      outGroup: OFPG_ANY,
+      flags: opts.flags ?? 0,
+      match,
+      instructions: actions ? [{ type: 'apply_actions', actions }] : [],
+    };
+  }
+
+  /** cookieFilter: restrict to this app's flows (honoured by OF1.3; OF1.0 has no cookie filter on delete). */
+  private deleteMod(
+    match: Match,
+    command: number,
+    priority: number,
+    outPort: number,
+    cookieFilter: boolean,
+  ): OfMessageBody {
+    return {
+      type: 'flow_mod',
+      cookie: cookieFilter ? this.cookie : 0n,
+      cookieMask: cookieFilter ? APP_COOKIE_MASK : 0n,
+      tableId: OFPTT_ALL,
+      command,
+      idleTimeout: 0,
+      hardTimeout: 0,
+      priority,
+      bufferId: OFP_NO_BUFFER,
+      outPort,
+      outGroup: OFPG_ANY,
+      flags: 0,
+      match,
+      instructions: [],
+    };
+  }
+
+  private packetOut(dpid: bigint, msg: PacketIn, actions: Action[]): void {
+    const buffered = msg.bufferId !== OFP_NO_BUFFER;
+    if (!buffered && actions.length === 0) return;
+    this.sink({
+      dpid,
+      msg: {
+        type: 'packet_out',
+        bufferId: msg.bufferId,
+        inPort: msg.match.in_port ?? OFPP.CONTROLLER,
+        actions,
+        data: buffered ? EMPTY : msg.data,
+      },
+    });
+  }
+
+  /** Drop the packet; a buffered one must still be released from the switch's buffer. */
+  private release(sw: SwitchSession, msg: PacketIn): void {
+    if (msg.bufferId !== OFP_NO_BUFFER) this.packetOut(sw.dpid, msg, []);
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function matchKey(m: Match): string {
+  return `${m.in_port}|${m.eth_src}|${m.eth_dst}|${m.vlan_vid ?? ''}`;
+}
+
+function pathLinks(hops: Hop[]): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i + 1 < hops.length; i++) {
+    keys.push(
+      undirectedKey({
+        srcDpid: hops[i].dpid,
+        srcPort: hops[i].outPort,
+        dstDpid: hops[i + 1].dpid,
+        dstPort: hops[i + 1].inPort,
+      }),
+    );
+  }
+  return keys;
+}
