@@ -414,7 +414,11 @@ export class Controller implements ControllerApi {
 
   private makeHost(): SessionHost {
     return {
-      handshakeDone: (s) => void this.onHandshakeDone(s),
+      handshakeDone: (s) =>
+        void this.onHandshakeDone(s).catch((err: unknown) => {
+          this.log.error({ dpid: dpidText(s), err: errText(err) }, 'switch announcement failed');
+          s.close('switch announcement failed');
+        }),
       closed: (s, reason) => this.onClosed(s, reason),
       packetIn: (s, msg) => this.onPacketIn(s, msg),
       portStatus: (s, msg) => this.onPortStatus(s, msg),

@@ -139,6 +139,7 @@ export class Session implements SwitchSession {
   private paused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private earlyPacketIns: PacketIn[] = [];
+  private bytesIn = 0;
   private readonly flushBound = () => this.flush();
 
   constructor(
@@ -165,7 +166,13 @@ export class Session implements SwitchSession {
     // The HELLO header carries our highest version; the bitmap element lists all of them.
     const highest = Math.max(...cfg.versions) as OfVersion;
     this.writeRaw(
-      encode({ type: 'hello', version: highest, xid: this.allocXid(), versions: [...cfg.versions] }),
+      // OF1.0 hellos have no bitmap: a 1.0-only controller offers its header version alone.
+      encode({
+        type: 'hello',
+        version: highest,
+        xid: this.allocXid(),
+        versions: highest === OFP_VERSION_1_0 ? [] : [...cfg.versions],
+      }),
     );
   }
 
@@ -295,6 +302,33 @@ export class Session implements SwitchSession {
 
   private onData(chunk: Buffer): void {
     if (this.phase === 'closed') return;
+    try {
+      this.onChunk(chunk);
+    } catch (err) {
+      // Last line of defence: whatever went wrong, it ends this connection only.
+      this.closeWith(`internal error handling switch input: ${(err as Error)?.stack ?? String(err)}`);
+    }
+  }
+
+  private onChunk(chunk: Buffer): void {
+    // Garbage instead of a HELLO (an HTTP client, a port scanner) would otherwise sit until the handshake
+    // timeout while the reader waits for the bogus length it read.
+    if (
+      this.bytesIn === 0 &&
+      chunk.length >= 2 &&
+      (chunk[1] !== OFPT_HELLO || chunk[0] === 0 || chunk[0] > 0x06)
+    ) {
+      this.cfg.metrics.handshakeFailures++;
+      this.sendError(
+        OFPET_HELLO_FAILED,
+        OFPHFC_INCOMPATIBLE,
+        chunk.subarray(0, 8),
+        'expected an OpenFlow HELLO',
+      );
+      this.closeWith('first bytes are not an OpenFlow HELLO');
+      return;
+    }
+    this.bytesIn += chunk.length;
     let frames: Buffer[];
     try {
       frames = this.reader.push(chunk);
@@ -329,9 +363,12 @@ export class Session implements SwitchSession {
       if (err instanceof OpenFlowDecodeError) {
         this.sendError(err.ofpErrType, err.ofpErrCode, frame);
         this.host.warn(this, { code: err.code, detail: err.detail }, 'undecodable message from switch');
-        return;
+      } else {
+        // A codec bug must not take the process down: answer as for any malformed message.
+        this.sendError(OFPET_BAD_REQUEST, OFPBRC_BAD_LEN, frame);
+        this.host.warn(this, { err: (err as Error)?.stack ?? String(err) }, 'decoder failed unexpectedly');
       }
-      throw err;
+      return;
     }
     this.dispatch(msg, frame);
   }

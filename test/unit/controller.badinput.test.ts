@@ -1,0 +1,207 @@
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Controller, type Logger } from '../../src/controller/index.js';
+import { FrameReader, decode, encode, type OfMessage } from '../../src/openflow/index.js';
+import type { Store } from '../../src/store/index.js';
+import { FakeSwitch, port, until } from './controller.fake-switch.js';
+
+const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+let c: Controller;
+let good: FakeSwitch;
+const fakes: FakeSwitch[] = [];
+
+before(async () => {
+  c = new Controller({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    log: quiet,
+    store: {} as Store,
+    requestTimeoutMs: 1000,
+    handshakeTimeoutMs: 1000,
+  });
+  await c.start();
+  good = new FakeSwitch({ dpid: 1n });
+  await good.connect(c.addresses[0].port);
+  await until(() => c.switches.has(1n), 'good switch up');
+});
+
+after(async () => {
+  for (const f of [good, ...fakes]) f.close();
+  await c.stop();
+});
+
+/** The reference switch still answers a round trip through the controller. */
+async function goodSwitchStillWorks(): Promise<void> {
+  const sw = c.switches.get(1n);
+  assert.ok(sw, 'good switch still registered');
+  await sw.barrier({ timeoutMs: 2000 });
+}
+
+async function handshaken(dpid: bigint, versions = [1, 4]): Promise<FakeSwitch> {
+  const f = new FakeSwitch({ dpid, versions });
+  fakes.push(f);
+  await f.connect(c.addresses[0].port);
+  await until(() => c.switches.has(dpid), `switch ${dpid} up`);
+  return f;
+}
+
+function header(version: number, type: number, length: number, xid: number, total = length): Buffer {
+  const b = Buffer.alloc(Math.max(total, 8));
+  b.writeUInt8(version, 0);
+  b.writeUInt8(type, 1);
+  b.writeUInt16BE(length, 2);
+  b.writeUInt32BE(xid, 4);
+  return b;
+}
+
+test('a message with a truncated body gets BAD_REQUEST back; the connection stays', async () => {
+  const f = await handshaken(0x100n);
+  // OF1.3 FEATURES_REPLY (type 6) needs 32 bytes; this one is only the header.
+  f.writeRaw(header(4, 6, 8, 0xabc));
+  await until(() => f.of('error').length === 1, 'error reply');
+  const e = f.of('error')[0];
+  assert.equal(e.errType, 1);
+  assert.equal(e.xid, 0xabc);
+  assert.equal(f.closed, false);
+  await c.switches.get(0x100n)!.barrier();
+  await goodSwitchStillWorks();
+});
+
+test('an unknown message type gets BAD_REQUEST/BAD_TYPE; the connection stays', async () => {
+  const f = await handshaken(0x101n);
+  f.writeRaw(header(4, 99, 8, 77));
+  await until(() => f.of('error').length === 1, 'error reply');
+  assert.deepEqual([f.of('error')[0].errType, f.of('error')[0].code, f.of('error')[0].xid], [1, 1, 77]);
+  await c.switches.get(0x101n)!.barrier();
+});
+
+test('a length below the header size is a framing error: error sent, only that connection closed', async () => {
+  const f = await handshaken(0x102n);
+  f.writeRaw(header(4, 2, 4, 5, 8));
+  await until(() => f.closed, 'connection closed');
+  assert.ok(f.of('error').length >= 1);
+  assert.equal(c.switches.has(0x102n), false);
+  await goodSwitchStillWorks();
+});
+
+test('the wrong wire version after negotiation closes the connection', async () => {
+  const f = await handshaken(0x103n, [1]);
+  f.writeRaw(header(4, 2, 8, 9));
+  await until(() => f.closed, 'connection closed');
+  const err = f.of('error')[0];
+  assert.equal(err.errType, 1);
+  assert.equal(err.code, 0); // BAD_VERSION
+  await goodSwitchStillWorks();
+});
+
+test('garbage instead of HELLO closes at once; garbage right after HELLO closes too', async () => {
+  const closedBefore = await rawExchange(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+  assert.ok(closedBefore.errors.some((m) => m.type === 'error' && m.errType === 0));
+  const hello = encode({ type: 'hello', version: 4, xid: 1, versions: [1, 4] });
+  const garbage = Buffer.from('ffff0003deadbeef', 'hex');
+  const closedAfter = await rawExchange(Buffer.concat([hello, garbage]));
+  assert.ok(closedAfter.errors.length >= 1);
+  await goodSwitchStillWorks();
+});
+
+/** Writes `bytes` on a fresh connection and collects what comes back until the controller closes it. */
+function rawExchange(bytes: Buffer): Promise<{ errors: OfMessage[] }> {
+  return new Promise((resolve, reject) => {
+    const reader = new FrameReader();
+    const got: OfMessage[] = [];
+    const s = net.connect(c.addresses[0].port, '127.0.0.1', () => s.write(bytes));
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error('controller did not close the connection'));
+    }, 3000);
+    s.on('data', (d: Buffer) => {
+      for (const f of reader.push(d)) got.push(decode(f));
+    });
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve({ errors: got.filter((m) => m.type === 'error') });
+    });
+  });
+}
+
+/** Small deterministic PRNG (mulberry32) so a failing fuzz run can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('a fuzzed stream of mutated frames never takes the controller down', async () => {
+  const seeds: OfMessage[] = [
+    { type: 'echo_request', version: 4, xid: 1, data: Buffer.from('ping') },
+    {
+      type: 'packet_in',
+      version: 4,
+      xid: 2,
+      bufferId: 0xffffffff,
+      totalLen: 64,
+      reason: 0,
+      tableId: 0,
+      cookie: 0n,
+      match: { in_port: 1 },
+      data: Buffer.alloc(64, 1),
+    },
+    { type: 'port_status', version: 4, xid: 3, reason: 2, desc: port(3) },
+    {
+      type: 'stats_reply',
+      version: 4,
+      xid: 4,
+      flags: 0,
+      body: { kind: 'port_desc', ports: [port(1), port(2)] },
+    },
+    { type: 'error', version: 4, xid: 5, errType: 1, code: 1, data: Buffer.alloc(12) },
+    {
+      type: 'flow_removed',
+      version: 4,
+      xid: 6,
+      cookie: 1n,
+      priority: 1,
+      reason: 0,
+      tableId: 0,
+      durationSec: 0,
+      durationNsec: 0,
+      idleTimeout: 0,
+      hardTimeout: 0,
+      packetCount: 0n,
+      byteCount: 0n,
+      match: { eth_type: 0x800, ipv4_src: '10.0.0.1' },
+    },
+  ];
+  const frames = seeds.map((m) => encode(m));
+  const random = rng(0x5eed);
+  const errorsBefore = c.metrics.decodeErrors;
+  let f = await handshaken(0x200n);
+  for (let i = 0; i < 400; i++) {
+    const frame = Buffer.from(frames[Math.floor(random() * frames.length)]);
+    const flips = 1 + Math.floor(random() * 4);
+    // Mostly body mutations; now and then the header (type, length) too.
+    for (let k = 0; k < flips; k++) {
+      const at =
+        random() < 0.8 ? 8 + Math.floor(random() * (frame.length - 8)) : 1 + Math.floor(random() * 3);
+      frame[at] = Math.floor(random() * 256);
+    }
+    f.writeRaw(frame);
+    if (i % 20 === 19) {
+      // Give the controller the chance to drop us, then carry on with a fresh connection if it did.
+      await new Promise((r) => setImmediate(r));
+      if (f.closed || !c.switches.has(0x200n)) {
+        f.close();
+        await until(() => !c.switches.has(0x200n), 'fuzzed switch gone');
+        f = await handshaken(0x200n);
+      }
+    }
+  }
+  await goodSwitchStillWorks();
+  assert.ok(c.metrics.decodeErrors > errorsBefore, 'some mutations were rejected');
+});
