@@ -2,18 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { StoreError } from './errors.js';
+import { StoreError, warnInBackground } from './errors.js';
 import { MAX_TIMER_MS, systemClock } from './clock.js';
 import { describeHolder, writePidFile } from './lock.js';
 import type { Clock, Entry, PutOptions, Store, WatchCallback, WatchEvent } from './types.js';
 import {
-  encodeValue,
+  decodeValue,
   prefixEnd,
+  validateCallback,
   validateKey,
   validateLeaseId,
   validatePrefix,
   validateRevision,
   validateTtl,
+  validateWrite,
 } from './validate.js';
 import { WatchHub } from './watch.js';
 
@@ -75,7 +77,7 @@ export function openEmbeddedStore(dataDir: string, opts: EmbeddedStoreOptions = 
       cause: err,
     });
   }
-  return new EmbeddedStore(db, releasePid, opts.clock ?? systemClock, opts.onError ?? warn);
+  return new EmbeddedStore(db, releasePid, opts.clock ?? systemClock, opts.onError ?? warnInBackground);
 }
 
 function openDatabase(dbPath: string, pidPath: string): Database.Database {
@@ -129,12 +131,6 @@ function openDatabase(dbPath: string, pidPath: string): Database.Database {
     }
     throw new StoreError('STORE_UNAVAILABLE', dbPath, (err as Error).message, { cause: err });
   }
-}
-
-function warn(err: unknown, context: string): void {
-  process.emitWarning(`store: ${context}: ${err instanceof Error ? err.message : String(err)}`, {
-    code: 'SLUICE_STORE',
-  });
 }
 
 interface Row {
@@ -200,25 +196,20 @@ class EmbeddedStore implements Store {
   }
 
   async put(key: string, value: unknown, opts?: PutOptions): Promise<number> {
-    const [k, text, lease] = this.checkWrite(key, value, opts);
+    const { text, lease } = validateWrite(key, value, opts);
     this.ready();
     this.requireLease(lease);
-    return this.write(() => this.writeRow(k, text, lease));
+    return this.write(() => this.writeRow(key, text, lease));
   }
 
-  async compareAndSwap(
-    key: string,
-    expectedRevision: number,
-    value: unknown,
-    opts?: PutOptions,
-  ): Promise<boolean> {
-    const [k, text, lease] = this.checkWrite(key, value, opts);
-    validateRevision(expectedRevision);
+  async compareAndSwap(key: string, expected: number, value: unknown, opts?: PutOptions): Promise<boolean> {
+    const { text, lease } = validateWrite(key, value, opts);
+    validateRevision(expected);
     this.ready();
     this.requireLease(lease);
     const swapped = this.write(() => {
-      const current = (this.sql.revisionOf.get(Buffer.from(k)) as number | undefined) ?? 0;
-      return current === expectedRevision ? this.writeRow(k, text, lease) : undefined;
+      const current = (this.sql.revisionOf.get(Buffer.from(key)) as number | undefined) ?? 0;
+      return current === expected ? this.writeRow(key, text, lease) : undefined;
     });
     return swapped !== undefined;
   }
@@ -244,7 +235,7 @@ class EmbeddedStore implements Store {
 
   watch(prefix: string, cb: WatchCallback): () => void {
     validatePrefix(prefix);
-    if (typeof cb !== 'function') throw new StoreError('STORE_INVALID', 'cb', 'must be a function');
+    validateCallback(cb);
     this.ready();
     return this.hub.add(prefix, cb);
   }
@@ -291,31 +282,17 @@ class EmbeddedStore implements Store {
     this.expireDue();
   }
 
-  private checkWrite(
-    key: string,
-    value: unknown,
-    opts: PutOptions | undefined,
-  ): [string, string, string | null] {
-    validateKey(key);
-    const text = encodeValue(value);
-    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
-      throw new StoreError('STORE_INVALID', 'opts', 'must be an object');
-    }
-    const lease = opts?.lease === undefined ? null : validateLeaseId(opts.lease, 'opts.lease');
-    return [key, text, lease];
-  }
-
-  private requireLease(lease: string | null): Lease | undefined {
-    if (lease === null) return undefined;
+  private requireLease(lease: string | undefined): Lease | undefined {
+    if (lease === undefined) return undefined;
     const l = this.leases.get(lease);
     if (!l)
       throw new StoreError('STORE_LEASE_NOT_FOUND', 'lease', `lease ${lease} does not exist or has expired`);
     return l;
   }
 
-  private writeRow(key: string, text: string, lease: string | null): readonly [number, WatchEvent[]] {
+  private writeRow(key: string, text: string, lease: string | undefined): readonly [number, WatchEvent[]] {
     const rev = this.bump();
-    this.sql.upsert.run(Buffer.from(key), text, rev, lease);
+    this.sql.upsert.run(Buffer.from(key), text, rev, lease ?? null);
     return [rev, [{ type: 'put', key, value: JSON.parse(text), revision: rev }]];
   }
 
@@ -399,11 +376,5 @@ class EmbeddedStore implements Store {
 
 function toEntry(row: Row): Entry {
   const key = row.key.toString('utf8');
-  let value: unknown;
-  try {
-    value = JSON.parse(row.value);
-  } catch (err) {
-    throw new StoreError('STORE_CORRUPT', key, 'stored value is not valid JSON', { cause: err });
-  }
-  return { key, value, revision: row.revision };
+  return { key, value: decodeValue(row.value, key), revision: row.revision };
 }

@@ -22,3 +22,10 @@ export class StoreError extends Error {
 export function invalid(field: string, reason: string): StoreError {
   return new StoreError('STORE_INVALID', field, reason);
 }
+
+/** Default sink for errors no caller can receive (a throwing watcher, a failed background expiry). */
+export function warnInBackground(err: unknown, context: string): void {
+  process.emitWarning(`store: ${context}: ${err instanceof Error ? err.message : String(err)}`, {
+    code: 'SLUICE_STORE',
+  });
+}

@@ -1,4 +1,5 @@
-import { invalid } from './errors.js';
+import { invalid, StoreError } from './errors.js';
+import type { PutOptions } from './types.js';
 
 export const LIMITS = {
   /** etcd's keys are bytes without a limit of their own; this keeps keys readable and indexable. */
@@ -64,6 +65,33 @@ function checkJson(v: unknown, path: string, depth: number, ancestors: Set<objec
     for (const [k, child] of Object.entries(v)) checkJson(child, `${path}.${k}`, depth + 1, ancestors);
   }
   ancestors.delete(v);
+}
+
+/** The checks every put and compareAndSwap make before touching the backend. */
+export function validateWrite(
+  key: unknown,
+  value: unknown,
+  opts: unknown,
+): { text: string; lease: string | undefined } {
+  validateKey(key);
+  const text = encodeValue(value);
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null))
+    throw invalid('opts', 'must be an object');
+  const leaseId = (opts as PutOptions | undefined)?.lease;
+  return { text, lease: leaseId === undefined ? undefined : validateLeaseId(leaseId, 'opts.lease') };
+}
+
+export function validateCallback(cb: unknown, field = 'cb'): void {
+  if (typeof cb !== 'function') throw invalid(field, `must be a function, got ${typeOf(cb)}`);
+}
+
+/** Parses a stored value; a record that is not JSON is reported as corrupt, naming its key. */
+export function decodeValue(text: string, key: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new StoreError('STORE_CORRUPT', key, 'stored value is not valid JSON', { cause: err });
+  }
 }
 
 export function validateTtl(ttl: unknown, field = 'ttlSeconds'): number {

@@ -1,0 +1,257 @@
+import {
+  ClientClosedError,
+  Etcd3,
+  EtcdLeaseInvalidError,
+  type IKeyValue,
+  type Namespace,
+  type Watcher,
+} from 'etcd3';
+import { StoreError, warnInBackground } from './errors.js';
+import type { Entry, PutOptions, Store, WatchCallback, WatchEvent } from './types.js';
+import * as check from './validate.js';
+
+export interface EtcdStoreOptions {
+  /** Client URLs, e.g. ['http://127.0.0.1:2379']. */
+  endpoints: string[];
+  /** Prepended to every key in etcd so Sluice can share a cluster; '' for none. Default '/sluice'. */
+  namespace?: string;
+  /** Deadline of each request. Default 5000. */
+  requestTimeoutMs?: number;
+  /** Errors no caller can receive: a throwing watcher, a watch stream failure. */
+  onError?: (err: unknown, context: string) => void;
+}
+
+/** A Store on etcd v3. Connects lazily: an unreachable cluster shows as STORE_UNAVAILABLE on the first call. */
+export function openEtcdStore(opts: EtcdStoreOptions): Store {
+  if (typeof opts !== 'object' || opts === null)
+    throw new StoreError('STORE_INVALID', 'opts', 'must be an object');
+  const endpoints = validateEndpoints(opts.endpoints);
+  const namespace = opts.namespace ?? '/sluice';
+  if (namespace !== '') check.validatePrefix(namespace, 'namespace');
+  if (namespace.endsWith('/')) {
+    throw new StoreError('STORE_INVALID', 'namespace', "must not end with '/' (keys start with one)");
+  }
+  const timeout = opts.requestTimeoutMs ?? 5000;
+  if (!Number.isInteger(timeout) || timeout <= 0) {
+    throw new StoreError(
+      'STORE_INVALID',
+      'requestTimeoutMs',
+      `must be a positive integer, got ${String(timeout)}`,
+    );
+  }
+  const client = new Etcd3({
+    hosts: endpoints,
+    dialTimeout: timeout,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+  });
+  return new EtcdStore(client, namespace, endpoints.join(','), opts.onError ?? warnInBackground);
+}
+
+function validateEndpoints(endpoints: unknown): string[] {
+  if (!Array.isArray(endpoints) || endpoints.length === 0) {
+    throw new StoreError('STORE_INVALID', 'endpoints', 'must be a non-empty array of URLs');
+  }
+  return endpoints.map((e, i) => {
+    const field = `endpoints[${i}]`;
+    if (typeof e !== 'string') throw new StoreError('STORE_INVALID', field, 'must be a string');
+    let url: URL;
+    try {
+      url = new URL(e);
+    } catch {
+      throw new StoreError('STORE_INVALID', field, `not a URL: ${e}`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.port || url.pathname.length > 1) {
+      throw new StoreError('STORE_INVALID', field, `must look like http://host:port, got ${e}`);
+    }
+    return e;
+  });
+}
+
+/** etcd lease ids are int64; the Store interface shows them in hex as etcdctl does. */
+const leaseToHex = (id: string): string => BigInt(id).toString(16);
+const leaseFromHex = (hex: string): string => BigInt('0x' + hex).toString(10);
+
+class EtcdStore implements Store {
+  private closed = false;
+  private readonly ns: Namespace;
+  /** Watches being set up: later calls wait for them so a write made after watch() returns is seen by it. */
+  private readonly pendingWatches = new Set<Promise<void>>();
+  private readonly watchers = new Set<Watcher>();
+
+  constructor(
+    private readonly client: Etcd3,
+    namespace: string,
+    private readonly where: string,
+    private readonly onError: (err: unknown, context: string) => void,
+  ) {
+    this.ns = namespace === '' ? client : client.namespace(namespace);
+  }
+
+  async get(key: string): Promise<Entry | undefined> {
+    check.validateKey(key);
+    const res = await this.call('get', () => this.ns.get(key).exec());
+    return res.kvs.length === 0 ? undefined : toEntry(res.kvs[0], key);
+  }
+
+  async put(key: string, value: unknown, opts?: PutOptions): Promise<number> {
+    const { text, lease } = check.validateWrite(key, value, opts);
+    const res = await this.call('put', () => {
+      const b = this.ns.put(key).value(text);
+      return (lease ? b.lease(leaseFromHex(lease)) : b).exec();
+    });
+    return Number(res.header.revision);
+  }
+
+  async compareAndSwap(key: string, expected: number, value: unknown, opts?: PutOptions): Promise<boolean> {
+    const { text, lease } = check.validateWrite(key, value, opts);
+    check.validateRevision(expected);
+    const res = await this.call('compareAndSwap', () => {
+      const b = this.ns.put(key).value(text);
+      // An absent key has mod revision 0, so expected 0 means "absent" with no special case.
+      return this.ns
+        .if(key, 'Mod', '==', expected)
+        .then(lease ? b.lease(leaseFromHex(lease)) : b)
+        .commit();
+    });
+    return res.succeeded;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    check.validateKey(key);
+    const res = await this.call('delete', () => this.ns.delete().key(key).exec());
+    return res.deleted !== '0';
+  }
+
+  async list(prefix: string): Promise<Entry[]> {
+    check.validatePrefix(prefix);
+    const res = await this.call('list', () => this.ns.getAll().prefix(prefix).sort('Key', 'Ascend').exec());
+    return res.kvs.map((kv) => toEntry(kv));
+  }
+
+  watch(prefix: string, cb: WatchCallback): () => void {
+    check.validatePrefix(prefix);
+    check.validateCallback(cb);
+    this.assertOpen();
+    let stopped = false;
+    let watcher: Watcher | undefined;
+    const deliver = (ev: WatchEvent): void => {
+      if (stopped) return;
+      try {
+        cb(ev);
+      } catch (err) {
+        this.onError(err, `watcher of ${ev.key} threw`);
+      }
+    };
+    const setup = this.ns
+      .watch()
+      .prefix(prefix)
+      .create()
+      .then((w) => {
+        if (stopped || this.closed) return void w.cancel().catch(() => {});
+        watcher = w;
+        this.watchers.add(w);
+        w.on('put', (kv) => {
+          let entry: Entry;
+          try {
+            entry = toEntry(kv);
+          } catch (err) {
+            return this.onError(err, `watch ${prefix}`);
+          }
+          deliver({ type: 'put', key: entry.key, value: entry.value, revision: entry.revision });
+        });
+        // etcd reports a delete's own revision as the key's mod_revision.
+        w.on('delete', (kv) =>
+          deliver({ type: 'delete', key: kv.key.toString('utf8'), revision: Number(kv.mod_revision) }),
+        );
+        w.on('error', (err) => this.onError(err, `watch ${prefix}`));
+      })
+      .catch((err) => this.onError(err, `cannot watch ${prefix}`))
+      .finally(() => this.pendingWatches.delete(setup));
+    this.pendingWatches.add(setup);
+    return () => {
+      stopped = true;
+      if (watcher) {
+        this.watchers.delete(watcher);
+        watcher.cancel().catch(() => {});
+      }
+    };
+  }
+
+  async grantLease(ttlSeconds: number): Promise<string> {
+    check.validateTtl(ttlSeconds);
+    const res = await this.call('grantLease', () =>
+      this.ns.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }),
+    );
+    return leaseToHex(res.ID);
+  }
+
+  async keepAlive(lease: string): Promise<void> {
+    check.validateLeaseId(lease);
+    const res = await this.call('keepAlive', async () => {
+      const stream = await this.ns.leaseClient.leaseKeepAlive();
+      try {
+        return await new Promise<{ TTL: string }>((resolve, reject) => {
+          stream.on('data', resolve);
+          stream.on('error', reject);
+          stream.write({ ID: leaseFromHex(lease) });
+        });
+      } finally {
+        stream.on('error', () => {}); // a late cancellation error after end() is expected
+        stream.end();
+      }
+    });
+    if (res.TTL === '0') leaseNotFound(lease);
+  }
+
+  async revokeLease(lease: string): Promise<void> {
+    check.validateLeaseId(lease);
+    try {
+      await this.call('revokeLease', () => this.ns.leaseClient.leaseRevoke({ ID: leaseFromHex(lease) }));
+    } catch (err) {
+      if (!(err instanceof StoreError && err.code === 'STORE_LEASE_NOT_FOUND')) throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.pendingWatches]);
+    await Promise.allSettled([...this.watchers].map((w) => w.cancel()));
+    this.watchers.clear();
+    this.client.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError('STORE_CLOSED', undefined, 'the store is closed');
+  }
+
+  private async call<T>(what: string, rpc: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (this.pendingWatches.size > 0) await Promise.allSettled([...this.pendingWatches]);
+    try {
+      return await rpc();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      if (err instanceof EtcdLeaseInvalidError) leaseNotFound('');
+      if (err instanceof ClientClosedError)
+        throw new StoreError('STORE_CLOSED', undefined, 'the store is closed');
+      throw new StoreError(
+        'STORE_UNAVAILABLE',
+        `etcd ${this.where}`,
+        `${what} failed: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+  }
+}
+
+function leaseNotFound(lease: string): never {
+  const which = lease ? `lease ${lease}` : 'the lease';
+  throw new StoreError('STORE_LEASE_NOT_FOUND', 'lease', `${which} does not exist or has expired`);
+}
+
+function toEntry(kv: IKeyValue, key = kv.key.toString('utf8')): Entry {
+  return { key, value: check.decodeValue(kv.value.toString('utf8'), key), revision: Number(kv.mod_revision) };
+}
