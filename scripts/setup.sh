@@ -1,9 +1,24 @@
 #!/usr/bin/env bash
 # Installs on a fresh Debian machine whatever Sluice needs and is missing, then installs npm packages and builds.
-# Idempotent: a second run installs nothing and only rebuilds.
+# Idempotent: a second run installs nothing and only rebuilds. It does not start services: the test harness and
+# the demo start Open vSwitch themselves (and stop it again if they started it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+say() { echo "setup: $*"; }
+die() {
+  echo "setup: $*" >&2
+  exit 1
+}
+
+# Node 20+ comes with the machine (CI images, nvm, NodeSource); Debian 12's own nodejs is 18, too old.
+command -v node >/dev/null || die "node is not installed: install Node.js 20 or newer (https://nodejs.org)"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || die "Node.js $(node --version) is too old: Sluice needs 20 or newer"
+
+# openvswitch-switch: OVS (userspace datapath: no kernel module needed); mininet + iputils-ping + ethtool: test
+# networks (/usr/bin/python3 has the mininet module); iperf3/tcpdump/tshark: traffic and wire checks; os-ken and
+# ovs-testcontroller: peer controllers; the rest: tools the scripts call (ip, ss, pgrep, fuser, nc).
 DEB_PACKAGES=(openvswitch-switch openvswitch-testcontroller mininet iperf3 iputils-ping ethtool tshark tcpdump
   python3-os-ken iproute2 procps psmisc netcat-openbsd)
 
@@ -12,16 +27,22 @@ for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing Debian packages: ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  say "installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
+  # Non-interactive answers: no setuid dumpcap group prompt, no iperf3 system daemon.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  echo "iperf3 iperf3/start_daemon boolean false" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+/usr/bin/python3 -c 'import mininet.net' 2>/dev/null ||
+  die "/usr/bin/python3 cannot import mininet: reinstall the Debian package mininet"
+[ -x /usr/share/openvswitch/scripts/ovs-ctl ] || die "ovs-ctl is missing: reinstall openvswitch-switch"
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
+  say "npm ci"
   npm ci --no-audit --no-fund
 fi
-echo "setup: building"
+say "building"
 npx tsc -p tsconfig.json
