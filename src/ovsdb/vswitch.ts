@@ -388,7 +388,7 @@ export class Vswitch {
    * Creates the bridge (with its internal port and interface, linked from Open_vSwitch.bridges) or, when it
    * exists, sets the options given. Returns true when it created the bridge.
    */
-  addBridge(name: string, opts: AddBridgeOptions = {}): Promise<boolean> {
+  async addBridge(name: string, opts: AddBridgeOptions = {}): Promise<boolean> {
     checkName('bridge', name);
     return this.retry(async () => {
       const existing = await this.getBridge(name);
@@ -456,7 +456,7 @@ export class Vswitch {
   }
 
   /** Deletes the bridge with its ports (and the QoS rows only they used). Returns false if there was none. */
-  delBridge(name: string): Promise<boolean> {
+  async delBridge(name: string): Promise<boolean> {
     return this.retry(async () => {
       const br = await this.getBridge(name);
       if (!br) return false;
@@ -465,10 +465,14 @@ export class Vswitch {
         new Set(ports.map((p) => p.uuid)),
         ports.map((p) => p.qos),
       );
+      // Ports and interfaces are deleted explicitly, not left to garbage collection: the server checks the
+      // references to a deleted QoS row before it collects the ports that hold them.
       await this.transactCounted(
         [
           op.mutate('Open_vSwitch', [], [['bridges', 'delete', [new Uuid(br.uuid)]]]),
           op.delete('Bridge', [where.uuid(br.uuid)]),
+          ...ports.map((p) => op.delete('Port', [where.uuid(p.uuid)])),
+          ...ports.flatMap((p) => p.interfaces.map((i) => op.delete('Interface', [where.uuid(i)]))),
           ...qosGc,
           op.comment(`sluice: del-br ${name}`),
         ],
@@ -482,7 +486,7 @@ export class Vswitch {
    * Adds a port with one interface of the same name to `bridge`, or converges the options given when the port
    * is already there. Throws if the bridge is missing or the port belongs to another bridge.
    */
-  addPort(bridge: string, name: string, opts: AddPortOptions = {}): Promise<boolean> {
+  async addPort(bridge: string, name: string, opts: AddPortOptions = {}): Promise<boolean> {
     checkName('port', name);
     if (opts.tag !== undefined && opts.tag !== null) checkUint('tag', opts.tag, 4095);
     checkUint('ofportRequest', opts.ofportRequest, 65279);
@@ -550,7 +554,7 @@ export class Vswitch {
    * Removes a port (and the QoS rows only it used). With `bridge` given, the port must be on that bridge.
    * Returns false if there was no such port.
    */
-  delPort(bridge: string | undefined, name: string): Promise<boolean> {
+  async delPort(bridge: string | undefined, name: string): Promise<boolean> {
     return this.retry(async () => {
       const port = await this.getPort(name);
       if (!port) return false;
@@ -569,6 +573,7 @@ export class Vswitch {
             op.mutate('Bridge', [where.uuid(rowUuid(o))], [['ports', 'delete', [new Uuid(port.uuid)]]]),
           ),
           op.delete('Port', [where.uuid(port.uuid)]),
+          ...port.interfaces.map((i) => op.delete('Interface', [where.uuid(i)])),
           ...qosGc,
           op.comment(`sluice: del-port ${name}`),
         ],
@@ -579,7 +584,7 @@ export class Vswitch {
   }
 
   /** Sets the bridge's controllers to exactly `targets` (empty clears them). Returns true if anything changed. */
-  setController(bridge: string, targets: string[]): Promise<boolean> {
+  async setController(bridge: string, targets: string[]): Promise<boolean> {
     targets.forEach((t, i) => {
       if (typeof t !== 'string' || !/^(tcp|ssl|unix|ptcp|pssl|punix):/.test(t)) {
         throw new OvsdbArgumentError(`targets[${i}]`, `not an OVS controller target: ${JSON.stringify(t)}`);
@@ -635,7 +640,7 @@ export class Vswitch {
    * QoS/Queue rows are deleted when nothing else uses them: QoS and Queue are root tables in vswitch.ovsschema,
    * so the server would keep them forever otherwise. Returns false when the port already had this QoS.
    */
-  setPortQos(port: string, spec: QosSpec): Promise<boolean> {
+  async setPortQos(port: string, spec: QosSpec): Promise<boolean> {
     const want = normaliseQosSpec(spec);
     return this.retry(async () => {
       const p = await this.getPort(port);
@@ -668,7 +673,7 @@ export class Vswitch {
   }
 
   /** Removes the port's QoS (deleting its rows when nothing else uses them). Returns false if it had none. */
-  clearPortQos(port: string): Promise<boolean> {
+  async clearPortQos(port: string): Promise<boolean> {
     return this.retry(async () => {
       const p = await this.getPort(port);
       if (!p) throw new OvsdbNotFoundError('Port', port);
