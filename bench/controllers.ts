@@ -1,0 +1,110 @@
+/**
+ * The controllers the bench compares: how to start each on a given port and how to name its version.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface LaunchContext {
+  repoRoot: string;
+  /** Scratch directory of this run (data dirs, logs). */
+  workDir: string;
+  ofPort: number;
+  apiPort: number;
+}
+
+export interface ControllerSpec {
+  id: string;
+  /** What the report calls it, e.g. "os-ken 2.5 (L2 learning)". */
+  label: string;
+  /** Why it cannot run here, or undefined when it can. */
+  unavailable(ctx: Pick<LaunchContext, 'repoRoot'>): string | undefined;
+  version(ctx: Pick<LaunchContext, 'repoRoot'>): string;
+  launch(ctx: LaunchContext): { cmd: string; args: string[]; env?: NodeJS.ProcessEnv };
+  /** HTTP API base URL while running, if the controller has one the bench uses. */
+  apiUrl?(ctx: LaunchContext): string;
+}
+
+function run(cmd: string, args: string[], cwd?: string): string | undefined {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function sluiceCli(repoRoot: string): string {
+  return path.join(repoRoot, 'dist/src/cli/main.js');
+}
+
+export const sluice: ControllerSpec = {
+  id: 'sluice',
+  label: 'Sluice (forwarding app)',
+  unavailable({ repoRoot }) {
+    const cli = sluiceCli(repoRoot);
+    if (!fs.existsSync(cli)) return `${cli} missing (run make build)`;
+    if (run(process.execPath, [cli, 'controller', '--help']) === undefined)
+      return '`sluice controller` is not implemented yet';
+    return undefined;
+  },
+  version({ repoRoot }) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const rev = run('git', ['rev-parse', '--short', 'HEAD'], repoRoot) ?? 'unknown';
+    return `${pkg.version} (git ${rev})`;
+  },
+  launch(ctx) {
+    const dataDir = path.join(ctx.workDir, `sluice-data-${ctx.ofPort}`);
+    fs.mkdirSync(dataDir, { recursive: true });
+    return {
+      cmd: process.execPath,
+      args: [
+        sluiceCli(ctx.repoRoot),
+        'controller',
+        '--openflow-port',
+        String(ctx.ofPort),
+        '--api-port',
+        String(ctx.apiPort),
+        '--data-dir',
+        dataDir,
+      ],
+      // Logging at info per packet would measure the logger; warnings still reach the log file.
+      env: { ...process.env, SLUICE_LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    };
+  },
+  apiUrl: (ctx) => `http://127.0.0.1:${ctx.apiPort}`,
+};
+
+export const ovsTestcontroller: ControllerSpec = {
+  id: 'ovs-testcontroller',
+  label: 'ovs-testcontroller (C, L2 learning)',
+  unavailable: () =>
+    run('ovs-testcontroller', ['--version']) === undefined ? 'ovs-testcontroller not installed' : undefined,
+  version: () => (run('ovs-testcontroller', ['--version']) ?? '').split('\n')[0] ?? 'unknown',
+  launch: (ctx) => ({
+    cmd: 'ovs-testcontroller',
+    args: [
+      `ptcp:${ctx.ofPort}:127.0.0.1`,
+      `--unixctl=${path.join(ctx.workDir, `testcontroller-${ctx.ofPort}.ctl`)}`,
+      '-vconsole:warn',
+    ],
+  }),
+};
+
+const OSKEN_APP = 'bench/peers/osken_l2.py';
+
+export const osKen: ControllerSpec = {
+  id: 'os-ken',
+  label: 'os-ken (Python, L2 learning)',
+  unavailable: () =>
+    fs.existsSync('/usr/bin/osken-manager') ? undefined : '/usr/bin/osken-manager not installed',
+  version: () => `os-ken ${run('dpkg-query', ['-W', '-f=${Version}', 'python3-os-ken']) ?? 'unknown'}`,
+  launch: (ctx) => ({
+    // The Debian package's entry point runs on /usr/bin/python3, whose site-packages hold os_ken.
+    cmd: '/usr/bin/osken-manager',
+    args: ['--ofp-tcp-listen-port', String(ctx.ofPort), path.join(ctx.repoRoot, OSKEN_APP)],
+  }),
+};
+
+export const ALL_CONTROLLERS: ControllerSpec[] = [sluice, ovsTestcontroller, osKen];

@@ -1,0 +1,464 @@
+#!/usr/bin/env node
+/**
+ * `make bench`: runs Sluice and its peers side by side in one run, prints the table and the ratios, and
+ * writes BENCHMARKS.md. The run is a list of sections (SECTIONS below); add a section to add a benchmark.
+ *
+ * Flags (all optional): --sections cbench,memory  --controllers sluice,ovs-testcontroller,os-ken
+ *   --switches 16 --macs 1000 --loops 10 --ms 1000 --warmup 2 --mem-switches 1000 --mem-hosts 100000
+ *   --output BENCHMARKS.md | --no-write
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import {
+  connectFleet,
+  fmtRate,
+  LatencyRecorder,
+  quiesce,
+  runModeLoops,
+  runPaced,
+  type ModeResult,
+  type PacedResult,
+} from './cbench.js';
+import { ALL_CONTROLLERS, sluice, type ControllerSpec, type LaunchContext } from './controllers.js';
+import {
+  freePort,
+  intFlag,
+  installCleanupHandlers,
+  startProcess,
+  stopAll,
+  stopProcess,
+  waitForPort,
+  type Started,
+} from './harness.js';
+import { mib, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
+
+export interface RunOptions {
+  sections: string[];
+  controllers: string[];
+  switches: number;
+  macs: number;
+  loops: number;
+  msPerLoop: number;
+  warmup: number;
+  memSwitches: number;
+  memHosts: number;
+  output: string | undefined;
+}
+
+export interface Target {
+  name: string;
+  met: boolean | undefined; // undefined: could not be measured
+  detail: string;
+}
+
+export interface BenchContext {
+  repoRoot: string;
+  workDir: string;
+  options: RunOptions;
+  log(line: string): void;
+  /** Markdown this section contributes to BENCHMARKS.md, in section order. */
+  report(markdown: string): void;
+  target(t: Target): void;
+  /** A section that could not complete a part records why; the run then exits non-zero. */
+  fail(what: string): void;
+}
+
+export interface BenchSection {
+  id: string;
+  title: string;
+  run(ctx: BenchContext): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+/** Starts `spec` on free ports, waits until it accepts OpenFlow connections, runs `fn`, always stops it. */
+export async function withController<T>(
+  ctx: BenchContext,
+  spec: ControllerSpec,
+  fn: (proc: Started, launch: LaunchContext) => Promise<T>,
+): Promise<T> {
+  const launch: LaunchContext = {
+    repoRoot: ctx.repoRoot,
+    workDir: ctx.workDir,
+    ofPort: await freePort(),
+    apiPort: await freePort(),
+  };
+  const { cmd, args, env } = spec.launch(launch);
+  const logFile = path.join(ctx.workDir, `${spec.id}-${launch.ofPort}.log`);
+  ctx.log(`  starting ${spec.id}: ${[cmd, ...args].join(' ')}`);
+  const proc = startProcess(spec.id, cmd, args, { logFile, env, cwd: ctx.repoRoot });
+  try {
+    await waitForPort(proc, HOST, launch.ofPort);
+    if (spec.apiUrl) await waitForHttp(proc, spec.apiUrl(launch));
+    return await fn(proc, launch);
+  } finally {
+    await stopProcess(proc);
+  }
+}
+
+async function waitForHttp(proc: Started, url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.exited) throw new Error(`${proc.name} exited before its API answered`);
+    try {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${proc.name}: API ${url} not answering after ${timeoutMs} ms`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Section: cbench (latency, throughput, latency at half load) for every controller
+
+interface CbenchRow {
+  spec: ControllerSpec;
+  version: string;
+  latency?: ModeResult;
+  throughput?: ModeResult;
+  paced?: PacedResult;
+  error?: string;
+}
+
+async function cbenchOne(ctx: BenchContext, spec: ControllerSpec): Promise<CbenchRow> {
+  const o = ctx.options;
+  const row: CbenchRow = { spec, version: spec.version(ctx) };
+  const why = spec.unavailable(ctx);
+  if (why) {
+    row.error = `not run: ${why}`;
+    return row;
+  }
+  ctx.log(`cbench: ${spec.label}, ${o.switches} switches x ${o.macs} MACs`);
+  try {
+    await withController(ctx, spec, async (_proc, launch) => {
+      const recorder = new LatencyRecorder();
+      const fleet = await connectFleet({
+        host: HOST,
+        port: launch.ofPort,
+        switches: o.switches,
+        macs: o.macs,
+        onLatency: recorder.record,
+      });
+      try {
+        const common = { loops: o.loops, msPerLoop: o.msPerLoop, warmup: o.warmup, progress: ctx.log };
+        row.latency = await runModeLoops(fleet, { mode: 'latency', ...common });
+        await quiesce(fleet);
+        row.throughput = await runModeLoops(fleet, { mode: 'throughput', ...common });
+        if (!(await quiesce(fleet))) ctx.log('  (throughput backlog still draining after 15 s)');
+        const peak = Math.max(row.throughput.avg, row.latency.avg);
+        if (peak > 0)
+          row.paced = await runPaced(fleet, recorder, {
+            rate: Math.round(peak / 2),
+            durationMs: 5000,
+            warmupMs: 1000,
+            progress: ctx.log,
+          });
+      } finally {
+        fleet.close();
+      }
+    });
+  } catch (err) {
+    row.error = (err as Error).message.split('\n')[0];
+    ctx.fail(`cbench ${spec.id}: ${(err as Error).message}`);
+  }
+  return row;
+}
+
+function rateCell(r: ModeResult | undefined): string {
+  return r ? `${fmtRate(r.avg)} (${fmtRate(r.min)}–${fmtRate(r.max)})` : '–';
+}
+
+function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+}
+
+function ratioCell(r: number | undefined): string {
+  return r === undefined ? '–' : `${r.toFixed(2)}x`;
+}
+
+const cbenchSection: BenchSection = {
+  id: 'cbench',
+  title: 'cbench: responses/s, 16 fake OpenFlow 1.0 switches',
+  async run(ctx) {
+    const specs = ALL_CONTROLLERS.filter((c) => ctx.options.controllers.includes(c.id));
+    const rows: CbenchRow[] = [];
+    for (const spec of specs) rows.push(await cbenchOne(ctx, spec));
+    const o = ctx.options;
+    const lines: string[] = [
+      `## cbench (${o.switches} switches, ${o.macs} MACs per switch, ${o.loops} loops x ${o.msPerLoop} ms ` +
+        `after ${o.warmup} warm-up loops)`,
+      '',
+      '| controller | version | latency mode, responses/s avg (min–max) | throughput mode, responses/s avg (min–max) | p50 / p99 at half load |',
+      '|---|---|---|---|---|',
+    ];
+    for (const r of rows) {
+      const paced = r.paced
+        ? `${r.paced.p50Ms.toFixed(2)} / ${r.paced.p99Ms.toFixed(2)} ms at ${fmtRate(r.paced.sentRate)}/s`
+        : '–';
+      const cells = r.error
+        ? [r.spec.label, r.version, r.error, '', '']
+        : [r.spec.label, r.version, rateCell(r.latency), rateCell(r.throughput), paced];
+      lines.push(`| ${cells.join(' | ')} |`);
+    }
+    const byId = new Map(rows.map((r) => [r.spec.id, r]));
+    const s = byId.get('sluice');
+    const peers: Array<[string, string, number]> = [
+      ['ovs-testcontroller', 'Sluice / ovs-testcontroller', 1],
+      ['os-ken', 'Sluice / os-ken', 15],
+    ];
+    lines.push('', '| ratio | latency mode | throughput mode | target |', '|---|---|---|---|');
+    for (const [id, name, want] of peers) {
+      const p = byId.get(id);
+      if (!s || !p) continue;
+      const rl = ratio(s.latency?.avg, p.latency?.avg);
+      const rt = ratio(s.throughput?.avg, p.throughput?.avg);
+      lines.push(`| ${name} | ${ratioCell(rl)} | ${ratioCell(rt)} | ≥ ${want}x in both |`);
+      const met = rl === undefined || rt === undefined ? undefined : rl >= want && rt >= want;
+      ctx.target({
+        name: `${name} ≥ ${want}x`,
+        met,
+        detail: `latency ${ratioCell(rl)}, throughput ${ratioCell(rt)}`,
+      });
+      ctx.log(`ratio ${name}: latency ${ratioCell(rl)}, throughput ${ratioCell(rt)} (target ≥ ${want}x)`);
+    }
+    const notes = rows.filter((r) => (r.latency?.stalls ?? 0) > 0 || (r.latency?.errors ?? 0) > 0);
+    for (const r of notes)
+      lines.push(
+        '',
+        `${r.spec.id}: ${r.latency?.stalls ?? 0} latency-mode probes went unanswered for 1 s and were re-sent; ` +
+          `${(r.latency?.errors ?? 0) + (r.throughput?.errors ?? 0)} OFPT_ERRORs received.`,
+      );
+    ctx.report(lines.join('\n'));
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Section: memory with 1,000 switches and 100,000 hosts (Sluice only)
+
+const memorySection: BenchSection = {
+  id: 'memory',
+  title: 'Resident memory, 1,000 switches, 100,000 hosts',
+  async run(ctx) {
+    const o = ctx.options;
+    const title = `## Memory (${fmtRate(o.memSwitches)} switches connected, ${fmtRate(o.memHosts)} hosts learned)`;
+    const why = sluice.unavailable(ctx);
+    if (why) {
+      ctx.report(`${title}\n\nNot run: ${why}.`);
+      ctx.target({ name: 'RSS < 300 MB', met: undefined, detail: why });
+      return;
+    }
+    ctx.log(`memory: Sluice with ${o.memSwitches} switches and ${o.memHosts} hosts`);
+    let r: MemoryResult | undefined;
+    try {
+      r = await withController(ctx, sluice, (proc, launch) =>
+        runMemory({
+          host: HOST,
+          ofPort: launch.ofPort,
+          apiUrl: sluice.apiUrl!(launch),
+          pid: proc.pid,
+          switches: o.memSwitches,
+          hosts: o.memHosts,
+          progress: ctx.log,
+        }),
+      );
+    } catch (err) {
+      ctx.fail(`memory: ${(err as Error).message}`);
+      ctx.report(`${title}\n\nFailed: ${(err as Error).message.split('\n')[0]}`);
+      ctx.target({ name: 'RSS < 300 MB', met: undefined, detail: 'run failed' });
+      return;
+    }
+    const rows = [
+      `| switches connected | ${fmtRate(r.switches)} |`,
+      `| hosts injected (ARP packet-ins) | ${fmtRate(r.hostsInjected)} in ${r.injectSeconds.toFixed(1)} s |`,
+      `| hosts learned (${r.hostCountSource}) | ${fmtRate(r.hostsLearned)} |`,
+      `| RSS before switches connected | ${mib(r.idleRssBytes)} |`,
+      `| RSS with switches and hosts (VmRSS) | ${mib(r.rssBytes)} |`,
+      `| peak RSS (VmHWM) | ${mib(r.peakRssBytes)} |`,
+    ];
+    ctx.report(`${title}\n\n| measure | value |\n|---|---|\n${rows.join('\n')}`);
+    ctx.log(`memory: RSS ${mib(r.rssBytes)}, ${r.hostsLearned}/${r.hostsInjected} hosts learned`);
+    ctx.target({
+      name: 'RSS < 300 MB with all hosts learned',
+      met: r.pass,
+      detail: `${mib(r.rssBytes)} (limit ${mib(RSS_TARGET_BYTES)}), ${fmtRate(r.hostsLearned)} hosts learned`,
+    });
+  },
+};
+
+/** The run, in order. A new benchmark is one more entry here. */
+export const SECTIONS: BenchSection[] = [cbenchSection, memorySection];
+
+// ---------------------------------------------------------------------------------------------------------
+// Report
+
+function machineFacts(repoRoot: string): string[] {
+  const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
+  const peers = ALL_CONTROLLERS.map(
+    (c) => `${c.label}: ${c.unavailable({ repoRoot }) ?? c.version({ repoRoot })}`,
+  );
+  return [
+    `- machine: ${os.availableParallelism()} CPUs (nproc), ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
+      `Linux ${os.release()}`,
+    `- node ${process.version}`,
+    ...peers.map((p) => `- ${p}`),
+  ];
+}
+
+const METHOD = `### Method
+- One generator process (bench/cbench.ts) and the controller under test share the machine; the generator
+  builds its packet-ins once and patches xid/buffer id in place, and reads replies by header type/length only.
+- Fake switches speak OpenFlow 1.0, answer the handshake (features, get-config, echo, barrier, stats), and
+  send PACKET_INs (buffered, 60-byte IPv4/UDP frames) whose source MAC cycles over the per-switch MACs; the
+  destination is the next MAC, on another port, so an L2 learner sees known destinations after one cycle.
+- A response is a PACKET_OUT that is not LLDP/BDDP, or a FLOW_MOD ADD/MODIFY_STRICT, that releases a
+  packet-in (by buffer id, or the frame an unbuffered PACKET_OUT carries back). Each packet-in counts once,
+  so a controller answering with FLOW_MOD + PACKET_OUT is not counted twice.
+- Latency mode: each switch keeps exactly one PACKET_IN outstanding. Throughput mode: each switch writes
+  while its socket accepts data. Latency at half load: packet-ins sent open-loop at half the peak rate,
+  each one's time to its response recorded.
+- Peers: ovs-testcontroller's built-in L2 learning switch; os-ken runs bench/peers/osken_l2.py (one reply per
+  packet-in, like ovs-testcontroller).
+- Memory: 1,000 fake switches each send ARP requests from their hosts (MAC + IPv4) on 8 ports; the host count
+  comes from the controller's API, RSS from /proc/PID/status.`;
+
+export function renderReport(
+  facts: string[],
+  command: string,
+  targets: Target[],
+  sections: string[],
+  failures: string[],
+): string {
+  const t = targets.map(
+    (x) => `- ${x.met === undefined ? 'NOT MEASURED' : x.met ? 'MET' : 'NOT MET'}: ${x.name} (${x.detail})`,
+  );
+  return [
+    '# Benchmarks',
+    '',
+    `Generated by \`${command}\` on ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}. Numbers are from this run only.`,
+    '',
+    ...facts,
+    '',
+    '## Targets',
+    '',
+    ...(t.length ? t : ['- (no target measured)']),
+    '',
+    ...sections.flatMap((s) => [s, '']),
+    ...(failures.length ? ['## Failures', '', ...failures.map((f) => `- ${f.split('\n')[0]}`), ''] : []),
+    METHOD,
+    '',
+  ].join('\n');
+}
+
+function parseOptions(argv: string[]): RunOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sections: { type: 'string' },
+      controllers: { type: 'string' },
+      switches: { type: 'string' },
+      macs: { type: 'string' },
+      loops: { type: 'string' },
+      ms: { type: 'string' },
+      warmup: { type: 'string' },
+      'mem-switches': { type: 'string' },
+      'mem-hosts': { type: 'string' },
+      output: { type: 'string' },
+      'no-write': { type: 'boolean' },
+    },
+  });
+  const int = (name: keyof typeof values, fallback: number, min = 1): number =>
+    intFlag(values, name, fallback, min);
+  const list = (name: 'sections' | 'controllers', all: string[]): string[] => {
+    const raw = values[name];
+    if (raw === undefined) return all;
+    const picked = raw.split(',').map((x) => x.trim());
+    const bad = picked.find((x) => !all.includes(x));
+    if (bad) throw new Error(`--${name}: unknown "${bad}" (known: ${all.join(', ')})`);
+    return picked;
+  };
+  return {
+    sections: list(
+      'sections',
+      SECTIONS.map((s) => s.id),
+    ),
+    controllers: list(
+      'controllers',
+      ALL_CONTROLLERS.map((c) => c.id),
+    ),
+    switches: int('switches', 16),
+    macs: int('macs', 1000, 2),
+    loops: int('loops', 10),
+    msPerLoop: int('ms', 1000),
+    warmup: int('warmup', 2, 0),
+    memSwitches: int('mem-switches', 1000),
+    memHosts: int('mem-hosts', 100_000),
+    output: values['no-write'] ? undefined : (values.output ?? 'BENCHMARKS.md'),
+  };
+}
+
+async function main(): Promise<number> {
+  const log = (line: string): void => console.log(line);
+  installCleanupHandlers(log);
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+  const reports: string[] = [];
+  const targets: Target[] = [];
+  const failures: string[] = [];
+  const ctx: BenchContext = {
+    repoRoot,
+    workDir,
+    options,
+    log,
+    report: (md) => reports.push(md),
+    target: (t) => targets.push(t),
+    fail: (what) => {
+      failures.push(what);
+      log(`FAILED ${what}`);
+    },
+  };
+  const t0 = Date.now();
+  log(`bench: work dir ${workDir}`);
+  try {
+    for (const section of SECTIONS.filter((s) => options.sections.includes(s.id))) {
+      log(`== ${section.title}`);
+      await section.run(ctx);
+    }
+  } finally {
+    await stopAll();
+  }
+  const facts = machineFacts(repoRoot);
+  const command = ['node dist/bench/run.js', ...argv].join(' ');
+  const md = renderReport(facts, argv.length ? command : 'make bench', targets, reports, failures);
+  log('');
+  for (const r of reports) log(r + '\n');
+  log(
+    `Targets:\n${targets.map((t) => `  ${t.met === undefined ? 'NOT MEASURED' : t.met ? 'MET' : 'NOT MET'}: ${t.name} (${t.detail})`).join('\n')}`,
+  );
+  if (options.output) {
+    fs.writeFileSync(path.join(repoRoot, options.output), md);
+    log(`bench: wrote ${options.output} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  // Keep the controllers' logs when something failed: they are the first thing to read.
+  if (failures.length) log(`bench: logs kept in ${workDir}`);
+  else fs.rmSync(workDir, { recursive: true, force: true });
+  return failures.length ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().then(
+    (code) => process.exit(code),
+    async (err: Error) => {
+      console.error(`bench: ${err.stack ?? err.message}`);
+      await stopAll();
+      process.exit(1);
+    },
+  );
+}
