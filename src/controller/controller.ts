@@ -63,7 +63,7 @@ export interface ControllerOptions {
   echoTimeoutMs?: number;
   /** Default 10000: per-request timeout for request()/stats()/barrier(). */
   requestTimeoutMs?: number;
-  /** Default 10000: HELLO..FEATURES must finish within this. */
+  /** Default 10000: HELLO through FEATURES_REPLY must finish within this (later steps use requestTimeoutMs). */
   handshakeTimeoutMs?: number;
   /** Default 0xffff (whole packets); 128 sends only headers (with buffer ids). */
   missSendLen?: number;

@@ -1,5 +1,20 @@
 export * from './app.js';
 export * from './errors.js';
-export { Controller, type ControllerOptions, type ListenAddress, type TlsOptions } from './controller.js';
+export {
+  Controller,
+  DEFAULT_LISTEN,
+  TABLE_MISS,
+  type ControllerOptions,
+  type ListenAddress,
+  type TlsOptions,
+} from './controller.js';
 export { orderApps } from './pipeline.js';
-export { diffFlows, flowKey, type FlowDiff } from './reconcile.js';
+export {
+  canonicalMatch,
+  diffFlows,
+  flowKey,
+  flowModAdd,
+  flowModDeleteStrict,
+  ownedBy,
+  type FlowDiff,
+} from './reconcile.js';

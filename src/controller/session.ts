@@ -161,7 +161,7 @@ export class Session implements SwitchSession {
         stream.resume();
       }
     });
-    this.handshakeTimer = setTimeout(() => this.close('handshake timeout'), cfg.handshakeTimeoutMs);
+    this.handshakeTimer = setTimeout(() => this.closeWith('handshake timeout'), cfg.handshakeTimeoutMs);
     this.handshakeTimer.unref?.();
     // The HELLO header carries our highest version; the bitmap element lists all of them.
     const highest = Math.max(...cfg.versions) as OfVersion;
@@ -407,6 +407,8 @@ export class Session implements SwitchSession {
 
   private onFeatures(f: FeaturesReply): void {
     if (this.phase !== 'features') return;
+    // From here each step has its own request timeout; a busy switch is not cut off for a slow DESC.
+    clearTimeout(this.handshakeTimer);
     this.features = f;
     this.dpid = f.datapathId;
     this.phase = 'setup';
