@@ -1,0 +1,755 @@
+/**
+ * A fake network for app unit tests (Faucet's fakeoftable idea): switches with flow tables that FLOW_MODs
+ * change, cables, and hosts that answer ARP and ping. Apps run in a fake controller on a fake clock; every
+ * message they send is applied to the fake switch it went to, and packets travel through tables, cables and
+ * packet-ins until the network is quiet. Tests assert outcomes ("did h2 get the ping", "would s1 output this
+ * packet to port 3"), not flow text. Unsupported messages, actions and match fields throw.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  APP_COOKIE_MASK,
+  orderApps,
+  type App,
+  type AppContext,
+  type ControllerApi,
+  type ControllerMetrics,
+  type Logger,
+  type OfMessageBody,
+  type PacketDecision,
+  type SwitchSession,
+} from '../../src/controller/index.js';
+import {
+  OFPFC,
+  OFPFF_SEND_FLOW_REM,
+  OFPP,
+  OFPPS_LINK_DOWN,
+  OFP_NO_BUFFER,
+  OFP_VERSION_1_0,
+  type Action,
+  type FeaturesReply,
+  type FlowMod,
+  type Match,
+  type OfVersion,
+  type PacketIn,
+  type PortDesc,
+} from '../../src/openflow/index.js';
+import {
+  ARP_OP,
+  ETH_TYPE,
+  IP_PROTO,
+  buildArpReply,
+  buildArpRequest,
+  buildEthernet,
+  buildIcmpEcho,
+  buildIpv4,
+  macNumToText,
+  parseEthernet,
+  type EthernetFrame,
+} from '../../src/packet/index.js';
+import type { Store } from '../../src/store/index.js';
+
+export class FakeClock {
+  t = 1_000_000;
+  now = (): number => this.t;
+}
+
+export interface FlowEntry {
+  tableId: number;
+  priority: number;
+  match: Match;
+  /** Empty: drop. */
+  actions: Action[];
+  cookie: bigint;
+  idleTimeout: number;
+  hardTimeout: number;
+  flags: number;
+  installedAt: number;
+  lastUsed: number;
+  packets: number;
+}
+
+const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function portDesc(portNo: number, dpid: bigint): PortDesc {
+  return {
+    portNo,
+    hwAddr: macNumToText(Number(dpid & 0xffffffn) * 0x1000000 + portNo),
+    name: `s${dpid}-eth${portNo}`,
+    config: 0,
+    state: 0,
+    curr: 0,
+    advertised: 0,
+    supported: 0,
+    peer: 0,
+    currSpeed: 0,
+    maxSpeed: 0,
+  };
+}
+
+function matchFields(m: Match, inPort: number, f: EthernetFrame): boolean {
+  for (const [k, v] of Object.entries(m)) {
+    if (v === undefined) continue;
+    let ok: boolean;
+    switch (k) {
+      case 'in_port':
+        ok = inPort === v;
+        break;
+      case 'eth_src':
+        ok = f.src === v;
+        break;
+      case 'eth_dst':
+        ok = f.dst === v;
+        break;
+      case 'eth_type':
+        ok = f.ethType === v;
+        break;
+      case 'vlan_vid':
+        ok = v === 0 ? f.vlan === undefined : f.vlan !== undefined && (f.vlan.vid | 0x1000) === v;
+        break;
+      case 'ip_proto':
+        ok = (f.ipv4?.proto ?? f.ipv6?.nextHeader) === v;
+        break;
+      case 'ipv4_src':
+        ok = f.ipv4?.src === v;
+        break;
+      case 'ipv4_dst':
+        ok = f.ipv4?.dst === v;
+        break;
+      case 'tcp_src':
+        ok = f.tcp?.srcPort === v;
+        break;
+      case 'tcp_dst':
+        ok = f.tcp?.dstPort === v;
+        break;
+      case 'udp_src':
+        ok = f.udp?.srcPort === v;
+        break;
+      case 'udp_dst':
+        ok = f.udp?.dstPort === v;
+        break;
+      case 'icmpv4_type':
+        ok = f.icmp?.type === v;
+        break;
+      case 'arp_op':
+        ok = f.arp?.op === v;
+        break;
+      default:
+        throw new Error(`fake switch: match field ${k} not supported`);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function sameMatch(a: Match, b: Match): boolean {
+  const ka = Object.keys(a).filter((k) => a[k as keyof Match] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k as keyof Match] !== undefined);
+  return ka.length === kb.length && ka.every((k) => a[k as keyof Match] === b[k as keyof Match]);
+}
+
+/** Non-strict delete: the entry is at least as specific as the delete's match. */
+function covers(del: Match, entry: Match): boolean {
+  return Object.entries(del).every(([k, v]) => v === undefined || entry[k as keyof Match] === v);
+}
+
+function actionsOf(msg: FlowMod, version: OfVersion): Action[] {
+  if (msg.instructions.length === 0) return [];
+  const out: Action[] = [];
+  for (const ins of msg.instructions) {
+    if (ins.type !== 'apply_actions') throw new Error(`fake switch: instruction ${ins.type} not supported`);
+    out.push(...ins.actions);
+  }
+  if (version === OFP_VERSION_1_0 && msg.instructions.length > 1)
+    throw new Error('OF1.0: one apply_actions only');
+  return out;
+}
+
+export class FakeSwitch implements SwitchSession {
+  readonly remoteAddress = 'fake:0';
+  readonly connectedSince = new Date(0);
+  connected = false;
+  readonly ports = new Map<number, PortDesc>();
+  readonly flows: FlowEntry[] = [];
+  /** Every message the apps sent to this switch, in order. */
+  readonly sent: OfMessageBody[] = [];
+  readonly features: FeaturesReply;
+  packetIns = 0;
+  private xid = 1;
+  private readonly buffers = new Map<number, { inPort: number; data: Buffer }>();
+  private nextBuffer = 1;
+
+  constructor(
+    private readonly net: FakeNetwork,
+    readonly dpid: bigint,
+    readonly version: OfVersion,
+    nPorts: number,
+    /** Packet-ins carry buffer ids (as cbench and some hardware do). */
+    readonly buffering = false,
+  ) {
+    for (let p = 1; p <= nPorts; p++) this.ports.set(p, portDesc(p, dpid));
+    this.features = {
+      type: 'features_reply',
+      version,
+      xid: 0,
+      datapathId: dpid,
+      nBuffers: 256,
+      nTables: 1,
+      auxiliaryId: 0,
+      capabilities: 0,
+      actions: 0,
+      ports: [...this.ports.values()],
+    };
+  }
+
+  send(msg: OfMessageBody): number {
+    this.sent.push(msg);
+    this.net.fromController(this, msg);
+    return this.xid++;
+  }
+  request(): Promise<never> {
+    return Promise.reject(new Error('fake switch: request() not supported'));
+  }
+  stats(): Promise<never> {
+    return Promise.reject(new Error('fake switch: stats() not supported'));
+  }
+  barrier(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): void {}
+
+  isUp(port: number): boolean {
+    const p = this.ports.get(port);
+    return p !== undefined && (p.state & OFPPS_LINK_DOWN) === 0;
+  }
+
+  lookup(inPort: number, f: EthernetFrame): FlowEntry | undefined {
+    let best: FlowEntry | undefined;
+    for (const e of this.flows) {
+      if ((best === undefined || e.priority > best.priority) && matchFields(e.match, inPort, f)) best = e;
+    }
+    return best;
+  }
+
+  /** From the flow table alone: output ports, 'controller' (table miss or explicit), or [] (drop). */
+  wouldOutput(inPort: number, data: Buffer): number[] | 'controller' {
+    const e = this.lookup(inPort, parseEthernet(data));
+    if (!e) return 'controller';
+    const ports: number[] = [];
+    for (const a of e.actions) {
+      if (a.type !== 'output') throw new Error(`fake switch: action ${a.type} not supported`);
+      if (a.port === OFPP.CONTROLLER) return 'controller';
+      ports.push(a.port === OFPP.IN_PORT ? inPort : a.port);
+    }
+    return ports;
+  }
+
+  bufferPacket(inPort: number, data: Buffer): number {
+    if (!this.buffering) return OFP_NO_BUFFER;
+    const id = this.nextBuffer++;
+    this.buffers.set(id, { inPort, data });
+    return id;
+  }
+
+  takeBuffer(id: number): { inPort: number; data: Buffer } {
+    const b = this.buffers.get(id);
+    if (!b) throw new Error(`fake switch s${this.dpid}: unknown or reused buffer id ${id}`);
+    this.buffers.delete(id);
+    return b;
+  }
+
+  get pendingBuffers(): number {
+    return this.buffers.size;
+  }
+}
+
+export interface FakeHost {
+  name: string;
+  mac: string;
+  ip: string;
+  dpid: bigint;
+  port: number;
+  /** Every frame delivered to the host (addressed to it or broadcast/multicast). */
+  received: Buffer[];
+  arpCache: Map<string, string>;
+}
+
+type Event =
+  | { kind: 'switch'; dpid: bigint; port: number; data: Buffer }
+  | { kind: 'host'; host: FakeHost; data: Buffer }
+  | { kind: 'packet_in'; sw: FakeSwitch; inPort: number; data: Buffer; reason: number };
+
+export class FakeNetwork {
+  readonly clock = new FakeClock();
+  readonly switches = new Map<bigint, FakeSwitch>();
+  readonly hosts = new Map<string, FakeHost>();
+  /** Connected sessions as the apps see them. */
+  readonly sessions = new Map<bigint, SwitchSession>();
+  private readonly cables = new Map<string, { dpid: bigint; port: number }>();
+  private readonly hostAt = new Map<string, FakeHost>();
+  private readonly queue: Event[] = [];
+  private apps: App[] = [];
+  private readonly events = new EventEmitter();
+  packetIns = 0;
+  /** Stop a run after this many events: more means a storm. */
+  maxEvents = 20_000;
+  readonly ctx: AppContext;
+
+  constructor() {
+    const controller: ControllerApi = {
+      switches: this.sessions,
+      on: (event, listener) => {
+        this.events.on(event, listener as never);
+        return () => this.events.off(event, listener as never);
+      },
+      off: (event, listener) => void this.events.off(event, listener as never),
+      requestReconcile: (name, dpid) => this.reconcile(name, dpid),
+      metrics: {} as ControllerMetrics,
+    };
+    this.ctx = {
+      controller,
+      store: {} as Store,
+      log: silentLog,
+      now: this.clock.now,
+      requestReconcile: (name, dpid) => this.reconcile(name, dpid),
+      app: <T extends App>(name: string) => this.apps.find((a) => a.name === name) as T | undefined,
+    };
+  }
+
+  addSwitch(
+    dpid: bigint,
+    nPorts: number,
+    opts: { version?: OfVersion; buffering?: boolean } = {},
+  ): FakeSwitch {
+    const sw = new FakeSwitch(this, dpid, opts.version ?? OFP_VERSION_1_0, nPorts, opts.buffering);
+    this.switches.set(dpid, sw);
+    return sw;
+  }
+
+  cable(a: bigint, pa: number, b: bigint, pb: number): void {
+    this.cables.set(`${a}:${pa}`, { dpid: b, port: pb });
+    this.cables.set(`${b}:${pb}`, { dpid: a, port: pa });
+  }
+
+  addHost(name: string, n: number, dpid: bigint, port: number): FakeHost {
+    const h: FakeHost = {
+      name,
+      mac: macNumToText(n),
+      ip: `10.0.${n >> 8}.${n & 255}`,
+      dpid,
+      port,
+      received: [],
+      arpCache: new Map(),
+    };
+    this.hosts.set(name, h);
+    this.hostAt.set(`${dpid}:${port}`, h);
+    return h;
+  }
+
+  host(name: string): FakeHost {
+    const h = this.hosts.get(name);
+    if (!h) throw new Error(`no host ${name}`);
+    return h;
+  }
+
+  /** Register apps (pipeline order resolved from `after`) and start them. */
+  async start(apps: App[]): Promise<void> {
+    this.apps = orderApps(apps);
+    for (const app of this.apps) await app.start?.(this.ctx);
+  }
+
+  connect(dpid: bigint): void {
+    const sw = this.switches.get(dpid)!;
+    sw.connected = true;
+    this.sessions.set(dpid, sw);
+    for (const app of this.apps) this.installDesired(app, sw);
+    for (const app of this.apps) app.switchConnected?.(sw);
+    this.events.emit('switch_connected', sw);
+    this.run();
+  }
+
+  connectAll(): void {
+    for (const dpid of [...this.switches.keys()].sort((a, b) => (a < b ? -1 : 1))) this.connect(dpid);
+  }
+
+  disconnect(dpid: bigint): void {
+    const sw = this.switches.get(dpid)!;
+    sw.connected = false;
+    this.sessions.delete(dpid);
+    for (const app of this.apps) app.switchDisconnected?.(dpid);
+    this.run();
+  }
+
+  /** One LLDP round of the topology app (if any), then deliver everything. */
+  discover(): void {
+    const topo = this.apps.find((a) => a.name === 'topology') as { discoveryRound?: () => void } | undefined;
+    topo?.discoveryRound?.();
+    this.run();
+  }
+
+  advance(ms: number): void {
+    this.clock.t += ms;
+    const now = this.clock.t;
+    for (const sw of this.switches.values()) {
+      for (let i = sw.flows.length - 1; i >= 0; i--) {
+        const e = sw.flows[i];
+        const idle = e.idleTimeout > 0 && now - e.lastUsed >= e.idleTimeout * 1000;
+        const hard = e.hardTimeout > 0 && now - e.installedAt >= e.hardTimeout * 1000;
+        if (idle || hard) {
+          sw.flows.splice(i, 1);
+          this.flowRemoved(sw, e, idle ? 0 : 1);
+        }
+      }
+    }
+  }
+
+  setLink(a: bigint, pa: number, b: bigint, pb: number, up: boolean): void {
+    for (const [dpid, port] of [
+      [a, pa],
+      [b, pb],
+    ] as const) {
+      const sw = this.switches.get(dpid)!;
+      const old = sw.ports.get(port)!;
+      const desc = { ...old, state: up ? old.state & ~OFPPS_LINK_DOWN : old.state | OFPPS_LINK_DOWN };
+      sw.ports.set(port, desc);
+      if (!sw.connected) continue;
+      const msg = { type: 'port_status' as const, version: sw.version, xid: 0, reason: 2, desc };
+      for (const app of this.apps) app.portStatus?.(sw, msg);
+      this.events.emit('port_status', sw, msg);
+    }
+    this.run();
+  }
+
+  /** Pull a cable out without the switches noticing (no PORT_STATUS): only LLDP timeouts can tell. */
+  uncable(a: bigint, pa: number): void {
+    const peer = this.cables.get(`${a}:${pa}`);
+    this.cables.delete(`${a}:${pa}`);
+    if (peer) this.cables.delete(`${peer.dpid}:${peer.port}`);
+  }
+
+  moveHost(name: string, dpid: bigint, port: number): void {
+    const h = this.host(name);
+    this.hostAt.delete(`${h.dpid}:${h.port}`);
+    h.dpid = dpid;
+    h.port = port;
+    this.hostAt.set(`${dpid}:${port}`, h);
+  }
+
+  /** A frame leaves host `h` into its switch port. */
+  sendFrom(h: FakeHost, data: Buffer): void {
+    this.queue.push({ kind: 'switch', dpid: h.dpid, port: h.port, data });
+  }
+
+  /** ARP if needed, then one ICMP echo; true when the reply came back. Runs the network. */
+  ping(from: string, to: string): boolean {
+    const a = this.host(from);
+    const b = this.host(to);
+    if (!a.arpCache.has(b.ip)) {
+      this.sendFrom(a, buildArpRequest({ senderMac: a.mac, senderIp: a.ip, targetIp: b.ip }));
+      this.run();
+    }
+    const mac = a.arpCache.get(b.ip);
+    if (mac === undefined) return false;
+    const seq = (this.pingSeq = (this.pingSeq + 1) & 0xffff);
+    const before = a.received.length;
+    const ip = buildIpv4({ src: a.ip, dst: b.ip, proto: IP_PROTO.ICMP, payload: buildIcmpEcho(8, 7, seq) });
+    this.sendFrom(a, buildEthernet({ dst: mac, src: a.mac, ethType: ETH_TYPE.IPV4, payload: ip }));
+    this.run();
+    return a.received.slice(before).some((d) => {
+      const f = parseEthernet(d);
+      return f.icmp?.type === 0 && f.ipv4?.src === b.ip && d.readUInt16BE(d.length - 2) === seq;
+    });
+  }
+  private pingSeq = 0;
+
+  /** Every ordered pair pings; returns the pairs that failed. */
+  pingAll(): string[] {
+    const failed: string[] = [];
+    const names = [...this.hosts.keys()];
+    for (const a of names) for (const b of names) if (a !== b && !this.ping(a, b)) failed.push(`${a}->${b}`);
+    return failed;
+  }
+
+  /** Deliver queued events until the network is quiet; throws when it does not get quiet (a storm). */
+  run(): number {
+    let n = 0;
+    while (this.queue.length > 0) {
+      if (++n > this.maxEvents) {
+        this.queue.length = 0;
+        throw new Error(`fake network: more than ${this.maxEvents} events in one run (a forwarding loop?)`);
+      }
+      const ev = this.queue.shift()!;
+      if (ev.kind === 'switch') this.switchReceive(ev.dpid, ev.port, ev.data);
+      else if (ev.kind === 'host') this.hostReceive(ev.host, ev.data);
+      else this.packetIn(ev.sw, ev.inPort, ev.data, ev.reason);
+    }
+    return n;
+  }
+
+  // ------------------------------------------------------------------------------------------ internals
+
+  fromController(sw: FakeSwitch, msg: OfMessageBody): void {
+    if (!sw.connected) throw new Error(`message to disconnected switch s${sw.dpid}`);
+    switch (msg.type) {
+      case 'packet_out': {
+        let inPort = msg.inPort;
+        let data = msg.data;
+        if (msg.bufferId !== OFP_NO_BUFFER) ({ inPort, data } = sw.takeBuffer(msg.bufferId));
+        this.execute(sw, inPort, data, msg.actions);
+        return;
+      }
+      case 'flow_mod':
+        this.flowMod(sw, msg as FlowMod);
+        return;
+      default:
+        throw new Error(`fake switch: message ${msg.type} not supported`);
+    }
+  }
+
+  private flowMod(sw: FakeSwitch, msg: FlowMod): void {
+    const cookieOk = (e: FlowEntry): boolean =>
+      sw.version === OFP_VERSION_1_0 ||
+      msg.cookieMask === 0n ||
+      (e.cookie & msg.cookieMask) === (msg.cookie & msg.cookieMask);
+    const outOk = (e: FlowEntry): boolean =>
+      msg.outPort === OFPP.ANY || e.actions.some((a) => a.type === 'output' && a.port === msg.outPort);
+    switch (msg.command) {
+      case OFPFC.ADD: {
+        const actions = actionsOf(msg, sw.version);
+        const i = sw.flows.findIndex((e) => e.priority === msg.priority && sameMatch(e.match, msg.match));
+        if (i >= 0) sw.flows.splice(i, 1);
+        const now = this.clock.t;
+        sw.flows.push({
+          tableId: msg.tableId,
+          priority: msg.priority,
+          match: msg.match,
+          actions,
+          cookie: msg.cookie,
+          idleTimeout: msg.idleTimeout,
+          hardTimeout: msg.hardTimeout,
+          flags: msg.flags,
+          installedAt: now,
+          lastUsed: now,
+          packets: 0,
+        });
+        if (msg.bufferId !== OFP_NO_BUFFER) {
+          const b = sw.takeBuffer(msg.bufferId);
+          this.tableProcess(sw, b.inPort, b.data);
+        }
+        return;
+      }
+      case OFPFC.DELETE:
+      case OFPFC.DELETE_STRICT: {
+        const strict = msg.command === OFPFC.DELETE_STRICT;
+        for (let i = sw.flows.length - 1; i >= 0; i--) {
+          const e = sw.flows[i];
+          const hit = strict
+            ? e.priority === msg.priority && sameMatch(e.match, msg.match)
+            : covers(msg.match, e.match);
+          if (hit && cookieOk(e) && outOk(e)) {
+            sw.flows.splice(i, 1);
+            this.flowRemoved(sw, e, 2);
+          }
+        }
+        return;
+      }
+      default:
+        throw new Error(`fake switch: flow_mod command ${msg.command} not supported`);
+    }
+  }
+
+  private flowRemoved(sw: FakeSwitch, e: FlowEntry, reason: number): void {
+    if ((e.flags & OFPFF_SEND_FLOW_REM) === 0 || !sw.connected) return;
+    const msg = {
+      type: 'flow_removed' as const,
+      version: sw.version,
+      xid: 0,
+      cookie: e.cookie,
+      priority: e.priority,
+      reason,
+      tableId: e.tableId,
+      durationSec: 0,
+      durationNsec: 0,
+      idleTimeout: e.idleTimeout,
+      hardTimeout: e.hardTimeout,
+      packetCount: BigInt(e.packets),
+      byteCount: 0n,
+      match: e.match,
+    };
+    for (const app of this.apps) if ((e.cookie & APP_COOKIE_MASK) === app.cookie) app.flowRemoved?.(sw, msg);
+  }
+
+  private switchReceive(dpid: bigint, port: number, data: Buffer): void {
+    const sw = this.switches.get(dpid)!;
+    if (!sw.isUp(port)) return;
+    this.tableProcess(sw, port, data);
+  }
+
+  private tableProcess(sw: FakeSwitch, inPort: number, data: Buffer): void {
+    const e = sw.lookup(inPort, parseEthernet(data));
+    if (!e) {
+      // Table miss: OF1.0 sends it up; on OF1.3 the controller's table-miss flow would do the same.
+      if (sw.connected) this.queue.push({ kind: 'packet_in', sw, inPort, data, reason: 0 });
+      return;
+    }
+    e.lastUsed = this.clock.t;
+    e.packets++;
+    this.execute(sw, inPort, data, e.actions);
+  }
+
+  private execute(sw: FakeSwitch, inPort: number, data: Buffer, actions: Action[]): void {
+    for (const a of actions) {
+      if (a.type !== 'output') throw new Error(`fake switch: action ${a.type} not supported`);
+      if (a.port === OFPP.CONTROLLER) {
+        this.queue.push({ kind: 'packet_in', sw, inPort, data, reason: 1 });
+      } else if (a.port === OFPP.FLOOD || a.port === OFPP.ALL) {
+        for (const p of sw.ports.keys()) if (p !== inPort) this.transmit(sw, p, data);
+      } else if (a.port === OFPP.IN_PORT) {
+        this.transmit(sw, inPort, data);
+      } else {
+        if (!sw.ports.has(a.port))
+          throw new Error(`fake switch s${sw.dpid}: output to missing port ${a.port}`);
+        if (a.port === inPort)
+          throw new Error(`fake switch s${sw.dpid}: output to in_port ${a.port} (use IN_PORT)`);
+        this.transmit(sw, a.port, data);
+      }
+    }
+  }
+
+  private transmit(sw: FakeSwitch, port: number, data: Buffer): void {
+    if (!sw.isUp(port)) return;
+    const peer = this.cables.get(`${sw.dpid}:${port}`);
+    if (peer) {
+      this.queue.push({ kind: 'switch', dpid: peer.dpid, port: peer.port, data });
+      return;
+    }
+    const h = this.hostAt.get(`${sw.dpid}:${port}`);
+    if (h) this.queue.push({ kind: 'host', host: h, data });
+  }
+
+  private packetIn(sw: FakeSwitch, inPort: number, data: Buffer, reason: number): void {
+    if (!sw.connected) return;
+    this.packetIns++;
+    sw.packetIns++;
+    const msg: PacketIn = {
+      type: 'packet_in',
+      version: sw.version,
+      xid: 0,
+      bufferId: sw.bufferPacket(inPort, data),
+      totalLen: data.length,
+      reason,
+      tableId: 0,
+      cookie: 0n,
+      match: { in_port: inPort },
+      data,
+    };
+    const frame = parseEthernet(data);
+    const decision: PacketDecision = {};
+    for (const app of this.apps) {
+      if (app.packetIn && app.packetIn(sw, msg, frame, decision) === 'stop') break;
+    }
+  }
+
+  private hostReceive(h: FakeHost, data: Buffer): void {
+    const f = parseEthernet(data);
+    if (f.dst !== h.mac && !f.isMulticast) return; // not for this NIC
+    h.received.push(data);
+    if (f.arp) {
+      h.arpCache.set(f.arp.spa, f.arp.sha);
+      if (f.arp.op === ARP_OP.REQUEST && f.arp.tpa === h.ip) {
+        this.sendFrom(
+          h,
+          buildArpReply({
+            answerMac: h.mac,
+            answerIp: h.ip,
+            requesterMac: f.arp.sha,
+            requesterIp: f.arp.spa,
+          }),
+        );
+      }
+      return;
+    }
+    if (f.icmp?.type === 8 && f.ipv4?.dst === h.ip) {
+      const req = data.subarray(f.l3Offset + f.ipv4.headerLength);
+      const reply = buildIcmpEcho(0, req.readUInt16BE(4), req.readUInt16BE(6));
+      const ip = buildIpv4({ src: h.ip, dst: f.ipv4.src, proto: IP_PROTO.ICMP, payload: reply });
+      this.sendFrom(h, buildEthernet({ dst: f.src, src: h.mac, ethType: ETH_TYPE.IPV4, payload: ip }));
+    }
+  }
+
+  private installDesired(app: App, sw: FakeSwitch): void {
+    if (!app.desiredFlows) return;
+    for (let i = sw.flows.length - 1; i >= 0; i--)
+      if ((sw.flows[i].cookie & APP_COOKIE_MASK) === app.cookie && sw.flows[i].idleTimeout === 0)
+        sw.flows.splice(i, 1);
+    for (const spec of app.desiredFlows(sw)) {
+      this.flowMod(sw, {
+        type: 'flow_mod',
+        version: sw.version,
+        xid: 0,
+        cookie: spec.cookie ?? app.cookie,
+        cookieMask: 0n,
+        tableId: spec.tableId,
+        command: OFPFC.ADD,
+        idleTimeout: spec.idleTimeout ?? 0,
+        hardTimeout: spec.hardTimeout ?? 0,
+        priority: spec.priority,
+        bufferId: OFP_NO_BUFFER,
+        outPort: OFPP.ANY,
+        outGroup: 0,
+        flags: spec.flags ?? 0,
+        match: spec.match,
+        instructions: spec.instructions,
+      });
+    }
+  }
+
+  private reconcile(name: string, dpid?: bigint): void {
+    const app = this.apps.find((a) => a.name === name);
+    if (!app) return;
+    for (const sw of this.switches.values())
+      if (sw.connected && (dpid === undefined || sw.dpid === dpid)) this.installDesired(app, sw);
+  }
+}
+
+// ------------------------------------------------------------------------------------ topologies
+
+/** Mininet's linear,n: s1..sn in a line, host hi on port 1 of si; port 2 to the previous, 3 to the next. */
+export function linear(net: FakeNetwork, n: number, opts: { version?: OfVersion } = {}): void {
+  for (let i = 1; i <= n; i++) {
+    net.addSwitch(BigInt(i), 3, opts);
+    net.addHost(`h${i}`, i, BigInt(i), 1);
+  }
+  for (let i = 1; i < n; i++) net.cable(BigInt(i), 3, BigInt(i + 1), 2);
+}
+
+/** A ring of n switches: like linear plus a cable from sn port 3 back to s1 port 2. */
+export function ring(net: FakeNetwork, n: number, opts: { version?: OfVersion } = {}): void {
+  linear(net, n, opts);
+  net.cable(BigInt(n), 3, 1n, 2);
+}
+
+/**
+ * Mininet's tree,depth,fanout: switches numbered breadth-first from s1 (root); port 1 of a non-root switch
+ * goes up, ports 2..fanout+1 go down (to child switches, or to hosts at the leaves).
+ */
+export function tree(
+  net: FakeNetwork,
+  depth: number,
+  fanout: number,
+  opts: { version?: OfVersion } = {},
+): void {
+  let nextSwitch = 1;
+  let nextHost = 1;
+  const build = (level: number, parent?: { dpid: bigint; port: number }): void => {
+    const dpid = BigInt(nextSwitch++);
+    net.addSwitch(dpid, fanout + 1, opts);
+    if (parent) net.cable(parent.dpid, parent.port, dpid, 1);
+    for (let i = 0; i < fanout; i++) {
+      if (level === depth) {
+        const n = nextHost++;
+        net.addHost(`h${n}`, n, dpid, i + 2);
+      } else build(level + 1, { dpid, port: i + 2 });
+    }
+  };
+  build(1);
+}
