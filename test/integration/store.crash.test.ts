@@ -52,7 +52,7 @@ test('every acknowledged put survives kill -9 and the database opens cleanly', a
   child.stderr!.on('data', (d) => (stderr += d));
   const acked: number[] = [];
   const lines = createInterface({ input: child.stdout! });
-  const killAt = 300;
+  const killAt = 150;
   await new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => {
       acked.push(Number(line));

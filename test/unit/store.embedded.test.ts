@@ -149,6 +149,19 @@ test('a watcher that writes sees its own event after the one being delivered (re
   await s.close();
 });
 
+test('errors no caller can receive go to onError', async () => {
+  const reported: string[] = [];
+  const s = openEmbeddedStore(freshDir(), {
+    onError: (err, context) => reported.push(`${context}: ${String(err)}`),
+  });
+  s.watch('/', () => {
+    throw new Error('boom');
+  });
+  await s.put('/k', 1);
+  assert.deepEqual(reported, ['watcher of /k threw: Error: boom']);
+  await s.close();
+});
+
 test('the data directory is validated', () => {
   assert.throws(() => openEmbeddedStore(''), storeErrorWith('STORE_INVALID', /^dataDir: /));
   const file = path.join(root, 'a-file');
