@@ -206,6 +206,8 @@ class Driver:
         os.makedirs(a.state_dir, exist_ok=True)
         self.net.build()
         self.write_state()
+        if not a.ipv6:
+            self.disable_ipv6()
         self.net.start()
         for sw in self.net.switches:
             sw.cmd("ovs-vsctl", "set", "bridge", sw.name, "external-ids:%s=%d" % (OWNER_KEY, os.getpid()))
@@ -214,6 +216,16 @@ class Driver:
                 # veth hands the userspace datapath packets with unfinished checksums: TCP breaks without this.
                 h.cmd("ethtool", "-K", intf.name, "tx", "off")
         self.write_state()
+
+    def disable_ipv6(self):
+        """Hosts and switch ports otherwise send router solicitations, MLD reports and DAD probes on their own:
+        packets no test asked for, which reach the controller as packet-ins and make counts non-deterministic."""
+        for h in self.net.hosts:
+            h.cmd("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
+        for sw in self.net.switches:
+            for intf in sw.intfList():
+                if intf.name != "lo":
+                    subprocess.run(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % intf.name], check=False)
 
     def describe(self):
         net = self.net
@@ -490,6 +502,7 @@ def main():
     ap.add_argument("--controller", action="append", type=controller_arg, default=None,
                     help="IP:PORT of a remote controller; repeat for several (default 127.0.0.1:6653)")
     ap.add_argument("--state-dir", default="/tmp/sluice-it/mininet")
+    ap.add_argument("--ipv6", action="store_true", help="keep IPv6 on (default: off on hosts and switch ports)")
     ap.add_argument("--log-level", default="warning")
     args = ap.parse_args()
     args.controller = args.controller or [("127.0.0.1", 6653)]

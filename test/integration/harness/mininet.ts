@@ -34,6 +34,8 @@ export interface MininetOptions {
   waitConnected?: boolean;
   /** Default 60 s: building a network takes about 2 s for 3 switches on 2 cores. */
   readyTimeoutMs?: number;
+  /** Keep IPv6 on hosts and switch ports (default off: no unsolicited RS/MLD/DAD packet-ins). */
+  ipv6?: boolean;
   /** Default timeout for a command (default 60 s). */
   commandTimeoutMs?: number;
 }
@@ -128,6 +130,7 @@ export class MininetNet {
     const args = [MININET_DRIVER, '--topo', topo, '--protocols', opts.protocols ?? 'OpenFlow13'];
     for (const c of controllers) args.push('--controller', `${c.host ?? '127.0.0.1'}:${c.port}`);
     args.push('--state-dir', MININET_STATE_DIR);
+    if (opts.ipv6) args.push('--ipv6');
     const proc = spawnManaged({ name: 'mininet', cmd: SYSTEM_PYTHON, args, stdio: 'pipe' });
     const net = new MininetNet(proc, opts);
     try {

@@ -78,6 +78,7 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
+let logCounter = 0;
 const live = new Set<ManagedProcess>();
 const everStarted = new Set<ManagedProcess>();
 
@@ -94,7 +95,10 @@ export class ManagedProcess {
     fs.mkdirSync(PROCS_DIR, { recursive: true });
     this.logFile =
       opts.logFile ??
-      path.join(LOGS_DIR, `${opts.name}-${new Date().toISOString().replace(/[:.]/g, '')}.log`);
+      path.join(
+        LOGS_DIR,
+        `${opts.name}-${new Date().toISOString().replace(/[:.]/g, '')}-${process.pid}-${++logCounter}.log`,
+      );
     installExitHooks();
     everStarted.add(this);
     this.spawn();
