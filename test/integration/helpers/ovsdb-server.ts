@@ -69,12 +69,13 @@ export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promis
   if (opts.ssl) {
     const pki = join(dir, 'pki');
     const pkiArgs = [`--dir=${pki}`, `--log=${join(dir, 'pki.log')}`];
-    execFileSync('ovs-pki', [...pkiArgs, 'init'], { stdio: 'ignore' });
-    execFileSync('ovs-pki', [...pkiArgs, 'req+sign', join(dir, 'server'), 'switch'], {
+    // Relative names: ovs-pki puts the name in the certificate's CN, which may not exceed 64 characters.
+    execFileSync('ovs-pki', [...pkiArgs, 'init'], { stdio: 'pipe' });
+    execFileSync('ovs-pki', [...pkiArgs, 'req+sign', 'server', 'switch'], {
       stdio: 'ignore',
       cwd: dir,
     });
-    execFileSync('ovs-pki', [...pkiArgs, 'req+sign', join(dir, 'client'), 'switch'], {
+    execFileSync('ovs-pki', [...pkiArgs, 'req+sign', 'client', 'switch'], {
       stdio: 'ignore',
       cwd: dir,
     });
