@@ -305,6 +305,7 @@ export class Controller implements ControllerApi {
 
   async start(): Promise<void> {
     if (this.started) throw new Error('start(): already started');
+    const tlsOpts = this.opts.tls ? this.tlsServerOptions(this.opts.tls) : undefined;
     this.apps = orderApps(this.registered);
     this.packetApps = this.apps.filter((a) => typeof a.packetIn === 'function');
     for (const a of this.apps) this.byName.set(a.name, a);
@@ -312,7 +313,6 @@ export class Controller implements ControllerApi {
     for (const app of this.apps) {
       if (app.start) await app.start(this.contextFor(app));
     }
-    const tlsOpts = this.opts.tls ? this.tlsServerOptions(this.opts.tls) : undefined;
     try {
       for (const [i, addr] of this.listen.entries()) {
         this.addresses.push(await this.listenOn(addr, i, tlsOpts));
