@@ -10,3 +10,4 @@ export {
   type OpenFlowEncodeErrorCode,
 } from './errors.js';
 export { OXM_FIELDS } from './oxm.js';
+export { formatFlow, formatMatch, formatActions, formatInstructions, formatPort } from './format.js';

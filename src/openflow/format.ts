@@ -1,0 +1,249 @@
+/**
+ * Flow entries as `ovs-ofctl dump-flows` prints them (OVS lib/match.c match_format, ofp-actions.c and
+ * ofp-flow.c ofputil_flow_stats_format), so operators can compare our output with OVS's side by side.
+ */
+import type { Action, FlowMod, FlowStatsEntry, Instruction, Match, OfVersion } from './types.js';
+import { OFPP, OFP_VERSION_1_0 } from './types.js';
+
+const OFP_DEFAULT_PRIORITY = 0x8000;
+
+const PORT_NAMES: Record<number, string> = {
+  [OFPP.IN_PORT]: 'IN_PORT',
+  [OFPP.TABLE]: 'TABLE',
+  [OFPP.NORMAL]: 'NORMAL',
+  [OFPP.FLOOD]: 'FLOOD',
+  [OFPP.ALL]: 'ALL',
+  [OFPP.CONTROLLER]: 'CONTROLLER',
+  [OFPP.LOCAL]: 'LOCAL',
+  [OFPP.ANY]: 'ANY',
+};
+
+export function formatPort(port: number): string {
+  return PORT_NAMES[port] ?? String(port);
+}
+
+const hex = (v: number | bigint) => `0x${v.toString(16)}`;
+const hex4 = (v: number) => `0x${v.toString(16).padStart(4, '0')}`;
+
+/** `sec[.mmm|.nnnnnnnnn]s` exactly as OVS's ofp_print_duration. */
+export function formatDuration(sec: number, nsec: number): string {
+  if (nsec === 0) return `${sec}s`;
+  if (nsec % 1_000_000 === 0) return `${sec}.${String(nsec / 1_000_000).padStart(3, '0')}s`;
+  return `${sec}.${String(nsec).padStart(9, '0').replace(/0+$/, '')}s`;
+}
+
+/** IPv4 value with an optional mask, as CIDR when the mask is a prefix. */
+function ipv4Text(value: string, mask: string | undefined): string {
+  if (mask === undefined) return value;
+  const n = mask.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const inv = ~n >>> 0;
+  if ((inv & (inv + 1)) === 0) {
+    let bits = 32;
+    for (let x = inv; x !== 0; x >>>= 1) bits--;
+    return `${value}/${bits}`;
+  }
+  return `${value}/${mask}`;
+}
+
+function masked(value: unknown, mask: unknown, fmt: (x: never) => string = String): string {
+  return mask === undefined ? fmt(value as never) : `${fmt(value as never)}/${fmt(mask as never)}`;
+}
+
+/** Protocol shorthand (ip, tcp, arp...) and whether it also stands for ip_proto. */
+function shorthand(m: Match): [string, boolean] | undefined {
+  const p = m.ip_proto;
+  if (m.eth_type === 0x0800) {
+    const name = p === 1 ? 'icmp' : p === 6 ? 'tcp' : p === 17 ? 'udp' : p === 132 ? 'sctp' : undefined;
+    return name ? [name, true] : ['ip', false];
+  }
+  if (m.eth_type === 0x86dd) {
+    const name = p === 58 ? 'icmp6' : p === 6 ? 'tcp6' : p === 17 ? 'udp6' : p === 132 ? 'sctp6' : undefined;
+    return name ? [name, true] : ['ipv6', false];
+  }
+  if (m.eth_type === 0x0806) return ['arp', false];
+  if (m.eth_type === 0x8035) return ['rarp', false];
+  if (m.eth_type === 0x8847) return ['mpls', false];
+  if (m.eth_type === 0x8848) return ['mplsm', false];
+  return undefined;
+}
+
+/** The match part, `priority=N,` first when not the default, as OVS's match_format. */
+export function formatMatch(m: Match, priority = OFP_DEFAULT_PRIORITY): string {
+  const out: string[] = [];
+  const put = (name: string, v: unknown, text: () => string = () => String(v)) => {
+    if (v !== undefined) out.push(`${name}=${text()}`);
+  };
+  if (priority !== OFP_DEFAULT_PRIORITY) out.push(`priority=${priority}`);
+  const sh = shorthand(m);
+  if (sh) out.push(sh[0]);
+  put('metadata', m.metadata, () => masked(m.metadata, m.metadata_mask, hex));
+  put('tun_id', m.tunnel_id, () => masked(m.tunnel_id, m.tunnel_id_mask, hex));
+  put('in_port', m.in_port, () => formatPort(m.in_port!));
+  put('in_phy_port', m.in_phy_port, () => formatPort(m.in_phy_port!));
+  if (m.vlan_vid !== undefined) {
+    if (m.vlan_vid_mask !== undefined) out.push(`vlan_vid=${hex4(m.vlan_vid)}/${hex4(m.vlan_vid_mask)}`);
+    else if (m.vlan_vid === 0) out.push('vlan_tci=0x0000/0x1fff');
+    else out.push(`dl_vlan=${m.vlan_vid & 0xfff}`);
+  }
+  put('dl_vlan_pcp', m.vlan_pcp);
+  put('dl_src', m.eth_src, () => masked(m.eth_src, m.eth_src_mask));
+  put('dl_dst', m.eth_dst, () => masked(m.eth_dst, m.eth_dst_mask));
+  if (!sh) put('dl_type', m.eth_type, () => hex4(m.eth_type!));
+  put('ipv6_src', m.ipv6_src, () => masked(m.ipv6_src, m.ipv6_src_mask));
+  put('ipv6_dst', m.ipv6_dst, () => masked(m.ipv6_dst, m.ipv6_dst_mask));
+  put('ipv6_label', m.ipv6_flabel, () => masked(m.ipv6_flabel, m.ipv6_flabel_mask, hex));
+  put('nw_src', m.ipv4_src, () => ipv4Text(m.ipv4_src!, m.ipv4_src_mask));
+  put('nw_dst', m.ipv4_dst, () => ipv4Text(m.ipv4_dst!, m.ipv4_dst_mask));
+  put('arp_spa', m.arp_spa, () => ipv4Text(m.arp_spa!, m.arp_spa_mask));
+  put('arp_tpa', m.arp_tpa, () => ipv4Text(m.arp_tpa!, m.arp_tpa_mask));
+  if (!sh?.[1]) put('nw_proto', m.ip_proto);
+  put('arp_op', m.arp_op);
+  put('arp_sha', m.arp_sha, () => masked(m.arp_sha, m.arp_sha_mask));
+  put('arp_tha', m.arp_tha, () => masked(m.arp_tha, m.arp_tha_mask));
+  put('nw_tos', m.ip_dscp, () => String(m.ip_dscp! << 2));
+  put('nw_ecn', m.ip_ecn);
+  put('mpls_label', m.mpls_label);
+  put('mpls_tc', m.mpls_tc);
+  put('mpls_bos', m.mpls_bos);
+  put('icmp_type', m.icmpv4_type ?? m.icmpv6_type);
+  put('icmp_code', m.icmpv4_code ?? m.icmpv6_code);
+  put('nd_target', m.ipv6_nd_target);
+  put('nd_sll', m.ipv6_nd_sll);
+  put('nd_tll', m.ipv6_nd_tll);
+  put('tp_src', m.tcp_src ?? m.udp_src ?? m.sctp_src);
+  put('tp_dst', m.tcp_dst ?? m.udp_dst ?? m.sctp_dst);
+  put('pbb_isid', m.pbb_isid, () => masked(m.pbb_isid, m.pbb_isid_mask, hex));
+  put('ipv6_exthdr', m.ipv6_exthdr, () => masked(m.ipv6_exthdr, m.ipv6_exthdr_mask, hex));
+  return out.join(',');
+}
+
+/** OF1.0 spells set_field as mod_* actions; OVS prints OF1.3 set_field with these field names. */
+const MOD10: Record<string, string> = {
+  eth_src: 'mod_dl_src',
+  eth_dst: 'mod_dl_dst',
+  vlan_vid: 'mod_vlan_vid',
+  vlan_pcp: 'mod_vlan_pcp',
+  ipv4_src: 'mod_nw_src',
+  ipv4_dst: 'mod_nw_dst',
+  ip_dscp: 'mod_nw_tos',
+  tcp_src: 'mod_tp_src',
+  udp_src: 'mod_tp_src',
+  sctp_src: 'mod_tp_src',
+  tcp_dst: 'mod_tp_dst',
+  udp_dst: 'mod_tp_dst',
+  sctp_dst: 'mod_tp_dst',
+};
+const SET_FIELD_NAME: Record<string, string> = {
+  ipv4_src: 'ip_src',
+  ipv4_dst: 'ip_dst',
+  tunnel_id: 'tun_id',
+};
+
+export function formatAction(a: Action, v: OfVersion): string {
+  switch (a.type) {
+    case 'output':
+      if (a.port === OFPP.CONTROLLER) return `CONTROLLER:${a.maxLen}`;
+      return PORT_NAMES[a.port] ?? `output:${a.port}`;
+    case 'enqueue':
+      return `enqueue:${formatPort(a.port)}:${a.queueId}`;
+    case 'set_queue':
+      return `set_queue:${a.queueId}`;
+    case 'group':
+      return `group:${a.groupId}`;
+    case 'set_field': {
+      if (v === OFP_VERSION_1_0) {
+        const value =
+          a.field === 'vlan_vid'
+            ? (a.value as number) & 0xfff
+            : a.field === 'ip_dscp'
+              ? (a.value as number) << 2
+              : a.value;
+        return `${MOD10[a.field]}:${String(value)}`;
+      }
+      const value = typeof a.value === 'bigint' ? hex(a.value) : String(a.value);
+      return `set_field:${value}->${SET_FIELD_NAME[a.field] ?? a.field}`;
+    }
+    case 'pop_vlan':
+      return v === OFP_VERSION_1_0 ? 'strip_vlan' : 'pop_vlan';
+    case 'push_vlan':
+    case 'push_mpls':
+    case 'pop_mpls':
+    case 'push_pbb':
+      return `${a.type}:${hex4(a.ethertype)}`;
+    case 'set_mpls_ttl':
+      return `set_mpls_ttl(${a.ttl})`;
+    case 'set_nw_ttl':
+      return `mod_nw_ttl:${a.ttl}`;
+    case 'dec_nw_ttl':
+      return 'dec_ttl';
+    case 'experimenter':
+      return `experimenter(${hex(a.experimenter)},${a.data.toString('hex')})`;
+    default:
+      return a.type;
+  }
+}
+
+export function formatActions(actions: readonly Action[], v: OfVersion): string {
+  return actions.length === 0 ? 'drop' : actions.map((a) => formatAction(a, v)).join(',');
+}
+
+/** Instructions in OVS's order: meter, apply, clear, write, write_metadata, goto_table. */
+export function formatInstructions(ins: readonly Instruction[], v: OfVersion): string {
+  const order = [
+    'meter',
+    'apply_actions',
+    'clear_actions',
+    'write_actions',
+    'write_metadata',
+    'goto_table',
+    'experimenter',
+  ];
+  const parts = [...ins]
+    .sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type))
+    .map((i) => {
+      switch (i.type) {
+        case 'meter':
+          return `meter:${i.meterId}`;
+        case 'apply_actions':
+          return i.actions.length ? formatActions(i.actions, v) : '';
+        case 'clear_actions':
+          return 'clear_actions';
+        case 'write_actions':
+          return `write_actions(${i.actions.map((a) => formatAction(a, v)).join(',')})`;
+        case 'write_metadata':
+          return `write_metadata:${hex(i.metadata)}${i.mask === 0xffffffffffffffffn ? '' : `/${hex(i.mask)}`}`;
+        case 'goto_table':
+          return `goto_table:${i.tableId}`;
+        case 'experimenter':
+          return `experimenter(${hex(i.experimenter)},${i.data.toString('hex')})`;
+      }
+    })
+    .filter((s) => s !== '');
+  return parts.length ? parts.join(',') : 'drop';
+}
+
+const FLAG_NAMES: [number, string][] = [
+  [1, 'send_flow_rem'],
+  [2, 'check_overlap'],
+  [4, 'reset_counts'],
+  [8, 'no_packet_counts'],
+  [16, 'no_byte_counts'],
+];
+
+/**
+ * One line of `ovs-ofctl dump-flows` for a flow stats entry, e.g.
+ * ` cookie=0x0, duration=1.500s, table=0, n_packets=0, n_bytes=0, idle_timeout=5, priority=100,ip,in_port=1 actions=output:2`.
+ * A FlowMod prints the same way without the duration and counters.
+ */
+export function formatFlow(entry: FlowStatsEntry | FlowMod, version: OfVersion): string {
+  let s = ` cookie=${hex(entry.cookie)}, `;
+  if ('durationSec' in entry) s += `duration=${formatDuration(entry.durationSec, entry.durationNsec)}, `;
+  s += `table=${entry.tableId}, `;
+  if ('packetCount' in entry) s += `n_packets=${entry.packetCount}, n_bytes=${entry.byteCount}, `;
+  if (entry.idleTimeout) s += `idle_timeout=${entry.idleTimeout}, `;
+  if (entry.hardTimeout) s += `hard_timeout=${entry.hardTimeout}, `;
+  for (const [bit, name] of FLAG_NAMES) if (entry.flags & bit) s += `${name} `;
+  s += formatMatch(entry.match, entry.priority);
+  if (!s.endsWith(' ')) s += ' ';
+  return `${s}actions=${formatInstructions(entry.instructions, version)}`;
+}
