@@ -3,15 +3,20 @@ export class OvsdbError extends Error {
   override name = 'OvsdbError';
 }
 
-/** The peer sent bytes or a message that break RFC 7047 / JSON-RPC framing; the connection is dropped. */
-export class OvsdbProtocolError extends OvsdbError {
-  override name = 'OvsdbProtocolError';
+/** An error about one named field (of a wire message or of a caller's argument), with the reason. */
+export class OvsdbFieldError extends OvsdbError {
+  override name = 'OvsdbFieldError';
   constructor(
     readonly field: string,
     readonly reason: string,
   ) {
     super(`${field}: ${reason}`);
   }
+}
+
+/** The peer sent bytes or a message that break RFC 7047 / JSON-RPC framing; the connection is dropped. */
+export class OvsdbProtocolError extends OvsdbFieldError {
+  override name = 'OvsdbProtocolError';
 }
 
 /** A remote string such as `tcp:1.2.3.4:6640` could not be parsed. */
@@ -81,14 +86,8 @@ export class OvsdbNotFoundError extends OvsdbError {
 }
 
 /** A caller passed an argument that cannot be written to the database (bad rate, queue id, name...). */
-export class OvsdbArgumentError extends OvsdbError {
+export class OvsdbArgumentError extends OvsdbFieldError {
   override name = 'OvsdbArgumentError';
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-  }
 }
 
 /** What a typed helper read changed before its transaction ran; the helper retries a few times, then throws this. */

@@ -16,7 +16,11 @@ import {
   Uuid,
   where,
 } from '../../src/ovsdb/index.js';
-import { startTestOvsdbServer, type TestOvsdbServer, waitFor } from './helpers/ovsdb-server.js';
+import { waitFor as harnessWaitFor } from './harness/index.js';
+import { startTestOvsdbServer, type TestOvsdbServer } from './helpers/ovsdb-server.js';
+
+const waitFor = (cond: () => boolean, timeoutMs: number, what: string) =>
+  harnessWaitFor(cond, { timeoutMs, what, intervalMs: 20 });
 
 const DB = 'Open_vSwitch';
 

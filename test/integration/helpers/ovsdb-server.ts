@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, isAlive, waitFor } from '../harness/index.js';
 
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
@@ -28,35 +28,6 @@ export interface TestOvsdbServer {
   start(): Promise<void>;
   /** Stops the server and removes the dir. */
   destroy(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-export async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promise<TestOvsdbServer> {
@@ -134,7 +105,7 @@ export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promis
       running = false;
       const p = pid();
       process.kill(p, 'SIGTERM');
-      await waitFor(() => !alive(p), 5000, 'ovsdb-server to exit');
+      await waitFor(() => !isAlive(p), { what: 'ovsdb-server to exit', timeoutMs: 5000, intervalMs: 20 });
     },
     async destroy() {
       try {
