@@ -229,9 +229,10 @@ export class Session implements SwitchSession {
       return;
     }
     this.writeQueue = [];
-    this.stream.write(q.length === 1 ? q[0] : Buffer.concat(q));
+    const accepted = this.stream.write(q.length === 1 ? q[0] : Buffer.concat(q));
     // Backpressure: a switch that does not read its replies stops being read until the buffer drains.
-    if (!this.paused && this.stream.writableLength > this.cfg.maxWriteBuffer) {
+    // Only once write() has said "full" too, because only then will the stream emit 'drain'.
+    if (!accepted && !this.paused && this.stream.writableLength > this.cfg.maxWriteBuffer) {
       this.paused = true;
       this.stream.pause();
     }
