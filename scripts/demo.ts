@@ -24,7 +24,7 @@ import {
   SLUICE_CLI,
   sluiceCommand,
   startController,
-  stopOvsIfStarted,
+  stopOvs,
   type PingallResult,
   type RunningController,
   type Topo,
@@ -127,6 +127,7 @@ async function main(): Promise<void> {
 
   let ctl: RunningController | undefined;
   let net: MininetNet | undefined;
+  let ovsStartedHere = false;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number): Promise<void> =>
     (shuttingDown ??= (async () => {
@@ -135,7 +136,8 @@ async function main(): Promise<void> {
       await ctl
         ?.stop({ keepData: true })
         .catch((e: Error) => console.error(`demo: controller stop: ${e.message}`));
-      await stopOvsIfStarted().catch((e: Error) => console.error(`demo: OVS stop: ${e.message}`));
+      // Only an OVS this demo started: others (a developer's, a test run's) may be in use.
+      if (ovsStartedHere) await stopOvs().catch((e: Error) => console.error(`demo: OVS stop: ${e.message}`));
       console.log('demo: nothing left behind. Bye.');
       process.exit(code);
     })());
@@ -147,6 +149,7 @@ async function main(): Promise<void> {
   try {
     console.log('[1/4] Open vSwitch (userspace datapath)');
     const { started } = await ensureOvs();
+    ovsStartedHere = started;
     await cleanLeftovers();
     console.log(`      ${started ? 'started' : 'already running'}`);
 
@@ -156,7 +159,7 @@ async function main(): Promise<void> {
     ctl = await startController({
       command: cfg.controller === 'sluice' ? sluiceCommand() : ovsTestControllerCommand(),
       openflowPort: cfg.openflowPort,
-      apiPort: cfg.controller === 'sluice' ? cfg.apiPort : null,
+      apiPort: cfg.apiPort,
       dataDir,
       readyTimeoutMs: 60_000,
     });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, SLUICE_CLI } from './paths.js';
 import { canConnect, freePort } from './ports.js';
-import { spawnManaged, type ManagedProcess } from './procs.js';
+import { RUN_DIR, spawnManaged, type ManagedProcess } from './procs.js';
 import { waitFor } from './wait.js';
 
 export interface ControllerPorts {
@@ -51,7 +51,12 @@ export function ovsTestControllerCommand(extraArgs: string[] = []): ControllerCo
   return {
     name: 'ovs-testcontroller',
     cmd: 'ovs-testcontroller',
-    args: (p) => [...extraArgs, `ptcp:${p.openflowPort}:127.0.0.1`],
+    // Its control socket goes under RUN_DIR: a kill -9 would otherwise leave a stale one in OVS's run dir.
+    args: (p) => [
+      `--unixctl=${path.join(RUN_DIR, `ovs-testcontroller-${p.openflowPort}.ctl`)}`,
+      ...extraArgs,
+      `ptcp:${p.openflowPort}:127.0.0.1`,
+    ],
     hasApi: false,
   };
 }
@@ -61,8 +66,8 @@ export interface StartControllerOptions {
   command?: ControllerCommand;
   /** Default: a free port. */
   openflowPort?: number;
-  /** Default: a free port when the command has an API; null for none. */
-  apiPort?: number | null;
+  /** Default: a free port when the command has an API (it always gets one); none otherwise. */
+  apiPort?: number;
   /** Default: a fresh temporary directory (removed by stop()). */
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
@@ -95,8 +100,8 @@ export async function startController(opts: StartControllerOptions = {}): Promis
     throw new Error(`${SLUICE_CLI} does not exist: run \`npx tsc -p tsconfig.json\` (make build) first`);
   }
   const openflowPort = opts.openflowPort ?? (await freePort());
-  const apiPort =
-    opts.apiPort === null ? undefined : (opts.apiPort ?? (command.hasApi ? await freePort() : undefined));
+  // A controller with an API always gets a port of its own: left out, Sluice would bind its default 8080.
+  const apiPort = command.hasApi ? (opts.apiPort ?? (await freePort())) : (opts.apiPort ?? undefined);
   const tempData = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-it-data-'));
   const ports: ControllerPorts = { openflowPort, apiPort, dataDir };

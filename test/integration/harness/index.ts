@@ -16,6 +16,7 @@ export {
 export {
   ensureOvs,
   stopOvsIfStarted,
+  stopOvs,
   vsctl,
   listBridges,
   ownedBridges,

@@ -45,9 +45,14 @@ export async function ensureOvs(opts: { timeoutMs?: number } = {}): Promise<{ st
 /** Stops OVS only if the harness started it (CI machines kill everything anyway; developers keep theirs). */
 export async function stopOvsIfStarted(): Promise<boolean> {
   if (!fs.existsSync(STARTED_MARKER)) return false;
+  await stopOvs();
+  return true;
+}
+
+/** Stops ovsdb-server and ovs-vswitchd (for a program that knows it started them: ensureOvs() said so). */
+export async function stopOvs(): Promise<void> {
   await run(OVS_CTL, ['stop'], { timeoutMs: 60_000 });
   fs.rmSync(STARTED_MARKER, { force: true });
-  return true;
 }
 
 export async function vsctl(...args: string[]): Promise<string> {
