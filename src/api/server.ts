@@ -5,7 +5,12 @@
  * Content-Type (curl-based scripts send application/x-www-form-urlencoded), also on DELETE; absolute-form
  * request targets route like origin-form ones; a trailing slash is optional (`/wm/device/`).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import type { IncomingMessage } from 'node:http';
 import { PUBLIC_PATHS, bearerMatches } from './auth.js';
@@ -28,7 +33,13 @@ export interface ApiServerOptions extends ApiDeps {
   /** A pino logger (the daemon's), or false for none. */
   logger?: FastifyBaseLogger | false;
   /** HTTPS options (cert, key, ca, requestCert...) when the API is served over TLS. */
-  https?: { cert: Buffer | string; key: Buffer | string; ca?: Buffer | string; requestCert?: boolean };
+  https?: {
+    cert: Buffer | string;
+    key: Buffer | string;
+    ca?: Buffer | string;
+    requestCert?: boolean;
+    rejectUnauthorized?: boolean;
+  };
   /** Route areas added after the built-in ones (app routes: staticflows, firewall, qos...). */
   routes?: RouteArea[];
 }
@@ -62,7 +73,8 @@ function parseJsonBody(text: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     const msg = (e as Error).message;
-    const pos = jsonErrorPosition(msg);
+    // V8 reports no position for a truncated document: it ended where the text ended.
+    const pos = jsonErrorPosition(msg) ?? (/end of JSON input/.test(msg) ? text.length : undefined);
     throw new HttpError(
       400,
       'bad_json',
@@ -105,7 +117,9 @@ export function toHttpError(err: FastifyError | Error): HttpError {
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
+    // Per-request lines would drown the controller's log; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     rewriteUrl: (req: IncomingMessage) => originFormUrl(req.url ?? '/'),
     routerOptions: { ignoreTrailingSlash: true },

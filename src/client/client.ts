@@ -33,6 +33,8 @@ export class ApiError extends Error {
 /** No HTTP answer at all: refused, unreachable, timed out. */
 export class ConnectionError extends Error {
   constructor(
+    /** The client's base URL (where the API was expected). */
+    readonly baseUrl: string,
     readonly url: string,
     /** ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ... when known. */
     readonly code: string | undefined,
@@ -122,7 +124,12 @@ export class SluiceClient {
       });
     } catch (err) {
       const code = (err as Error).name === 'TimeoutError' ? 'ETIMEDOUT' : causeCode(err);
-      throw new ConnectionError(url, code, `${method} ${url}: ${code ?? (err as Error).message}`);
+      throw new ConnectionError(
+        this.baseUrl,
+        url,
+        code,
+        `${method} ${url}: ${code ?? (err as Error).message}`,
+      );
     }
   }
 

@@ -1,4 +1,5 @@
 /** Fake views for API tests: two switches (OF1.3 and OF1.0), one link, two hosts. */
+import { createServer, type AddressInfo } from 'node:net';
 import {
   OFP_VERSION_1_0,
   OFP_VERSION_1_3,
@@ -205,4 +206,13 @@ export function fakeDeps(over: Partial<ApiDeps> = {}): ApiDeps & { s1: FakeSwitc
     ],
     ...over,
   };
+}
+
+/** A loopback port that was just free: bound, then closed (connecting to it is refused). */
+export async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
 }

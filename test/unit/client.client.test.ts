@@ -1,23 +1,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
 import { ApiError, ConnectionError, SluiceClient } from '../../src/client/index.js';
-import { fakeDeps } from './api.fakes.js';
+import { closedPort, fakeDeps } from './api.fakes.js';
 
 const D1 = '00:00:00:00:00:00:00:01';
 const D2 = '00:00:00:00:00:00:00:02';
 let app: FastifyInstance;
-
-/** A loopback port that was just free: bound, then closed. */
-export async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 let baseUrl: string;
 

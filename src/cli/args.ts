@@ -1,0 +1,65 @@
+/** Command-line value parsers: each returns the typed value or throws naming what is wrong. */
+import { InvalidArgumentError } from 'commander';
+import { isIP } from 'node:net';
+import { formatDpid, parseDpid } from '../util/index.js';
+
+/** A DPID in any accepted form -> colon form. */
+export function dpidArg(text: string): string {
+  const dpid = parseDpid(text);
+  if (dpid === undefined) {
+    throw new InvalidArgumentError(
+      `'${text}' is not a DPID (expected 00:00:00:00:00:00:00:01 or hex like 0x1).`,
+    );
+  }
+  return formatDpid(dpid);
+}
+
+/** The API base URL: http(s) only, no query or fragment. */
+export function apiUrlArg(text: string): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new InvalidArgumentError(`'${text}' is not a URL (expected e.g. http://127.0.0.1:8080).`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new InvalidArgumentError(`'${text}' must use http or https.`);
+  }
+  if (u.search || u.hash) throw new InvalidArgumentError(`'${text}' must not have a query or fragment.`);
+  return u.origin + u.pathname.replace(/\/+$/, '');
+}
+
+/** A TCP port 0..65535 (0 = pick a free one). */
+export function tcpPortArg(text: string): number {
+  const n = /^\d{1,5}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError(`'${text}' is not a TCP port (0..65535).`);
+  }
+  return n;
+}
+
+/** Repeatable and comma-separated: `--openflow-port 6653,6633 --openflow-port 6634`. */
+export function tcpPortListArg(text: string, previous: number[] | undefined): number[] {
+  const ports = text.split(',').map((p) => tcpPortArg(p));
+  return [...(previous ?? []), ...ports];
+}
+
+/** A listen address: an IP literal or a host name. */
+export function hostArg(text: string): string {
+  const t = text.trim();
+  if (isIP(t.replace(/^\[|\]$/g, ''))) return t.replace(/^\[|\]$/g, '');
+  if (/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(t)) return t;
+  throw new InvalidArgumentError(`'${text}' is not an IP address or host name.`);
+}
+
+export function macArg(text: string): string {
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(text)) {
+    throw new InvalidArgumentError(`'${text}' is not a MAC address (expected aa:bb:cc:dd:ee:ff).`);
+  }
+  return text.toLowerCase();
+}
+
+export function ipv4Arg(text: string): string {
+  if (isIP(text) !== 4) throw new InvalidArgumentError(`'${text}' is not an IPv4 address.`);
+  return text;
+}

@@ -1,0 +1,154 @@
+/**
+ * The `sluice` program. Exit codes: 0 ok, 1 the operation failed (API error, controller unreachable),
+ * 2 bad command line.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ApiError, ConnectionError, SluiceClient, type HostFilter } from '../client/index.js';
+import { apiUrlArg, dpidArg, ipv4Arg, macArg, tcpPortArg } from './args.js';
+import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
+import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
+
+export const DEFAULT_API = 'http://127.0.0.1:8080';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  now: () => number;
+  stderrIsTty: boolean;
+  /** Runs the daemon until a stop signal (injected so tests never start one). */
+  runController: (config: ReturnType<typeof daemonConfigFrom>) => Promise<void>;
+}
+
+interface QueryOptions {
+  json?: boolean;
+  api: string;
+  token?: string;
+}
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Text for an error the CLI reports (exit 1). */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) {
+    const field = err.field ? ` (field: ${err.field})` : '';
+    return `error: ${err.error}: ${err.detail}${field}\n`;
+  }
+  if (err instanceof ConnectionError) {
+    const apiUrl = err.baseUrl;
+    if (err.code === 'ECONNREFUSED') {
+      return (
+        `error: the Sluice controller is not running at ${apiUrl} (connection refused).\n` +
+        `Start it with \`sluice controller\` (add --api-port/--listen to match), or point --api / SLUICE_API at it.\n`
+      );
+    }
+    return `error: cannot reach the Sluice API at ${apiUrl}: ${err.code ?? err.message}\n`;
+  }
+  return `error: ${(err as Error).message ?? String(err)}\n`;
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('sluice')
+    .description('Sluice: SDN platform for Open vSwitch networks and container hosts')
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  const version = packageVersion();
+  const ctl = controllerCommand().action(async (opts: ControllerCliOptions) => {
+    await io.runController(daemonConfigFrom(opts, io.env, io.stderrIsTty, version));
+  });
+  program.addCommand(ctl.copyInheritedSettings(program));
+
+  const defaultApi = io.env.SLUICE_API ? safeApiDefault(io.env.SLUICE_API) : DEFAULT_API;
+  const query = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option('--json', 'print the API response as JSON')
+      .option('--api <url>', `Sluice API base URL (env SLUICE_API)`, apiUrlArg, defaultApi)
+      .option('--token <token>', 'API bearer token (env SLUICE_API_TOKEN)', io.env.SLUICE_API_TOKEN);
+
+  const client = (o: QueryOptions) => new SluiceClient({ baseUrl: o.api, token: o.token });
+  const print = (o: QueryOptions, data: unknown, human: () => string) =>
+    io.stdout(o.json ? JSON.stringify(data, null, 2) + '\n' : human());
+
+  query('switches', 'list connected switches').action(async (o: QueryOptions) => {
+    const data = await client(o).switches();
+    print(o, data, () => switchesText(data, io.now()));
+  });
+  query('links', 'list links between switches').action(async (o: QueryOptions) => {
+    const data = await client(o).links();
+    print(o, data, () => linksText(data));
+  });
+  query('hosts', 'list known hosts')
+    .option('--mac <mac>', 'only this MAC address', macArg)
+    .option('--ip <ipv4>', 'only this IPv4 address', ipv4Arg)
+    .option('--dpid <dpid>', 'only hosts attached to this switch', dpidArg)
+    .option('--port <port>', 'only hosts attached to this port', tcpPortArg)
+    .action(async (o: QueryOptions & { mac?: string; ip?: string; dpid?: string; port?: number }) => {
+      const filter: HostFilter = { mac: o.mac, ipv4: o.ip, dpid: o.dpid, port: o.port };
+      const data = await client(o).hosts(filter);
+      print(o, data, () => hostsText(data, io.now()));
+    });
+  query('ports', 'list a switch’s ports with live counters')
+    .argument('<dpid>', 'switch DPID (00:00:00:00:00:00:00:01 or 0x1)', dpidArg)
+    .action(async (dpid: string, o: QueryOptions) => {
+      const data = await client(o).ports(dpid);
+      print(o, data, () => portsText(data));
+    });
+  query('flows', 'dump a switch’s flow table (ovs-ofctl dump-flows syntax)')
+    .argument('<dpid>', 'switch DPID (00:00:00:00:00:00:00:01 or 0x1)', dpidArg)
+    .action(async (dpid: string, o: QueryOptions) => {
+      const data = await client(o).flows(dpid);
+      print(o, data, () => flowsText(data));
+    });
+
+  return program;
+}
+
+/** An invalid SLUICE_API is reported when used, naming the variable. */
+function safeApiDefault(value: string): string {
+  try {
+    return apiUrlArg(value);
+  } catch (e) {
+    throw new InvalidArgumentError(`SLUICE_API: ${(e as Error).message}`);
+  }
+}
+
+/** Runs one command line (without `node` and the script); resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let program: Command;
+  try {
+    program = buildProgram(io);
+  } catch (e) {
+    io.stderr(`error: ${(e as Error).message}\n`);
+    return 2;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version "errors" are normal exits; everything else commander raises is a usage error.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof InvalidArgumentError) {
+      io.stderr(`error: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr(errorText(err));
+    return 1;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * `sluice controller`: store, controller with its apps, and the API server, started in that order and
+ * stopped in reverse.
+ */
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { checkListenSecurity, createApiServer, type ModuleInfo } from '../api/index.js';
+import { ForwardingApp } from '../apps/forwarding/index.js';
+import { HostsApp } from '../apps/hosts/index.js';
+import { TopologyApp } from '../apps/topology/index.js';
+import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
+import { openEmbeddedStore, type Store } from '../store/index.js';
+import {
+  CONTROLLER_CONFIG_KEY,
+  parseStoredControllerConfig,
+  type DaemonConfig,
+  type TlsFiles,
+} from './config.js';
+import { createLogger } from './log.js';
+import { hostsView, topologyView } from './views.js';
+
+export interface Daemon {
+  readonly controller: Controller;
+  readonly store: Store;
+  readonly api: FastifyInstance;
+  /** Where the API listens, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
+  readonly apiUrl: string;
+  /** The OpenFlow listeners' real addresses. */
+  readonly openflowAddresses: readonly ListenAddress[];
+  readonly log: Logger;
+  /** Idempotent; resolves when everything is closed. */
+  stop(): Promise<void>;
+}
+
+/** The core apps in registration order. Apps added later (firewall, acl, staticflows, qos) go in this list. */
+export function coreApps(): {
+  topology: TopologyApp;
+  hosts: HostsApp;
+  forwarding: ForwardingApp;
+  all: App[];
+} {
+  const topology = new TopologyApp();
+  const hosts = new HostsApp();
+  const forwarding = new ForwardingApp();
+  return { topology, hosts, forwarding, all: [topology, hosts, forwarding] };
+}
+
+/** Apps in pipeline order, each with the registered apps it runs after. */
+export function moduleInfos(apps: readonly App[]): ModuleInfo[] {
+  const names = new Set(apps.map((a) => a.name));
+  return orderApps([...apps]).map((a) => ({
+    name: a.name,
+    after: (a.after ?? []).filter((n) => names.has(n)),
+  }));
+}
+
+function readTls(files: TlsFiles) {
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`${flag}: cannot read ${file}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    cert: read('--api-tls-cert', files.certFile),
+    key: read('--api-tls-key', files.keyFile),
+    ...(files.caFile
+      ? { ca: read('--api-tls-ca', files.caFile), requestCert: true, rejectUnauthorized: true }
+      : {}),
+  };
+}
+
+export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } = {}): Promise<Daemon> {
+  const log = opts.log ?? createLogger(config.log);
+  const store = openEmbeddedStore(config.dataDir);
+  const cleanup: (() => Promise<void>)[] = [() => store.close()];
+  const unwind = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch((err) => log.error({ err }, 'shutdown step failed'));
+    cleanup.length = 0;
+  };
+
+  try {
+    const stored = parseStoredControllerConfig((await store.get(CONTROLLER_CONFIG_KEY))?.value);
+    if (stored.unknownKeys.length) {
+      log.warn({ keys: stored.unknownKeys }, `${CONTROLLER_CONFIG_KEY}: ignoring unknown keys`);
+    }
+    const token = config.api.token ?? stored.config.apiToken;
+    checkListenSecurity({ host: config.api.listen, token, tlsClientAuth: Boolean(config.api.tls?.caFile) });
+
+    const apps = coreApps();
+    const controller = new Controller({
+      listen: config.openflow.ports.map((port) => ({ host: config.openflow.listen, port })),
+      tls: config.openflow.tls,
+      log: log.child({ component: 'controller' }),
+      store,
+    });
+    for (const app of apps.all) controller.use(app);
+    await controller.start();
+    cleanup.push(() => controller.stop());
+
+    const api = await createApiServer({
+      switches: controller,
+      topology: topologyView(apps.topology),
+      hosts: hostsView(apps.hosts),
+      counters: controller.metrics,
+      modules: () => moduleInfos(apps.all),
+      version: config.version,
+      auth: { token },
+      logger: log.child({ component: 'api' }),
+      ...(config.api.tls ? { https: readTls(config.api.tls) } : {}),
+    });
+    await api.listen({ host: config.api.listen, port: config.api.port });
+    cleanup.push(() => api.close());
+
+    const addr = api.server.address() as AddressInfo;
+    const scheme = config.api.tls ? 'https' : 'http';
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    const apiUrl = `${scheme}://${host}:${addr.port}`;
+    log.info(
+      {
+        api: apiUrl,
+        openflow: controller.addresses.map((a) => `${a.host}:${a.port}`),
+        dataDir: config.dataDir,
+      },
+      'sluice controller running',
+    );
+
+    let stopping: Promise<void> | undefined;
+    return {
+      controller,
+      store,
+      api,
+      apiUrl,
+      openflowAddresses: controller.addresses,
+      log,
+      stop: () => (stopping ??= unwind().then(() => log.info({}, 'sluice controller stopped'))),
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
