@@ -1,0 +1,36 @@
+/**
+ * `make demo` keeps working: the demo script runs end to end (controller, Mininet ring, pingall) in its
+ * non-interactive mode and leaves nothing behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { ensureOvs, freePorts, leftovers, REPO_ROOT, run } from './harness/index.js';
+
+test('the demo brings up a network where every host reaches every other, then cleans up', async () => {
+  await ensureOvs();
+  const [ofPort, apiPort] = await freePorts(2);
+  const demo = path.join(REPO_ROOT, 'dist', 'scripts', 'demo.js');
+  const r = await run(
+    'env',
+    [
+      'SLUICE_DEMO_EXIT=after-pingall',
+      `SLUICE_DEMO_OF_PORT=${ofPort}`,
+      `SLUICE_DEMO_API_PORT=${apiPort}`,
+      process.execPath,
+      demo,
+    ],
+    { timeoutMs: 180_000 },
+  );
+  const output = r.stdout + r.stderr;
+  assert.equal(r.code, 0, output);
+  assert.match(output, /all hosts reach each other/);
+  assert.match(output, /nothing left behind/);
+  assert.deepEqual(await leftovers(), {
+    mininets: [],
+    processes: [],
+    bridges: [],
+    namespaces: [],
+    interfaces: [],
+  });
+});
