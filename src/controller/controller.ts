@@ -69,6 +69,8 @@ export interface ControllerOptions {
   missSendLen?: number;
   /** Default 200 ms: requestReconcile calls within this window are coalesced. */
   reconcileDebounceMs?: number;
+  /** Largest frame accepted (default 65535, the most the 16-bit length can say); longer closes the connection. */
+  maxFrame?: number;
   /** Stop reading from a switch whose socket has this many bytes queued (default 4 MiB). */
   maxWriteBuffer?: number;
   log: Logger;
@@ -224,7 +226,7 @@ export class Controller implements ControllerApi {
       handshakeTimeoutMs: positiveInt(opts, 'handshakeTimeoutMs'),
       missSendLen: positiveInt(opts, 'missSendLen', 0, 0xffff),
       maxWriteBuffer: positiveInt(opts, 'maxWriteBuffer'),
-      maxFrame: DEFAULTS.maxFrame,
+      maxFrame: positiveInt(opts, 'maxFrame', 64, 0xffff),
       now: this.now,
       metrics: this.metrics,
     };

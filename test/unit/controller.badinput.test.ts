@@ -18,6 +18,7 @@ before(async () => {
     store: {} as Store,
     requestTimeoutMs: 1000,
     handshakeTimeoutMs: 1000,
+    maxFrame: 4096,
   });
   await c.start();
   good = new FakeSwitch({ dpid: 1n });
@@ -81,6 +82,15 @@ test('a length below the header size is a framing error: error sent, only that c
   await until(() => f.closed, 'connection closed');
   assert.ok(f.of('error').length >= 1);
   assert.equal(c.switches.has(0x102n), false);
+  await goodSwitchStillWorks();
+});
+
+test('a length above the maximum frame size is a framing error: error sent, connection closed', async () => {
+  const f = await handshaken(0x104n);
+  f.writeRaw(header(4, 10, 5000, 6, 5000));
+  await until(() => f.closed, 'connection closed');
+  assert.ok(f.of('error').length >= 1);
+  assert.equal(c.switches.has(0x104n), false);
   await goodSwitchStillWorks();
 });
 
