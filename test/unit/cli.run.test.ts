@@ -106,7 +106,7 @@ test('human output of each verb', async () => {
   } as const;
   assert.match(
     linksText([link]),
-    /^SRC DPID .*\n00:00:00:00:00:00:00:01   2 +00:00:00:00:00:00:00:01   3 +internal/,
+    /^SRC DPID .*\n00:00:00:00:00:00:00:01 {3}2 +00:00:00:00:00:00:00:01 {3}3 +internal/,
   );
   const host = {
     mac: '00:00:00:00:00:01',
