@@ -1,11 +1,12 @@
 import { type Atom, mapOf, NamedUuid, optionalOf, setOf, stringMapOf, Uuid } from './atoms.js';
-import type { OvsdbClient } from './client.js';
+import { applyUpdates, type Monitor, type OvsdbClient } from './client.js';
 import {
   OvsdbArgumentError,
   OvsdbConflictError,
   OvsdbError,
   OvsdbNotFoundError,
   OvsdbProtocolError,
+  OvsdbTimeoutError,
   OvsdbTransactionError,
 } from './errors.js';
 import { type Condition, op, type Operation, type Row, type RowInput, rowUuid, where } from './operations.js';
@@ -364,6 +365,96 @@ export class Vswitch {
     const iface = await this.getInterface(name);
     if (!iface) throw new OvsdbNotFoundError('Interface', name);
     return iface.ofport;
+  }
+
+  /**
+   * Waits until ovs-vswitchd has given the interface an OpenFlow port number and returns it. Rejects when it
+   * reports failure (ofport -1, with the Interface's error column) or after `timeoutMs`.
+   */
+  async waitInterfaceOfport(name: string, timeoutMs = 10_000): Promise<number> {
+    const ofport = await this.waitUntil(
+      'Interface',
+      ['name', 'ofport', 'error'],
+      timeoutMs,
+      `ofport of ${name}`,
+      (rows) => {
+        const row = rows.find((r) => optionalOf(r.name) === name);
+        const port = row && opt<number>(row, 'ofport', 'number');
+        if (port === -1) {
+          throw new OvsdbError(
+            `ovs-vswitchd could not add interface ${name}: ${opt(row!, 'error', 'string') ?? 'no reason given'}`,
+          );
+        }
+        return port !== undefined && port > 0 ? port : undefined;
+      },
+    );
+    return ofport;
+  }
+
+  /**
+   * Waits until ovs-vswitchd has applied every change committed so far (ovs-vsctl's default --wait): bumps
+   * Open_vSwitch.next_cfg and waits for cur_cfg to catch up. Needs a running ovs-vswitchd.
+   */
+  async waitApplied(timeoutMs = 10_000): Promise<void> {
+    const [, sel] = await this.client.transact(this.db, [
+      op.mutate('Open_vSwitch', [], [['next_cfg', '+=', 1]]),
+      op.select('Open_vSwitch', [], ['next_cfg']),
+    ]);
+    const target = Number(optionalOf(sel.rows?.[0]?.next_cfg));
+    if (!Number.isInteger(target)) {
+      throw new OvsdbError('the Open_vSwitch table has no row: initialise the database (ovs-vsctl init)');
+    }
+    await this.waitUntil(
+      'Open_vSwitch',
+      ['cur_cfg'],
+      timeoutMs,
+      `ovs-vswitchd to apply cfg ${target}`,
+      (rows) => rows.some((r) => Number(optionalOf(r.cur_cfg)) >= target) || undefined,
+    );
+  }
+
+  /** Monitors `columns` of `table` until `check` returns a value (or throws), then stops monitoring. */
+  private async waitUntil<T>(
+    table: string,
+    columns: string[],
+    timeoutMs: number,
+    what: string,
+    check: (rows: Row[]) => T | undefined,
+  ): Promise<T> {
+    let settle!: { resolve: (v: T) => void; reject: (e: Error) => void };
+    const done = new Promise<T>((resolve, reject) => (settle = { resolve, reject }));
+    done.catch(() => undefined); // handled by the await below; this only keeps an early rejection from being "unhandled".
+    let finished = false;
+    const evaluate = (tables: ReadonlyMap<string, ReadonlyMap<string, Row>>): void => {
+      if (finished) return;
+      try {
+        const v = check([...(tables.get(table)?.values() ?? [])]);
+        if (v === undefined) return;
+        finished = true;
+        settle.resolve(v);
+      } catch (err) {
+        finished = true;
+        settle.reject(err as Error);
+      }
+    };
+    const timer = setTimeout(() => {
+      if (finished) return;
+      finished = true;
+      settle.reject(new OvsdbTimeoutError(`waiting for ${what}`, timeoutMs));
+    }, timeoutMs);
+    // Our own replica: the initial snapshot reaches the callback before monitor() has returned its handle.
+    const replica = new Map<string, Map<string, Row>>();
+    let monitor: Monitor | undefined;
+    try {
+      monitor = await this.client.monitor(this.db, { [table]: { columns } }, (updates) => {
+        applyUpdates(replica, updates);
+        evaluate(replica);
+      });
+      return await done;
+    } finally {
+      clearTimeout(timer);
+      await monitor?.cancel().catch(() => undefined);
+    }
   }
 
   /** Port names of a bridge, without the bridge's own internal port (as `ovs-vsctl list-ports`). */

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, isAlive, waitFor } from '../harness/index.js';
+import { freePort, isAlive, NETNS_PREFIX, waitFor } from '../harness/index.js';
 
 const SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
@@ -24,6 +24,11 @@ export interface TestOvsdbServer {
   /** Parsed `ovs-vsctl --format=json list TABLE [RECORD]` as objects keyed by column. */
   list(table: string, record?: string): Record<string, unknown>[];
   pid(): number;
+  /**
+   * Starts an ovs-vswitchd on this database inside a network namespace of its own (its userspace datapath's
+   * devices would clash with the system OVS's otherwise). Stopped by destroy().
+   */
+  startVswitchd(): Promise<void>;
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Stops the server and removes the dir. */
@@ -81,6 +86,9 @@ export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promis
     }).trim();
   const pid = (): number => Number(readFileSync(pidFile, 'utf8').trim());
   let running = false;
+  const netns = `${NETNS_PREFIX}ovsdb-${process.pid}-${dir.slice(-6)}`;
+  const vswitchdPid = join(dir, 'vswitchd.pid');
+  let vswitchd = false;
   const server: TestOvsdbServer = {
     dir,
     unixRemote: `unix:${sock}`,
@@ -100,6 +108,25 @@ export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promis
       execFileSync('ovsdb-server', args, { stdio: 'ignore' });
       running = true;
     },
+    async startVswitchd() {
+      execFileSync('ip', ['netns', 'add', netns]);
+      vswitchd = true;
+      execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          netns,
+          'ovs-vswitchd',
+          `unix:${sock}`,
+          `--pidfile=${vswitchdPid}`,
+          `--unixctl=${join(dir, 'vswitchd.ctl')}`,
+          '--detach',
+          `--log-file=${join(dir, 'vswitchd.log')}`,
+        ],
+        { stdio: 'ignore', env: { ...process.env, OVS_RUNDIR: dir } },
+      );
+    },
     async stop() {
       if (!running) return;
       running = false;
@@ -109,6 +136,18 @@ export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promis
     },
     async destroy() {
       try {
+        if (vswitchd) {
+          if (existsSync(vswitchdPid)) {
+            const p = Number(readFileSync(vswitchdPid, 'utf8').trim());
+            process.kill(p, 'SIGTERM');
+            await waitFor(() => !isAlive(p), {
+              what: 'ovs-vswitchd to exit',
+              timeoutMs: 5000,
+              intervalMs: 20,
+            });
+          }
+          execFileSync('ip', ['netns', 'delete', netns]);
+        }
         if (existsSync(pidFile)) await server.stop();
       } finally {
         rmSync(dir, { recursive: true, force: true });
