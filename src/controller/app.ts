@@ -140,6 +140,7 @@ export interface ControllerMetrics {
   echoTimeouts: number;
   connectionsAccepted: number;
   handshakeFailures: number;
+  /** Reconcile runs completed (one per switch per trigger, covering one or more apps). */
   reconcileRuns: number;
   reconcileFlowsAdded: number;
   reconcileFlowsDeleted: number;

@@ -549,7 +549,6 @@ export class Controller implements ControllerApi {
 
   private async reconcileNow(s: Session, apps: readonly App[]): Promise<void> {
     if (!s.connected) return;
-    this.metrics.reconcileRuns++;
     try {
       let allFlows: FlowStatsEntry[] | undefined;
       let sent = 0;
@@ -598,6 +597,7 @@ export class Controller implements ControllerApi {
         }
       }
       if (sent) await s.barrier();
+      this.metrics.reconcileRuns++;
     } catch (err) {
       if (s.connected) this.log.warn({ dpid: dpidText(s), err: errText(err) }, 'reconcile failed');
     }

@@ -75,8 +75,13 @@ export function flowKey(f: { tableId: number; priority: number; match: Match }, 
   return `${table}|${f.priority}|${canonicalMatch(f.match)}`;
 }
 
+/** An empty apply_actions is the same drop as no instruction (OF1.0 decodes "no actions" either way). */
+function meaningful(ins: Instruction[]): Instruction[] {
+  return ins.filter((i) => !(i.type === 'apply_actions' && i.actions.length === 0));
+}
+
 function sameInstructions(a: Instruction[], b: Instruction[]): boolean {
-  return JSON.stringify(canonicalValue(a)) === JSON.stringify(canonicalValue(b));
+  return JSON.stringify(canonicalValue(meaningful(a))) === JSON.stringify(canonicalValue(meaningful(b)));
 }
 
 /**

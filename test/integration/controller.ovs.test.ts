@@ -155,4 +155,16 @@ test('OVS connects with 1.0; a bridge speaking both negotiates 1.3', async () =>
   });
   assert.equal(agg.flowCount, 1);
   await switchUp(c, 0x5111n, 4);
+
+  // Restart against the 1.0 switch too: its flows are read back and nothing is rewritten.
+  await c.stop();
+  const c2 = await startController();
+  const again = await switchUp(c2, 0x5110n, 1);
+  await switchUp(c2, 0x5111n, 4);
+  await switchUp(c2, 0x5113n, 4);
+  // Each switch: one run for the core owner, one for the app.
+  await waitFor(() => c2.metrics.reconcileRuns >= 6, { what: 'reconcile runs on all three switches' });
+  await again.barrier();
+  assert.equal(c2.metrics.flowMods, 0, 'no flow mods after restart');
+  assert.deepEqual((await dumpFlows('sitctl10', 'OpenFlow10')).sort(), flows10.sort());
 });

@@ -136,3 +136,9 @@ test('flowModDeleteStrict targets exactly one flow and its exact cookie on 1.3',
   assert.equal(m.tableId, 2);
   assert.deepEqual(m.match, { in_port: 1 });
 });
+
+test('an empty apply_actions and no instructions are the same drop', () => {
+  const drop = spec(10, { in_port: 1 }, 2, { instructions: [] });
+  const reported = entry({ ...drop, instructions: [{ type: 'apply_actions', actions: [] }] });
+  assert.equal(diffFlows([drop], [reported], APP, OFP_VERSION_1_0).unchanged, 1);
+});
