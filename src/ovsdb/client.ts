@@ -4,7 +4,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { valuesEqual } from './atoms.js';
-import { OvsdbConnectionError, OvsdbProtocolError, OvsdbTimeoutError } from './errors.js';
+import { OvsdbArgumentError, OvsdbConnectionError, OvsdbProtocolError, OvsdbTimeoutError } from './errors.js';
 import {
   decodeRow,
   decodeTransactResult,
@@ -126,6 +126,7 @@ export class OvsdbClient extends EventEmitter {
 
   constructor(private readonly opts: OvsdbClientOptions = {}) {
     super();
+    checkOptions(opts);
     this.remote = parseRemote(opts.remote ?? DEFAULT_REMOTE);
     if (this.remote.kind === 'ssl' && !opts.ssl) {
       throw new OvsdbConnectionError('ssl: remote needs options.ssl {privateKey, certificate, caCert}');
@@ -429,6 +430,23 @@ export class OvsdbClient extends EventEmitter {
   private report(err: Error, msg: string): void {
     this.log.warn({ err }, msg);
     if (this.listenerCount('error') > 0) this.emit('error', err);
+  }
+}
+
+function checkOptions(opts: OvsdbClientOptions): void {
+  const durations: [string, number | undefined, number][] = [
+    ['requestTimeoutMs', opts.requestTimeoutMs, 1],
+    ['connectTimeoutMs', opts.connectTimeoutMs, 1],
+    ['echoIntervalMs', opts.echoIntervalMs, 0],
+    ['echoTimeoutMs', opts.echoTimeoutMs, 1],
+    ['maxMessage', opts.maxMessage, 1],
+    ['reconnect.initialDelayMs', opts.reconnect ? opts.reconnect.initialDelayMs : undefined, 1],
+    ['reconnect.maxDelayMs', opts.reconnect ? opts.reconnect.maxDelayMs : undefined, 1],
+  ];
+  for (const [field, v, min] of durations) {
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) {
+      throw new OvsdbArgumentError(`options.${field}`, `must be an integer >= ${min}, got ${String(v)}`);
+    }
   }
 }
 

@@ -247,6 +247,8 @@ export function normaliseQosSpec(spec: QosSpec): Required<Pick<QosSpec, 'type'>>
         'queue id must be an integer from 0 to 4294967295',
       );
     }
+    if (typeof q !== 'object' || q === null)
+      throw new OvsdbArgumentError(`qos.queues.${idText}`, 'must be an object');
     for (const [key] of QUEUE_KEYS) checkUint(`qos.queues.${idText}.${key}`, q[key]);
     checkUint(`qos.queues.${idText}.dscp`, q.dscp, 63);
     queues.set(id, q);

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_REMOTE, formatRemote, OvsdbRemoteError, parseRemote } from '../../src/ovsdb/index.js';
+import {
+  DEFAULT_REMOTE,
+  formatRemote,
+  OvsdbArgumentError,
+  OvsdbClient,
+  OvsdbRemoteError,
+  parseRemote,
+} from '../../src/ovsdb/index.js';
 
 test('parses unix, tcp and ssl remotes', () => {
   assert.deepEqual(parseRemote(DEFAULT_REMOTE), { kind: 'unix', path: '/var/run/openvswitch/db.sock' });
@@ -43,4 +50,13 @@ test('rejects malformed remotes with a reason', () => {
       },
     );
   }
+});
+
+test('client options are validated where they enter, naming the field', () => {
+  assert.throws(() => new OvsdbClient({ remote: 'ptcp:6640' }), OvsdbRemoteError);
+  assert.throws(() => new OvsdbClient({ requestTimeoutMs: 0 }), /options.requestTimeoutMs/);
+  assert.throws(() => new OvsdbClient({ echoIntervalMs: -5 }), OvsdbArgumentError);
+  assert.throws(() => new OvsdbClient({ reconnect: { maxDelayMs: 1.5 } }), /reconnect.maxDelayMs/);
+  assert.throws(() => new OvsdbClient({ remote: 'ssl:127.0.0.1:6640' }), /needs options.ssl/);
+  assert.equal(new OvsdbClient({ echoIntervalMs: 0, reconnect: false }).connected, false);
 });
