@@ -42,12 +42,6 @@ export class Fleet {
     return n;
   }
 
-  seen(): number {
-    let n = 0;
-    for (const s of this.switches) n += s.seen;
-    return n;
-  }
-
   stalls(): number {
     return this.switches.reduce((n, s) => n + s.stalls, 0);
   }
@@ -114,22 +108,6 @@ async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promi
   }
 }
 
-/**
- * Waits until responses stop arriving (no change over `quietMs`), so the backlog of one mode does not
- * count in the next. Returns false when the controller was still answering at the deadline.
- */
-export async function quiesce(fleet: Fleet, quietMs = 300, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  let last = fleet.seen();
-  while (performance.now() < deadline) {
-    await delay(quietMs);
-    const now = fleet.seen();
-    if (now === last) return true;
-    last = now;
-  }
-  return false;
-}
-
 export interface LoopStats {
   /** Responses/s of each measured loop (warm-up loops excluded). */
   loops: number[];
@@ -154,9 +132,13 @@ export interface ModeOptions {
   msPerLoop: number;
   warmup: number;
   progress?: (line: string) => void;
+  /** CPU seconds the controller process has used so far (harness.cpuSeconds), for CPU per response. */
+  controllerCpu?: () => number;
 }
 
 export interface ModeResult extends LoopStats {
+  /** Controller CPU time per response over the measured loops, in microseconds: immune to a busy machine. */
+  cpuUsPerResponse?: number;
   mode: 'latency' | 'throughput';
   switches: number;
   /** Latency mode: packet-ins re-sent after 1 s without an answer (the controller dropped them). */
@@ -177,24 +159,34 @@ export async function runModeLoops(fleet: Fleet, opts: ModeOptions): Promise<Mod
     for (const s of fleet.switches) s.unstall(now, STALL_MS);
   }, STALL_MS / 4);
   const rates: number[] = [];
+  let measured = 0;
+  let cpu0 = 0;
+  let cpuUsPerResponse: number | undefined;
   try {
     for (let i = 0; i < opts.warmup + opts.loops; i++) {
+      if (i === opts.warmup && opts.controllerCpu) cpu0 = opts.controllerCpu();
       const c0 = fleet.total();
       const t0 = performance.now();
       await delay(opts.msPerLoop);
       const rate = (fleet.total() - c0) / ((performance.now() - t0) / 1000);
       fleet.assertConnected();
       const warm = i < opts.warmup;
-      if (!warm) rates.push(rate);
+      if (!warm) {
+        rates.push(rate);
+        measured += fleet.total() - c0;
+      }
       opts.progress?.(
         `  ${opts.mode} ${warm ? 'warm-up' : 'loop'} ${warm ? i + 1 : i + 1 - opts.warmup}: ${fmtRate(rate)} responses/s`,
       );
     }
+    if (opts.controllerCpu && measured > 0)
+      cpuUsPerResponse = ((opts.controllerCpu() - cpu0) / measured) * 1e6;
   } finally {
     clearInterval(unstall);
     for (const s of fleet.switches) s.drive('idle');
   }
   return {
+    cpuUsPerResponse,
     mode: opts.mode,
     switches: fleet.switches.length,
     stalls: fleet.stalls() - stalls0,

@@ -66,11 +66,16 @@ export const sluice: ControllerSpec = {
         String(ctx.ofPort),
         '--api-port',
         String(ctx.apiPort),
+        '--openflow-listen',
+        '127.0.0.1',
         '--data-dir',
         dataDir,
+        // Same as ovs-testcontroller's -vconsole:warn: warnings still reach the log file.
+        '--log-level',
+        'warn',
+        '--log-format',
+        'json',
       ],
-      // Logging at info per packet would measure the logger; warnings still reach the log file.
-      env: { ...process.env, SLUICE_LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     };
   },
   apiUrl: (ctx) => `http://127.0.0.1:${ctx.apiPort}`,

@@ -176,3 +176,31 @@ export function intFlag(values: Record<string, unknown>, name: string, fallback:
     throw new Error(`--${name}: expected an integer >= ${min}, got "${raw}"`);
   return n;
 }
+
+/** CPU time (user + system) a process has used, in seconds, from /proc/PID/stat. */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/**
+ * Waits until the process uses less than `maxShare` of one core over `windowMs`, so that one measurement
+ * does not pay for the backlog of the previous one. Returns false at the deadline.
+ */
+export async function waitCpuIdle(
+  pid: number,
+  maxShare = 0.1,
+  windowMs = 300,
+  timeoutMs = 20_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const c0 = cpuSeconds(pid);
+    await delay(windowMs);
+    if ((cpuSeconds(pid) - c0) / (windowMs / 1000) < maxShare) return true;
+  }
+  return false;
+}

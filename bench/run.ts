@@ -16,14 +16,15 @@ import {
   connectFleet,
   fmtRate,
   LatencyRecorder,
-  quiesce,
   runModeLoops,
   runPaced,
+  type Fleet,
   type ModeResult,
   type PacedResult,
 } from './cbench.js';
 import { ALL_CONTROLLERS, sluice, type ControllerSpec, type LaunchContext } from './controllers.js';
 import {
+  cpuSeconds,
   freePort,
   intFlag,
   installCleanupHandlers,
@@ -31,9 +32,10 @@ import {
   stopAll,
   stopProcess,
   waitForPort,
+  waitCpuIdle,
   type Started,
 } from './harness.js';
-import { mib, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
+import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
 
 export interface RunOptions {
   sections: string[];
@@ -135,32 +137,44 @@ async function cbenchOne(ctx: BenchContext, spec: ControllerSpec): Promise<Cbenc
   }
   ctx.log(`cbench: ${spec.label}, ${o.switches} switches x ${o.macs} MACs`);
   try {
-    await withController(ctx, spec, async (_proc, launch) => {
+    await withController(ctx, spec, async (proc, launch) => {
       const recorder = new LatencyRecorder();
-      const fleet = await connectFleet({
-        host: HOST,
-        port: launch.ofPort,
-        switches: o.switches,
-        macs: o.macs,
-        onLatency: recorder.record,
-      });
-      try {
-        const common = { loops: o.loops, msPerLoop: o.msPerLoop, warmup: o.warmup, progress: ctx.log };
-        row.latency = await runModeLoops(fleet, { mode: 'latency', ...common });
-        await quiesce(fleet);
-        row.throughput = await runModeLoops(fleet, { mode: 'throughput', ...common });
-        if (!(await quiesce(fleet))) ctx.log('  (throughput backlog still draining after 15 s)');
-        const peak = Math.max(row.throughput.avg, row.latency.avg);
-        if (peak > 0)
-          row.paced = await runPaced(fleet, recorder, {
+      // A fresh set of switches per mode: closing the sockets discards the previous mode's backlog, and
+      // the controller must be idle again before the next mode starts.
+      const withFleet = async <T>(fn: (fleet: Fleet) => Promise<T>): Promise<T> => {
+        if (!(await waitCpuIdle(proc.pid))) ctx.log(`  (${spec.id} still busy after 20 s)`);
+        const fleet = await connectFleet({
+          host: HOST,
+          port: launch.ofPort,
+          switches: o.switches,
+          macs: o.macs,
+          onLatency: recorder.record,
+        });
+        try {
+          return await fn(fleet);
+        } finally {
+          fleet.close();
+        }
+      };
+      const common = {
+        loops: o.loops,
+        msPerLoop: o.msPerLoop,
+        warmup: o.warmup,
+        progress: ctx.log,
+        controllerCpu: () => cpuSeconds(proc.pid),
+      };
+      row.latency = await withFleet((f) => runModeLoops(f, { mode: 'latency', ...common }));
+      row.throughput = await withFleet((f) => runModeLoops(f, { mode: 'throughput', ...common }));
+      const peak = Math.max(row.throughput.avg, row.latency.avg);
+      if (peak > 0)
+        row.paced = await withFleet((f) =>
+          runPaced(f, recorder, {
             rate: Math.round(peak / 2),
             durationMs: 5000,
-            warmupMs: 1000,
+            warmupMs: 2000,
             progress: ctx.log,
-          });
-      } finally {
-        fleet.close();
-      }
+          }),
+        );
     });
   } catch (err) {
     row.error = (err as Error).message.split('\n')[0];
@@ -171,6 +185,12 @@ async function cbenchOne(ctx: BenchContext, spec: ControllerSpec): Promise<Cbenc
 
 function rateCell(r: ModeResult | undefined): string {
   return r ? `${fmtRate(r.avg)} (${fmtRate(r.min)}–${fmtRate(r.max)})` : '–';
+}
+
+function cpuCell(r: CbenchRow): string {
+  const us = (m: ModeResult | undefined): string =>
+    m?.cpuUsPerResponse === undefined ? '–' : m.cpuUsPerResponse.toFixed(1);
+  return `${us(r.latency)} / ${us(r.throughput)}`;
 }
 
 function ratio(a: number | undefined, b: number | undefined): number | undefined {
@@ -193,16 +213,17 @@ const cbenchSection: BenchSection = {
       `## cbench (${o.switches} switches, ${o.macs} MACs per switch, ${o.loops} loops x ${o.msPerLoop} ms ` +
         `after ${o.warmup} warm-up loops)`,
       '',
-      '| controller | version | latency mode, responses/s avg (min–max) | throughput mode, responses/s avg (min–max) | p50 / p99 at half load |',
-      '|---|---|---|---|---|',
+      '| controller | version | latency mode, responses/s avg (min–max) | throughput mode, responses/s avg (min–max) | ' +
+        'controller CPU µs per response (latency / throughput) | p50 / p99 at half load |',
+      '|---|---|---|---|---|---|',
     ];
     for (const r of rows) {
       const paced = r.paced
         ? `${r.paced.p50Ms.toFixed(2)} / ${r.paced.p99Ms.toFixed(2)} ms at ${fmtRate(r.paced.sentRate)}/s`
         : '–';
       const cells = r.error
-        ? [r.spec.label, r.version, r.error, '', '']
-        : [r.spec.label, r.version, rateCell(r.latency), rateCell(r.throughput), paced];
+        ? [r.spec.label, r.version, r.error, '', '', '']
+        : [r.spec.label, r.version, rateCell(r.latency), rateCell(r.throughput), cpuCell(r), paced];
       lines.push(`| ${cells.join(' | ')} |`);
     }
     const byId = new Map(rows.map((r) => [r.spec.id, r]));
@@ -211,13 +232,21 @@ const cbenchSection: BenchSection = {
       ['ovs-testcontroller', 'Sluice / ovs-testcontroller', 1],
       ['os-ken', 'Sluice / os-ken', 15],
     ];
-    lines.push('', '| ratio | latency mode | throughput mode | target |', '|---|---|---|---|');
+    lines.push(
+      '',
+      '| ratio | latency mode | throughput mode | CPU per response, peer ÷ Sluice (latency / throughput) | target |',
+      '|---|---|---|---|---|',
+    );
     for (const [id, name, want] of peers) {
       const p = byId.get(id);
       if (!s || !p) continue;
       const rl = ratio(s.latency?.avg, p.latency?.avg);
       const rt = ratio(s.throughput?.avg, p.throughput?.avg);
-      lines.push(`| ${name} | ${ratioCell(rl)} | ${ratioCell(rt)} | ≥ ${want}x in both |`);
+      const cl = ratio(p.latency?.cpuUsPerResponse, s.latency?.cpuUsPerResponse);
+      const ct = ratio(p.throughput?.cpuUsPerResponse, s.throughput?.cpuUsPerResponse);
+      lines.push(
+        `| ${name} | ${ratioCell(rl)} | ${ratioCell(rt)} | ${ratioCell(cl)} / ${ratioCell(ct)} | ≥ ${want}x in both modes |`,
+      );
       const met = rl === undefined || rt === undefined ? undefined : rl >= want && rt >= want;
       ctx.target({
         name: `${name} ≥ ${want}x`,
@@ -276,16 +305,16 @@ const memorySection: BenchSection = {
       `| switches connected | ${fmtRate(r.switches)} |`,
       `| hosts injected (ARP packet-ins) | ${fmtRate(r.hostsInjected)} in ${r.injectSeconds.toFixed(1)} s |`,
       `| hosts learned (${r.hostCountSource}) | ${fmtRate(r.hostsLearned)} |`,
-      `| RSS before switches connected | ${mib(r.idleRssBytes)} |`,
-      `| RSS with switches and hosts (VmRSS) | ${mib(r.rssBytes)} |`,
-      `| peak RSS (VmHWM) | ${mib(r.peakRssBytes)} |`,
+      `| RSS before switches connected | ${mb(r.idleRssBytes)} |`,
+      `| RSS with switches and hosts (VmRSS) | ${mb(r.rssBytes)} |`,
+      `| peak RSS (VmHWM) | ${mb(r.peakRssBytes)} |`,
     ];
     ctx.report(`${title}\n\n| measure | value |\n|---|---|\n${rows.join('\n')}`);
-    ctx.log(`memory: RSS ${mib(r.rssBytes)}, ${r.hostsLearned}/${r.hostsInjected} hosts learned`);
+    ctx.log(`memory: RSS ${mb(r.rssBytes)}, ${r.hostsLearned}/${r.hostsInjected} hosts learned`);
     ctx.target({
       name: 'RSS < 300 MB with all hosts learned',
       met: r.pass,
-      detail: `${mib(r.rssBytes)} (limit ${mib(RSS_TARGET_BYTES)}), ${fmtRate(r.hostsLearned)} hosts learned`,
+      detail: `${mb(r.rssBytes)} (limit ${mb(RSS_TARGET_BYTES)}), ${fmtRate(r.hostsLearned)} hosts learned`,
     });
   },
 };
@@ -296,7 +325,14 @@ export const SECTIONS: BenchSection[] = [cbenchSection, memorySection];
 // ---------------------------------------------------------------------------------------------------------
 // Report
 
-function machineFacts(repoRoot: string): string[] {
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+}
+
+function machineFacts(repoRoot: string, loadAtStart: string): string[] {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
   const peers = ALL_CONTROLLERS.map(
@@ -305,6 +341,10 @@ function machineFacts(repoRoot: string): string[] {
   return [
     `- machine: ${os.availableParallelism()} CPUs (nproc), ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
       `Linux ${os.release()}`,
+    `- load average (1/5/15 min) at start: ${loadAtStart}; at end: ${loadAverage()}` +
+      (os.loadavg()[0] > os.availableParallelism()
+        ? ' (busy machine: figures are pessimistic for everyone)'
+        : ''),
     `- node ${process.version}`,
     ...peers.map((p) => `- ${p}`),
   ];
@@ -425,7 +465,8 @@ async function main(): Promise<number> {
     },
   };
   const t0 = Date.now();
-  log(`bench: work dir ${workDir}`);
+  const loadAtStart = loadAverage();
+  log(`bench: work dir ${workDir}, load average ${loadAtStart}`);
   try {
     for (const section of SECTIONS.filter((s) => options.sections.includes(s.id))) {
       log(`== ${section.title}`);
@@ -434,7 +475,7 @@ async function main(): Promise<number> {
   } finally {
     await stopAll();
   }
-  const facts = machineFacts(repoRoot);
+  const facts = machineFacts(repoRoot, loadAtStart);
   const command = ['node dist/bench/run.js', ...argv].join(' ');
   const md = renderReport(facts, argv.length ? command : 'make bench', targets, reports, failures);
   log('');

@@ -44,8 +44,6 @@ export class FakeSwitch {
   readonly dpid: bigint;
   /** Responses counted (cbench's per-switch counter). */
   count = 0;
-  /** Every response message received in any mode, duplicates included (to see when a backlog drained). */
-  seen = 0;
   /** Control messages the controller sent that the switch answered or ignored (not responses). */
   controlMessages = 0;
   /** OFPT_ERRORs received from the controller. */
@@ -171,10 +169,7 @@ export class FakeSwitch {
     const type = buf[off + 1];
     if (type === OFPT10.PACKET_OUT || type === OFPT10.FLOW_MOD) {
       const id = answeredId(buf, off, len);
-      if (id >= 0) {
-        this.seen++;
-        this.onAnswer(id);
-      }
+      if (id >= 0) this.onAnswer(id);
       return;
     }
     this.controlMessages++;

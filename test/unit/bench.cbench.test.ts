@@ -18,7 +18,7 @@ import {
   stampPacketIn,
 } from '../../bench/cbench/frames.js';
 import { loopStats, percentile } from '../../bench/cbench.js';
-import { countHosts } from '../../bench/memory.js';
+import { countHosts, parseHostGauge } from '../../bench/memory.js';
 
 function header(type: number, len: number, xid = 7): Buffer {
   const b = Buffer.alloc(len);
@@ -180,4 +180,8 @@ test('host count: bare arrays, wrapped lists and total fields are understood', (
   assert.equal(countHosts({ total: 100000, items: [] }), 100000);
   assert.equal(countHosts({ nothing: true }), undefined);
   assert.equal(countHosts('x'), undefined);
+  const metrics =
+    '# HELP sluice_hosts Known hosts\n# TYPE sluice_hosts gauge\nsluice_hosts 100000\nsluice_hosts_x 3\n';
+  assert.equal(parseHostGauge(metrics), 100000);
+  assert.equal(parseHostGauge('sluice_hosts_total 5\n'), undefined);
 });
