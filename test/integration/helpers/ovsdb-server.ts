@@ -37,6 +37,15 @@ export interface TestOvsdbServer {
 
 export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promise<TestOvsdbServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-ovsdb-'));
+  try {
+    return await setUp(dir, opts);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function setUp(dir: string, opts: { ssl?: boolean }): Promise<TestOvsdbServer> {
   const db = join(dir, 'conf.db');
   const sock = join(dir, 'db.sock');
   const port = await freePort();
@@ -155,6 +164,11 @@ export async function startTestOvsdbServer(opts: { ssl?: boolean } = {}): Promis
     },
   };
   await server.start();
-  vsctl('init');
+  try {
+    vsctl('init');
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
   return server;
 }
