@@ -18,6 +18,7 @@ Must run as root with the system interpreter (/usr/bin/python3), which is the on
 """
 
 import argparse
+import fcntl
 import json
 import os
 import re
@@ -189,8 +190,25 @@ class Driver:
         net = self.net
         return [n.pid for n in (net.hosts + net.switches if net else []) if n.pid] + list(self.background.keys())
 
+    def acquire_machine_lock(self):
+        """One Mininet network per machine: switch and host names (s1, h1) are global. Waits for the holder; the
+        kernel releases the lock when its holder dies, however it dies (the fd is not inherited by children)."""
+        path = os.path.join(os.path.dirname(self.args.state_dir.rstrip("/")) or ".", "mininet.lock")
+        self.lock_file = open(path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(self.lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.lock_file.seek(0)
+            send({"event": "waiting", "holder": self.lock_file.read().strip()})
+            fcntl.flock(self.lock_file, fcntl.LOCK_EX)
+        self.lock_file.truncate(0)
+        self.lock_file.write("pid %d since %s: %s\n" % (os.getpid(), time.strftime("%H:%M:%S"), " ".join(sys.argv)))
+        self.lock_file.flush()
+
     def build(self):
         a = self.args
+        os.makedirs(a.state_dir, exist_ok=True)
+        self.acquire_machine_lock()
         topo = parse_topo(a.topo)
         self.net = Mininet(
             topo=topo,
@@ -203,7 +221,7 @@ class Driver:
         for i, target in enumerate(a.controller):
             ip, port = target
             self.net.addController(RemoteController("c%d" % i, ip=ip, port=port))
-        os.makedirs(a.state_dir, exist_ok=True)
+        self.write_state()  # before build makes interfaces: a cleaner seeing a live driver leaves s*-eth* alone
         self.net.build()
         self.write_state()
         if not a.ipv6:

@@ -7,7 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './exec.js';
 import { deleteBridge, ownedBridges } from './ovs.js';
-import { isAlive, processStartTime, PROCS_DIR, RUN_DIR, signalGroup, type ProcRecord } from './procs.js';
+import {
+  isAlive,
+  processStartTime,
+  procStat,
+  PROCS_DIR,
+  RUN_DIR,
+  signalGroup,
+  type ProcRecord,
+} from './procs.js';
 import { delay, waitFor } from './wait.js';
 
 export const MININET_STATE_DIR = path.join(RUN_DIR, 'mininet');
@@ -98,21 +106,39 @@ export interface CleanReport {
 }
 
 /**
- * Removes leftovers of earlier (crashed) runs. `all`: also bridges whose owner is still alive (use only when no
- * test runs, e.g. before and after the whole integration suite).
+ * A process still doing its job for a live test process: one with a live parent (a driver or controller whose
+ * test still runs; a test process under its runner). Orphans (parent gone) are leftovers.
+ */
+function hasLiveParent(pid: number): boolean {
+  const ppid = procStat(pid)?.ppid ?? 0;
+  return isAlive(pid) && ppid > 1 && isAlive(ppid);
+}
+
+/** Owned by another live test process (someone else's run on a shared machine): neither ours to report nor kill. */
+function ownedElsewhere(pid: number): boolean {
+  return pid !== process.pid && procStat(pid)?.ppid !== process.pid && hasLiveParent(pid);
+}
+
+/**
+ * Removes leftovers of earlier (crashed) runs, sparing what live test processes still use. `all`: remove those
+ * too (only when certain nothing else runs: `cli.js clean-all`).
  */
 export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<CleanReport> {
   const report: CleanReport = { mininets: 0, processes: [], bridges: [], namespaces: [], interfaces: [] };
+  let liveNetwork = false;
   for (const file of listJson(MININET_STATE_DIR)) {
     const st = readJson<MininetState>(file);
-    if (!opts.all && st && sameProcess(st.pid, st.startTime)) continue;
+    if (!opts.all && st && sameProcess(st.pid, st.startTime) && hasLiveParent(st.pid)) {
+      liveNetwork = true;
+      continue;
+    }
     await cleanMininetState(file);
     report.mininets++;
   }
   for (const file of listJson(PROCS_DIR)) {
     const rec = readJson<ProcRecord>(file);
     if (rec && sameProcess(rec.pid, rec.startTime)) {
-      if (!opts.all && rec.pid !== undefined && isOwnedByLiveParent(rec)) continue;
+      if (!opts.all && hasLiveParent(rec.pid)) continue;
       signalGroup(rec.pid, 'SIGKILL');
       report.processes.push(`${rec.name} (pid ${rec.pid})`);
     }
@@ -130,28 +156,16 @@ export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<Clea
       report.namespaces.push(ns);
     }
   }
-  if (opts.all) {
-    for (const intf of await rootInterfaces()) {
-      if (MININET_INTF.test(intf)) {
-        await run('ip', ['link', 'del', intf]);
-        report.interfaces.push(intf);
-      }
+  // Mininet-named interfaces no record explains (a driver killed mid-build); while a network runs they may be its.
+  for (const intf of opts.all || !liveNetwork ? await rootInterfaces() : []) {
+    if (MININET_INTF.test(intf)) {
+      await run('ip', ['link', 'del', intf]);
+      report.interfaces.push(intf);
     }
   }
   // Killed processes take a moment to be reaped; leave the machine settled for whoever runs next.
   if (report.processes.length) await delay(100);
   return report;
-}
-
-/** A record of a process whose starter (a still-running test file) may still need it: not ours to kill. */
-function isOwnedByLiveParent(rec: ProcRecord): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${rec.pid}/stat`, 'utf8');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return ppid > 1 && isAlive(ppid);
-  } catch {
-    return false;
-  }
 }
 
 export interface Leftovers {
@@ -167,17 +181,28 @@ export interface Leftovers {
   interfaces: string[];
 }
 
-/** What the harness's things left on the machine now; a clean state is all-empty. */
+/**
+ * What the harness's things left on the machine now (a clean state is all-empty), not counting what other live
+ * test processes own: on a shared machine their networks and controllers are theirs.
+ */
 export async function leftovers(): Promise<Leftovers> {
+  const states = listJson(MININET_STATE_DIR).map((file) => ({ file, st: readJson<MininetState>(file) }));
+  const foreignStates = states.filter(
+    ({ st }) => st && sameProcess(st.pid, st.startTime) && ownedElsewhere(st.pid),
+  );
+  const foreignIntfs = new Set(foreignStates.flatMap(({ st }) => st!.rootIntfs));
+  const foreignSwitches = new Set(foreignStates.flatMap(({ st }) => st!.switches));
   const processes = listJson(PROCS_DIR)
     .map((f) => readJson<ProcRecord>(f))
-    .filter((r): r is ProcRecord => !!r && sameProcess(r.pid, r.startTime))
+    .filter((r): r is ProcRecord => !!r && sameProcess(r.pid, r.startTime) && !ownedElsewhere(r.pid))
     .map((r) => `${r.name} (pid ${r.pid})`);
   return {
-    mininets: listJson(MININET_STATE_DIR),
+    mininets: states.filter((s) => !foreignStates.includes(s)).map((s) => s.file),
     processes,
-    bridges: (await ownedBridges()).map((b) => b.name),
+    bridges: (await ownedBridges())
+      .filter((b) => !foreignSwitches.has(b.name) && !ownedElsewhere(b.owner))
+      .map((b) => b.name),
     namespaces: (await namedNamespaces()).filter((n) => n.startsWith(NETNS_PREFIX)),
-    interfaces: (await rootInterfaces()).filter((i) => MININET_INTF.test(i)),
+    interfaces: (await rootInterfaces()).filter((i) => MININET_INTF.test(i) && !foreignIntfs.has(i)),
   };
 }

@@ -1,11 +1,11 @@
 /**
  * Harness steps for shell scripts (scripts/integration.sh):
- *   node dist/test/integration/harness/cli.js ensure-ovs | clean | stop-ovs | leftovers
+ *   node dist/test/integration/harness/cli.js ensure-ovs | clean | clean-all | stop-ovs | leftovers
  */
 import { cleanLeftovers, leftovers } from './cleanup.js';
 import { ensureOvs, stopOvsIfStarted } from './ovs.js';
 
-const USAGE = 'usage: cli.js ensure-ovs | clean | stop-ovs | leftovers';
+const USAGE = 'usage: cli.js ensure-ovs | clean | clean-all | stop-ovs | leftovers';
 
 async function main(cmd: string | undefined): Promise<number> {
   switch (cmd) {
@@ -14,8 +14,10 @@ async function main(cmd: string | undefined): Promise<number> {
       console.log(started ? 'harness: started Open vSwitch' : 'harness: Open vSwitch already running');
       return 0;
     }
-    case 'clean': {
-      const r = await cleanLeftovers({ all: true });
+    case 'clean':
+    case 'clean-all': {
+      // Plain clean spares whatever a live test process still owns: several people may share a machine.
+      const r = await cleanLeftovers({ all: cmd === 'clean-all' });
       const removed = [
         r.mininets ? `${r.mininets} mininet network(s)` : '',
         ...r.processes,

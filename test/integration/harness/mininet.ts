@@ -36,6 +36,8 @@ export interface MininetOptions {
   readyTimeoutMs?: number;
   /** Keep IPv6 on hosts and switch ports (default off: no unsolicited RS/MLD/DAD packet-ins). */
   ipv6?: boolean;
+  /** How long to wait for another Mininet network on this machine to stop (default 10 min). */
+  lockWaitMs?: number;
   /** Default timeout for a command (default 60 s). */
   commandTimeoutMs?: number;
 }
@@ -134,7 +136,7 @@ export class MininetNet {
     const proc = spawnManaged({ name: 'mininet', cmd: SYSTEM_PYTHON, args, stdio: 'pipe' });
     const net = new MininetNet(proc, opts);
     try {
-      net.description = await net.readyEvent(opts.readyTimeoutMs ?? 60_000);
+      net.description = await net.readyEvent(opts.readyTimeoutMs ?? 60_000, opts.lockWaitMs ?? 600_000);
       if (opts.waitConnected) {
         const r = await net.waitConnected(30);
         if (!r.connected) throw new MininetError(`switches not connected: ${JSON.stringify(r.switches)}`);
@@ -146,21 +148,36 @@ export class MininetNet {
     return net;
   }
 
-  private readyEvent(timeoutMs: number): Promise<NetDescription> {
+  private readyEvent(timeoutMs: number, lockWaitMs: number): Promise<NetDescription> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new MininetError(`Mininet not ready after ${timeoutMs} ms\n${this.proc.logTail(30)}`)),
-        timeoutMs,
-      );
+      const notReady = (ms: number, why: string) =>
+        setTimeout(
+          () => reject(new MininetError(`Mininet not ready after ${ms} ms${why}\n${this.proc.logTail(30)}`)),
+          ms,
+        );
+      let timer = notReady(timeoutMs, '');
       const rl = readline.createInterface({ input: this.proc.stdout! });
       rl.on('line', (line) => {
-        let msg: { id?: number; ok?: boolean; event?: string; result?: unknown; error?: string };
+        let msg: {
+          id?: number;
+          ok?: boolean;
+          event?: string;
+          result?: unknown;
+          error?: string;
+          holder?: string;
+        };
         try {
           msg = JSON.parse(line);
         } catch {
           return; // not ours: the driver keeps stdout for the protocol, but never trust a pipe blindly
         }
-        if (msg.event === 'ready') {
+        if (msg.event === 'waiting') {
+          // Another network (another test file, a demo) holds the machine-wide Mininet lock: wait for it.
+          clearTimeout(timer);
+          const holder = msg.holder ?? '?';
+          process.stderr.write(`mininet: waiting up to ${lockWaitMs} ms for the network of ${holder}\n`);
+          timer = notReady(lockWaitMs + timeoutMs, ` (waited for the Mininet lock held by ${holder})`);
+        } else if (msg.event === 'ready') {
           clearTimeout(timer);
           resolve(msg.result as NetDescription);
         } else if (msg.event === 'error') {

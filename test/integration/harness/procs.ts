@@ -13,27 +13,28 @@ export const RUN_DIR = process.env.SLUICE_IT_DIR ?? '/tmp/sluice-it';
 export const PROCS_DIR = path.join(RUN_DIR, 'procs');
 export const LOGS_DIR = path.join(RUN_DIR, 'logs');
 
-/** The kernel's start time of a process (field 22 of /proc/PID/stat): with the pid it names a process uniquely. */
-export function processStartTime(pid: number): string | undefined {
+/** The fields of /proc/PID/stat the harness needs, or undefined when there is no such process. */
+export function procStat(pid: number): { state: string; ppid: number; startTime: string } | undefined {
+  let stat: string;
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: count fields after its closing ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+  // The command name (field 2) may contain spaces and parentheses: count fields after its closing ')'.
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: f[0], ppid: Number(f[1]), startTime: f[19] };
 }
 
+/** The kernel's start time of a process (field 22 of /proc/PID/stat): with the pid it names a process uniquely. */
+export function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.startTime;
+}
+
+/** Running (a zombie has exited; only its parent's wait() is missing). */
 export function isAlive(pid: number): boolean {
-  const stat = (() => {
-    try {
-      return fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return undefined;
-    }
-  })();
-  // A zombie has exited; only its parent's wait() is missing.
-  return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  const st = procStat(pid);
+  return st !== undefined && st.state !== 'Z';
 }
 
 /** Signals a process group (or the single process when it is not a group leader); ignores ones already gone. */
