@@ -145,7 +145,7 @@ test('human output of each verb', async () => {
     match: {},
     instructions: [],
   });
-  assert.equal(flowsText([flow(0, 'low'), flow(10, 'high')]), ' high\n low\n');
+  assert.equal(flowsText([flow(0, ' low'), flow(10, ' high')]), ' high\n low\n');
 });
 
 test('query verbs print tables or JSON from the API', async () => {

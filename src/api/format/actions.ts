@@ -1,23 +1,11 @@
 /**
- * Text forms of ports, matches and actions, in the two dialects clients expect: Floodlight's REST strings
- * (`output=2,set_field=eth_dst->00:00:00:00:00:02`) and ovs-ofctl's (`output:2,set_field:...->eth_dst`).
+ * Floodlight's REST text forms of matches and actions (`output=2,set_field=eth_dst->00:00:00:00:00:02`).
+ * The ovs-ofctl forms come from src/openflow's formatFlow.
  */
-import { OFPP, type Action, type Instruction, type Match } from '../../openflow/index.js';
+import { formatPort, type Action, type Instruction, type Match } from '../../openflow/index.js';
 
-const RESERVED_PORT_NAMES: ReadonlyMap<number, string> = new Map([
-  [OFPP.IN_PORT, 'IN_PORT'],
-  [OFPP.TABLE, 'TABLE'],
-  [OFPP.NORMAL, 'NORMAL'],
-  [OFPP.FLOOD, 'FLOOD'],
-  [OFPP.ALL, 'ALL'],
-  [OFPP.CONTROLLER, 'CONTROLLER'],
-  [OFPP.LOCAL, 'LOCAL'],
-  [OFPP.ANY, 'ANY'],
-]);
-
-export function portName(port: number): string {
-  return RESERVED_PORT_NAMES.get(port) ?? String(port);
-}
+/** A port number, or its reserved name (LOCAL, CONTROLLER...). */
+export const portName = formatPort;
 
 function hex(n: number | bigint): string {
   return '0x' + n.toString(16);
@@ -43,13 +31,11 @@ export function matchToFloodlight(match: Match): Record<string, string> {
   return out;
 }
 
-type Dialect = 'floodlight' | 'ofctl';
-
-function actionText(a: Action, d: Dialect): string {
-  const kv = (k: string, v: string) => (d === 'floodlight' ? `${k}=${v}` : `${k}:${v}`);
+function actionText(a: Action): string {
+  const kv = (k: string, v: string) => `${k}=${v}`;
   switch (a.type) {
     case 'output':
-      return d === 'ofctl' && a.port >= OFPP.MAX ? portName(a.port) : kv('output', portName(a.port));
+      return kv('output', portName(a.port));
     case 'enqueue':
       return kv('enqueue', `${portName(a.port)}:${a.queueId}`);
     case 'set_queue':
@@ -57,11 +43,8 @@ function actionText(a: Action, d: Dialect): string {
     case 'group':
       return kv('group', String(a.groupId));
     case 'set_field': {
-      const v = matchValueText(a.field, a.value);
-      return d === 'floodlight' ? `set_field=${a.field}->${v}` : `set_field:${v}->${a.field}`;
+      return `set_field=${a.field}->${matchValueText(a.field, a.value)}`;
     }
-    case 'pop_vlan':
-      return d === 'floodlight' ? 'pop_vlan' : 'strip_vlan';
     case 'push_vlan':
     case 'push_mpls':
     case 'pop_mpls':
@@ -77,8 +60,8 @@ function actionText(a: Action, d: Dialect): string {
   }
 }
 
-export function actionsText(actions: readonly Action[], d: Dialect): string {
-  return actions.length === 0 ? 'drop' : actions.map((a) => actionText(a, d)).join(',');
+export function actionsText(actions: readonly Action[]): string {
+  return actions.length === 0 ? 'drop' : actions.map(actionText).join(',');
 }
 
 /** Floodlight 1.2's OF1.3 `instructions` object: one key per instruction. */
@@ -87,10 +70,10 @@ export function instructionsToFloodlight(instructions: readonly Instruction[]): 
   for (const ins of instructions) {
     switch (ins.type) {
       case 'apply_actions':
-        out.instruction_apply_actions = { actions: actionsText(ins.actions, 'floodlight') };
+        out.instruction_apply_actions = { actions: actionsText(ins.actions) };
         break;
       case 'write_actions':
-        out.instruction_write_actions = { actions: actionsText(ins.actions, 'floodlight') };
+        out.instruction_write_actions = { actions: actionsText(ins.actions) };
         break;
       case 'clear_actions':
         out.instruction_clear_actions = {};
@@ -115,35 +98,4 @@ export function instructionsToFloodlight(instructions: readonly Instruction[]): 
 /** The actions an OF1.0 flow carries (its single apply_actions). */
 export function applyActionsOf(instructions: readonly Instruction[]): Action[] {
   return instructions.flatMap((i) => (i.type === 'apply_actions' ? i.actions : []));
-}
-
-/** ovs-ofctl's `actions=` text for a list of instructions (OF1.3) or the apply-actions of OF1.0. */
-export function instructionsToOfctl(instructions: readonly Instruction[]): string {
-  const parts: string[] = [];
-  for (const ins of instructions) {
-    switch (ins.type) {
-      case 'apply_actions':
-        if (ins.actions.length > 0) parts.push(actionsText(ins.actions, 'ofctl'));
-        break;
-      case 'write_actions':
-        parts.push(`write_actions(${actionsText(ins.actions, 'ofctl')})`);
-        break;
-      case 'clear_actions':
-        parts.push('clear_actions');
-        break;
-      case 'goto_table':
-        parts.push(`goto_table:${ins.tableId}`);
-        break;
-      case 'meter':
-        parts.push(`meter:${ins.meterId}`);
-        break;
-      case 'write_metadata':
-        parts.push(`write_metadata:${hex(ins.metadata)}/${hex(ins.mask)}`);
-        break;
-      case 'experimenter':
-        parts.push(`experimenter:${hex(ins.experimenter)}`);
-        break;
-    }
-  }
-  return parts.length === 0 ? 'drop' : parts.join(',');
 }

@@ -53,7 +53,7 @@ function flowEntry(version: OfVersion, f: FlowStatsEntry) {
     match: matchToFloodlight(f.match),
   };
   return version === OFP_VERSION_1_0
-    ? { ...base, actions: { actions: actionsText(applyActionsOf(f.instructions), 'floodlight') } }
+    ? { ...base, actions: { actions: actionsText(applyActionsOf(f.instructions)) } }
     : { ...base, instructions: instructionsToFloodlight(f.instructions) };
 }
 
@@ -193,7 +193,7 @@ export function statsToFloodlight(version: OfVersion, reply: StatsReplyBody): Re
             weight: str(b.weight),
             watch_port: portName(b.watchPort),
             watch_group: str(b.watchGroup),
-            actions: actionsText(b.actions, 'floodlight'),
+            actions: actionsText(b.actions),
           })),
         })),
       };

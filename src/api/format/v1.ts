@@ -5,6 +5,7 @@
 import { formatDpid } from '../../util/index.js';
 import {
   OFP_VERSION_1_0,
+  formatFlow,
   OFPPC_PORT_DOWN,
   OFPPS_LINK_DOWN,
   type FlowStatsEntry,
@@ -15,7 +16,6 @@ import {
 } from '../../openflow/index.js';
 import type { HostInfo, LinkInfo, PortRef, SwitchView } from '../views.js';
 import { matchValueText, portName } from './actions.js';
-import { flowText } from './flowtext.js';
 
 export function ofVersionText(v: OfVersion): '1.0' | '1.3' {
   return v === OFP_VERSION_1_0 ? '1.0' : '1.3';
@@ -101,7 +101,7 @@ export function flowToV1(version: OfVersion, f: FlowStatsEntry) {
     flags: f.flags,
     match: matchToV1(f.match),
     instructions: toJsonSafe(f.instructions),
-    text: flowText(f, version),
+    text: formatFlow(f, version),
   };
 }
 
