@@ -47,6 +47,8 @@ import {
   type EthernetFrame,
 } from '../../src/packet/index.js';
 import type { Store } from '../../src/store/index.js';
+import { canonicalMatch, flowModAdd } from '../../src/controller/reconcile.js';
+import { port } from './controller.fake-switch.js';
 
 export class FakeClock {
   t = 1_000_000;
@@ -72,17 +74,8 @@ const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 function portDesc(portNo: number, dpid: bigint): PortDesc {
   return {
-    portNo,
+    ...port(portNo, `s${dpid}-eth${portNo}`),
     hwAddr: macNumToText(Number(dpid & 0xffffffn) * 0x1000000 + portNo),
-    name: `s${dpid}-eth${portNo}`,
-    config: 0,
-    state: 0,
-    curr: 0,
-    advertised: 0,
-    supported: 0,
-    peer: 0,
-    currSpeed: 0,
-    maxSpeed: 0,
   };
 }
 
@@ -142,9 +135,7 @@ function matchFields(m: Match, inPort: number, f: EthernetFrame): boolean {
 }
 
 function sameMatch(a: Match, b: Match): boolean {
-  const ka = Object.keys(a).filter((k) => a[k as keyof Match] !== undefined);
-  const kb = Object.keys(b).filter((k) => b[k as keyof Match] !== undefined);
-  return ka.length === kb.length && ka.every((k) => a[k as keyof Match] === b[k as keyof Match]);
+  return canonicalMatch(a) === canonicalMatch(b);
 }
 
 /** Non-strict delete: the entry is at least as specific as the delete's match. */
@@ -683,23 +674,10 @@ export class FakeNetwork {
         sw.flows.splice(i, 1);
     for (const spec of app.desiredFlows(sw)) {
       this.flowMod(sw, {
-        type: 'flow_mod',
+        ...flowModAdd(spec, app.cookie, sw.version),
         version: sw.version,
         xid: 0,
-        cookie: spec.cookie ?? app.cookie,
-        cookieMask: 0n,
-        tableId: spec.tableId,
-        command: OFPFC.ADD,
-        idleTimeout: spec.idleTimeout ?? 0,
-        hardTimeout: spec.hardTimeout ?? 0,
-        priority: spec.priority,
-        bufferId: OFP_NO_BUFFER,
-        outPort: OFPP.ANY,
-        outGroup: 0,
-        flags: spec.flags ?? 0,
-        match: spec.match,
-        instructions: spec.instructions,
-      });
+      } as FlowMod);
     }
   }
 

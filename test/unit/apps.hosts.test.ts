@@ -31,19 +31,17 @@ function packetIn(inPort: number, data: Buffer): PacketIn {
   };
 }
 
+function arpFrom(mac: string, ip: string, targetIp = '10.0.0.254'): Buffer {
+  return buildArpRequest({ senderMac: mac, senderIp: ip, targetIp });
+}
+
 function deliver(net: FakeNetwork, hosts: HostsApp, dpid: bigint, port: number, data: Buffer): void {
   hosts.packetIn(net.switches.get(dpid)!, packetIn(port, data), parseEthernet(data));
 }
 
 test('learns MAC, IPv4 (ARP and IPv4 source), VLAN and attachment; find filters on each', async () => {
   const { net, hosts } = await setup();
-  deliver(
-    net,
-    hosts,
-    1n,
-    1,
-    buildArpRequest({ senderMac: '00:00:00:00:00:01', senderIp: '10.0.0.1', targetIp: '10.0.0.2' }),
-  );
+  deliver(net, hosts, 1n, 1, arpFrom('00:00:00:00:00:01', '10.0.0.1'));
   const udp = buildUdpFrame({
     ethSrc: '00:00:00:00:00:03',
     ethDst: '00:00:00:00:00:01',
@@ -105,7 +103,7 @@ test('a move updates the attachment and is announced; an IPv4 address changing h
   const { net, hosts } = await setup();
   const moves: HostMove[] = [];
   hosts.on('host_moved', (m) => moves.push(m));
-  const arp = buildArpRequest({ senderMac: '00:00:00:00:00:05', senderIp: '10.0.0.5', targetIp: '10.0.0.1' });
+  const arp = arpFrom('00:00:00:00:00:05', '10.0.0.5');
   deliver(net, hosts, 1n, 1, arp);
   net.clock.t += 1000;
   deliver(net, hosts, 3n, 1, arp);
@@ -114,13 +112,7 @@ test('a move updates the attachment and is announced; an IPv4 address changing h
   const h = hosts.get('00:00:00:00:00:05')!;
   assert.deepEqual([h.dpid, h.port, h.moves, h.lastSeen - h.firstSeen], [3n, 1, 1, 1000]);
   // Another MAC claims 10.0.0.5: the address moves with it.
-  deliver(
-    net,
-    hosts,
-    2n,
-    1,
-    buildArpRequest({ senderMac: '00:00:00:00:00:06', senderIp: '10.0.0.5', targetIp: '10.0.0.1' }),
-  );
+  deliver(net, hosts, 2n, 1, arpFrom('00:00:00:00:00:06', '10.0.0.5'));
   assert.equal(hosts.find({ ipv4: '10.0.0.5' })[0]?.mac, 6);
   assert.deepEqual(hostView(hosts.get('00:00:00:00:00:05')!).ipv4, []);
 });
@@ -132,13 +124,7 @@ test('hosts seen on a port that LLDP later shows to be inter-switch are forgotte
   const hosts = new HostsApp({ timers: false });
   await net.start([topo, hosts]);
   net.connect(1n); // s2 not yet connected: s1 port 3 looks like a host port
-  deliver(
-    net,
-    hosts,
-    1n,
-    3,
-    buildArpRequest({ senderMac: '00:00:00:00:00:02', senderIp: '10.0.0.2', targetIp: '10.0.0.1' }),
-  );
+  deliver(net, hosts, 1n, 3, arpFrom('00:00:00:00:00:02', '10.0.0.2'));
   assert.equal(hosts.size, 1);
   const removed: number[] = [];
   hosts.on('host_removed', (h) => removed.push(h.mac));
@@ -150,21 +136,9 @@ test('hosts seen on a port that LLDP later shows to be inter-switch are forgotte
 
 test('aging forgets hosts not seen for maxAgeMs', async () => {
   const { net, hosts } = await setup();
-  deliver(
-    net,
-    hosts,
-    1n,
-    1,
-    buildArpRequest({ senderMac: '00:00:00:00:00:01', senderIp: '10.0.0.1', targetIp: '10.0.0.2' }),
-  );
+  deliver(net, hosts, 1n, 1, arpFrom('00:00:00:00:00:01', '10.0.0.1'));
   net.clock.t += 30_000;
-  deliver(
-    net,
-    hosts,
-    2n,
-    1,
-    buildArpRequest({ senderMac: '00:00:00:00:00:02', senderIp: '10.0.0.2', targetIp: '10.0.0.1' }),
-  );
+  deliver(net, hosts, 2n, 1, arpFrom('00:00:00:00:00:02', '10.0.0.2'));
   net.clock.t += 30_001;
   assert.equal(hosts.expire(), 1);
   assert.deepEqual(
