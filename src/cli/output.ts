@@ -81,8 +81,8 @@ export function portsText(ports: readonly PortWithStats[]): string {
   );
 }
 
-/** Like `ovs-ofctl dump-flows`: one flow per line, indented by one space, in table then priority order. */
+/** Like `ovs-ofctl dump-flows`: one flow per line (the API text is already indented), by table then priority. */
 export function flowsText(flows: readonly Flow[]): string {
   const sorted = [...flows].sort((a, b) => a.tableId - b.tableId || b.priority - a.priority);
-  return sorted.map((f) => ` ${f.text}\n`).join('');
+  return sorted.map((f) => `${f.text}\n`).join('');
 }
