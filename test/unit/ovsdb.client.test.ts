@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  JsonStreamParser,
+  OvsdbClient,
+  OvsdbProtocolError,
+  type TableUpdates,
+} from '../../src/ovsdb/index.js';
+
+interface FakeServer {
+  remote: string;
+  connections: net.Socket[];
+  /** Echo requests answered, per connection. */
+  echoes: number[];
+  /** What a monitor request returns now (the initial snapshot). */
+  snapshot: Record<string, Record<string, { new: Record<string, unknown> }>>;
+  /** Whether the Nth connection (0-based) answers echo requests. */
+  answersEcho: (connIndex: number) => boolean;
+  close(): void;
+}
+
+async function fakeOvsdb(): Promise<FakeServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ovsdb-fake-'));
+  const path = join(dir, 'db.sock');
+  const fake: FakeServer = {
+    remote: `unix:${path}`,
+    connections: [],
+    echoes: [],
+    snapshot: {},
+    answersEcho: () => true,
+    close() {
+      for (const c of fake.connections) c.destroy();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const server = net.createServer((s) => {
+    const index = fake.connections.push(s) - 1;
+    fake.echoes[index] = 0;
+    const parser = new JsonStreamParser();
+    s.on('error', () => undefined);
+    s.on('data', (d) => {
+      for (const m of parser.push(d) as Record<string, any>[]) {
+        const reply = (result: unknown) => s.write(JSON.stringify({ id: m.id, result, error: null }));
+        if (m.method === 'echo' && fake.answersEcho(index)) {
+          fake.echoes[index]++;
+          reply(m.params);
+        }
+        if (m.method === 'list_dbs') reply(['Open_vSwitch']);
+        if (m.method === 'monitor') reply(fake.snapshot);
+        if (m.method === 'monitor_cancel') reply({});
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(path, r));
+  return fake;
+}
+
+function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) resolve();
+      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+test('a peer that stops answering the keepalive echo is dropped; the client reconnects and resyncs monitors', async () => {
+  const fake = await fakeOvsdb();
+  fake.answersEcho = (i) => i > 0; // the first connection goes silent
+  fake.snapshot = { Bridge: { 'u-1': { new: { name: 'br0' } } } };
+  const client = new OvsdbClient({
+    remote: fake.remote,
+    echoIntervalMs: 30,
+    // Generous: a loaded machine must not make the healthy connection miss its replies.
+    echoTimeoutMs: 300,
+    reconnect: { initialDelayMs: 10, maxDelayMs: 40 },
+  });
+  const events: string[] = [];
+  const errors: unknown[] = [];
+  client.on('connected', () => events.push('connected'));
+  client.on('disconnected', (err) => {
+    events.push('disconnected');
+    errors.push(err);
+  });
+  try {
+    await client.connect();
+    const seen: TableUpdates[] = [];
+    const mon = await client.monitor('Open_vSwitch', { Bridge: {} }, (u) => seen.push(u));
+    assert.deepEqual(seen, [{ Bridge: { 'u-1': { new: { name: 'br0' } } } }]);
+    // What the server holds changes while the client is cut off.
+    fake.snapshot = { Bridge: { 'u-2': { new: { name: 'br1' } } } };
+    await until(() => events.length === 3, 'the reconnect');
+    await until(() => seen.length === 2, 'the resync update');
+    assert.deepEqual(events, ['connected', 'disconnected', 'connected']);
+    assert.match(String(errors[0]), /keepalive echo/);
+    assert.deepEqual(seen[1], {
+      Bridge: { 'u-1': { old: { name: 'br0' } }, 'u-2': { new: { name: 'br1' } } },
+    });
+    assert.deepEqual([...mon.tables.get('Bridge')!.keys()], ['u-2']);
+    assert.equal(fake.connections.length, 2);
+    // The healthy connection stays up through several keepalive rounds.
+    await until(() => fake.echoes[1] >= 3, 'three keepalive rounds');
+    assert.equal(fake.connections.length, 2);
+    assert.deepEqual(await client.listDbs(), ['Open_vSwitch']);
+  } finally {
+    await client.close();
+    fake.close();
+  }
+});
+
+test('garbage from the server drops the connection with a protocol error, then the client reconnects', async () => {
+  const fake = await fakeOvsdb();
+  const client = new OvsdbClient({ remote: fake.remote, reconnect: { initialDelayMs: 10 } });
+  const errors: unknown[] = [];
+  client.on('disconnected', (err) => errors.push(err));
+  try {
+    await client.connect();
+    await until(() => fake.connections.length === 1, 'the server to see the connection');
+    fake.connections[0].write('{"id":null,"method":"update","params":[]}not json');
+    await until(() => errors.length === 1, 'the drop');
+    assert.ok(errors[0] instanceof OvsdbProtocolError);
+    assert.deepEqual(await client.listDbs(), ['Open_vSwitch']);
+    assert.equal(fake.connections.length, 2);
+  } finally {
+    await client.close();
+    fake.close();
+  }
+});
+
+test('after close() requests fail at once and nothing reconnects', async () => {
+  const fake = await fakeOvsdb();
+  const client = new OvsdbClient({ remote: fake.remote, reconnect: { initialDelayMs: 10 } });
+  try {
+    await client.connect();
+    await client.close();
+    await assert.rejects(client.listDbs(), /client closed/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(fake.connections.length, 1);
+  } finally {
+    fake.close();
+  }
+});
