@@ -172,7 +172,7 @@ test('keepalive: an answered echo keeps the connection up', async () => {
       if (msg.method === 'echo') echoes++;
       reply({ id: msg.id, result: msg.params, error: null });
     },
-    { echoIntervalMs: 20, echoTimeoutMs: 100 },
+    { echoIntervalMs: 20, echoTimeoutMs: 500 },
   );
   try {
     const deadline = Date.now() + 3000;
