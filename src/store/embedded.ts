@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { StoreError, warnInBackground } from './errors.js';
 import { MAX_TIMER_MS, systemClock } from './clock.js';
 import { describeHolder, writePidFile } from './lock.js';
-import type { Clock, Entry, PutOptions, Store, WatchCallback, WatchEvent } from './types.js';
+import type { BatchOp, Clock, Entry, PutOptions, Store, WatchCallback, WatchEvent } from './types.js';
 import {
   decodeValue,
   prefixEnd,
@@ -221,6 +221,35 @@ class EmbeddedStore implements Store {
       if (this.sql.delete.run(Buffer.from(key)).changes === 0) return false;
       const rev = this.bump();
       return [true, [{ type: 'delete', key, revision: rev }]] as const;
+    });
+  }
+
+  async batch(ops: readonly BatchOp[]): Promise<(number | boolean)[]> {
+    if (!Array.isArray(ops)) throw new StoreError('STORE_INVALID', 'ops', 'must be an array');
+    const checked = ops.map((op, i) => {
+      if (op?.type === 'delete') return { key: validateKey(op.key, `ops[${i}].key`), text: undefined };
+      if (op?.type !== 'put')
+        throw new StoreError('STORE_INVALID', `ops[${i}].type`, "must be 'put' or 'delete'");
+      return { key: op.key, text: validateWrite(op.key, op.value, undefined).text };
+    });
+    this.ready();
+    return this.write(() => {
+      const results: (number | boolean)[] = [];
+      const events: WatchEvent[] = [];
+      for (const { key, text } of checked) {
+        if (text !== undefined) {
+          const [rev, evs] = this.writeRow(key, text, undefined);
+          results.push(rev);
+          events.push(...evs);
+        } else if (this.sql.delete.run(Buffer.from(key)).changes === 0) {
+          results.push(false);
+        } else {
+          results.push(true);
+          events.push({ type: 'delete', key, revision: this.bump() });
+        }
+      }
+      // No change at all (deletes of absent keys): the plain result, as write() expects.
+      return events.length ? ([results, events] as const) : results;
     });
   }
 

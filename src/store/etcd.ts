@@ -3,6 +3,7 @@ import {
   Etcd3,
   EtcdLeaseInvalidError,
   type IKeyValue,
+  type IOptions,
   type Namespace,
   type Watcher,
 } from 'etcd3';
@@ -41,10 +42,23 @@ export function openEtcdStore(opts: EtcdStoreOptions): Store {
   }
   const client = new Etcd3({
     hosts: endpoints,
+    // A private subchannel pool goes away with the client; the shared one keeps reconnect timers alive after close.
+    grpcOptions: { 'grpc.use_local_subchannel_pool': 1 },
+    faultHandling: { watchBackoff: watchBackoff(0) },
     dialTimeout: timeout,
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
   });
-  return new EtcdStore(client, namespace, endpoints.join(','), opts.onError ?? warnInBackground);
+  return new EtcdStore(client, namespace, endpoints.join(','), timeout, opts.onError ?? warnInBackground);
+}
+
+type WatchBackoff = NonNullable<NonNullable<IOptions['faultHandling']>['watchBackoff']>;
+
+/**
+ * Watch reconnects back off 100 ms doubling to 2 s (etcd3's default grows to 30 s): a controller should see
+ * etcd again soon after it returns, and a pending retry timer must not hold a closing process for long.
+ */
+function watchBackoff(attempt: number): WatchBackoff {
+  return { duration: Math.min(100 * 2 ** attempt, 2000), next: () => watchBackoff(attempt + 1) };
 }
 
 function validateEndpoints(endpoints: unknown): string[] {
@@ -76,12 +90,14 @@ class EtcdStore implements Store {
   private readonly ns: Namespace;
   /** Watches being set up: later calls wait for them so a write made after watch() returns is seen by it. */
   private readonly pendingWatches = new Set<Promise<void>>();
-  private readonly watchers = new Set<Watcher>();
+  /** Live watchers and how to stop each. */
+  private readonly watchers = new Map<Watcher, () => Promise<void>>();
 
   constructor(
     private readonly client: Etcd3,
     namespace: string,
     private readonly where: string,
+    private readonly timeoutMs: number,
     private readonly onError: (err: unknown, context: string) => void,
   ) {
     this.ns = namespace === '' ? client : client.namespace(namespace);
@@ -133,7 +149,6 @@ class EtcdStore implements Store {
     check.validateCallback(cb);
     this.assertOpen();
     let stopped = false;
-    let watcher: Watcher | undefined;
     const deliver = (ev: WatchEvent): void => {
       if (stopped) return;
       try {
@@ -142,39 +157,38 @@ class EtcdStore implements Store {
         this.onError(err, `watcher of ${ev.key} threw`);
       }
     };
-    const setup = this.ns
-      .watch()
-      .prefix(prefix)
-      .create()
-      .then((w) => {
-        if (stopped || this.closed) return void w.cancel().catch(() => {});
-        watcher = w;
-        this.watchers.add(w);
-        w.on('put', (kv) => {
-          let entry: Entry;
-          try {
-            entry = toEntry(kv);
-          } catch (err) {
-            return this.onError(err, `watch ${prefix}`);
-          }
-          deliver({ type: 'put', key: entry.key, value: entry.value, revision: entry.revision });
-        });
-        // etcd reports a delete's own revision as the key's mod_revision.
-        w.on('delete', (kv) =>
-          deliver({ type: 'delete', key: kv.key.toString('utf8'), revision: Number(kv.mod_revision) }),
-        );
-        w.on('error', (err) => this.onError(err, `watch ${prefix}`));
-      })
-      .catch((err) => this.onError(err, `cannot watch ${prefix}`))
-      .finally(() => this.pendingWatches.delete(setup));
-    this.pendingWatches.add(setup);
-    return () => {
-      stopped = true;
-      if (watcher) {
-        this.watchers.delete(watcher);
-        watcher.cancel().catch(() => {});
+    // watcher() rather than create(): we hold the Watcher from the start, so one that never connects (etcd
+    // unreachable) can still be cancelled, which stops etcd3 from retrying it forever.
+    const w = this.ns.watch().prefix(prefix).watcher();
+    w.on('put', (kv) => {
+      let entry: Entry;
+      try {
+        entry = toEntry(kv);
+      } catch (err) {
+        return this.onError(err, `watch ${prefix}`);
       }
+      deliver({ type: 'put', key: entry.key, value: entry.value, revision: entry.revision });
+    });
+    // etcd reports a delete's own revision as the key's mod_revision.
+    w.on('delete', (kv) =>
+      deliver({ type: 'delete', key: kv.key.toString('utf8'), revision: Number(kv.mod_revision) }),
+    );
+    w.on('error', (err) => this.onError(err, `watch ${prefix}`));
+    let settle = (): void => {};
+    const setup = new Promise<void>((resolve) => (settle = resolve)).finally(() =>
+      this.pendingWatches.delete(setup),
+    );
+    w.once('connected', settle);
+    w.once('error', settle);
+    this.pendingWatches.add(setup);
+    const stop = async (): Promise<void> => {
+      stopped = true;
+      settle();
+      this.watchers.delete(w);
+      await w.cancel().catch(() => {});
     };
+    this.watchers.set(w, stop);
+    return () => void stop();
   }
 
   async grantLease(ttlSeconds: number): Promise<string> {
@@ -188,7 +202,8 @@ class EtcdStore implements Store {
   async keepAlive(lease: string): Promise<void> {
     check.validateLeaseId(lease);
     const res = await this.call('keepAlive', async () => {
-      const stream = await this.ns.leaseClient.leaseKeepAlive();
+      // Streams get no default deadline; this one answers once, so it gets the request timeout.
+      const stream = await this.ns.leaseClient.leaseKeepAlive({ deadline: Date.now() + this.timeoutMs });
       try {
         return await new Promise<{ TTL: string }>((resolve, reject) => {
           stream.on('data', resolve);
@@ -215,9 +230,9 @@ class EtcdStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.pendingWatches]);
-    await Promise.allSettled([...this.watchers].map((w) => w.cancel()));
+    const stops = [...this.watchers.values()];
     this.watchers.clear();
+    await Promise.allSettled(stops.map((stop) => stop()));
     this.client.close();
   }
 
@@ -225,9 +240,19 @@ class EtcdStore implements Store {
     if (this.closed) throw new StoreError('STORE_CLOSED', undefined, 'the store is closed');
   }
 
+  /** Waits for watches being set up, but no longer than a request may take (an unreachable etcd never answers). */
+  private async watchesSettled(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.pendingWatches]),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.timeoutMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
   private async call<T>(what: string, rpc: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    if (this.pendingWatches.size > 0) await Promise.allSettled([...this.pendingWatches]);
+    if (this.pendingWatches.size > 0) await this.watchesSettled();
     try {
       return await rpc();
     } catch (err) {

@@ -10,7 +10,7 @@
  * Every failure is a StoreError {code, field, reason}; codes: STORE_INVALID, STORE_LEASE_NOT_FOUND,
  * STORE_CLOSED, STORE_LOCKED, STORE_CORRUPT, STORE_UNAVAILABLE.
  */
-export type { Clock, Entry, PutOptions, Store, WatchCallback, WatchEvent } from './types.js';
+export type { BatchOp, Clock, Entry, PutOptions, Store, WatchCallback, WatchEvent } from './types.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export { LIMITS } from './validate.js';
 export { systemClock, FakeClock } from './clock.js';

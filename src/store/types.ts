@@ -13,6 +13,8 @@ export interface WatchEvent {
   revision: number;
 }
 
+export type BatchOp = { type: 'put'; key: string; value: unknown } | { type: 'delete'; key: string };
+
 export type WatchCallback = (ev: WatchEvent) => void;
 
 export interface PutOptions {
@@ -38,6 +40,12 @@ export interface Store {
   keepAlive(lease: string): Promise<void>;
   /** Deletes the lease and every key attached to it. Revoking an unknown lease is not an error. */
   revokeLease(lease: string): Promise<void>;
+  /**
+   * Optional (the embedded backend has it): several puts and deletes in one transaction, so one durable
+   * commit covers them all; all or nothing. Each op gets its own revision, as if done one after another.
+   * Returns, per op, the new revision (put) or whether the key existed (delete).
+   */
+  batch?(ops: readonly BatchOp[]): Promise<(number | boolean)[]>;
   close(): Promise<void>;
 }
 

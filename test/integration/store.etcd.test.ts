@@ -49,9 +49,11 @@ test('namespaces keep stores apart on one etcd', async () => {
 });
 
 test('an unreachable cluster is reported as STORE_UNAVAILABLE naming the endpoint', async () => {
-  const s = openEtcdStore({ endpoints: ['http://127.0.0.1:9'], requestTimeoutMs: 500 });
+  const s = openEtcdStore({ endpoints: ['http://127.0.0.1:9'], requestTimeoutMs: 500, onError: () => {} });
+  s.watch('/', () => {}); // a watch that can never be set up must not block later calls
   const err = await rejectsWith(s.get('/x'), 'STORE_UNAVAILABLE');
   assert.match(err.message, /127\.0\.0\.1:9/);
+  await rejectsWith(s.keepAlive('abc'), 'STORE_UNAVAILABLE');
   await s.close();
 });
 
