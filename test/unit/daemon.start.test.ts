@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { ListenConfigError } from '../../src/api/index.js';
+import {
+  CONTROLLER_CONFIG_KEY,
+  createLogger,
+  parseStoredControllerConfig,
+  prettyLine,
+  startDaemon,
+  type DaemonConfig,
+} from '../../src/daemon/index.js';
+import { openEmbeddedStore } from '../../src/store/index.js';
+
+function config(dataDir: string, over: Partial<DaemonConfig['api']> = {}): DaemonConfig {
+  return {
+    openflow: { listen: '127.0.0.1', ports: [0] },
+    api: { listen: '127.0.0.1', port: 0, ...over },
+    dataDir,
+    log: { level: 'silent', format: 'json' },
+    version: '9.9.9',
+  };
+}
+
+function tmpDir(t: { after(fn: () => void): void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-daemon-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('startDaemon serves the API over the real controller and stops cleanly', async (t) => {
+  const d = await startDaemon(config(tmpDir(t)));
+  try {
+    assert.match(d.apiUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(d.openflowAddresses[0].port > 0);
+    const health = (await (await fetch(`${d.apiUrl}/api/v1/health`)).json()) as {
+      version: string;
+      switches: number;
+    };
+    assert.deepEqual([health.version, health.switches], ['9.9.9', 0]);
+    const modules = (await (await fetch(`${d.apiUrl}/wm/core/module/loaded/json`)).json()) as object;
+    assert.deepEqual(Object.keys(modules), [
+      'sluice.apps.topology',
+      'sluice.apps.hosts',
+      'sluice.apps.forwarding',
+    ]);
+    assert.equal((await fetch(`${d.apiUrl}/wm/topology/links/json`)).status, 200);
+  } finally {
+    await d.stop();
+  }
+  await assert.rejects(fetch(`${d.apiUrl}/api/v1/health`), 'API closed after stop');
+  await d.stop(); // idempotent
+});
+
+test('a token kept in the store guards the API; refusing a bare non-loopback API releases the store', async (t) => {
+  const dir = tmpDir(t);
+  const store = openEmbeddedStore(dir);
+  await store.put(CONTROLLER_CONFIG_KEY, { apiToken: 'stored-token-1' });
+  await store.close();
+
+  const d = await startDaemon(config(dir));
+  try {
+    assert.equal((await fetch(`${d.apiUrl}/api/v1/switches`)).status, 401);
+    const ok = await fetch(`${d.apiUrl}/api/v1/switches`, {
+      headers: { authorization: 'Bearer stored-token-1' },
+    });
+    assert.equal(ok.status, 200);
+  } finally {
+    await d.stop();
+  }
+
+  const bare = tmpDir(t);
+  await assert.rejects(startDaemon(config(bare, { listen: '0.0.0.0' })), ListenConfigError);
+  // The failed start closed its store: a second daemon can open the same data dir.
+  const again = await startDaemon(config(bare));
+  await again.stop();
+});
+
+test('stored controller config is validated where it is read', () => {
+  assert.deepEqual(parseStoredControllerConfig(undefined), { config: {}, unknownKeys: [] });
+  assert.deepEqual(parseStoredControllerConfig({ apiToken: '12345678', theme: 'x' }), {
+    config: { apiToken: '12345678' },
+    unknownKeys: ['theme'],
+  });
+  assert.throws(() => parseStoredControllerConfig([]), /must be a JSON object/);
+  assert.throws(
+    () => parseStoredControllerConfig({ apiToken: 'short' }),
+    /apiToken: must be a string of at least 8/,
+  );
+});
+
+test('log lines: JSON by default, one human line in pretty format, bigints as hex', () => {
+  assert.equal(
+    prettyLine({
+      level: 30,
+      time: Date.parse('2026-11-28T12:00:01.234Z'),
+      msg: 'switch connected',
+      dpid: '0x1',
+      n: 2,
+    }),
+    '12:00:01.234 INFO  switch connected dpid=0x1 n=2',
+  );
+  assert.equal(prettyLine({ level: 40, msg: 'x', reason: 'two words' }), 'WARN  x reason="two words"');
+
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(c: Buffer, _e, done) {
+      chunks.push(c.toString());
+      done();
+    },
+  });
+  createLogger({ level: 'info', format: 'json' }, sink).info({ dpid: 0x2an }, 'hello');
+  const rec = JSON.parse(chunks.join('')) as Record<string, unknown>;
+  assert.equal(rec.msg, 'hello');
+  assert.equal(rec.dpid, '0x2a');
+});
