@@ -32,7 +32,10 @@ export interface Store {
   delete(key: string): Promise<boolean>;
   /** Entries whose key starts with `prefix`, ordered by key (UTF-8 byte order). */
   list(prefix: string): Promise<Entry[]>;
-  /** Calls `cb` for every change under `prefix` after the call, in revision order. Returns an unsubscribe function. */
+  /**
+   * Calls `cb` for every change under `prefix` after the call, in revision order. Returns an unsubscribe function.
+   * The embedded store calls back before the writing call resolves, etcd after: rely on neither.
+   */
   watch(prefix: string, cb: WatchCallback): () => void;
   /** Returns the lease id. */
   grantLease(ttlSeconds: number): Promise<string>;
