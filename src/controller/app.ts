@@ -8,6 +8,7 @@ import type {
   ErrorMsg,
   FeaturesReply,
   FlowRemoved,
+  FlowStatsEntry,
   Instruction,
   Match,
   OfMessage,
@@ -177,6 +178,12 @@ export interface App {
   flowRemoved?(sw: SwitchSession, msg: FlowRemoved): void;
   /** Intent: the permanent flows this app wants on `sw` now (pure function of its state). Reconciled. */
   desiredFlows?(sw: SwitchSession): FlowSpec[];
+  /**
+   * For apps whose flows carry users' cookies (staticflows): which switch flows this app owns, replacing
+   * ownership by the cookie's high 16 bits. With it, the reconciler reads every flow of the switch, and the
+   * app's FlowSpecs may carry any cookie.
+   */
+  ownsFlow?(sw: SwitchSession, flow: FlowStatsEntry): boolean;
 }
 
 /** Cookie bits that name the owning app. */

@@ -558,7 +558,12 @@ export class Controller implements ControllerApi {
         // An owner with no intent on OF1.0 (core) has nothing to read or remove: skip the stats round trip.
         if (!desired.length && app === coreApp) continue;
         let actual: FlowStatsEntry[];
-        if (s.version === OFP_VERSION_1_3) {
+        const owns = app.ownsFlow?.bind(app);
+        if (owns) {
+          // Owned by the app's own judgement (users' cookies): every flow of the switch is a candidate.
+          allFlows ??= (await s.stats({ ...FLOW_STATS_ALL, tableId: 0xff })).flows;
+          actual = allFlows.filter((f) => this.guard(app, 'ownsFlow', () => owns(s, f)) === true);
+        } else if (s.version === OFP_VERSION_1_3) {
           actual = (await s.stats({ ...FLOW_STATS_ALL, cookie: app.cookie, cookieMask: APP_COOKIE_MASK }))
             .flows;
         } else {
@@ -568,14 +573,14 @@ export class Controller implements ControllerApi {
         }
         const diff = diffFlows(
           desired,
-          actual.filter((f) => ownedBy(f.cookie, app.cookie)),
+          owns ? actual : actual.filter((f) => ownedBy(f.cookie, app.cookie)),
           app.cookie,
           s.version,
         );
         for (const e of diff.remove) s.send(flowModDeleteStrict(e, s.version));
         for (const spec of diff.add) {
           try {
-            s.send(flowModAdd(spec, app.cookie, s.version));
+            s.send(flowModAdd(spec, app.cookie, s.version, { anyCookie: Boolean(owns) }));
           } catch (err) {
             this.appFailed(app, 'desiredFlows (flow not encodable)', err);
           }

@@ -121,10 +121,18 @@ function sameFlow(spec: FlowSpec, cur: FlowStatsEntry, ownerCookie: bigint, vers
   );
 }
 
-/** FLOW_MOD ADD for a desired flow. */
-export function flowModAdd(spec: FlowSpec, ownerCookie: bigint, version: OfVersion): OfMessageBody {
+/**
+ * FLOW_MOD ADD for a desired flow. `anyCookie`: the owner declares ownership by `App.ownsFlow`, so the
+ * cookie may lie outside its cookie space (a user's cookie).
+ */
+export function flowModAdd(
+  spec: FlowSpec,
+  ownerCookie: bigint,
+  version: OfVersion,
+  opts: { anyCookie?: boolean } = {},
+): OfMessageBody {
   const cookie = spec.cookie ?? ownerCookie;
-  if ((cookie & APP_COOKIE_MASK) !== (ownerCookie & APP_COOKIE_MASK)) {
+  if (!opts.anyCookie && (cookie & APP_COOKIE_MASK) !== (ownerCookie & APP_COOKIE_MASK)) {
     throw new RangeError(`cookie: 0x${cookie.toString(16)} is outside the owner's cookie space`);
   }
   return {

@@ -9,6 +9,8 @@ import type { Logger } from 'pino';
 import { checkListenSecurity, createApiServer, type ModuleInfo } from '../api/index.js';
 import { ForwardingApp } from '../apps/forwarding/index.js';
 import { HostsApp } from '../apps/hosts/index.js';
+import { StaticFlowsApp } from '../apps/staticflows/index.js';
+import { staticFlowRoutes } from '../api/routes/staticflows.js';
 import { TopologyApp } from '../apps/topology/index.js';
 import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
 import { openEmbeddedStore, type Store } from '../store/index.js';
@@ -19,6 +21,7 @@ import {
   type TlsFiles,
 } from './config.js';
 import { createLogger } from './log.js';
+import { staticFlowsView } from './staticflows.js';
 import { hostsView, topologyView } from './views.js';
 
 export interface Daemon {
@@ -98,6 +101,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       store,
     });
     for (const app of apps.all) controller.use(app);
+    const staticflows = new StaticFlowsApp();
+    controller.use(staticflows);
     await controller.start();
     cleanup.push(() => controller.stop());
 
@@ -106,7 +111,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       topology: topologyView(apps.topology),
       hosts: hostsView(apps.hosts),
       counters: controller.metrics,
-      modules: () => moduleInfos(apps.all),
+      modules: () => moduleInfos([...apps.all, staticflows]),
+      routes: [staticFlowRoutes(staticFlowsView(staticflows))],
       version: config.version,
       auth: { token },
       logger: log.child({ component: 'api' }),

@@ -8,6 +8,7 @@ import { describeHolder, writePidFile } from './lock.js';
 import type { BatchOp, Clock, Entry, PutOptions, Store, WatchCallback, WatchEvent } from './types.js';
 import {
   decodeValue,
+  encodeValue,
   prefixEnd,
   validateCallback,
   validateKey,
@@ -227,10 +228,11 @@ class EmbeddedStore implements Store {
   async batch(ops: readonly BatchOp[]): Promise<(number | boolean)[]> {
     if (!Array.isArray(ops)) throw new StoreError('STORE_INVALID', 'ops', 'must be an array');
     const checked = ops.map((op, i) => {
-      if (op?.type === 'delete') return { key: validateKey(op.key, `ops[${i}].key`), text: undefined };
-      if (op?.type !== 'put')
+      const key = validateKey(op?.key, `ops[${i}].key`);
+      if (op.type === 'delete') return { key, text: undefined };
+      if (op.type !== 'put')
         throw new StoreError('STORE_INVALID', `ops[${i}].type`, "must be 'put' or 'delete'");
-      return { key: op.key, text: validateWrite(op.key, op.value, undefined).text };
+      return { key, text: encodeValue(op.value, `ops[${i}].value`) };
     });
     this.ready();
     return this.write(() => {

@@ -1,0 +1,361 @@
+/**
+ * The `staticflows` app (Floodlight's static entry pusher): named flow entries kept in the store, pushed
+ * when their switch connects and re-pushed when it reconnects (through the reconciler's desiredFlows),
+ * removed exactly (DELETE_STRICT), listed with live counters.
+ *
+ * Users' cookies are kept: the app owns its flows by (table, priority, match, cookie) of its entries
+ * (App.ownsFlow), not only by the cookie's high bits.
+ */
+import {
+  APP_COOKIE_MASK,
+  appCookie,
+  flowKey,
+  flowModAdd,
+  flowModDeleteStrict,
+  type App,
+  type AppContext,
+  type FlowSpec,
+  type Logger,
+  type SwitchSession,
+} from '../../controller/index.js';
+import {
+  OFPG_ANY,
+  OFPP,
+  OFPTT_ALL,
+  OFP_VERSION_1_0,
+  OFP_VERSION_1_3,
+  type ErrorMsg,
+  type FlowRemoved,
+  type FlowStatsEntry,
+  type OfVersion,
+} from '../../openflow/index.js';
+import { collection, type Collection } from '../../store/index.js';
+import { formatDpid } from '../../util/index.js';
+import { entryToJson, parseEntry, parseSwitch, type StaticEntry } from './entry.js';
+import { checkForSwitch, entryCookie, entryFlowSpec } from './flows.js';
+import { EntryError } from './values.js';
+import { GroupWriter } from './writer.js';
+
+/** Floodlight's StaticFlowEntryPusher app id. */
+export const STATICFLOWS_APP_ID = 10;
+export const ENTRIES_PREFIX = '/apps/staticflows/entries/';
+
+/** OFPRR_IDLE_TIMEOUT / OFPRR_HARD_TIMEOUT. */
+const EXPIRED_REASONS = new Set([0, 1]);
+
+export interface ListedEntry {
+  entry: StaticEntry;
+  /** Canonical flat JSON of the entry (Floodlight names). */
+  json: Record<string, string>;
+  /** The switch's flow for it, when the switch is connected and has it. */
+  flow?: FlowStatsEntry;
+  version?: OfVersion;
+  /** Why the entry is not on its switch, if known (inactive, switch not connected, rejected by the switch). */
+  state: 'installed' | 'missing' | 'inactive' | 'switch_not_connected';
+}
+
+export interface AddResult {
+  name: string;
+  /** True when the switch was connected and acknowledged the flow (barrier); false when only stored. */
+  pushed: boolean;
+  replaced: boolean;
+}
+
+/** The identity of a flow on a switch across versions: OF1.0 flows live in table 0 as far as we program them. */
+function keyOf(f: Pick<FlowSpec, 'tableId' | 'priority' | 'match'>, version: OfVersion): string {
+  return flowKey(version === OFP_VERSION_1_0 ? { ...f, tableId: 0 } : f, OFP_VERSION_1_3);
+}
+
+export class StaticFlowsApp implements App {
+  readonly name = 'staticflows';
+  readonly cookie = appCookie(STATICFLOWS_APP_ID);
+
+  private ctx!: AppContext;
+  private log!: Logger;
+  private entries!: Collection<Record<string, string>>;
+  private writer!: GroupWriter;
+  private readonly byName = new Map<string, StaticEntry>();
+  /** Per switch: flow key (table 0 for OF1.0 lookups is handled in keyOf) -> entry name. */
+  private readonly byKey = new Map<bigint, Map<string, string>>();
+  /** Switch errors that answer one of our pushes, by `dpid/xid`, collected until its barrier. */
+  private readonly pushes = new Map<string, ErrorMsg | null>();
+  /** Serialises changes to one entry name (store write + memory + push must not interleave). */
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private unsubscribe: (() => void) | undefined;
+
+  async start(ctx: AppContext): Promise<void> {
+    this.ctx = ctx;
+    this.log = ctx.log;
+    this.writer = new GroupWriter(ctx.store);
+    this.entries = collection(ctx.store, ENTRIES_PREFIX, (v) => {
+      const e = parseEntry(v);
+      return entryToJson(e);
+    });
+    const items = await this.entries.list({
+      onInvalid: (err) =>
+        this.log.error({ key: err.field, err: err.message }, 'skipping invalid stored static entry'),
+    });
+    for (const item of items) this.remember(parseEntry(item.value));
+    this.unsubscribe = ctx.controller.on('error', (sw, msg) => {
+      const k = `${sw.dpid}/${msg.xid}`;
+      if (this.pushes.has(k)) this.pushes.set(k, msg);
+    });
+    this.log.info({ entries: this.byName.size }, 'static entries loaded');
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+
+  /** Write-batching counters (tests, benchmark). */
+  get storeStats(): { commits: number; ops: number } {
+    return this.writer.stats;
+  }
+
+  // ---- reconciler hooks
+
+  desiredFlows(sw: SwitchSession): FlowSpec[] {
+    const out: FlowSpec[] = [];
+    for (const name of this.byKey.get(sw.dpid)?.values() ?? []) {
+      const e = this.byName.get(name)!;
+      if (!e.active) continue;
+      try {
+        checkForSwitch(e, sw, this.cookie);
+      } catch (err) {
+        this.log.warn(
+          { dpid: formatDpid(sw.dpid), entry: e.name, err: (err as Error).message },
+          'static entry not pushed',
+        );
+        continue;
+      }
+      out.push(entryFlowSpec(e, this.cookie));
+    }
+    return out;
+  }
+
+  ownsFlow(sw: SwitchSession, flow: FlowStatsEntry): boolean {
+    if ((flow.cookie & APP_COOKIE_MASK) === this.cookie) return true;
+    const name = this.byKey.get(sw.dpid)?.get(keyOf(flow, sw.version));
+    const e = name === undefined ? undefined : this.byName.get(name);
+    return e !== undefined && e.cookie === flow.cookie;
+  }
+
+  /** Floodlight removes an entry whose flow timed out. */
+  flowRemoved(sw: SwitchSession, msg: FlowRemoved): void {
+    if (!EXPIRED_REASONS.has(msg.reason)) return;
+    const name = this.byKey.get(sw.dpid)?.get(keyOf(msg, sw.version));
+    const e = name === undefined ? undefined : this.byName.get(name);
+    if (!e || entryCookie(e, this.cookie) !== msg.cookie) return;
+    void this.withLock(e.name, async () => {
+      if (this.byName.get(e.name) !== e) return;
+      await this.writer.delete(ENTRIES_PREFIX + e.name);
+      this.forget(e);
+      this.log.info({ entry: e.name, dpid: formatDpid(sw.dpid) }, 'static entry expired and removed');
+    }).catch((err: unknown) =>
+      this.log.error({ entry: e.name, err: String(err) }, 'removing expired entry failed'),
+    );
+  }
+
+  // ---- commands (the REST routes call these)
+
+  /**
+   * Validates, stores (durably, before answering), then pushes when the switch is connected and waits for
+   * its barrier. A switch that rejects the flow gets the store rolled back. Throws EntryError.
+   */
+  async add(body: unknown): Promise<AddResult> {
+    const e = parseEntry(body);
+    return this.withLock(e.name, async () => {
+      const sw = this.ctx.controller.switches.get(e.dpid);
+      if (sw) checkForSwitch(e, sw, this.cookie);
+      const old = this.byName.get(e.name);
+      const clash = this.byKey.get(e.dpid)?.get(keyOf(entryFlowSpec(e, this.cookie), OFP_VERSION_1_3));
+      if (clash !== undefined && clash !== e.name) {
+        throw new EntryError(
+          'name',
+          `entry '${clash}' already has this switch, table, priority and match; delete it or use its name to replace it`,
+          409,
+        );
+      }
+      const json = entryToJson(e);
+      await this.writer.put(ENTRIES_PREFIX + e.name, json);
+      if (old) this.forget(old);
+      this.remember(e);
+      let pushed = false;
+      if (sw?.connected) {
+        try {
+          pushed = await this.push(sw, e, old);
+        } catch (err) {
+          // Put the store and memory back as they were, so a rejected entry leaves no trace.
+          this.forget(e);
+          if (old) {
+            await this.writer.put(ENTRIES_PREFIX + old.name, entryToJson(old));
+            this.remember(old);
+          } else await this.writer.delete(ENTRIES_PREFIX + e.name);
+          throw err;
+        }
+      }
+      return { name: e.name, pushed, replaced: old !== undefined };
+    });
+  }
+
+  /**
+   * Several entries: every one is validated first (an error names `[i].field` and nothing is stored), then
+   * all are added at once, so their store writes share commits.
+   */
+  async addMany(bodies: unknown[]): Promise<AddResult[]> {
+    const names = new Set<string>();
+    bodies.forEach((b, i) => {
+      try {
+        const e = parseEntry(b);
+        if (names.has(e.name)) throw new EntryError('name', `'${e.name}' appears twice in the list`);
+        names.add(e.name);
+        const sw = this.ctx.controller.switches.get(e.dpid);
+        if (sw) checkForSwitch(e, sw, this.cookie);
+      } catch (err) {
+        if (err instanceof EntryError) throw new EntryError(`[${i}].${err.field}`, err.reason, err.status);
+        throw err;
+      }
+    });
+    return Promise.all(bodies.map((b) => this.add(b)));
+  }
+
+  /** Removes one entry by name and exactly its flow. Throws EntryError 404 for an unknown name. */
+  async delete(nameRaw: unknown): Promise<StaticEntry> {
+    if (typeof nameRaw !== 'string' || nameRaw.trim() === '') throw new EntryError('name', 'is required');
+    const name = nameRaw.trim();
+    return this.withLock(name, async () => {
+      const e = this.byName.get(name);
+      if (!e) throw new EntryError('name', `no static entry named '${name}'`, 404);
+      await this.writer.delete(ENTRIES_PREFIX + name);
+      this.forget(e);
+      const sw = this.ctx.controller.switches.get(e.dpid);
+      if (sw?.connected && e.active) sw.send(this.deleteStrict(e, sw.version));
+      return e;
+    });
+  }
+
+  /** Removes every entry of one switch, or all. Returns how many. */
+  async clear(dpidText: string): Promise<number> {
+    const dpid = dpidText.trim().toLowerCase() === 'all' ? undefined : parseSwitch(dpidText, 'dpid');
+    const victims = [...this.byName.values()].filter((e) => dpid === undefined || e.dpid === dpid);
+    if (!victims.length) return 0;
+    await this.writer.all(victims.map((e) => ({ type: 'delete' as const, key: ENTRIES_PREFIX + e.name })));
+    for (const e of victims) {
+      if (this.byName.get(e.name) !== e) continue;
+      this.forget(e);
+      const sw = this.ctx.controller.switches.get(e.dpid);
+      if (sw?.connected && e.active) sw.send(this.deleteStrict(e, sw.version));
+    }
+    return victims.length;
+  }
+
+  get(name: string): StaticEntry | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Entries (of one switch or all), each with its live flow when the switch is connected. */
+  async list(dpidText: string): Promise<ListedEntry[]> {
+    const dpid = dpidText.trim().toLowerCase() === 'all' ? undefined : parseSwitch(dpidText, 'dpid');
+    const selected = [...this.byName.values()].filter((e) => dpid === undefined || e.dpid === dpid);
+    const dpids = [...new Set(selected.map((e) => e.dpid))];
+    const flowsBy = new Map<bigint, { version: OfVersion; flows: Map<string, FlowStatsEntry> }>();
+    await Promise.all(
+      dpids.map(async (d) => {
+        const sw = this.ctx.controller.switches.get(d);
+        if (!sw?.connected) return;
+        try {
+          const reply = await sw.stats({
+            kind: 'flow',
+            tableId: OFPTT_ALL,
+            outPort: OFPP.ANY,
+            outGroup: OFPG_ANY,
+            cookie: 0n,
+            cookieMask: 0n,
+            match: {},
+          });
+          const flows = new Map<string, FlowStatsEntry>();
+          for (const f of reply.flows) if (this.ownsFlow(sw, f)) flows.set(keyOf(f, sw.version), f);
+          flowsBy.set(d, { version: sw.version, flows });
+        } catch (err) {
+          this.log.warn({ dpid: formatDpid(d), err: String(err) }, 'flow stats for static entries failed');
+        }
+      }),
+    );
+    return selected
+      .sort((a, b) => (a.dpid === b.dpid ? a.name.localeCompare(b.name) : a.dpid < b.dpid ? -1 : 1))
+      .map((entry) => {
+        const json = entryToJson(entry);
+        const live = flowsBy.get(entry.dpid);
+        if (!entry.active) return { entry, json, state: 'inactive' as const };
+        if (!live) return { entry, json, state: 'switch_not_connected' as const };
+        const flow = live.flows.get(keyOf(entryFlowSpec(entry, this.cookie), live.version));
+        return flow
+          ? { entry, json, flow, version: live.version, state: 'installed' as const }
+          : { entry, json, version: live.version, state: 'missing' as const };
+      });
+  }
+
+  // ---- internals
+
+  private remember(e: StaticEntry): void {
+    this.byName.set(e.name, e);
+    let keys = this.byKey.get(e.dpid);
+    if (!keys) this.byKey.set(e.dpid, (keys = new Map()));
+    keys.set(keyOf(entryFlowSpec(e, this.cookie), OFP_VERSION_1_3), e.name);
+  }
+
+  private forget(e: StaticEntry): void {
+    this.byName.delete(e.name);
+    const keys = this.byKey.get(e.dpid);
+    keys?.delete(keyOf(entryFlowSpec(e, this.cookie), OFP_VERSION_1_3));
+    if (keys?.size === 0) this.byKey.delete(e.dpid);
+  }
+
+  private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(name, tail);
+    void tail.then(() => {
+      if (this.locks.get(name) === tail) this.locks.delete(name);
+    });
+    return run;
+  }
+
+  /** Sends the flow (and removes the old entry's flow when its identity changed), then a barrier. */
+  private async push(sw: SwitchSession, e: StaticEntry, old: StaticEntry | undefined): Promise<boolean> {
+    if (old && old.active && old.dpid === e.dpid) {
+      const sameKey =
+        keyOf(entryFlowSpec(old, this.cookie), sw.version) ===
+        keyOf(entryFlowSpec(e, this.cookie), sw.version);
+      if (!sameKey || !e.active) sw.send(this.deleteStrict(old, sw.version));
+    } else if (old && old.active) {
+      const oldSw = this.ctx.controller.switches.get(old.dpid);
+      if (oldSw?.connected) oldSw.send(this.deleteStrict(old, oldSw.version));
+    }
+    if (!e.active) return false;
+    const xid = sw.send(
+      flowModAdd(entryFlowSpec(e, this.cookie), this.cookie, sw.version, { anyCookie: true }),
+    );
+    const k = `${sw.dpid}/${xid}`;
+    this.pushes.set(k, null);
+    try {
+      await sw.barrier();
+      const err = this.pushes.get(k);
+      if (err) {
+        throw new EntryError(
+          'actions',
+          `switch ${formatDpid(sw.dpid)} rejected the flow: OFPT_ERROR type ${err.errType} code ${err.code}`,
+        );
+      }
+    } finally {
+      this.pushes.delete(k);
+    }
+    return true;
+  }
+
+  private deleteStrict(e: StaticEntry, version: OfVersion) {
+    const spec = entryFlowSpec(e, this.cookie);
+    return flowModDeleteStrict({ ...spec, cookie: spec.cookie! } as FlowStatsEntry, version);
+  }
+}
