@@ -11,6 +11,8 @@ export interface LaunchContext {
   workDir: string;
   ofPort: number;
   apiPort: number;
+  /** Extra node flags for controllers that run on node (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 export interface ControllerSpec {
@@ -60,6 +62,7 @@ export const sluice: ControllerSpec = {
     return {
       cmd: process.execPath,
       args: [
+        ...(ctx.nodeArgs ?? []),
         sluiceCli(ctx.repoRoot),
         'controller',
         '--openflow-port',

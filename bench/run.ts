@@ -5,7 +5,7 @@
  *
  * Flags (all optional): --sections cbench,memory  --controllers sluice,ovs-testcontroller,os-ken
  *   --switches 16 --macs 1000 --loops 10 --ms 1000 --warmup 2 --mem-switches 1000 --mem-hosts 100000
- *   --output BENCHMARKS.md | --no-write
+ *   --output BENCHMARKS.md | --no-write   --profile (Sluice under node --cpu-prof; hot spots in the report)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,6 +35,7 @@ import {
   waitCpuIdle,
   type Started,
 } from './harness.js';
+import { formatHotSpots, hotSpots } from './profile.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
 
 export interface RunOptions {
@@ -48,6 +49,8 @@ export interface RunOptions {
   memSwitches: number;
   memHosts: number;
   output: string | undefined;
+  /** Run Sluice under `node --cpu-prof` in the cbench section and report its hot spots. */
+  profile: boolean;
 }
 
 export interface Target {
@@ -81,12 +84,14 @@ export async function withController<T>(
   ctx: BenchContext,
   spec: ControllerSpec,
   fn: (proc: Started, launch: LaunchContext) => Promise<T>,
+  nodeArgs?: string[],
 ): Promise<T> {
   const launch: LaunchContext = {
     repoRoot: ctx.repoRoot,
     workDir: ctx.workDir,
     ofPort: await freePort(),
     apiPort: await freePort(),
+    nodeArgs,
   };
   const { cmd, args, env } = spec.launch(launch);
   const logFile = path.join(ctx.workDir, `${spec.id}-${launch.ofPort}.log`);
@@ -124,7 +129,17 @@ interface CbenchRow {
   latency?: ModeResult;
   throughput?: ModeResult;
   paced?: PacedResult;
+  /** Hot-spot summary when run with --profile. */
+  profile?: string;
   error?: string;
+}
+
+/** The hot spots of the .cpuprofile node wrote into `dir` at exit. */
+function summariseProfile(dir: string): string {
+  const file = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
+  if (!file) return `no .cpuprofile written in ${dir}`;
+  const spots = hotSpots(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  return `self time:\n${formatHotSpots(spots.self, 20)}\n\ninclusive time:\n${formatHotSpots(spots.inclusive, 30)}`;
 }
 
 async function cbenchOne(ctx: BenchContext, spec: ControllerSpec): Promise<CbenchRow> {
@@ -136,46 +151,55 @@ async function cbenchOne(ctx: BenchContext, spec: ControllerSpec): Promise<Cbenc
     return row;
   }
   ctx.log(`cbench: ${spec.label}, ${o.switches} switches x ${o.macs} MACs`);
+  const profileDir = path.join(ctx.workDir, `profile-${spec.id}`);
+  const nodeArgs =
+    o.profile && spec.id === 'sluice' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
   try {
-    await withController(ctx, spec, async (proc, launch) => {
-      const recorder = new LatencyRecorder();
-      // A fresh set of switches per mode: closing the sockets discards the previous mode's backlog, and
-      // the controller must be idle again before the next mode starts.
-      const withFleet = async <T>(fn: (fleet: Fleet) => Promise<T>): Promise<T> => {
-        if (!(await waitCpuIdle(proc.pid))) ctx.log(`  (${spec.id} still busy after 20 s)`);
-        const fleet = await connectFleet({
-          host: HOST,
-          port: launch.ofPort,
-          switches: o.switches,
-          macs: o.macs,
-          onLatency: recorder.record,
-        });
-        try {
-          return await fn(fleet);
-        } finally {
-          fleet.close();
-        }
-      };
-      const common = {
-        loops: o.loops,
-        msPerLoop: o.msPerLoop,
-        warmup: o.warmup,
-        progress: ctx.log,
-        controllerCpu: () => cpuSeconds(proc.pid),
-      };
-      row.latency = await withFleet((f) => runModeLoops(f, { mode: 'latency', ...common }));
-      row.throughput = await withFleet((f) => runModeLoops(f, { mode: 'throughput', ...common }));
-      const peak = Math.max(row.throughput.avg, row.latency.avg);
-      if (peak > 0)
-        row.paced = await withFleet((f) =>
-          runPaced(f, recorder, {
-            rate: Math.round(peak / 2),
-            durationMs: 5000,
-            warmupMs: 2000,
-            progress: ctx.log,
-          }),
-        );
-    });
+    await withController(
+      ctx,
+      spec,
+      async (proc, launch) => {
+        const recorder = new LatencyRecorder();
+        // A fresh set of switches per mode: closing the sockets discards the previous mode's backlog, and
+        // the controller must be idle again before the next mode starts.
+        const withFleet = async <T>(fn: (fleet: Fleet) => Promise<T>): Promise<T> => {
+          if (!(await waitCpuIdle(proc.pid))) ctx.log(`  (${spec.id} still busy after 20 s)`);
+          const fleet = await connectFleet({
+            host: HOST,
+            port: launch.ofPort,
+            switches: o.switches,
+            macs: o.macs,
+            onLatency: recorder.record,
+          });
+          try {
+            return await fn(fleet);
+          } finally {
+            fleet.close();
+          }
+        };
+        const common = {
+          loops: o.loops,
+          msPerLoop: o.msPerLoop,
+          warmup: o.warmup,
+          progress: ctx.log,
+          controllerCpu: () => cpuSeconds(proc.pid),
+        };
+        row.latency = await withFleet((f) => runModeLoops(f, { mode: 'latency', ...common }));
+        row.throughput = await withFleet((f) => runModeLoops(f, { mode: 'throughput', ...common }));
+        const peak = Math.max(row.throughput.avg, row.latency.avg);
+        if (peak > 0)
+          row.paced = await withFleet((f) =>
+            runPaced(f, recorder, {
+              rate: Math.round(peak / 2),
+              durationMs: 5000,
+              warmupMs: 2000,
+              progress: ctx.log,
+            }),
+          );
+      },
+      nodeArgs,
+    );
+    if (nodeArgs) row.profile = summariseProfile(profileDir);
   } catch (err) {
     row.error = (err as Error).message.split('\n')[0];
     ctx.fail(`cbench ${spec.id}: ${(err as Error).message}`);
@@ -262,6 +286,11 @@ const cbenchSection: BenchSection = {
         `${r.spec.id}: ${r.latency?.stalls ?? 0} latency-mode probes went unanswered for 1 s and were re-sent; ` +
           `${(r.latency?.errors ?? 0) + (r.throughput?.errors ?? 0)} OFPT_ERRORs received.`,
       );
+    for (const r of rows)
+      if (r.profile) {
+        lines.push('', `### CPU profile of ${r.spec.id} over the cbench run`, '', '```', r.profile, '```');
+        ctx.log(`profile of ${r.spec.id}:\n${r.profile}`);
+      }
     ctx.report(lines.join('\n'));
   },
 };
@@ -360,8 +389,12 @@ const METHOD = `### Method
   packet-in (by buffer id, or the frame an unbuffered PACKET_OUT carries back). Each packet-in counts once,
   so a controller answering with FLOW_MOD + PACKET_OUT is not counted twice.
 - Latency mode: each switch keeps exactly one PACKET_IN outstanding. Throughput mode: each switch writes
-  while its socket accepts data. Latency at half load: packet-ins sent open-loop at half the peak rate,
-  each one's time to its response recorded.
+  while its socket accepts data. Latency at half load: packet-ins sent open-loop (1 ms ticks) at half the
+  peak rate, each one's time to its response recorded. Each mode starts with freshly connected switches
+  once the controller is idle, so no mode pays for the previous one's backlog.
+- Controller CPU per response = CPU time (user + system, /proc/PID/stat) the controller used over the measured
+  loops divided by the responses counted. It depends much less on other load on the machine than
+  responses/s, which on 2 shared cores is bounded by how fast the scheduler wakes each process.
 - Peers: ovs-testcontroller's built-in L2 learning switch; os-ken runs bench/peers/osken_l2.py (one reply per
   packet-in, like ovs-testcontroller).
 - Memory: 1,000 fake switches each send ARP requests from their hosts (MAC + IPv4) on 8 ports; the host count
@@ -410,6 +443,7 @@ function parseOptions(argv: string[]): RunOptions {
       'mem-hosts': { type: 'string' },
       output: { type: 'string' },
       'no-write': { type: 'boolean' },
+      profile: { type: 'boolean' },
     },
   });
   const int = (name: keyof typeof values, fallback: number, min = 1): number =>
@@ -439,6 +473,7 @@ function parseOptions(argv: string[]): RunOptions {
     memSwitches: int('mem-switches', 1000),
     memHosts: int('mem-hosts', 100_000),
     output: values['no-write'] ? undefined : (values.output ?? 'BENCHMARKS.md'),
+    profile: values.profile ?? false,
   };
 }
 
@@ -484,7 +519,7 @@ async function main(): Promise<number> {
     `Targets:\n${targets.map((t) => `  ${t.met === undefined ? 'NOT MEASURED' : t.met ? 'MET' : 'NOT MET'}: ${t.name} (${t.detail})`).join('\n')}`,
   );
   if (options.output) {
-    fs.writeFileSync(path.join(repoRoot, options.output), md);
+    fs.writeFileSync(path.resolve(repoRoot, options.output), md);
     log(`bench: wrote ${options.output} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   // Keep the controllers' logs when something failed: they are the first thing to read.

@@ -123,6 +123,15 @@ export class FakeSwitch {
     return this.socket.write(msg);
   }
 
+  /** Paced mode: `n` packet-ins in one write (one syscall), all stamped with the same send time. */
+  sendBatch(n: number): boolean {
+    if (this.closed || n <= 0) return false;
+    const batch = Buffer.allocUnsafe(PACKET_IN_LEN * n);
+    const now = performance.now();
+    for (let i = 0; i < n; i++) this.sendTimes[this.stampNext(batch, i * PACKET_IN_LEN) & RING_MASK] = now;
+    return this.socket.write(batch);
+  }
+
   close(): void {
     this.mode = 'idle';
     this.socket.destroy();
