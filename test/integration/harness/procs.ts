@@ -121,6 +121,8 @@ export class ManagedProcess {
       ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}),
     });
     fs.closeSync(fd);
+    // Writing to a process that just died fails with EPIPE; the exit handling reports that death, not a crash.
+    child.stdin?.on('error', () => undefined);
     this.child = child;
     this.exitStatus = undefined;
     this.exitPromise = new Promise<ExitStatus>((resolve) => {
