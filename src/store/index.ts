@@ -6,6 +6,7 @@
  *   openEtcdStore({endpoints, namespace?, ...})       etcd v3, keys under `namespace` (default '/sluice')
  *   openStore(configSection)                          either, from a validated config section
  *   collection(store, '/apps/x/items/', validate)     typed records by name, validated on write and read
+ *   store.batch?(ops)                                 embedded only: several puts/deletes in one commit
  *
  * Every failure is a StoreError {code, field, reason}; codes: STORE_INVALID, STORE_LEASE_NOT_FOUND,
  * STORE_CLOSED, STORE_LOCKED, STORE_CORRUPT, STORE_UNAVAILABLE.

@@ -149,6 +149,61 @@ test('a watcher that writes sees its own event after the one being delivered (re
   await s.close();
 });
 
+test('batch applies puts and deletes in one transaction, each with its own revision, and emits their events', async () => {
+  const s = openEmbeddedStore(freshDir());
+  const r0 = await s.put('/b/old', 'x');
+  const events: WatchEvent[] = [];
+  s.watch('/b/', (ev) => events.push(ev));
+  const results = await s.batch!([
+    { type: 'put', key: '/b/a', value: 1 },
+    { type: 'delete', key: '/b/old' },
+    { type: 'delete', key: '/b/absent' },
+    { type: 'put', key: '/b/a', value: 2 },
+  ]);
+  assert.deepEqual(results, [r0 + 1, true, false, r0 + 3]);
+  assert.deepEqual(
+    events.map((e) => [e.type, e.key, e.value, e.revision]),
+    [
+      ['put', '/b/a', 1, r0 + 1],
+      ['delete', '/b/old', undefined, r0 + 2],
+      ['put', '/b/a', 2, r0 + 3],
+    ],
+  );
+  assert.deepEqual(await s.list('/b/'), [{ key: '/b/a', value: 2, revision: r0 + 3 }]);
+  assert.deepEqual(await s.batch!([{ type: 'delete', key: '/b/none' }]), [false]);
+  assert.equal(await s.put('/b/next', 0), r0 + 4, 'a batch that changed nothing takes no revision');
+  await s.close();
+});
+
+test('a batch with one bad op writes nothing and names the op', async () => {
+  const s = openEmbeddedStore(freshDir());
+  await s.put('/keep', 1);
+  const before = JSON.stringify(await s.list('/'));
+  const bad: [unknown[], string][] = [
+    [
+      [
+        { type: 'put', key: '/ok', value: 1 },
+        { type: 'put', key: 'rel', value: 1 },
+      ],
+      'ops[1].key',
+    ],
+    [
+      [
+        { type: 'delete', key: '/keep' },
+        { type: 'put', key: '/x', value: NaN },
+      ],
+      'ops[1].value',
+    ],
+    [[{ type: 'put', key: '/x', value: { a: [undefined] } }], 'ops[0].value.a[0]'],
+    [[{ type: 'move', key: '/x' }], 'ops[0].type'],
+    [[null], 'ops[0].key'],
+  ];
+  for (const [ops, field] of bad) await rejectsWith(s.batch!(ops as never), 'STORE_INVALID', field);
+  await rejectsWith(s.batch!('nope' as never), 'STORE_INVALID', 'ops');
+  assert.equal(JSON.stringify(await s.list('/')), before);
+  await s.close();
+});
+
 test('errors no caller can receive go to onError', async () => {
   const reported: string[] = [];
   const s = openEmbeddedStore(freshDir(), {
