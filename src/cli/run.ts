@@ -21,7 +21,7 @@ export interface CliIo {
   runController: (config: ReturnType<typeof daemonConfigFrom>) => Promise<void>;
 }
 
-interface QueryOptions {
+export interface QueryOptions {
   json?: boolean;
   api: string;
   token?: string;
@@ -57,6 +57,60 @@ export function errorText(err: unknown): string {
   return `error: ${(err as Error).message ?? String(err)}\n`;
 }
 
+/** What a group of API verbs gets: the common options, a client for them, and the output switch. */
+export interface VerbContext {
+  io: CliIo;
+  /** Adds --json, --api and --token to a command. */
+  api(cmd: Command): Command;
+  client(o: QueryOptions): SluiceClient;
+  /** JSON with --json, else the human text. */
+  print(o: QueryOptions, data: unknown, human: () => string): void;
+}
+
+export type VerbGroup = (program: Command, v: VerbContext) => void;
+
+const DPID_ARG_HELP = 'switch DPID (00:00:00:00:00:00:00:01 or 0x1)';
+
+/** switches, links, hosts, ports, flows. */
+export const coreVerbs: VerbGroup = (program, v) => {
+  const verb = (name: string, description: string) => v.api(program.command(name).description(description));
+  const now = () => v.io.now();
+
+  verb('switches', 'list connected switches').action(async (o: QueryOptions) => {
+    const data = await v.client(o).switches();
+    v.print(o, data, () => switchesText(data, now()));
+  });
+  verb('links', 'list links between switches').action(async (o: QueryOptions) => {
+    const data = await v.client(o).links();
+    v.print(o, data, () => linksText(data));
+  });
+  verb('hosts', 'list known hosts')
+    .option('--mac <mac>', 'only this MAC address', macArg)
+    .option('--ip <ipv4>', 'only this IPv4 address', ipv4Arg)
+    .option('--dpid <dpid>', 'only hosts attached to this switch', dpidArg)
+    .option('--port <port>', 'only hosts attached to this port', tcpPortArg)
+    .action(async (o: QueryOptions & { mac?: string; ip?: string; dpid?: string; port?: number }) => {
+      const filter: HostFilter = { mac: o.mac, ipv4: o.ip, dpid: o.dpid, port: o.port };
+      const data = await v.client(o).hosts(filter);
+      v.print(o, data, () => hostsText(data, now()));
+    });
+  verb('ports', 'list a switch’s ports with live counters')
+    .argument('<dpid>', DPID_ARG_HELP, dpidArg)
+    .action(async (dpid: string, o: QueryOptions) => {
+      const data = await v.client(o).ports(dpid);
+      v.print(o, data, () => portsText(data));
+    });
+  verb('flows', 'dump a switch’s flow table (ovs-ofctl dump-flows syntax)')
+    .argument('<dpid>', DPID_ARG_HELP, dpidArg)
+    .action(async (dpid: string, o: QueryOptions) => {
+      const data = await v.client(o).flows(dpid);
+      v.print(o, data, () => flowsText(data));
+    });
+};
+
+/** Verb groups in help order; app verbs (staticflows, firewall, qos...) are added here. */
+export const VERB_GROUPS: VerbGroup[] = [coreVerbs];
+
 export function buildProgram(io: CliIo): Command {
   const program = new Command('sluice')
     .description('Sluice: SDN platform for Open vSwitch networks and container hosts')
@@ -72,49 +126,17 @@ export function buildProgram(io: CliIo): Command {
   program.addCommand(ctl.copyInheritedSettings(program));
 
   const defaultApi = io.env.SLUICE_API ? safeApiDefault(io.env.SLUICE_API) : DEFAULT_API;
-  const query = (name: string, description: string) =>
-    program
-      .command(name)
-      .description(description)
-      .option('--json', 'print the API response as JSON')
-      .option('--api <url>', `Sluice API base URL (env SLUICE_API)`, apiUrlArg, defaultApi)
-      .option('--token <token>', 'API bearer token (env SLUICE_API_TOKEN)', io.env.SLUICE_API_TOKEN);
-
-  const client = (o: QueryOptions) => new SluiceClient({ baseUrl: o.api, token: o.token });
-  const print = (o: QueryOptions, data: unknown, human: () => string) =>
-    io.stdout(o.json ? JSON.stringify(data, null, 2) + '\n' : human());
-
-  query('switches', 'list connected switches').action(async (o: QueryOptions) => {
-    const data = await client(o).switches();
-    print(o, data, () => switchesText(data, io.now()));
-  });
-  query('links', 'list links between switches').action(async (o: QueryOptions) => {
-    const data = await client(o).links();
-    print(o, data, () => linksText(data));
-  });
-  query('hosts', 'list known hosts')
-    .option('--mac <mac>', 'only this MAC address', macArg)
-    .option('--ip <ipv4>', 'only this IPv4 address', ipv4Arg)
-    .option('--dpid <dpid>', 'only hosts attached to this switch', dpidArg)
-    .option('--port <port>', 'only hosts attached to this port', tcpPortArg)
-    .action(async (o: QueryOptions & { mac?: string; ip?: string; dpid?: string; port?: number }) => {
-      const filter: HostFilter = { mac: o.mac, ipv4: o.ip, dpid: o.dpid, port: o.port };
-      const data = await client(o).hosts(filter);
-      print(o, data, () => hostsText(data, io.now()));
-    });
-  query('ports', 'list a switch’s ports with live counters')
-    .argument('<dpid>', 'switch DPID (00:00:00:00:00:00:00:01 or 0x1)', dpidArg)
-    .action(async (dpid: string, o: QueryOptions) => {
-      const data = await client(o).ports(dpid);
-      print(o, data, () => portsText(data));
-    });
-  query('flows', 'dump a switch’s flow table (ovs-ofctl dump-flows syntax)')
-    .argument('<dpid>', 'switch DPID (00:00:00:00:00:00:00:01 or 0x1)', dpidArg)
-    .action(async (dpid: string, o: QueryOptions) => {
-      const data = await client(o).flows(dpid);
-      print(o, data, () => flowsText(data));
-    });
-
+  const verbs: VerbContext = {
+    io,
+    api: (cmd) =>
+      cmd
+        .option('--json', 'print the API response as JSON')
+        .option('--api <url>', `Sluice API base URL (env SLUICE_API)`, apiUrlArg, defaultApi)
+        .option('--token <token>', 'API bearer token (env SLUICE_API_TOKEN)', io.env.SLUICE_API_TOKEN),
+    client: (o) => new SluiceClient({ baseUrl: o.api, token: o.token }),
+    print: (o, data, human) => io.stdout(o.json ? JSON.stringify(data, null, 2) + '\n' : human()),
+  };
+  for (const register of VERB_GROUPS) register(program, verbs);
   return program;
 }
 
