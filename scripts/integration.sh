@@ -21,8 +21,9 @@ node "$HARNESS" clean || exit 1
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(dist/test/integration/)
 start=$(date +%s)
-# Serial: the tests share one OVS, Mininet's fixed names (s1, h1) and well-known ports.
-node --test --test-concurrency=1 "${targets[@]}"
+# Serial: the tests share one OVS, Mininet's fixed names (s1, h1) and well-known ports. A hung file is cut off
+# (node 20 applies --test-timeout per file) so CI fails instead of stalling; SIGTERM lets the harness clean up.
+node --test --test-concurrency=1 --test-timeout="${SLUICE_IT_FILE_TIMEOUT_MS:-600000}" "${targets[@]}"
 status=$?
 echo "integration: tests took $(($(date +%s) - start)) s (status $status)"
 
