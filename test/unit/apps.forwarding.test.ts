@@ -85,26 +85,28 @@ for (const version of VERSIONS) {
   });
 }
 
-test('ring: a failed link re-routes (stale flows deleted) and traffic flows again', async () => {
-  const { net, fwd } = await network((n, o) => ring(n, 4, o), OFP_VERSION_1_3);
-  const deletes: Outgoing[] = [];
-  assert.equal(net.ping('h1', 'h2'), true);
-  const s1 = net.switches.get(1n)!;
-  const h1 = net.host('h1');
-  const h2 = net.host('h2');
-  assert.deepEqual(s1.wouldOutput(1, icmpFrame(h1, h2)), [3], 'direct s1-s2 link');
-  const sink = (o: Outgoing) => {
-    if (o.msg.type === 'flow_mod' && o.msg.command >= 3) deletes.push(o);
-    net.switches.get(o.dpid)!.send(o.msg);
-  };
-  fwd.setSink(sink);
-  net.setLink(1n, 3, 2n, 2, false);
-  assert.ok(deletes.length > 0, 'flows over the dead link deleted');
-  assert.equal(s1.wouldOutput(1, icmpFrame(h1, h2)), 'controller');
-  assert.equal(net.ping('h1', 'h2'), true);
-  assert.deepEqual(s1.wouldOutput(1, icmpFrame(h1, h2)), [2], 'the long way round');
-  assert.deepEqual(net.pingAll(), []);
-});
+for (const version of VERSIONS) {
+  test(`ring (OF 0x0${version}): a failed link re-routes (stale flows deleted) and traffic flows again`, async () => {
+    const { net, fwd } = await network((n, o) => ring(n, 4, o), version);
+    const deletes: Outgoing[] = [];
+    assert.equal(net.ping('h1', 'h2'), true);
+    const s1 = net.switches.get(1n)!;
+    const h1 = net.host('h1');
+    const h2 = net.host('h2');
+    assert.deepEqual(s1.wouldOutput(1, icmpFrame(h1, h2)), [3], 'direct s1-s2 link');
+    const sink = (o: Outgoing) => {
+      if (o.msg.type === 'flow_mod' && o.msg.command >= 3) deletes.push(o);
+      net.switches.get(o.dpid)!.send(o.msg);
+    };
+    fwd.setSink(sink);
+    net.setLink(1n, 3, 2n, 2, false);
+    assert.ok(deletes.length > 0, 'flows over the dead link deleted');
+    assert.equal(s1.wouldOutput(1, icmpFrame(h1, h2)), 'controller');
+    assert.equal(net.ping('h1', 'h2'), true);
+    assert.deepEqual(s1.wouldOutput(1, icmpFrame(h1, h2)), [2], 'the long way round');
+    assert.deepEqual(net.pingAll(), []);
+  });
+}
 
 test('host move: flows to the old place go, traffic follows the host', async () => {
   const { net, hosts } = await network((n, o) => {

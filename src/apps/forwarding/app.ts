@@ -312,25 +312,20 @@ export class ForwardingApp implements App {
     if (sw) {
       this.sink({
         dpid: from.dpid,
-        msg: this.deleteMod(
-          { eth_dst: macNumToText(mac) },
-          OFPFC.DELETE,
-          0,
-          from.port,
-          sw.version === OFP_VERSION_1_3,
-        ),
+        msg: this.deleteMod({ eth_dst: macNumToText(mac) }, OFPFC.DELETE, 0, from.port, sw.version),
       });
     }
   }
 
   private deletePathFlows(pred: (f: PathFlow) => boolean): void {
     for (const [dpid, flows] of this.pathFlows) {
+      const version = this.ctx?.controller.switches.get(dpid)?.version ?? OFP_VERSION_1_3;
       for (const [k, f] of flows) {
         if (!pred(f)) continue;
         flows.delete(k);
         this.sink({
           dpid,
-          msg: this.deleteMod(f.match, OFPFC.DELETE_STRICT, FORWARDING_PRIORITY, OFPP.ANY, true),
+          msg: this.deleteMod(f.match, OFPFC.DELETE_STRICT, FORWARDING_PRIORITY, OFPP.ANY, version),
         });
       }
     }
@@ -362,19 +357,23 @@ export class ForwardingApp implements App {
     };
   }
 
-  /** cookieFilter: restrict to this app's flows (honoured by OF1.3; OF1.0 has no cookie filter on delete). */
+  /**
+   * A delete of this app's flows. OF1.3 filters by the app's cookie and searches every table; OF1.0 has
+   * neither (its codec rejects them), so there the match (exact MACs) and out_port must be precise enough.
+   */
   private deleteMod(
     match: Match,
     command: number,
     priority: number,
     outPort: number,
-    cookieFilter: boolean,
+    version: number,
   ): OfMessageBody {
+    const of13 = version === OFP_VERSION_1_3;
     return {
       type: 'flow_mod',
-      cookie: cookieFilter ? this.cookie : 0n,
-      cookieMask: cookieFilter ? APP_COOKIE_MASK : 0n,
-      tableId: OFPTT_ALL,
+      cookie: of13 ? this.cookie : 0n,
+      cookieMask: of13 ? APP_COOKIE_MASK : 0n,
+      tableId: of13 ? OFPTT_ALL : 0,
       command,
       idleTimeout: 0,
       hardTimeout: 0,
