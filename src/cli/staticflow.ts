@@ -3,23 +3,12 @@
  * validates entries (and names the field at fault); here only the command line's own syntax is checked.
  */
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { SluiceClient, type StaticFlow, type StaticFlowEntry } from '../client/index.js';
-import { apiUrlArg, dpidArg } from './args.js';
+import { InvalidArgumentError } from 'commander';
+import type { StaticFlow, StaticFlowEntry } from '../client/index.js';
+import { dpidArg } from './args.js';
+import type { QueryOptions, VerbGroup } from './run.js';
 
-export interface StaticflowCliDeps {
-  stdout: (text: string) => void;
-  defaultApi: string;
-  defaultToken?: string;
-}
-
-interface Common {
-  api: string;
-  token?: string;
-  json?: boolean;
-}
-
-interface AddOptions extends Common {
+interface AddOptions extends QueryOptions {
   switch?: string;
   name?: string;
   priority?: number;
@@ -30,7 +19,6 @@ interface AddOptions extends Common {
   inactive?: boolean;
   match?: StaticFlowEntry;
   actions?: string;
-  json?: boolean;
   entry?: StaticFlowEntry | StaticFlowEntry[];
   file?: StaticFlowEntry | StaticFlowEntry[];
 }
@@ -128,22 +116,15 @@ export function staticFlowsText(flows: readonly StaticFlow[]): string {
   return out;
 }
 
-/** Adds `staticflow` to `program` (subcommands inherit its output and exit settings). */
-export function addStaticflowCommand(program: Command, deps: StaticflowCliDeps): Command {
+/** `sluice staticflow ...` as a verb group (src/cli/run.ts VERB_GROUPS). */
+export const staticflowVerbs: VerbGroup = (program, v) => {
   const cmd = program
     .command('staticflow')
     .description('static flow entries (Floodlight static entry pusher): add, delete, list, clear');
-  const verb = (name: string, description: string) =>
-    cmd
-      .command(name)
-      .description(description)
-      .option('--api <url>', 'Sluice API base URL (env SLUICE_API)', apiUrlArg, deps.defaultApi)
-      .option('--token <token>', 'API bearer token (env SLUICE_API_TOKEN)', deps.defaultToken);
-  const client = (o: Common) => new SluiceClient({ baseUrl: o.api, token: o.token });
-  const print = (o: Common, data: unknown, human: () => string) =>
-    deps.stdout(o.json ? JSON.stringify(data, null, 2) + '\n' : human());
+  const verb = (name: string, description: string) => v.api(cmd.command(name).description(description));
 
   verb('add', 'add or replace an entry (stored, then pushed to its switch when connected)')
+    .argument('[entry]', 'with --json: the entry (or a list) as JSON, e.g. \'{"switch": "1", "name": ...}\'')
     .option('--switch <dpid>', 'switch DPID', dpidArg)
     .option('--name <name>', 'entry name (unique; the same name replaces)')
     .option('--priority <n>', 'priority 0..65535 (default 32768)', uintArg(0xffff))
@@ -154,18 +135,25 @@ export function addStaticflowCommand(program: Command, deps: StaticflowCliDeps):
     .option('--inactive', 'store the entry without pushing it')
     .option('--match <fields>', "match fields, e.g. 'eth_type=0x800,ipv4_dst=10.0.0.2'", matchArg)
     .option('--actions <actions>', "actions, e.g. 'output=2' (empty: drop)")
-    .addOption(
-      new Option('--json <entry>', 'the entry (or a list) as JSON, Floodlight keys').argParser(jsonArg),
+    .option('--file <path>', 'read the entry (or a list) from a JSON file', fileArg)
+    .addHelpText(
+      'after',
+      "\nExamples:\n  sluice staticflow add --switch 1 --name web --match 'eth_type=0x800,ipv4_dst=10.0.0.2' --actions 'output=2'\n" +
+        '  sluice staticflow add --json \'{"switch":"1","name":"drop1","eth_type":"0x800","actions":""}\'\n' +
+        '  sluice staticflow add --file entries.json\n',
     )
-    .addOption(new Option('--file <path>', 'read the entry (or a list) from a JSON file').argParser(fileArg))
-    .action(async (o: AddOptions) => {
-      const entries = entriesFromOptions({ ...o, entry: o.json as unknown as AddOptions['entry'] });
-      const res = await client(o).staticflows.add(entries);
-      deps.stdout(
+    .action(async (text: string | undefined, o: AddOptions) => {
+      if (text !== undefined && !o.json)
+        throw new InvalidArgumentError(
+          `unexpected argument '${text}' (use --json to give an entry as JSON).`,
+        );
+      const entries = entriesFromOptions({ ...o, entry: text === undefined ? undefined : jsonArg(text) });
+      const res = await v.client(o).staticflows.add(entries);
+      v.print(o, res, () =>
         res.added
           .map(
             (a) =>
-              `${a.replaced ? 'replaced' : 'added'} ${a.name}${a.pushed ? '' : ' (stored; switch not connected)'}\n`,
+              `${a.replaced ? 'replaced' : 'added'} ${a.name}${a.pushed ? '' : ' (stored; switch not connected or entry inactive)'}\n`,
           )
           .join(''),
       );
@@ -173,26 +161,24 @@ export function addStaticflowCommand(program: Command, deps: StaticflowCliDeps):
 
   verb('delete', 'delete an entry by name (exactly its flow is removed)')
     .argument('<name>', 'entry name')
-    .action(async (name: string, o: Common) => {
-      await client(o).staticflows.delete(name);
-      deps.stdout(`deleted ${name}\n`);
+    .action(async (name: string, o: QueryOptions) => {
+      const res = await v.client(o).staticflows.delete(name);
+      v.print(o, res, () => `deleted ${name}\n`);
     });
 
-  verb('list', 'list entries with live counters (ovs-ofctl dump-flows syntax)')
+  verb('list', 'list entries with live counters (ovs-ofctl dump-flows syntax, with the entry name)')
     .argument('[dpid]', 'only this switch', dpidArg)
-    .option('--json', 'print the API response as JSON')
-    .action(async (dpid: string | undefined, o: Common) => {
-      const data = await client(o).staticflows.list(dpid);
-      print(o, data, () => staticFlowsText(data));
+    .action(async (dpid: string | undefined, o: QueryOptions) => {
+      const data = await v.client(o).staticflows.list(dpid);
+      v.print(o, data, () => staticFlowsText(data));
     });
 
   verb('clear', 'delete every entry of a switch, or all')
     .argument('<dpid|all>', "a switch DPID or 'all'", (t: string) =>
       t.toLowerCase() === 'all' ? 'all' : dpidArg(t),
     )
-    .action(async (dpid: string, o: Common) => {
-      const res = await client(o).staticflows.clear(dpid);
-      deps.stdout(`deleted ${res.deleted} entr${res.deleted === 1 ? 'y' : 'ies'}\n`);
+    .action(async (dpid: string, o: QueryOptions) => {
+      const res = await v.client(o).staticflows.clear(dpid);
+      v.print(o, res, () => `deleted ${res.deleted} entr${res.deleted === 1 ? 'y' : 'ies'}\n`);
     });
-  return cmd;
-}
+};

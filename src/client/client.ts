@@ -12,6 +12,9 @@ import type {
   PortRef,
   PortWithStats,
   Route,
+  StaticFlow,
+  StaticFlowAdded,
+  StaticFlowEntry,
   StatsKind,
   Switch,
   SwitchDetail,
@@ -163,6 +166,20 @@ export class SluiceClient {
     });
   metrics = () => this.requestText('GET', '/metrics');
   openapi = () => this.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
+
+  // ---- static entries (/api/v1/staticflows)
+  readonly staticflows = {
+    list: (dpid?: string) =>
+      this.request<StaticFlow[]>('GET', '/api/v1/staticflows', { query: { switch: dpid } }),
+    get: (name: string) => this.request<StaticFlow>('GET', `/api/v1/staticflows/${seg(name)}`),
+    /** One entry or several (validated together, stored in one commit). */
+    add: (entries: StaticFlowEntry | StaticFlowEntry[]) =>
+      this.request<{ added: StaticFlowAdded[] }>('POST', '/api/v1/staticflows', { body: entries }),
+    delete: (name: string) => this.request<{ deleted: string }>('DELETE', `/api/v1/staticflows/${seg(name)}`),
+    /** A DPID or 'all'. */
+    clear: (dpid: string) =>
+      this.request<{ deleted: number }>('DELETE', '/api/v1/staticflows', { query: { switch: dpid } }),
+  };
 
   // ---- Floodlight-compatible paths
   readonly floodlight = {

@@ -155,3 +155,28 @@ export interface FloodlightHop {
   switch: string;
   port: { portNumber: number; shortPortNumber: number };
 }
+
+/** A static entry as /api/v1/staticflows lists it. */
+export interface StaticFlow {
+  name: string;
+  switch: string;
+  /** installed | missing | inactive | switch_not_connected */
+  state: string;
+  /** The stored entry in canonical Floodlight form (string values). */
+  entry: Record<string, string>;
+  packetCount: number;
+  byteCount: number;
+  durationSec: number;
+  /** The flow in ovs-ofctl dump-flows syntax. */
+  text: string;
+}
+
+export interface StaticFlowAdded {
+  name: string;
+  /** True when the switch was connected and acknowledged it. */
+  pushed: boolean;
+  replaced: boolean;
+}
+
+/** A static entry to add: Floodlight's flat keys; values strings or numbers. */
+export type StaticFlowEntry = Record<string, string | number | boolean>;
