@@ -100,7 +100,7 @@ export function flowToV1(version: OfVersion, f: FlowStatsEntry) {
     hardTimeout: f.hardTimeout,
     flags: f.flags,
     match: matchToV1(f.match),
-    instructions: toJsonSafe(f.instructions),
+    instructions: toJsonSafe(f.instructions) as unknown[],
     text: formatFlow(f, version),
   };
 }
