@@ -8,6 +8,7 @@ import path from 'node:path';
 import { run } from './exec.js';
 import { deleteBridge, ownedBridges } from './ovs.js';
 import {
+  DATA_DIR,
   isAlive,
   processStartTime,
   procStat,
@@ -46,15 +47,18 @@ function readJson<T>(file: string): T | undefined {
   }
 }
 
-function listJson(dir: string): string[] {
+function listDir(dir: string): string[] {
   try {
-    return fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => path.join(dir, f));
+    return fs.readdirSync(dir);
   } catch {
     return [];
   }
+}
+
+function listJson(dir: string): string[] {
+  return listDir(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => path.join(dir, f));
 }
 
 export async function rootInterfaces(): Promise<string[]> {
@@ -163,6 +167,10 @@ export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<Clea
       report.interfaces.push(intf);
     }
   }
+  for (const dir of listDir(DATA_DIR)) {
+    const owner = Number(dir.split('-')[0]);
+    if (opts.all || !isAlive(owner)) fs.rmSync(path.join(DATA_DIR, dir), { recursive: true, force: true });
+  }
   // Killed processes take a moment to be reaped; leave the machine settled for whoever runs next.
   if (report.processes.length) await delay(100);
   return report;
@@ -190,7 +198,6 @@ export async function leftovers(): Promise<Leftovers> {
   const foreignStates = states.filter(
     ({ st }) => st && sameProcess(st.pid, st.startTime) && ownedElsewhere(st.pid),
   );
-  const foreignIntfs = new Set(foreignStates.flatMap(({ st }) => st!.rootIntfs));
   const foreignSwitches = new Set(foreignStates.flatMap(({ st }) => st!.switches));
   const processes = listJson(PROCS_DIR)
     .map((f) => readJson<ProcRecord>(f))
@@ -203,6 +210,7 @@ export async function leftovers(): Promise<Leftovers> {
       .filter((b) => !foreignSwitches.has(b.name) && !ownedElsewhere(b.owner))
       .map((b) => b.name),
     namespaces: (await namedNamespaces()).filter((n) => n.startsWith(NETNS_PREFIX)),
-    interfaces: (await rootInterfaces()).filter((i) => MININET_INTF.test(i) && !foreignIntfs.has(i)),
+    // While someone else's network runs (or is being built) its s*-eth* interfaces cannot be told from ours.
+    interfaces: foreignStates.length ? [] : (await rootInterfaces()).filter((i) => MININET_INTF.test(i)),
   };
 }

@@ -4,11 +4,10 @@
  * kill -9 and restart it on the same ports and data directory.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, SLUICE_CLI } from './paths.js';
 import { canConnect, freePort } from './ports.js';
-import { RUN_DIR, spawnManaged, type ManagedProcess } from './procs.js';
+import { DATA_DIR, RUN_DIR, spawnManaged, type ManagedProcess } from './procs.js';
 import { waitFor } from './wait.js';
 
 export interface ControllerPorts {
@@ -103,7 +102,7 @@ export async function startController(opts: StartControllerOptions = {}): Promis
   // A controller with an API always gets a port of its own: left out, Sluice would bind its default 8080.
   const apiPort = command.hasApi ? (opts.apiPort ?? (await freePort())) : (opts.apiPort ?? undefined);
   const tempData = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-it-data-'));
+  const dataDir = opts.dataDir ?? newDataDir();
   const ports: ControllerPorts = { openflowPort, apiPort, dataDir };
   const proc = spawnManaged({
     name: command.name,
@@ -167,6 +166,12 @@ export async function startController(opts: StartControllerOptions = {}): Promis
     throw e;
   }
   return running;
+}
+
+/** RUN_DIR/data/<our pid>-XXXXXX: the pid lets cleanup remove the directories of crashed test processes. */
+function newDataDir(): string {
+  fs.mkdirSync(DATA_DIR, { recursive: true });
+  return fs.mkdtempSync(path.join(DATA_DIR, `${process.pid}-`));
 }
 
 const dummyPorts: ControllerPorts = { openflowPort: 0, apiPort: undefined, dataDir: '' };

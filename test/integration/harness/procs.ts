@@ -12,6 +12,8 @@ import { waitFor } from './wait.js';
 export const RUN_DIR = process.env.SLUICE_IT_DIR ?? '/tmp/sluice-it';
 export const PROCS_DIR = path.join(RUN_DIR, 'procs');
 export const LOGS_DIR = path.join(RUN_DIR, 'logs');
+/** Temporary controller data directories, named <owner pid>-XXXXXX. */
+export const DATA_DIR = path.join(RUN_DIR, 'data');
 
 /** The fields of /proc/PID/stat the harness needs, or undefined when there is no such process. */
 export function procStat(pid: number): { state: string; ppid: number; startTime: string } | undefined {
