@@ -11,6 +11,9 @@
  * L2 mode (no topology): a per-switch learning switch (what cbench exercises).
  *
  * A 'deny' verdict from an earlier app (firewall) wins: a drop flow for the decision's match, no forwarding.
+ * An 'allow' verdict with a match narrows every flow this packet causes to that match (the firewall's cached
+ * decision must not cover packets it would treat differently) and ORs `notes.forwarding.cookieTag` (low 48
+ * bits) into their cookie, so the deciding app can delete exactly the flows its decision caused.
  *
  * Invalidation: multi-hop flows are recorded (they carry SEND_FLOW_REM, so the record lives exactly as long
  * as the flow); when a link they use goes away they are deleted and traffic re-punts onto the new path.
@@ -154,8 +157,10 @@ export class ForwardingApp implements App {
       this.release(sw, msg);
       return 'stop';
     }
-    if (this.topology && this.hosts) this.forwardPath(sw, msg, inPort, frame, this.topology, this.hosts);
-    else this.forwardL2(sw, msg, inPort, frame);
+    const narrow = narrowingOf(decision);
+    if (this.topology && this.hosts)
+      this.forwardPath(sw, msg, inPort, frame, this.topology, this.hosts, narrow);
+    else this.forwardL2(sw, msg, inPort, frame, narrow);
     return 'stop';
   }
 
@@ -168,6 +173,7 @@ export class ForwardingApp implements App {
     frame: EthernetFrame,
     topo: TopologyApp,
     hosts: HostsApp,
+    narrow: Narrowing | undefined,
   ): void {
     const dst = frame.isMulticast ? undefined : hosts.byMacNum(frame.dstNum);
     if (dst === undefined) {
@@ -190,10 +196,16 @@ export class ForwardingApp implements App {
       else this.flood(sw, msg, inPort, topo);
       return;
     }
-    this.installPath(sw, msg, frame, hops);
+    this.installPath(sw, msg, frame, hops, narrow);
   }
 
-  private installPath(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, hops: Hop[]): void {
+  private installPath(
+    sw: SwitchSession,
+    msg: PacketIn,
+    frame: EthernetFrame,
+    hops: Hop[],
+    narrow: Narrowing | undefined,
+  ): void {
     const ethSrc = frame.src;
     const ethDst = frame.dst;
     const vlan = frame.vlan ? OFPVID_PRESENT | frame.vlan.vid : undefined;
@@ -203,7 +215,7 @@ export class ForwardingApp implements App {
     // Destination switch first so the packet never overtakes its flows.
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i];
-      const match: Match = { in_port: hop.inPort, eth_src: ethSrc, eth_dst: ethDst };
+      const match: Match = { ...narrow?.match, in_port: hop.inPort, eth_src: ethSrc, eth_dst: ethDst };
       if (vlan !== undefined) match.vlan_vid = vlan;
       const ingress = i === 0;
       this.sink({
@@ -211,6 +223,7 @@ export class ForwardingApp implements App {
         msg: this.flowMod(match, [{ type: 'output', port: hop.outPort, maxLen: 0 }], FORWARDING_PRIORITY, {
           bufferId: ingress && buffered ? msg.bufferId : OFP_NO_BUFFER,
           flags: multiHop ? OFPFF_SEND_FLOW_REM : 0,
+          cookieTag: narrow?.cookieTag,
         }),
       });
       if (multiHop) {
@@ -258,7 +271,13 @@ export class ForwardingApp implements App {
 
   // -------------------------------------------------------------------------------------------- L2 mode
 
-  private forwardL2(sw: SwitchSession, msg: PacketIn, inPort: number, frame: EthernetFrame): void {
+  private forwardL2(
+    sw: SwitchSession,
+    msg: PacketIn,
+    inPort: number,
+    frame: EthernetFrame,
+    narrow: Narrowing | undefined,
+  ): void {
     let table = this.macTables.get(sw.dpid);
     if (!table) this.macTables.set(sw.dpid, (table = new Map()));
     if ((frame.data[6] & 1) === 0 && inPort < OFPP.MAX) table.set(frame.srcNum, inPort);
@@ -271,7 +290,7 @@ export class ForwardingApp implements App {
       this.release(sw, msg);
       return;
     }
-    const match: Match = { in_port: inPort, eth_src: frame.src, eth_dst: frame.dst };
+    const match: Match = { ...narrow?.match, in_port: inPort, eth_src: frame.src, eth_dst: frame.dst };
     if (frame.vlan) match.vlan_vid = OFPVID_PRESENT | frame.vlan.vid;
     const buffered = msg.bufferId !== OFP_NO_BUFFER;
     const actions: Action[] = [{ type: 'output', port: out, maxLen: 0 }];
@@ -279,6 +298,7 @@ export class ForwardingApp implements App {
       dpid: sw.dpid,
       msg: this.flowMod(match, actions, FORWARDING_PRIORITY, {
         bufferId: buffered ? msg.bufferId : OFP_NO_BUFFER,
+        cookieTag: narrow?.cookieTag,
       }),
     });
     if (!buffered) this.packetOut(sw.dpid, msg, actions);
@@ -337,11 +357,11 @@ export class ForwardingApp implements App {
     match: Match,
     actions: Action[] | undefined,
     priority: number,
-    opts: { bufferId: number; flags?: number },
+    opts: { bufferId: number; flags?: number; cookieTag?: bigint },
   ): OfMessageBody {
     return {
       type: 'flow_mod',
-      cookie: this.cookie,
+      cookie: this.cookie | ((opts.cookieTag ?? 0n) & ~APP_COOKIE_MASK),
       cookieMask: 0n,
       tableId: 0,
       command: OFPFC.ADD,
@@ -409,6 +429,21 @@ export class ForwardingApp implements App {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** What an 'allow' verdict asks of this packet's flows. */
+interface Narrowing {
+  match: Match;
+  cookieTag: bigint;
+}
+
+function narrowingOf(decision: PacketDecision): Narrowing | undefined {
+  if (decision.verdict !== 'allow' || decision.match === undefined) return undefined;
+  const note = decision.notes?.forwarding as { cookieTag?: unknown } | undefined;
+  return {
+    match: decision.match,
+    cookieTag: typeof note?.cookieTag === 'bigint' ? note.cookieTag & ~APP_COOKIE_MASK : 0n,
+  };
+}
 
 function matchKey(m: Match): string {
   return `${m.in_port}|${m.eth_src}|${m.eth_dst}|${m.vlan_vid ?? ''}`;

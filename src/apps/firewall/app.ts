@@ -1,0 +1,326 @@
+/**
+ * The firewall app (Floodlight's Firewall): stateful rules in the store, a reactive decision per packet-in.
+ *
+ * Pipeline: runs after topology and hosts (LLDP is consumed, sources are still learned) and before
+ * forwarding. Disabled (the state at first start), it leaves packets alone. Enabled, the first matching rule
+ * decides and no matching rule means deny (see decide.ts for the order and the width of cached flows).
+ * - deny: the firewall itself installs a drop flow (its cookie, tagged with the rule) and stops the pipeline.
+ * - allow: it sets PacketDecision {verdict: 'allow', match, notes.forwarding.cookieTag}; forwarding narrows
+ *   its flows to that match and tags their cookies, so they are the rule's flows too.
+ * Rule changes: deleting a rule deletes exactly the flows tagged with it (flows.ts); adding a rule, enabling,
+ * disabling and changing the subnet mask delete every flow that caches a decision (an added rule may change
+ * the outcome for packets that other rules' cached flows cover). Enabling also deletes forwarding's untagged
+ * flows, which were installed without the firewall and are too wide. Rules are evaluated where a packet
+ * first reaches the controller (its ingress switch); the path flows forwarding installs carry the decision to
+ * the other switches.
+ */
+import {
+  APP_COOKIE_MASK,
+  appCookie,
+  type App,
+  type AppContext,
+  type Disposition,
+  type OfMessageBody,
+  type PacketDecision,
+  type SwitchSession,
+} from '../../controller/index.js';
+import { OFP_NO_BUFFER, OFP_VERSION_1_3, type Match, type PacketIn } from '../../openflow/index.js';
+import type { EthernetFrame } from '../../packet/index.js';
+import { decide, parseSubnetMask, sortRules } from './decide.js';
+import { deleteAppFlows, deleteByMatch, deleteByTag, denyFlowMod, ruleCookieTag } from './flows.js';
+import {
+  MAX_RULE_ID,
+  RuleError,
+  parseIntIn,
+  parseRule,
+  ruleToJson,
+  sameRule,
+  type FirewallRule,
+} from './rule.js';
+
+export const FIREWALL_APP_ID = 4;
+export const RULES_PREFIX = '/apps/firewall/rules/';
+export const ENABLED_KEY = '/apps/firewall/enabled';
+export const SUBNET_MASK_KEY = '/apps/firewall/subnet-mask';
+export const DEFAULT_SUBNET_MASK = '255.255.255.0';
+/** Apps whose permanent flows an OpenFlow 1.0 delete-all must have re-pushed. */
+const PERMANENT_FLOW_APPS = ['topology', 'staticflows', 'acl', 'qos'];
+
+export interface FirewallOptions {
+  /** Idle timeout of the drop flows the firewall installs, seconds; default 5 (forwarding's). */
+  idleTimeout?: number;
+  /** Cap on decided matches remembered for OpenFlow 1.0 deletes; default 50000 (oldest forgotten first). */
+  maxRemembered?: number;
+}
+
+export interface Outgoing {
+  dpid: bigint;
+  msg: OfMessageBody;
+}
+
+function matchKey(m: Match): string {
+  return JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+export class FirewallApp implements App {
+  readonly name = 'firewall';
+  readonly cookie = appCookie(FIREWALL_APP_ID);
+  readonly after = ['topology', 'hosts'];
+  readonly idleTimeout: number;
+  private readonly maxRemembered: number;
+  private ctx: AppContext | undefined;
+  private enabledFlag = false;
+  private readonly rules = new Map<number, FirewallRule>();
+  private sorted: FirewallRule[] = [];
+  private subnetMaskText = DEFAULT_SUBNET_MASK;
+  private subnetMask = parseSubnetMask(DEFAULT_SUBNET_MASK)!;
+  private highestId = 0;
+  /** Decided matches per rule tag, for OpenFlow 1.0 deletes (which cannot select by cookie). */
+  private readonly remembered = new Map<bigint, Map<string, Match>>();
+  private rememberedCount = 0;
+  /** Serialises changes so ids and store writes never interleave. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private sink: (out: Outgoing) => void = (o) => this.ctx?.controller.switches.get(o.dpid)?.send(o.msg);
+
+  constructor(opts: FirewallOptions = {}) {
+    this.idleTimeout = opts.idleTimeout ?? 5;
+    this.maxRemembered = opts.maxRemembered ?? 50_000;
+  }
+
+  async start(ctx: AppContext): Promise<void> {
+    this.ctx = ctx;
+    const enabled = (await ctx.store.get(ENABLED_KEY))?.value as { enabled?: unknown } | undefined;
+    this.enabledFlag = enabled?.enabled === true;
+    const mask = (await ctx.store.get(SUBNET_MASK_KEY))?.value as { mask?: unknown } | undefined;
+    if (typeof mask?.mask === 'string' && parseSubnetMask(mask.mask) !== undefined) {
+      this.subnetMaskText = mask.mask;
+      this.subnetMask = parseSubnetMask(mask.mask)!;
+    }
+    for (const e of await ctx.store.list(RULES_PREFIX)) {
+      try {
+        const r = parseRule(e.value);
+        const id = Number(e.key.slice(RULES_PREFIX.length));
+        if (r.id !== id) throw new RuleError('ruleid', `does not match the key ${e.key}`);
+        this.rules.set(id, { ...r, id });
+        this.highestId = Math.max(this.highestId, id);
+      } catch (err) {
+        ctx.log.warn({ key: e.key, err: (err as Error).message }, 'ignoring an invalid stored firewall rule');
+      }
+    }
+    this.sorted = sortRules(this.rules.values());
+  }
+
+  /** Capture outgoing messages instead of sending them (unit tests). */
+  setSink(sink: (out: Outgoing) => void): void {
+    this.sink = sink;
+  }
+
+  // ------------------------------------------------------------------------------------------ queries
+
+  get enabled(): boolean {
+    return this.enabledFlag;
+  }
+
+  /** Rules in evaluation order. */
+  list(): FirewallRule[] {
+    return [...this.sorted];
+  }
+
+  get(id: number): FirewallRule | undefined {
+    return this.rules.get(id);
+  }
+
+  subnetMaskOf(): string {
+    return this.subnetMaskText;
+  }
+
+  // ----------------------------------------------------------------------------------------- commands
+
+  setEnabled(on: boolean): Promise<void> {
+    return this.serial(async () => {
+      if (on === this.enabledFlag) return;
+      await this.store().put(ENABLED_KEY, { enabled: on });
+      this.enabledFlag = on;
+      this.flushAll(on);
+    });
+  }
+
+  /** Validates and stores a rule; throws RuleError (400/409) naming the field, the store unchanged. */
+  add(body: unknown): Promise<FirewallRule> {
+    return this.serial(async () => {
+      const input = parseRule(body);
+      const clash = this.sorted.find((r) => sameRule(r, input));
+      if (clash) throw new RuleError('body', `a similar rule already exists (ruleid ${clash.id})`, 409);
+      if (input.id !== undefined && this.rules.has(input.id)) {
+        throw new RuleError('ruleid', `rule ${input.id} already exists`, 409);
+      }
+      const id = input.id ?? this.highestId + 1;
+      if (id > MAX_RULE_ID) throw new RuleError('ruleid', `no rule id left (largest is ${MAX_RULE_ID})`, 409);
+      const rule: FirewallRule = { ...input, id };
+      await this.store().put(RULES_PREFIX + id, ruleToJson(rule));
+      this.rules.set(id, rule);
+      this.highestId = Math.max(this.highestId, id);
+      this.sorted = sortRules(this.rules.values());
+      if (this.enabledFlag) this.flushAll(false);
+      return rule;
+    });
+  }
+
+  /** Deletes a rule and exactly the flows it caused; 404 naming `ruleid` when there is none. */
+  delete(rawId: unknown): Promise<FirewallRule> {
+    return this.serial(async () => {
+      const id = parseRuleId(rawId);
+      const rule = this.rules.get(id);
+      if (!rule) throw new RuleError('ruleid', `no firewall rule ${id}`, 404);
+      await this.store().delete(RULES_PREFIX + id);
+      this.rules.delete(id);
+      this.sorted = sortRules(this.rules.values());
+      this.flushTag(ruleCookieTag(id));
+      return rule;
+    });
+  }
+
+  setSubnetMask(raw: unknown): Promise<string> {
+    return this.serial(async () => {
+      const text = typeof raw === 'string' ? raw.trim() : '';
+      if (parseSubnetMask(text) === undefined) {
+        throw new RuleError('subnet-mask', `'${String(raw)}' is not a subnet mask (e.g. 255.255.255.0)`);
+      }
+      await this.store().put(SUBNET_MASK_KEY, { mask: text });
+      this.subnetMaskText = text;
+      this.subnetMask = parseSubnetMask(text)!;
+      if (this.enabledFlag) this.flushAll(false);
+      return text;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------- pipeline
+
+  packetIn(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, decision: PacketDecision): Disposition {
+    if (!this.enabledFlag) return 'continue';
+    const inPort = msg.match.in_port;
+    if (inPort === undefined || frame.srcNum < 0) return 'continue';
+    const d = decide(this.sorted, { dpid: sw.dpid, inPort, frame }, this.subnetMask);
+    decision.by = this.name;
+    decision.reason = d.rule ? `firewall rule ${d.rule.id}` : `firewall ${d.reason}`;
+    if (d.action === 'allow' && (d.match !== undefined || d.reason === 'broadcast')) {
+      decision.verdict = 'allow';
+      if (d.match) {
+        const tag = ruleCookieTag(d.rule?.id);
+        decision.match = d.match;
+        decision.notes = { ...decision.notes, forwarding: { cookieTag: tag } };
+        this.remember(tag, d.match);
+      }
+      return 'continue';
+    }
+    // Deny, or an allow that no flow could cache precisely (dropped rather than cached too wide).
+    decision.verdict = 'deny';
+    if (d.match && d.action === 'deny') {
+      const tag = ruleCookieTag(d.rule?.id);
+      decision.match = d.match;
+      this.remember(tag, d.match);
+      this.sink({
+        dpid: sw.dpid,
+        msg: denyFlowMod(this.cookie, tag, d.match, msg.bufferId, this.idleTimeout),
+      });
+    } else if (msg.bufferId !== OFP_NO_BUFFER) {
+      this.sink({
+        dpid: sw.dpid,
+        msg: { type: 'packet_out', bufferId: msg.bufferId, inPort, actions: [], data: Buffer.alloc(0) },
+      });
+    }
+    return 'stop';
+  }
+
+  // ------------------------------------------------------------------------------------------ flushing
+
+  private otherCookies(): bigint[] {
+    const fwd = this.ctx?.app('forwarding');
+    return fwd ? [this.cookie, fwd.cookie & APP_COOKIE_MASK] : [this.cookie];
+  }
+
+  private remember(tag: bigint, match: Match): void {
+    let perTag = this.remembered.get(tag);
+    if (!perTag) this.remembered.set(tag, (perTag = new Map()));
+    const k = matchKey(match);
+    if (perTag.has(k)) return;
+    perTag.set(k, match);
+    if (++this.rememberedCount > this.maxRemembered) this.forgetOldest();
+  }
+
+  private forgetOldest(): void {
+    for (const [tag, perTag] of this.remembered) {
+      const first = perTag.keys().next();
+      if (first.done) continue;
+      perTag.delete(first.value);
+      if (perTag.size === 0) this.remembered.delete(tag);
+      this.rememberedCount--;
+      return;
+    }
+  }
+
+  /** Every flow of one rule (or, tag undefined, of every decision) on every switch. */
+  private flushTag(tag: bigint | undefined): void {
+    const cookies = this.otherCookies();
+    const matches: Match[] = [];
+    for (const [t, perTag] of this.remembered) {
+      if (tag !== undefined && t !== tag) continue;
+      matches.push(...perTag.values());
+      this.rememberedCount -= perTag.size;
+      this.remembered.delete(t);
+    }
+    for (const sw of this.switches()) {
+      const msgs =
+        sw.version === OFP_VERSION_1_3
+          ? deleteByTag(cookies, tag)
+          : matches.map((m) => deleteByMatch(m, sw.version));
+      for (const msg of msgs) this.sink({ dpid: sw.dpid, msg });
+    }
+  }
+
+  /**
+   * Every cached decision; with `untaggedToo` also forwarding's flows made without the firewall. OpenFlow 1.0
+   * cannot select those by cookie, so there every flow goes and the apps with permanent flows re-push theirs.
+   */
+  private flushAll(untaggedToo: boolean): void {
+    this.flushTag(undefined);
+    if (!untaggedToo) return;
+    const fwd = this.ctx?.app('forwarding');
+    let wiped = false;
+    for (const sw of this.switches()) {
+      if (sw.version === OFP_VERSION_1_3) {
+        if (fwd) this.sink({ dpid: sw.dpid, msg: deleteAppFlows(fwd.cookie & APP_COOKIE_MASK) });
+      } else {
+        this.sink({ dpid: sw.dpid, msg: deleteByMatch({}, sw.version) });
+        wiped = true;
+      }
+    }
+    if (wiped) {
+      for (const name of PERMANENT_FLOW_APPS) if (this.ctx?.app(name)) this.ctx.requestReconcile(name);
+    }
+  }
+
+  private switches(): SwitchSession[] {
+    return [...(this.ctx?.controller.switches.values() ?? [])];
+  }
+
+  private store() {
+    if (!this.ctx) throw new Error('firewall: not started');
+    return this.ctx.store;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** A rule id from a path segment or a DELETE body's `ruleid` (string or number). */
+export function parseRuleId(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === '') throw new RuleError('ruleid', 'is required');
+  if (typeof raw !== 'string' && typeof raw !== 'number') {
+    throw new RuleError('ruleid', `must be a string or a number, got ${typeof raw}`);
+  }
+  return parseIntIn('ruleid', String(raw).trim(), 1, MAX_RULE_ID);
+}
