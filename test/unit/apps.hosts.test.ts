@@ -159,3 +159,17 @@ test('100,000 hosts fit in a few tens of MB', async () => {
   assert.ok(grown < 40 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MB`);
   assert.equal(hosts.byIpv4Num(0x0a000000 + 99_999)?.mac, 0x020000000000 + 99_999);
 });
+
+test('past maxHosts the longest-known host makes room (and is announced as removed)', () => {
+  const hosts = new HostsApp({ timers: false, maxHosts: 3 });
+  const removed: number[] = [];
+  hosts.on('host_removed', (h) => removed.push(h.mac));
+  for (let mac = 1; mac <= 5; mac++) hosts.learn(1n, 1, mac, 0, 0, mac);
+  assert.equal(hosts.size, 3);
+  assert.deepEqual(removed, [1, 2]);
+  assert.deepEqual(
+    hosts.find().map((h) => h.mac),
+    [3, 4, 5],
+  );
+  assert.throws(() => new HostsApp({ maxHosts: 0 }), /^RangeError: hosts.maxHosts:/);
+});

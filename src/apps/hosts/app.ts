@@ -31,6 +31,11 @@ export interface HostsOptions {
   maxAgeMs?: number;
   /** Run the aging sweep on a timer (default true); tests call expire(now) themselves. */
   timers?: boolean;
+  /**
+   * Upper bound on the table (default 500,000, about 90 MB): past it the longest-known host is forgotten
+   * for each new one, so a MAC flood (or cbench cycling through millions of sources) cannot exhaust memory.
+   */
+  maxHosts?: number;
 }
 
 /** The stored record (read-only to callers). Numbers rather than text to stay small and allocation-free. */
@@ -114,6 +119,7 @@ export class HostsApp implements App {
   /** Runs after topology so that LLDP is already stopped and inter-switch ports are known. */
   readonly after = ['topology'];
   readonly maxAgeMs: number;
+  readonly maxHosts: number;
   private readonly timers: boolean;
   private ctx: AppContext | undefined;
   private topology: TopologyApp | undefined;
@@ -125,6 +131,10 @@ export class HostsApp implements App {
 
   constructor(opts: HostsOptions = {}) {
     this.maxAgeMs = opts.maxAgeMs ?? 3_600_000;
+    this.maxHosts = opts.maxHosts ?? 500_000;
+    if (!Number.isInteger(this.maxHosts) || this.maxHosts < 1) {
+      throw new RangeError(`hosts.maxHosts: must be a positive integer, got ${this.maxHosts}`);
+    }
     this.timers = opts.timers ?? true;
     this.emitter.setMaxListeners(0);
   }
@@ -166,6 +176,8 @@ export class HostsApp implements App {
   learn(dpid: bigint, port: number, mac: number, vlan: number, ipv4: number, now: number): Host {
     let h = this.byMac.get(mac);
     if (h === undefined) {
+      // Map order is insertion order: the first entry is the host known longest.
+      if (this.byMac.size >= this.maxHosts) this.remove(this.byMac.values().next().value!);
       h = new HostRecord(mac, vlan, dpid, port, now, now);
       this.byMac.set(mac, h);
       if (ipv4 !== 0) this.setIpv4(h, ipv4);
