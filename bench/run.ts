@@ -361,12 +361,13 @@ function loadAverage(): string {
     .join(' ');
 }
 
-function machineFacts(repoRoot: string, loadAtStart: string): string[] {
+function controllerVersions(repoRoot: string): string[] {
+  return ALL_CONTROLLERS.map((c) => `${c.label}: ${c.unavailable({ repoRoot }) ?? c.version({ repoRoot })}`);
+}
+
+function machineFacts(loadAtStart: string, versions: string[]): string[] {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  const peers = ALL_CONTROLLERS.map(
-    (c) => `${c.label}: ${c.unavailable({ repoRoot }) ?? c.version({ repoRoot })}`,
-  );
   return [
     `- machine: ${os.availableParallelism()} CPUs (nproc), ${model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ` +
       `Linux ${os.release()}`,
@@ -375,7 +376,7 @@ function machineFacts(repoRoot: string, loadAtStart: string): string[] {
         ? ' (busy machine: figures are pessimistic for everyone)'
         : ''),
     `- node ${process.version}`,
-    ...peers.map((p) => `- ${p}`),
+    ...versions.map((v) => `- ${v}`),
   ];
 }
 
@@ -501,6 +502,8 @@ async function main(): Promise<number> {
   };
   const t0 = Date.now();
   const loadAtStart = loadAverage();
+  // Versions as of the start: other work may land in the repo while the bench runs.
+  const versions = controllerVersions(repoRoot);
   log(`bench: work dir ${workDir}, load average ${loadAtStart}`);
   try {
     for (const section of SECTIONS.filter((s) => options.sections.includes(s.id))) {
@@ -510,9 +513,14 @@ async function main(): Promise<number> {
   } finally {
     await stopAll();
   }
-  const facts = machineFacts(repoRoot, loadAtStart);
   const command = ['node dist/bench/run.js', ...argv].join(' ');
-  const md = renderReport(facts, argv.length ? command : 'make bench', targets, reports, failures);
+  const md = renderReport(
+    machineFacts(loadAtStart, versions),
+    argv.length ? command : 'make bench',
+    targets,
+    reports,
+    failures,
+  );
   log('');
   for (const r of reports) log(r + '\n');
   log(
