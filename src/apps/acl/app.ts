@@ -1,0 +1,113 @@
+/**
+ * The ACL app (Floodlight's ACL module): rules in the store, pushed proactively to every switch as
+ * reconciled permanent flows (flows.ts). Floodlight pushed a rule only to the switches of the source (or
+ * destination) host; Sluice pushes every rule to every switch, which needs no host knowledge, holds before
+ * a host is first seen and after it moves, and costs one flow per rule per switch. A controller restart
+ * re-reads the rules and the reconciler finds the flows already in place, so nothing is wiped.
+ */
+import {
+  appCookie,
+  type App,
+  type AppContext,
+  type FlowSpec,
+  type SwitchSession,
+} from '../../controller/index.js';
+import { RuleError, parseRuleId } from '../firewall/index.js';
+import { aclFlows } from './flows.js';
+import { MAX_ACL_ID, aclRuleToJson, parseAclRule, sameAclMatch, type AclRule } from './rule.js';
+
+export const ACL_APP_ID = 5;
+export const ACL_RULES_PREFIX = '/apps/acl/rules/';
+
+export class AclApp implements App {
+  readonly name = 'acl';
+  readonly cookie = appCookie(ACL_APP_ID);
+  private ctx: AppContext | undefined;
+  private readonly rules = new Map<number, AclRule>();
+  private flows: FlowSpec[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  async start(ctx: AppContext): Promise<void> {
+    this.ctx = ctx;
+    for (const e of await ctx.store.list(ACL_RULES_PREFIX)) {
+      try {
+        const r = parseAclRule(e.value);
+        const id = Number(e.key.slice(ACL_RULES_PREFIX.length));
+        if (r.id !== id) throw new RuleError('ruleid', `does not match the key ${e.key}`);
+        this.rules.set(id, { ...r, id });
+      } catch (err) {
+        ctx.log.warn({ key: e.key, err: (err as Error).message }, 'ignoring an invalid stored ACL rule');
+      }
+    }
+    this.flows = aclFlows([...this.rules.values()], this.cookie);
+  }
+
+  desiredFlows(_sw: SwitchSession): FlowSpec[] {
+    return this.flows;
+  }
+
+  /** Rules in precedence order (earliest first). */
+  list(): AclRule[] {
+    return [...this.rules.values()].sort((a, b) => a.id - b.id);
+  }
+
+  add(body: unknown): Promise<AclRule> {
+    return this.serial(async () => {
+      const input = parseAclRule(body);
+      const clash = this.list().find((r) => sameAclMatch(r, input));
+      if (clash) throw new RuleError('body', `the rule matches existing rule ${clash.id}`, 409);
+      if (input.id !== undefined && this.rules.has(input.id)) {
+        throw new RuleError('ruleid', `rule ${input.id} already exists`, 409);
+      }
+      const id = input.id ?? Math.max(0, ...this.rules.keys()) + 1;
+      if (id > MAX_ACL_ID)
+        throw new RuleError('ruleid', `no rule id left (largest is ${MAX_ACL_ID}); clear some rules`, 409);
+      const rule: AclRule = { ...input, id };
+      await this.store().put(ACL_RULES_PREFIX + id, aclRuleToJson(rule));
+      this.rules.set(id, rule);
+      this.changed();
+      return rule;
+    });
+  }
+
+  delete(rawId: unknown): Promise<AclRule> {
+    return this.serial(async () => {
+      const id = parseRuleId(rawId);
+      const rule = this.rules.get(id);
+      if (!rule) throw new RuleError('ruleid', `no ACL rule ${id}`, 404);
+      await this.store().delete(ACL_RULES_PREFIX + id);
+      this.rules.delete(id);
+      this.changed();
+      return rule;
+    });
+  }
+
+  /** Deletes every rule; resolves to how many there were. */
+  clear(): Promise<number> {
+    return this.serial(async () => {
+      const ids = [...this.rules.keys()];
+      for (const id of ids) {
+        await this.store().delete(ACL_RULES_PREFIX + id);
+        this.rules.delete(id);
+      }
+      this.changed();
+      return ids.length;
+    });
+  }
+
+  private changed(): void {
+    this.flows = aclFlows([...this.rules.values()], this.cookie);
+    this.ctx?.requestReconcile(this.name);
+  }
+
+  private store() {
+    if (!this.ctx) throw new Error('acl: not started');
+    return this.ctx.store;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
