@@ -241,7 +241,9 @@ export function parseEntry(body: unknown): StaticEntry {
     [keyOf('instruction_write_actions'), write],
   ] as const) {
     for (const a of p?.actions ?? []) {
-      if (a.type === 'set_field') checkPrereq(FIELD_BY_KEY.get(a.field)!, match, k, 'setting');
+      // A VLAN field may be set on an untagged packet (an earlier push_vlan, or OF1.0's implicit tag).
+      const spec = a.type === 'set_field' ? FIELD_BY_KEY.get(a.field)! : undefined;
+      if (spec?.prereq && !('vlanTagged' in spec.prereq)) checkPrereq(spec, match, k, 'setting');
     }
   }
   const instr = (
