@@ -264,23 +264,29 @@ class Driver:
         }
 
     def stop(self):
+        """Tears the network down and checks it is gone (removing what remains) while we still hold the machine
+        lock: after we exit, the next network may reuse the names. Returns what could not be removed."""
         with self.lock:
             if self.stopped:
-                return
+                return []
             self.stopped = True
         for pid in list(self.background):
             self.kill_bg(pid)
+        left = []
         if self.net:
+            switches = [sw.name for sw in self.net.switches]
+            intfs = [i.name for sw in self.net.switches for i in sw.intfList() if i.name != "lo"]
+            pids = self.pids()
             try:
                 self.net.stop()
             except Exception as e:  # keep tearing down: a half-stopped net is the thing to avoid
                 print("net.py: net.stop failed: %r" % e, file=sys.stderr)
-            for sw in self.net.switches:  # net.stop skips bridges of switches stopped by the "switch" command
-                subprocess.run(["ovs-vsctl", "--if-exists", "del-br", sw.name], check=False)
+            left = remove_remains(switches, intfs, pids)
         try:
             os.unlink(self.state_path)
         except FileNotFoundError:
             pass
+        return left
 
     # --- helpers for commands
     def node(self, req, field, kinds=("host",)):
@@ -306,6 +312,41 @@ class Driver:
         if self.net and not self.stopped:
             self.write_state()
         return result
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def remove_remains(switches, intfs, pids, timeout=10.0):
+    """Polls until no bridge, root-namespace interface or process of the network is left, removing them (net.stop
+    skips e.g. bridges of switches stopped by the "switch" command). Returns what is still there at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        bridges = set(subprocess.run(["ovs-vsctl", "--timeout=5", "list-br"], capture_output=True, text=True,
+                                     check=False).stdout.split())
+        present = set(os.listdir("/sys/class/net"))
+        left_br = [b for b in switches if b in bridges]
+        left_if = [i for i in intfs if i in present]
+        left_pid = [p for p in pids if alive(p)]
+        left = ["bridge " + b for b in left_br] + ["interface " + i for i in left_if] + \
+            ["process %d" % p for p in left_pid]
+        if not left or time.monotonic() >= deadline:
+            return left
+        for b in left_br:
+            subprocess.run(["ovs-vsctl", "--if-exists", "del-br", b], check=False)
+        for i in left_if:
+            subprocess.run(["ip", "link", "del", i], check=False, stderr=subprocess.DEVNULL)
+        for p in left_pid:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.1)
 
 
 def read_and_close(f):
@@ -494,8 +535,7 @@ def serve(d):
             req_id = req.get("id")
             cmd = req.get("cmd")
             if cmd == "stop":
-                d.stop()
-                send({"id": req_id, "ok": True, "result": {}})
+                send({"id": req_id, "ok": True, "result": {"left": d.stop()}})
                 return
             if cmd not in COMMANDS:
                 raise InputError("cmd", "unknown command %r; known: %s, stop" % (cmd, ", ".join(COMMANDS)))

@@ -339,33 +339,40 @@ export class MininetNet {
   private async doStop(): Promise<void> {
     const pid = this.proc.pid;
     const pids = this.description?.pids ?? [];
+    let left: string[] | undefined;
     if (this.proc.running) {
-      await this.request({ cmd: 'stop' }, 30_000).catch(() => undefined);
+      // The driver verifies its own teardown while it still holds the machine lock (names are reused after).
+      left = await this.request<{ left: string[] }>({ cmd: 'stop' }, 60_000).then(
+        (r) => r.left,
+        () => undefined,
+      );
       await this.proc.waitExit(10_000).catch(() => this.proc.stop(5000));
     }
     this.removeExitHook();
-    const stateFile = `${MININET_STATE_DIR}/${pid}.json`;
-    if (pid !== undefined && fs.existsSync(stateFile)) await cleanMininetState(stateFile);
-    for (const p of pids) if (isAlive(p)) signalGroup(p, 'SIGKILL');
+    if (left === undefined) {
+      // No clean stop (driver crashed or hung): remove what it recorded ourselves.
+      const stateFile = `${MININET_STATE_DIR}/${pid}.json`;
+      if (pid !== undefined && fs.existsSync(stateFile)) await cleanMininetState(stateFile);
+      for (const p of pids) if (isAlive(p)) signalGroup(p, 'SIGKILL');
+      left = await this.remainsAfterCrash();
+    }
+    await waitFor(() => pids.every((p) => !isAlive(p)), {
+      what: 'the Mininet host and switch processes to exit',
+      timeoutMs: 10_000,
+      detail: () => `still alive: ${pids.filter(isAlive).join(' ')}`,
+    });
+    if (left.length) throw new MininetError(`the Mininet network left behind: ${left.join(', ')}`);
+  }
+
+  /** Bridges and switch interfaces of ours still present (only meaningful while no other network runs). */
+  private async remainsAfterCrash(): Promise<string[]> {
+    const bridges = new Set(await listBridges());
+    const intfs = new Set(await rootInterfaces());
     const switches = this.description?.switches.map((s) => s.name) ?? [];
     const intfNames = (this.description?.links ?? []).flatMap((l) => [l.aIntf, l.bIntf]);
-    let left: string[] = [];
-    await waitFor(
-      async () => {
-        const bridges = new Set(await listBridges());
-        const intfs = new Set(await rootInterfaces());
-        left = [
-          ...switches.filter((s) => bridges.has(s)).map((s) => `bridge ${s}`),
-          ...intfNames.filter((i) => intfs.has(i)).map((i) => `interface ${i}`),
-          ...pids.filter(isAlive).map((p) => `process ${p}`),
-        ];
-        return left.length === 0 || undefined;
-      },
-      {
-        what: 'the Mininet network to be gone',
-        timeoutMs: 10_000,
-        detail: () => `still there: ${left.join(', ')}`,
-      },
-    );
+    return [
+      ...switches.filter((s) => bridges.has(s)).map((s) => `bridge ${s}`),
+      ...intfNames.filter((i) => intfs.has(i)).map((i) => `interface ${i}`),
+    ];
   }
 }
