@@ -118,7 +118,17 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       logger: log.child({ component: 'api' }),
       ...(config.api.tls ? { https: readTls(config.api.tls) } : {}),
     });
-    await api.listen({ host: config.api.listen, port: config.api.port });
+    await api
+      .listen({ host: config.api.listen, port: config.api.port })
+      .catch((err: NodeJS.ErrnoException) => {
+        const where = `${config.api.listen}:${config.api.port}`;
+        if (err.code === 'EADDRINUSE') {
+          throw new Error(
+            `--api-port: ${where} is already in use (another controller?); pick another with --api-port`,
+          );
+        }
+        throw new Error(`--listen/--api-port: cannot listen on ${where}: ${err.message}`);
+      });
     cleanup.push(() => api.close());
 
     const addr = api.server.address() as AddressInfo;
