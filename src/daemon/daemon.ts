@@ -7,10 +7,14 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { checkListenSecurity, createApiServer, type ModuleInfo } from '../api/index.js';
+import { AclApp } from '../apps/acl/index.js';
+import { FirewallApp } from '../apps/firewall/index.js';
 import { ForwardingApp } from '../apps/forwarding/index.js';
 import { HostsApp } from '../apps/hosts/index.js';
 import { StaticFlowsApp } from '../apps/staticflows/index.js';
 import { staticFlowRoutes } from '../api/routes/staticflows.js';
+import { aclRoutes } from '../api/routes/acl.js';
+import { firewallRoutes } from '../api/routes/firewall.js';
 import { TopologyApp } from '../apps/topology/index.js';
 import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
 import { openEmbeddedStore, type Store } from '../store/index.js';
@@ -21,6 +25,7 @@ import {
   type TlsFiles,
 } from './config.js';
 import { createLogger } from './log.js';
+import { aclView, firewallView } from './firewall.js';
 import { staticFlowsView } from './staticflows.js';
 import { hostsView, topologyView } from './views.js';
 
@@ -103,6 +108,10 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     for (const app of apps.all) controller.use(app);
     const staticflows = new StaticFlowsApp();
     controller.use(staticflows);
+    const firewall = new FirewallApp();
+    const acl = new AclApp();
+    controller.use(firewall);
+    controller.use(acl);
     await controller.start();
     cleanup.push(() => controller.stop());
 
@@ -111,8 +120,12 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       topology: topologyView(apps.topology),
       hosts: hostsView(apps.hosts),
       counters: controller.metrics,
-      modules: () => moduleInfos([...apps.all, staticflows]),
-      routes: [staticFlowRoutes(staticFlowsView(staticflows))],
+      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl]),
+      routes: [
+        staticFlowRoutes(staticFlowsView(staticflows)),
+        firewallRoutes(firewallView(firewall)),
+        aclRoutes(aclView(acl)),
+      ],
       version: config.version,
       auth: { token },
       logger: log.child({ component: 'api' }),
