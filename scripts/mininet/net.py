@@ -572,6 +572,8 @@ def main():
     d = Driver(args)
 
     def on_signal(signum, _frame):
+        if d.stopped:
+            return  # a teardown is under way (stdin EOF, "stop"): returning lets it finish
         d.stop()
         send({"event": "stopped", "signal": signum})
         os._exit(0)
