@@ -1,5 +1,9 @@
 /** Typed HTTP client for the Sluice API (fetch-based; one method per route). */
 import type {
+  AclRule,
+  FirewallRule,
+  FirewallStatus,
+  RuleFields,
   FloodlightDevice,
   FloodlightHop,
   FloodlightLink,
@@ -179,6 +183,32 @@ export class SluiceClient {
     /** A DPID or 'all'. */
     clear: (dpid: string) =>
       this.request<{ deleted: number }>('DELETE', '/api/v1/staticflows', { query: { switch: dpid } }),
+  };
+
+  // ---- firewall (/api/v1/firewall): rules evaluated in ascending priority; none matching means deny
+  readonly firewall = {
+    status: () => this.request<FirewallStatus>('GET', '/api/v1/firewall'),
+    enable: () => this.request<FirewallStatus>('PUT', '/api/v1/firewall', { body: { enabled: true } }),
+    disable: () => this.request<FirewallStatus>('PUT', '/api/v1/firewall', { body: { enabled: false } }),
+    setSubnetMask: (mask: string) =>
+      this.request<FirewallStatus>('PUT', '/api/v1/firewall', { body: { subnetMask: mask } }),
+    rules: () => this.request<FirewallRule[]>('GET', '/api/v1/firewall/rules'),
+    rule: (ruleid: number | string) =>
+      this.request<FirewallRule>('GET', `/api/v1/firewall/rules/${seg(String(ruleid))}`),
+    /** Floodlight keys (switchid, src-ip, nw-proto, tp-dst, priority, action...); strings or numbers. */
+    add: (rule: RuleFields) => this.request<FirewallRule>('POST', '/api/v1/firewall/rules', { body: rule }),
+    delete: (ruleid: number | string) =>
+      this.request<{ deleted: number }>('DELETE', `/api/v1/firewall/rules/${seg(String(ruleid))}`),
+  };
+
+  // ---- ACL (/api/v1/acl): pushed to every switch; earlier rules take precedence
+  readonly acl = {
+    list: () => this.request<AclRule[]>('GET', '/api/v1/acl/rules'),
+    /** src-ip and/or dst-ip, nw-proto, tp-dst, action (default deny). */
+    add: (rule: RuleFields) => this.request<AclRule>('POST', '/api/v1/acl/rules', { body: rule }),
+    delete: (ruleid: number | string) =>
+      this.request<{ deleted: number }>('DELETE', `/api/v1/acl/rules/${seg(String(ruleid))}`),
+    clear: () => this.request<{ deleted: number }>('DELETE', '/api/v1/acl/rules'),
   };
 
   // ---- Floodlight-compatible paths

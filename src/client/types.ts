@@ -180,3 +180,42 @@ export interface StaticFlowAdded {
 
 /** A static entry to add: Floodlight's flat keys; values strings or numbers. */
 export type StaticFlowEntry = Record<string, string | number | boolean>;
+
+export interface FirewallStatus {
+  enabled: boolean;
+  /** What counts as an IPv4 broadcast (255.255.255.0 by default). */
+  subnetMask: string;
+  /** How many rules there are. */
+  rules: number;
+}
+
+/** A firewall rule in canonical form: Floodlight's keys, text values (absent keys match anything). */
+export interface FirewallRule {
+  ruleid: string;
+  switchid?: string;
+  'src-inport'?: string;
+  'src-mac'?: string;
+  'dst-mac'?: string;
+  'dl-type'?: string;
+  'src-ip'?: string;
+  'dst-ip'?: string;
+  'nw-proto'?: string;
+  'tp-src'?: string;
+  'tp-dst'?: string;
+  priority: string;
+  action: 'allow' | 'deny';
+  /** Low cookie bits (hex) of the flows this rule's decisions caused. */
+  cookieTag: string;
+}
+
+export interface AclRule {
+  ruleid: string;
+  'src-ip'?: string;
+  'dst-ip'?: string;
+  'nw-proto'?: string;
+  'tp-dst'?: string;
+  action: 'allow' | 'deny';
+}
+
+/** A rule to add: Floodlight keys, values strings or numbers. */
+export type RuleFields = Record<string, string | number>;
