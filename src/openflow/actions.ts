@@ -4,7 +4,7 @@
  */
 import type { Action, Instruction, OfVersion } from './types.js';
 import { OFP_VERSION_1_0 } from './types.js';
-import { OpenFlowDecodeError, OFPBAC, OFPBIC, OFPET13, badField, unsupported } from './errors.js';
+import { OpenFlowDecodeError, OFPBAC, OFPBIC, OFPET13, atPath, badField, unsupported } from './errors.js';
 import {
   OXM_BY_CODE,
   OXM_BY_NAME,
@@ -82,15 +82,16 @@ const SET10: Record<string, number> = {
 /** The L4 protocol of the surrounding match, which decides what OF1.0's SET_TP_* set. */
 export type L4Hint = number | undefined;
 
-function experimenterSize(data: Buffer, field: string): number {
-  checkBuffer(data, `${field}.data`);
+/** Size of an experimenter action/instruction; field names are relative to it. */
+function experimenterSize(data: Buffer): number {
+  checkBuffer(data, 'data');
   const n = 8 + data.length;
-  if (n % 8 !== 0)
-    throw badField(`${field}.data`, 'experimenter payload must pad the action to a multiple of 8');
+  if (n % 8 !== 0) throw badField('data', 'experimenter payload must pad the action to a multiple of 8');
   return n;
 }
 
-export function actionSize(a: Action, v: OfVersion, field: string): number {
+/** Wire size of one action; errors name fields relative to the action. */
+export function actionSize(a: Action, v: OfVersion): number {
   if (v === OFP_VERSION_1_0) {
     switch (a.type) {
       case 'output':
@@ -101,27 +102,27 @@ export function actionSize(a: Action, v: OfVersion, field: string): number {
         return 8;
       case 'set_field':
         if (SET10[a.field] === undefined) {
-          throw unsupported(`${field}.field`, `OpenFlow 1.0 cannot set ${a.field}`);
+          throw unsupported('field', `OpenFlow 1.0 cannot set ${a.field}`);
         }
         return a.field === 'eth_src' || a.field === 'eth_dst' ? 16 : 8;
       case 'experimenter':
-        return experimenterSize(a.data, field);
+        return experimenterSize(a.data);
       default:
-        throw unsupported(field, `action ${(a as Action).type} is not in OpenFlow 1.0`);
+        throw unsupported('', `action ${(a as Action).type} is not in OpenFlow 1.0`);
     }
   }
   switch (a.type) {
     case 'output':
       return 16;
     case 'enqueue':
-      throw unsupported(field, 'enqueue is OpenFlow 1.0 only (use set_queue + output)');
+      throw unsupported('', 'enqueue is OpenFlow 1.0 only (use set_queue + output)');
     case 'set_field': {
       const f = OXM_BY_NAME.get(a.field);
-      if (!f) throw badField(`${field}.field`, `unknown field ${String(a.field)}`);
+      if (!f) throw badField('field', `unknown field ${String(a.field)}`);
       return pad8(8 + f.len);
     }
     case 'experimenter':
-      return experimenterSize(a.data, field);
+      return experimenterSize(a.data);
     case 'set_queue':
     case 'group':
     case 'pop_vlan':
@@ -138,31 +139,38 @@ export function actionSize(a: Action, v: OfVersion, field: string): number {
     case 'pop_pbb':
       return 8;
     default:
-      throw badField(field, `unknown action type ${String((a as { type: unknown }).type)}`);
+      throw badField('', `unknown action type ${String((a as { type: unknown }).type)}`);
   }
 }
 
 export function actionsSize(actions: readonly Action[], v: OfVersion, field: string): number {
   if (!Array.isArray(actions)) throw badField(field, 'must be an array');
   let n = 0;
-  for (let i = 0; i < actions.length; i++) n += actionSize(actions[i], v, `${field}[${i}]`);
+  for (let i = 0; i < actions.length; i++) {
+    try {
+      n += actionSize(actions[i], v);
+    } catch (e) {
+      throw atPath(e, `${field}[${i}]`);
+    }
+  }
   return n;
 }
 
-function writeAction10(w: Writer, a: Action, f: string): void {
+function writeAction10(w: Writer, a: Action): void {
+  const f = 'type';
   switch (a.type) {
     case 'output':
       w.u16(OFPAT10.OUTPUT, f);
       w.u16(8, f);
-      w.u16(port32to10(a.port, `${f}.port`), `${f}.port`);
-      w.u16(a.maxLen, `${f}.maxLen`);
+      w.u16(port32to10(a.port, 'port'), 'port');
+      w.u16(a.maxLen, 'maxLen');
       return;
     case 'enqueue':
       w.u16(OFPAT10.ENQUEUE, f);
       w.u16(16, f);
-      w.u16(port32to10(a.port, `${f}.port`), `${f}.port`);
+      w.u16(port32to10(a.port, 'port'), 'port');
       w.zeros(6);
-      w.u32(a.queueId, `${f}.queueId`);
+      w.u32(a.queueId, 'queueId');
       return;
     case 'pop_vlan':
       w.u16(OFPAT10.STRIP_VLAN, f);
@@ -172,18 +180,19 @@ function writeAction10(w: Writer, a: Action, f: string): void {
     case 'experimenter':
       w.u16(OFPAT10.VENDOR, f);
       w.u16(8 + a.data.length, f);
-      w.u32(a.experimenter, `${f}.experimenter`);
+      w.u32(a.experimenter, 'experimenter');
       w.bytes(a.data);
       return;
     case 'set_field':
-      writeSetField10(w, a.field, a.value, `${f}.value`);
+      writeSetField10(w, a.field, a.value);
       return;
     default:
-      throw unsupported(f, `action ${a.type} is not in OpenFlow 1.0`);
+      throw unsupported('', `action ${a.type} is not in OpenFlow 1.0`);
   }
 }
 
-function writeSetField10(w: Writer, field: string, value: unknown, f: string): void {
+function writeSetField10(w: Writer, field: string, value: unknown): void {
+  const f = 'value';
   const type = SET10[field];
   const isMac = field === 'eth_src' || field === 'eth_dst';
   w.u16(type, f);
@@ -223,14 +232,15 @@ function writeSetField10(w: Writer, field: string, value: unknown, f: string): v
   }
 }
 
-function writeAction13(w: Writer, a: Action, f: string): void {
+function writeAction13(w: Writer, a: Action): void {
+  const f = 'type';
   const start = w.off;
   switch (a.type) {
     case 'output':
       w.u16(OFPAT13.OUTPUT, f);
       w.u16(16, f);
-      w.u32(a.port, `${f}.port`);
-      w.u16(a.maxLen, `${f}.maxLen`);
+      w.u32(a.port, 'port');
+      w.u16(a.maxLen, 'maxLen');
       w.zeros(6);
       return;
     case 'set_field': {
@@ -239,67 +249,80 @@ function writeAction13(w: Writer, a: Action, f: string): void {
       w.u16(OFPAT13.SET_FIELD, f);
       w.u16(len, f);
       w.u32(oxmHeader(fd, false), f);
-      writeOxmValue(fd, w, a.value, `${f}.value`);
+      writeOxmValue(fd, w, a.value, 'value');
       w.zeros(start + len - w.off);
       return;
     }
     case 'experimenter':
       w.u16(OFPAT13.EXPERIMENTER, f);
       w.u16(8 + a.data.length, f);
-      w.u32(a.experimenter, `${f}.experimenter`);
+      w.u32(a.experimenter, 'experimenter');
       w.bytes(a.data);
       return;
     case 'set_queue':
-      return head4(w, OFPAT13.SET_QUEUE, f, () => w.u32(a.queueId, `${f}.queueId`));
     case 'group':
-      return head4(w, OFPAT13.GROUP, f, () => w.u32(a.groupId, `${f}.groupId`));
+      w.u16(a.type === 'set_queue' ? OFPAT13.SET_QUEUE : OFPAT13.GROUP, f);
+      w.u16(8, f);
+      if (a.type === 'set_queue') w.u32(a.queueId, 'queueId');
+      else w.u32(a.groupId, 'groupId');
+      return;
     case 'push_vlan':
     case 'push_mpls':
     case 'pop_mpls':
-    case 'push_pbb': {
-      const t = { push_vlan: 17, push_mpls: 19, pop_mpls: 20, push_pbb: 26 }[a.type];
-      return head4(w, t, f, () => {
-        w.u16(a.ethertype, `${f}.ethertype`);
-        w.zeros(2);
-      });
-    }
+    case 'push_pbb':
+      w.u16(ETHERTYPE_ACTION13[a.type], f);
+      w.u16(8, f);
+      w.u16(a.ethertype, 'ethertype');
+      w.zeros(2);
+      return;
     case 'set_mpls_ttl':
     case 'set_nw_ttl':
-      return head4(w, a.type === 'set_mpls_ttl' ? OFPAT13.SET_MPLS_TTL : OFPAT13.SET_NW_TTL, f, () => {
-        w.u8(a.ttl, `${f}.ttl`);
-        w.zeros(3);
-      });
+      w.u16(a.type === 'set_mpls_ttl' ? OFPAT13.SET_MPLS_TTL : OFPAT13.SET_NW_TTL, f);
+      w.u16(8, f);
+      w.u8(a.ttl, 'ttl');
+      w.zeros(3);
+      return;
     case 'pop_vlan':
     case 'dec_mpls_ttl':
     case 'dec_nw_ttl':
     case 'copy_ttl_out':
     case 'copy_ttl_in':
-    case 'pop_pbb': {
-      const t = {
-        pop_vlan: 18,
-        dec_mpls_ttl: 16,
-        dec_nw_ttl: 24,
-        copy_ttl_out: 11,
-        copy_ttl_in: 12,
-        pop_pbb: 27,
-      }[a.type];
-      return head4(w, t, f, () => w.zeros(4));
-    }
+    case 'pop_pbb':
+      w.u16(BARE_ACTION13[a.type], f);
+      w.u16(8, f);
+      w.zeros(4);
+      return;
     default:
-      throw unsupported(f, `action ${a.type} is not in OpenFlow 1.3`);
+      throw unsupported('', `action ${a.type} is not in OpenFlow 1.3`);
   }
 }
 
-/** An 8-byte action: type, len 8, then 4 bytes from `body`. */
-function head4(w: Writer, type: number, f: string, body: () => void): void {
-  w.u16(type, f);
-  w.u16(8, f);
-  body();
-}
+const ETHERTYPE_ACTION13 = {
+  push_vlan: OFPAT13.PUSH_VLAN,
+  push_mpls: OFPAT13.PUSH_MPLS,
+  pop_mpls: OFPAT13.POP_MPLS,
+  push_pbb: OFPAT13.PUSH_PBB,
+} as const;
+
+/** Actions that are only a header and 4 bytes of padding. */
+const BARE_ACTION13 = {
+  pop_vlan: OFPAT13.POP_VLAN,
+  dec_mpls_ttl: OFPAT13.DEC_MPLS_TTL,
+  dec_nw_ttl: OFPAT13.DEC_NW_TTL,
+  copy_ttl_out: OFPAT13.COPY_TTL_OUT,
+  copy_ttl_in: OFPAT13.COPY_TTL_IN,
+  pop_pbb: OFPAT13.POP_PBB,
+} as const;
 
 export function writeActions(w: Writer, actions: readonly Action[], v: OfVersion, field: string): void {
   const write = v === OFP_VERSION_1_0 ? writeAction10 : writeAction13;
-  for (let i = 0; i < actions.length; i++) write(w, actions[i], `${field}[${i}]`);
+  for (let i = 0; i < actions.length; i++) {
+    try {
+      write(w, actions[i]);
+    } catch (e) {
+      throw atPath(e, `${field}[${i}]`);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -386,20 +409,13 @@ function readAction10(r: Reader, type: number, len: number, hint: L4Hint): Actio
   }
 }
 
-const SIMPLE13: Record<number, Action> = {
-  [OFPAT13.POP_VLAN]: { type: 'pop_vlan' },
-  [OFPAT13.DEC_MPLS_TTL]: { type: 'dec_mpls_ttl' },
-  [OFPAT13.DEC_NW_TTL]: { type: 'dec_nw_ttl' },
-  [OFPAT13.COPY_TTL_OUT]: { type: 'copy_ttl_out' },
-  [OFPAT13.COPY_TTL_IN]: { type: 'copy_ttl_in' },
-  [OFPAT13.POP_PBB]: { type: 'pop_pbb' },
-};
-const ETHERTYPE13: Record<number, 'push_vlan' | 'push_mpls' | 'pop_mpls' | 'push_pbb'> = {
-  [OFPAT13.PUSH_VLAN]: 'push_vlan',
-  [OFPAT13.PUSH_MPLS]: 'push_mpls',
-  [OFPAT13.POP_MPLS]: 'pop_mpls',
-  [OFPAT13.PUSH_PBB]: 'push_pbb',
-};
+/** Decode-side inverses of the encode tables. */
+const SIMPLE13: Record<number, Action> = Object.fromEntries(
+  Object.entries(BARE_ACTION13).map(([type, n]) => [n, { type } as Action]),
+);
+const ETHERTYPE13: Record<number, keyof typeof ETHERTYPE_ACTION13> = Object.fromEntries(
+  Object.entries(ETHERTYPE_ACTION13).map(([type, n]) => [n, type as keyof typeof ETHERTYPE_ACTION13]),
+);
 
 function readAction13(r: Reader, type: number, len: number): Action {
   switch (type) {
@@ -478,76 +494,85 @@ export function instructionsSize(ins: readonly Instruction[], field: string): nu
   if (!Array.isArray(ins)) throw badField(field, 'must be an array');
   let n = 0;
   for (let i = 0; i < ins.length; i++) {
-    const it = ins[i];
-    const f = `${field}[${i}]`;
-    switch (it.type) {
-      case 'goto_table':
-      case 'clear_actions':
-      case 'meter':
-        n += 8;
-        break;
-      case 'write_metadata':
-        n += 24;
-        break;
-      case 'write_actions':
-      case 'apply_actions':
-        n += 8 + actionsSize(it.actions, 4, `${f}.actions`);
-        break;
-      case 'experimenter':
-        n += experimenterSize(it.data, f);
-        break;
-      default:
-        throw badField(f, `unknown instruction type ${String((it as { type: unknown }).type)}`);
+    try {
+      n += instructionSize(ins[i]);
+    } catch (e) {
+      throw atPath(e, `${field}[${i}]`);
     }
   }
   return n;
 }
 
+function instructionSize(it: Instruction): number {
+  switch (it.type) {
+    case 'goto_table':
+    case 'clear_actions':
+    case 'meter':
+      return 8;
+    case 'write_metadata':
+      return 24;
+    case 'write_actions':
+    case 'apply_actions':
+      return 8 + actionsSize(it.actions, 4, 'actions');
+    case 'experimenter':
+      return experimenterSize(it.data);
+    default:
+      throw badField('', `unknown instruction type ${String((it as { type: unknown }).type)}`);
+  }
+}
+
 export function writeInstructions(w: Writer, ins: readonly Instruction[], field: string): void {
   for (let i = 0; i < ins.length; i++) {
-    const it = ins[i];
-    const f = `${field}[${i}]`;
-    switch (it.type) {
-      case 'goto_table':
-        w.u16(OFPIT.GOTO_TABLE, f);
-        w.u16(8, f);
-        w.u8(it.tableId, `${f}.tableId`);
-        w.zeros(3);
-        break;
-      case 'meter':
-        w.u16(OFPIT.METER, f);
-        w.u16(8, f);
-        w.u32(it.meterId, `${f}.meterId`);
-        break;
-      case 'clear_actions':
-        w.u16(OFPIT.CLEAR_ACTIONS, f);
-        w.u16(8, f);
-        w.zeros(4);
-        break;
-      case 'write_metadata':
-        w.u16(OFPIT.WRITE_METADATA, f);
-        w.u16(24, f);
-        w.zeros(4);
-        w.u64(it.metadata, `${f}.metadata`);
-        w.u64(it.mask, `${f}.mask`);
-        break;
-      case 'write_actions':
-      case 'apply_actions': {
-        const start = w.off;
-        w.u16(it.type === 'write_actions' ? OFPIT.WRITE_ACTIONS : OFPIT.APPLY_ACTIONS, f);
-        w.u16(0, f);
-        w.zeros(4);
-        writeActions(w, it.actions, 4, `${f}.actions`);
-        w.buf.writeUInt16BE(w.off - start, start + 2);
-        break;
-      }
-      case 'experimenter':
-        w.u16(OFPIT.EXPERIMENTER, f);
-        w.u16(8 + it.data.length, f);
-        w.u32(it.experimenter, `${f}.experimenter`);
-        w.bytes(it.data);
-        break;
+    try {
+      writeInstruction(w, ins[i]);
+    } catch (e) {
+      throw atPath(e, `${field}[${i}]`);
     }
+  }
+}
+
+function writeInstruction(w: Writer, it: Instruction): void {
+  const f = 'type';
+  switch (it.type) {
+    case 'goto_table':
+      w.u16(OFPIT.GOTO_TABLE, f);
+      w.u16(8, f);
+      w.u8(it.tableId, 'tableId');
+      w.zeros(3);
+      break;
+    case 'meter':
+      w.u16(OFPIT.METER, f);
+      w.u16(8, f);
+      w.u32(it.meterId, 'meterId');
+      break;
+    case 'clear_actions':
+      w.u16(OFPIT.CLEAR_ACTIONS, f);
+      w.u16(8, f);
+      w.zeros(4);
+      break;
+    case 'write_metadata':
+      w.u16(OFPIT.WRITE_METADATA, f);
+      w.u16(24, f);
+      w.zeros(4);
+      w.u64(it.metadata, 'metadata');
+      w.u64(it.mask, 'mask');
+      break;
+    case 'write_actions':
+    case 'apply_actions': {
+      const start = w.off;
+      w.u16(it.type === 'write_actions' ? OFPIT.WRITE_ACTIONS : OFPIT.APPLY_ACTIONS, f);
+      w.u16(0, f);
+      w.zeros(4);
+      writeActions(w, it.actions, 4, 'actions');
+      w.buf.writeUInt16BE(w.off - start, start + 2);
+      break;
+    }
+    case 'experimenter':
+      w.u16(OFPIT.EXPERIMENTER, f);
+      w.u16(8 + it.data.length, f);
+      w.u32(it.experimenter, 'experimenter');
+      w.bytes(it.data);
+      break;
   }
 }
 

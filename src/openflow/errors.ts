@@ -78,12 +78,24 @@ export class OpenFlowEncodeError extends Error {
   override readonly name = 'OpenFlowEncodeError';
   constructor(
     readonly code: OpenFlowEncodeErrorCode,
-    /** The message field at fault, e.g. `match.ipv6_src` or `instructions[1]`. */
-    readonly field: string,
+    /** The message field at fault, e.g. `match.ipv6_src` or `instructions[1].actions[0].port`. */
+    public field: string,
     readonly reason: string,
   ) {
     super(`${code} ${field}: ${reason}`);
   }
+
+  /** Prefixes the field path; writers name fields relative to their struct so the happy path builds no strings. */
+  under(prefix: string): this {
+    this.field = this.field ? `${prefix}.${this.field}` : prefix;
+    this.message = `${this.code} ${this.field}: ${this.reason}`;
+    return this;
+  }
+}
+
+/** Rethrow helper: adds `prefix` to an encode error's field path, passes anything else through. */
+export function atPath(e: unknown, prefix: string): unknown {
+  return e instanceof OpenFlowEncodeError ? e.under(prefix) : e;
 }
 
 /** Generic "the buffer ends before the structure does" error. */

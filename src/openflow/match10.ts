@@ -3,7 +3,7 @@
  * can carry are accepted; the rest raise OF_UNSUPPORTED naming the field.
  */
 import type { Match } from './types.js';
-import { badField, unsupported } from './errors.js';
+import { atPath, badField, unsupported } from './errors.js';
 import { Reader, Writer, parseIpv4, port10to32, port32to10 } from './wire.js';
 
 export const OFP10_MATCH_LEN = 40;
@@ -58,16 +58,12 @@ const CARRIED = new Set<string>([
 ]);
 
 /** The one value of several aliases sharing an OF1.0 slot (nw_proto, nw_src, tp_src...). */
-function oneOf<T>(
-  m: Record<string, unknown>,
-  names: readonly string[],
-  field: string,
-): [string, T] | undefined {
+function oneOf<T>(m: Record<string, unknown>, names: readonly string[]): [string, T] | undefined {
   let found: [string, T] | undefined;
   for (const n of names) {
     const v = m[n];
     if (v === undefined) continue;
-    if (found) throw unsupported(`${field}.${n}`, `OpenFlow 1.0 has one slot for ${found[0]} and ${n}`);
+    if (found) throw unsupported(n, `OpenFlow 1.0 has one slot for ${found[0]} and ${n}`);
     found = [n, v as T];
   }
   return found;
@@ -89,10 +85,18 @@ function prefixMask(wildBits: number): string {
 }
 
 export function writeMatch10(w: Writer, match: Match, field = 'match'): void {
+  try {
+    writeMatch10Fields(w, match);
+  } catch (e) {
+    throw atPath(e, field);
+  }
+}
+
+/** The 40 bytes; errors name fields relative to the match. */
+function writeMatch10Fields(w: Writer, match: Match): void {
   const m = match as Record<string, unknown>;
   for (const k in m) {
-    if (m[k] !== undefined && !CARRIED.has(k))
-      throw unsupported(`${field}.${k}`, 'not carried by OpenFlow 1.0');
+    if (m[k] !== undefined && !CARRIED.has(k)) throw unsupported(`${k}`, 'not carried by OpenFlow 1.0');
   }
   let wc = OFPFW10.ALL;
   if (match.in_port !== undefined) wc &= ~OFPFW10.IN_PORT;
@@ -104,7 +108,7 @@ export function writeMatch10(w: Writer, match: Match, field = 'match'): void {
     const v = match.vlan_vid;
     if (v === 0) dlVlan = OFP_VLAN_NONE;
     else if (Number.isInteger(v) && v >= OFPVID_PRESENT && v <= 0x1fff) dlVlan = v & 0xfff;
-    else throw badField(`${field}.vlan_vid`, 'must be 0 (untagged) or 0x1000|vid');
+    else throw badField(`vlan_vid`, 'must be 0 (untagged) or 0x1000|vid');
   }
   if (match.vlan_pcp !== undefined) wc &= ~OFPFW10.DL_VLAN_PCP;
   if (match.eth_type !== undefined) wc &= ~OFPFW10.DL_TYPE;
@@ -112,46 +116,42 @@ export function writeMatch10(w: Writer, match: Match, field = 'match'): void {
   if (match.ip_dscp !== undefined) {
     wc &= ~OFPFW10.NW_TOS;
     if (!Number.isInteger(match.ip_dscp) || match.ip_dscp < 0 || match.ip_dscp > 63) {
-      throw badField(`${field}.ip_dscp`, 'must be 0..63');
+      throw badField(`ip_dscp`, 'must be 0..63');
     }
     nwTos = match.ip_dscp << 2;
   }
-  const proto = oneOf<number>(m, ['ip_proto', 'arp_op'], field);
+  const proto = oneOf<number>(m, ['ip_proto', 'arp_op']);
   if (proto) wc &= ~OFPFW10.NW_PROTO;
-  const src = oneOf<string>(m, ['ipv4_src', 'arp_spa'], field);
-  const dst = oneOf<string>(m, ['ipv4_dst', 'arp_tpa'], field);
-  const srcBits = src
-    ? prefixWildcardBits(m[`${src[0]}_mask`] as string | undefined, `${field}.${src[0]}_mask`)
-    : 32;
-  const dstBits = dst
-    ? prefixWildcardBits(m[`${dst[0]}_mask`] as string | undefined, `${field}.${dst[0]}_mask`)
-    : 32;
+  const src = oneOf<string>(m, ['ipv4_src', 'arp_spa']);
+  const dst = oneOf<string>(m, ['ipv4_dst', 'arp_tpa']);
+  const srcBits = src ? prefixWildcardBits(m[`${src[0]}_mask`] as string | undefined, `${src[0]}_mask`) : 32;
+  const dstBits = dst ? prefixWildcardBits(m[`${dst[0]}_mask`] as string | undefined, `${dst[0]}_mask`) : 32;
   wc = (wc & ~(0x3f << OFPFW10.NW_SRC_SHIFT) & ~(0x3f << OFPFW10.NW_DST_SHIFT)) >>> 0;
   wc |= (srcBits << OFPFW10.NW_SRC_SHIFT) | (dstBits << OFPFW10.NW_DST_SHIFT);
-  const tpSrc = oneOf<number>(m, ['tcp_src', 'udp_src', 'sctp_src', 'icmpv4_type'], field);
-  const tpDst = oneOf<number>(m, ['tcp_dst', 'udp_dst', 'sctp_dst', 'icmpv4_code'], field);
+  const tpSrc = oneOf<number>(m, ['tcp_src', 'udp_src', 'sctp_src', 'icmpv4_type']);
+  const tpDst = oneOf<number>(m, ['tcp_dst', 'udp_dst', 'sctp_dst', 'icmpv4_code']);
   if (tpSrc) wc &= ~OFPFW10.TP_SRC;
   if (tpDst) wc &= ~OFPFW10.TP_DST;
 
-  w.u32(wc >>> 0, `${field}.wildcards`);
-  w.u16(match.in_port === undefined ? 0 : port32to10(match.in_port, `${field}.in_port`), `${field}.in_port`);
+  w.u32(wc >>> 0, `wildcards`);
+  w.u16(match.in_port === undefined ? 0 : port32to10(match.in_port, `in_port`), `in_port`);
   if (match.eth_src === undefined) w.zeros(6);
-  else w.mac(match.eth_src, `${field}.eth_src`);
+  else w.mac(match.eth_src, `eth_src`);
   if (match.eth_dst === undefined) w.zeros(6);
-  else w.mac(match.eth_dst, `${field}.eth_dst`);
-  w.u16(dlVlan, `${field}.vlan_vid`);
-  w.u8(match.vlan_pcp ?? 0, `${field}.vlan_pcp`);
+  else w.mac(match.eth_dst, `eth_dst`);
+  w.u16(dlVlan, `vlan_vid`);
+  w.u8(match.vlan_pcp ?? 0, `vlan_pcp`);
   w.zeros(1);
-  w.u16(match.eth_type ?? 0, `${field}.eth_type`);
-  w.u8(nwTos, `${field}.ip_dscp`);
-  w.u8(proto ? proto[1] : 0, `${field}.${proto ? proto[0] : 'ip_proto'}`);
+  w.u16(match.eth_type ?? 0, `eth_type`);
+  w.u8(nwTos, `ip_dscp`);
+  w.u8(proto ? proto[1] : 0, `${proto ? proto[0] : 'ip_proto'}`);
   w.zeros(2);
-  if (src) w.ipv4(src[1], `${field}.${src[0]}`);
+  if (src) w.ipv4(src[1], `${src[0]}`);
   else w.zeros(4);
-  if (dst) w.ipv4(dst[1], `${field}.${dst[0]}`);
+  if (dst) w.ipv4(dst[1], `${dst[0]}`);
   else w.zeros(4);
-  w.u16(tpSrc ? tpSrc[1] : 0, `${field}.${tpSrc ? tpSrc[0] : 'tcp_src'}`);
-  w.u16(tpDst ? tpDst[1] : 0, `${field}.${tpDst ? tpDst[0] : 'tcp_dst'}`);
+  w.u16(tpSrc ? tpSrc[1] : 0, `${tpSrc ? tpSrc[0] : 'tcp_src'}`);
+  w.u16(tpDst ? tpDst[1] : 0, `${tpDst ? tpDst[0] : 'tcp_dst'}`);
 }
 
 /** Names the OF1.0 transport slots take, by nw_proto (TCP unless the protocol says otherwise). */

@@ -4,7 +4,7 @@
  * (eth_type before ip_proto before tcp_src...), so encoders emit fields in table order.
  */
 import type { Match } from './types.js';
-import { OpenFlowDecodeError, badField, truncated, OFPET13, OFPBMC } from './errors.js';
+import { OpenFlowDecodeError, atPath, badField, truncated, OFPET13, OFPBMC } from './errors.js';
 import { Reader, Writer } from './wire.js';
 
 export type ValueField = Exclude<keyof Match, `${string}_mask`>;
@@ -81,29 +81,47 @@ export type OxmField = (typeof OXM_FIELDS)[number];
 
 type AnyValue = number | bigint | string;
 
-/** Per-codec writers/readers; the table above only names them. */
-export const OXM_CODECS: {
-  [C in CodecName]: {
-    write(w: Writer, v: CodecValues[C], field: string): void;
-    read(r: Reader): CodecValues[C];
-  };
-} = {
-  u8: { write: (w, v, f) => w.u8(v, f), read: (r) => r.u8() },
-  u16: { write: (w, v, f) => w.u16(v, f), read: (r) => r.u16() },
-  u24: { write: (w, v, f) => w.u24(v, f), read: (r) => r.u24() },
-  u32: { write: (w, v, f) => w.u32(v, f), read: (r) => r.u32() },
-  u64: { write: (w, v, f) => w.u64(v, f), read: (r) => r.u64() },
-  mac: { write: (w, v, f) => w.mac(v, f), read: (r) => r.mac() },
-  ipv4: { write: (w, v, f) => w.ipv4(v, f), read: (r) => r.ipv4() },
-  ipv6: { write: (w, v, f) => w.ipv6(v, f), read: (r) => r.ipv6() },
-};
-
+/** Writes one OXM value by its table codec (a switch, so the hot path stays monomorphic). */
 export function writeOxmValue(f: OxmField, w: Writer, v: AnyValue, field: string): void {
-  (OXM_CODECS[f.codec] as { write(w: Writer, v: AnyValue, field: string): void }).write(w, v, field);
+  switch (f.codec) {
+    case 'u8':
+      return w.u8(v as number, field);
+    case 'u16':
+      return w.u16(v as number, field);
+    case 'u24':
+      return w.u24(v as number, field);
+    case 'u32':
+      return w.u32(v as number, field);
+    case 'u64':
+      return w.u64(v as bigint, field);
+    case 'mac':
+      return w.mac(v as string, field);
+    case 'ipv4':
+      return w.ipv4(v as string, field);
+    case 'ipv6':
+      return w.ipv6(v as string, field);
+  }
 }
 
 export function readOxmValue(f: OxmField, r: Reader): AnyValue {
-  return OXM_CODECS[f.codec].read(r);
+  switch (f.codec) {
+    case 'u8':
+      return r.u8();
+    case 'u16':
+      return r.u16();
+    case 'u24':
+      return r.u24();
+    case 'u32':
+      return r.u32();
+    case 'u64':
+      return r.u64();
+    case 'mac':
+      return r.mac();
+    case 'ipv4':
+      return r.ipv4();
+    case 'ipv6':
+      return r.ipv6();
+  }
 }
 
 export const OXM_BY_NAME: ReadonlyMap<string, OxmField> = new Map(OXM_FIELDS.map((f) => [f.name, f]));
@@ -112,6 +130,9 @@ export const OXM_BY_CODE: readonly (OxmField | undefined)[] = (() => {
   for (const f of OXM_FIELDS) a[f.code] = f;
   return a;
 })();
+/** `eth_src_mask` for each entry of OXM_FIELDS (by index and by name), precomputed so encoding builds no strings. */
+const MASK_KEYS: readonly string[] = OXM_FIELDS.map((f) => `${f.name}_mask`);
+const MASK_KEY_OF: ReadonlyMap<string, string> = new Map(OXM_FIELDS.map((f, i) => [f.name, MASK_KEYS[i]]));
 /** `eth_src_mask` -> eth_src's entry, for maskable fields only. */
 const MASK_OF: ReadonlyMap<string, OxmField> = new Map(
   OXM_FIELDS.filter((f) => f.maskable).map((f) => [`${f.name}_mask`, f]),
@@ -138,7 +159,7 @@ export function oxmFieldsLength(match: Match, field: string): number {
     if (m[k] === undefined) continue;
     const f = OXM_BY_NAME.get(k);
     if (f) {
-      n += 4 + (m[`${k}_mask`] !== undefined ? 2 * f.len : f.len);
+      n += 4 + (m[MASK_KEY_OF.get(k)!] !== undefined ? 2 * f.len : f.len);
       continue;
     }
     const masked = MASK_OF.get(k);
@@ -157,16 +178,38 @@ export function pad8(n: number): number {
   return (n + 7) & ~7;
 }
 
-/** Writes the OXM TLVs of `match` in table order. */
+/** Scratch for the codes of a match's present fields; encoding is synchronous and never nests matches. */
+const presentCodes = new Int32Array(OXM_FIELDS.length);
+
+/**
+ * Writes the OXM TLVs of `match` in table (code) order. Walks the match's own keys rather than the whole
+ * table: a match has a handful of fields, and keyed lookups of absent names are the slow part.
+ */
 export function writeOxmFields(w: Writer, match: Match, field: string): void {
   const m = match as Record<string, AnyValue | undefined>;
-  for (const f of OXM_FIELDS) {
-    const v = m[f.name];
-    if (v === undefined) continue;
-    const mask = f.maskable ? m[`${f.name}_mask`] : undefined;
-    w.u32(oxmHeader(f, mask !== undefined), 'oxm');
-    writeOxmValue(f, w, v, `${field}.${f.name}`);
-    if (mask !== undefined) writeOxmValue(f, w, mask, `${field}.${f.name}_mask`);
+  let n = 0;
+  for (const k in m) {
+    const f = OXM_BY_NAME.get(k);
+    if (f === undefined || m[k] === undefined) continue;
+    // insertion sort by code as we go
+    let j = n++;
+    while (j > 0 && presentCodes[j - 1] > f.code) {
+      presentCodes[j] = presentCodes[j - 1];
+      j--;
+    }
+    presentCodes[j] = f.code;
+  }
+  try {
+    for (let i = 0; i < n; i++) {
+      const f = OXM_BY_CODE[presentCodes[i]]!;
+      const maskKey = MASK_KEYS[f.code];
+      const mask = f.maskable ? m[maskKey] : undefined;
+      w.u32(oxmHeader(f, mask !== undefined), 'oxm');
+      writeOxmValue(f, w, m[f.name]!, f.name);
+      if (mask !== undefined) writeOxmValue(f, w, mask, maskKey);
+    }
+  } catch (e) {
+    throw atPath(e, field);
   }
 }
 

@@ -139,8 +139,13 @@ export class Writer {
   }
   u32(v: number, field: string): void {
     checkUint(v, 0xffffffff, field);
-    this.buf.writeUInt32BE(v, this.off);
-    this.off += 4;
+    const o = this.off;
+    const b = this.buf;
+    b[o] = v >>> 24;
+    b[o + 1] = (v >>> 16) & 0xff;
+    b[o + 2] = (v >>> 8) & 0xff;
+    b[o + 3] = v & 0xff;
+    this.off = o + 4;
   }
   u64(v: bigint, field: string): void {
     checkU64(v, field);
@@ -148,8 +153,12 @@ export class Writer {
     this.off += 8;
   }
   zeros(n: number): void {
-    this.buf.fill(0, this.off, this.off + n);
-    this.off += n;
+    const b = this.buf;
+    const end = this.off + n;
+    // Pads are a few bytes; a plain loop beats Buffer.fill's argument handling at that size.
+    if (n <= 16) for (let i = this.off; i < end; i++) b[i] = 0;
+    else b.fill(0, this.off, end);
+    this.off = end;
   }
   bytes(b: Buffer): void {
     b.copy(this.buf, this.off);
@@ -181,27 +190,54 @@ export class Writer {
 // ---------------------------------------------------------------------------------------------------------
 // Addresses
 
-const MAC_TEXT = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-
 export function formatMacAt(b: Buffer, o: number): string {
   return `${HEX2[b[o]]}:${HEX2[b[o + 1]]}:${HEX2[b[o + 2]]}:${HEX2[b[o + 3]]}:${HEX2[b[o + 4]]}:${HEX2[b[o + 5]]}`;
 }
 
-export function writeMac(s: string, b: Buffer, o: number, field: string): void {
-  if (typeof s !== 'string' || !MAC_TEXT.test(s)) throw badField(field, `not a MAC address: ${String(s)}`);
-  for (let i = 0; i < 6; i++) b[o + i] = parseInt(s.substr(i * 3, 2), 16);
+/** Hex digit value of a char code, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 0x20;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
 }
 
-const IPV4_TEXT = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** Parses `aa:bb:cc:dd:ee:ff` (either case) straight into the buffer: hot in flow_mod encoding. */
+export function writeMac(s: string, b: Buffer, o: number, field: string): void {
+  if (typeof s === 'string' && s.length === 17) {
+    let ok = true;
+    for (let i = 0; i < 6; i++) {
+      const hi = hexDigit(s.charCodeAt(3 * i));
+      const lo = hexDigit(s.charCodeAt(3 * i + 1));
+      if (hi < 0 || lo < 0 || (i < 5 && s.charCodeAt(3 * i + 2) !== 58)) {
+        ok = false;
+        break;
+      }
+      b[o + i] = (hi << 4) | lo;
+    }
+    if (ok) return;
+  }
+  throw badField(field, `not a MAC address: ${String(s)}`);
+}
 
+/** Dotted quad to u32 without regexes or allocations. */
 export function parseIpv4(s: string, field: string): number {
-  const m = typeof s === 'string' ? IPV4_TEXT.exec(s) : null;
-  if (m) {
-    const a = +m[1];
-    const b = +m[2];
-    const c = +m[3];
-    const d = +m[4];
-    if (a < 256 && b < 256 && c < 256 && d < 256) return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  if (typeof s === 'string' && s.length >= 7 && s.length <= 15) {
+    let v = 0;
+    let part = 0;
+    let digits = 0;
+    let dots = 0;
+    for (let i = 0; i <= s.length; i++) {
+      const c = i < s.length ? s.charCodeAt(i) : 46;
+      if (c >= 48 && c <= 57) {
+        part = part * 10 + (c - 48);
+        if (++digits > 3) break;
+      } else if (c === 46 && digits > 0 && part <= 255) {
+        v = v * 256 + part;
+        part = 0;
+        digits = 0;
+        if (++dots === 4 && i === s.length) return v;
+      } else break;
+    }
   }
   throw badField(field, `not an IPv4 address: ${String(s)}`);
 }
