@@ -354,6 +354,19 @@ export class FakeNetwork {
     for (const app of this.apps) await app.start?.(this.ctx);
   }
 
+  /**
+   * A controller restart: every session drops (flows stay on the switches, as on real ones), then the new
+   * app instances start and the switches reconnect.
+   */
+  async restartController(apps: App[]): Promise<void> {
+    for (const sw of this.switches.values()) {
+      sw.connected = false;
+      this.sessions.delete(sw.dpid);
+    }
+    await this.start(apps);
+    this.connectAll();
+  }
+
   connect(dpid: bigint): void {
     const sw = this.switches.get(dpid)!;
     sw.connected = true;

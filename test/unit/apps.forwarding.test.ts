@@ -108,6 +108,20 @@ for (const version of VERSIONS) {
   });
 }
 
+test('OF1.3: flows from before a controller restart are cleared off a failed link too', async () => {
+  const { net } = await network((n, o) => ring(n, 4, o), OFP_VERSION_1_3);
+  assert.equal(net.ping('h1', 'h2'), true);
+  const topo = new TopologyApp({ timers: false });
+  await net.restartController([topo, new HostsApp({ timers: false }), new ForwardingApp()]);
+  net.advance(topo.quarantineMs);
+  const s1 = net.switches.get(1n)!;
+  const frame = icmpFrame(net.host('h1'), net.host('h2'));
+  assert.deepEqual(s1.wouldOutput(1, frame), [3], 'the old flow survived the restart');
+  net.setLink(1n, 3, 2n, 2, false);
+  assert.equal(s1.wouldOutput(1, frame), 'controller');
+  assert.equal(net.ping('h1', 'h2'), true);
+});
+
 test('host move: flows to the old place go, traffic follows the host', async () => {
   const { net, hosts } = await network((n, o) => {
     linear(n, 3, o);

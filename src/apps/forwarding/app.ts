@@ -322,6 +322,15 @@ export class ForwardingApp implements App {
     if (change.removed.length === 0) return;
     const gone = new Set(change.removed.map(undirectedKey));
     this.deletePathFlows((f) => f.links.some((k) => gone.has(k)));
+    // Flows this process has no record of (installed before a controller restart) would keep sending into
+    // the dead link for as long as traffic keeps them alive. OF1.3 can select them by cookie and out_port;
+    // OF1.0 cannot filter by cookie, so there they age out once traffic stops.
+    for (const l of change.removed) {
+      const sw = this.ctx?.controller.switches.get(l.srcDpid);
+      if (sw?.version === OFP_VERSION_1_3) {
+        this.sink({ dpid: l.srcDpid, msg: this.deleteMod({}, OFPFC.DELETE, 0, l.srcPort, sw.version) });
+      }
+    }
   }
 
   private onHostGone(mac: number, from: { dpid: bigint; port: number }): void {
