@@ -1,6 +1,7 @@
 /** `sluice controller`: options -> DaemonConfig (pure), then run until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, type DaemonConfig, type LogFormat, type LogLevel } from '../daemon/index.js';
+import { parseRemote } from '../ovsdb/index.js';
 import { hostArg, tcpPortArg, tcpPortListArg } from './args.js';
 
 export const DEFAULT_OPENFLOW_PORTS = [6653, 6633];
@@ -20,6 +21,7 @@ export interface ControllerCliOptions {
   apiTlsCert?: string;
   apiTlsKey?: string;
   apiTlsCa?: string;
+  ovsdb?: string;
 }
 
 /** Throws InvalidArgumentError naming the flag when TLS flags come incomplete. */
@@ -62,6 +64,7 @@ export function daemonConfigFrom(
         : {}),
     },
     dataDir: o.dataDir,
+    ...(o.ovsdb ? { ovsdb: { remote: o.ovsdb } } : {}),
     log: { level: o.logLevel, format: o.logFormat ?? (stderrIsTty ? 'pretty' : 'json') },
     version,
   };
@@ -98,5 +101,20 @@ export function controllerCommand(): Command {
     .option('--tls-ca <file>', 'OpenFlow TLS: CA that signed the switch certificates (PEM)')
     .option('--api-tls-cert <file>', 'API over HTTPS: certificate (PEM)')
     .option('--api-tls-key <file>', 'API over HTTPS: private key (PEM)')
-    .option('--api-tls-ca <file>', 'API over HTTPS: require client certificates signed by this CA (PEM)');
+    .option('--api-tls-ca <file>', 'API over HTTPS: require client certificates signed by this CA (PEM)')
+    .option(
+      '--ovsdb <remote>',
+      'OVSDB where QoS sets up port queues: unix:PATH, tcp:HOST:PORT (default unix:/var/run/openvswitch/db.sock)',
+      ovsdbRemoteArg,
+    );
+}
+
+/** An OVSDB remote as ovs-vsctl --db takes it. */
+export function ovsdbRemoteArg(text: string): string {
+  try {
+    parseRemote(text);
+  } catch (e) {
+    throw new InvalidArgumentError(`'${text}' is not an OVSDB remote: ${(e as Error).message}.`);
+  }
+  return text;
 }

@@ -24,6 +24,8 @@ export interface DaemonConfig {
     tls?: TlsFiles;
   };
   dataDir: string;
+  /** OVSDB where the qos app sets up port queues (default unix:/var/run/openvswitch/db.sock). */
+  ovsdb?: { remote: string };
   log: { level: LogLevel; format: LogFormat };
   version: string;
 }

@@ -15,6 +15,8 @@ import { StaticFlowsApp } from '../apps/staticflows/index.js';
 import { staticFlowRoutes } from '../api/routes/staticflows.js';
 import { aclRoutes } from '../api/routes/acl.js';
 import { firewallRoutes } from '../api/routes/firewall.js';
+import { qosRoutes } from '../api/routes/qos.js';
+import { QosApp } from '../apps/qos/index.js';
 import { TopologyApp } from '../apps/topology/index.js';
 import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
 import { openEmbeddedStore, type Store } from '../store/index.js';
@@ -26,6 +28,7 @@ import {
 } from './config.js';
 import { createLogger } from './log.js';
 import { aclView, firewallView } from './firewall.js';
+import { qosView } from './qos.js';
 import { staticFlowsView } from './staticflows.js';
 import { hostsView, topologyView } from './views.js';
 
@@ -112,6 +115,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     const acl = new AclApp();
     controller.use(firewall);
     controller.use(acl);
+    const qos = new QosApp(config.ovsdb ? { ovsdbRemote: config.ovsdb.remote } : {});
+    controller.use(qos);
     await controller.start();
     cleanup.push(() => controller.stop());
 
@@ -120,11 +125,12 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       topology: topologyView(apps.topology),
       hosts: hostsView(apps.hosts),
       counters: controller.metrics,
-      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl]),
+      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl, qos]),
       routes: [
         staticFlowRoutes(staticFlowsView(staticflows)),
         firewallRoutes(firewallView(firewall)),
         aclRoutes(aclView(acl)),
+        qosRoutes(qosView(qos)),
       ],
       version: config.version,
       auth: { token },
