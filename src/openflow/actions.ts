@@ -90,6 +90,14 @@ function experimenterSize(data: Buffer): number {
   return n;
 }
 
+/** OF1.0 VENDOR / OF1.3 EXPERIMENTER action or instruction: all three use type 0xffff and this layout. */
+function writeExperimenter(w: Writer, experimenter: number, data: Buffer): void {
+  w.u16(0xffff, 'type');
+  w.u16(8 + data.length, 'len');
+  w.u32(experimenter, 'experimenter');
+  w.bytes(data);
+}
+
 /** Wire size of one action; errors name fields relative to the action. */
 export function actionSize(a: Action, v: OfVersion): number {
   if (v === OFP_VERSION_1_0) {
@@ -178,11 +186,7 @@ function writeAction10(w: Writer, a: Action): void {
       w.zeros(4);
       return;
     case 'experimenter':
-      w.u16(OFPAT10.VENDOR, f);
-      w.u16(8 + a.data.length, f);
-      w.u32(a.experimenter, 'experimenter');
-      w.bytes(a.data);
-      return;
+      return writeExperimenter(w, a.experimenter, a.data);
     case 'set_field':
       writeSetField10(w, a.field, a.value);
       return;
@@ -254,11 +258,7 @@ function writeAction13(w: Writer, a: Action): void {
       return;
     }
     case 'experimenter':
-      w.u16(OFPAT13.EXPERIMENTER, f);
-      w.u16(8 + a.data.length, f);
-      w.u32(a.experimenter, 'experimenter');
-      w.bytes(a.data);
-      return;
+      return writeExperimenter(w, a.experimenter, a.data);
     case 'set_queue':
     case 'group':
       w.u16(a.type === 'set_queue' ? OFPAT13.SET_QUEUE : OFPAT13.GROUP, f);
@@ -568,10 +568,7 @@ function writeInstruction(w: Writer, it: Instruction): void {
       break;
     }
     case 'experimenter':
-      w.u16(OFPIT.EXPERIMENTER, f);
-      w.u16(8 + it.data.length, f);
-      w.u32(it.experimenter, 'experimenter');
-      w.bytes(it.data);
+      writeExperimenter(w, it.experimenter, it.data);
       break;
   }
 }
