@@ -63,3 +63,10 @@ export function ipv4Arg(text: string): string {
   if (isIP(text) !== 4) throw new InvalidArgumentError(`'${text}' is not an IPv4 address.`);
   return text;
 }
+
+export function vlanArg(text: string): number {
+  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= 4095))
+    throw new InvalidArgumentError(`'${text}' is not a VLAN id (0..4095, 0 = untagged).`);
+  return n;
+}

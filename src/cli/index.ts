@@ -10,4 +10,4 @@ export {
   type VerbGroup,
 } from './run.js';
 export { formatTable, ago, bytes, speed } from './table.js';
-export { dpidArg, apiUrlArg, tcpPortArg, hostArg, macArg, ipv4Arg } from './args.js';
+export { dpidArg, apiUrlArg, tcpPortArg, hostArg, macArg, ipv4Arg, vlanArg } from './args.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ApiError, ConnectionError, SluiceClient, type HostFilter } from '../client/index.js';
-import { apiUrlArg, dpidArg, ipv4Arg, macArg, tcpPortArg } from './args.js';
+import { apiUrlArg, dpidArg, ipv4Arg, macArg, tcpPortArg, vlanArg } from './args.js';
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { staticflowVerbs } from './staticflow.js';
@@ -70,6 +70,14 @@ export interface VerbContext {
 
 export type VerbGroup = (program: Command, v: VerbContext) => void;
 
+interface HostFlags {
+  mac?: string;
+  ip?: string;
+  dpid?: string;
+  port?: number;
+  vlan?: number;
+}
+
 const DPID_ARG_HELP = 'switch DPID (00:00:00:00:00:00:00:01 or 0x1)';
 
 /** switches, links, hosts, ports, flows. */
@@ -90,8 +98,9 @@ export const coreVerbs: VerbGroup = (program, v) => {
     .option('--ip <ipv4>', 'only this IPv4 address', ipv4Arg)
     .option('--dpid <dpid>', 'only hosts attached to this switch', dpidArg)
     .option('--port <port>', 'only hosts attached to this port', tcpPortArg)
-    .action(async (o: QueryOptions & { mac?: string; ip?: string; dpid?: string; port?: number }) => {
-      const filter: HostFilter = { mac: o.mac, ipv4: o.ip, dpid: o.dpid, port: o.port };
+    .option('--vlan <id>', 'only hosts seen on this VLAN (0 = untagged)', vlanArg)
+    .action(async (o: QueryOptions & HostFlags) => {
+      const filter: HostFilter = { mac: o.mac, ipv4: o.ip, dpid: o.dpid, port: o.port, vlan: o.vlan };
       const data = await v.client(o).hosts(filter);
       v.print(o, data, () => hostsText(data, now()));
     });

@@ -162,7 +162,7 @@ test('query verbs print tables or JSON from the API', async () => {
   assert.equal(await runCli(['flows', D1, '--api', api], f.cli), 0);
   assert.match(f.out(), /^ cookie=0x2000000000000001, .*priority=100.*actions=output:2\n$/);
 
-  for (const verb of [['links'], ['hosts', '--ip', '10.0.0.2'], ['ports', D1]]) {
+  for (const verb of [['links'], ['hosts', '--ip', '10.0.0.2', '--vlan', '0'], ['ports', D1]]) {
     const v = io();
     assert.equal(await runCli([...verb, '--api', api], v.cli), 0, verb.join(' '));
     assert.ok(v.out().split('\n').length >= 3, verb.join(' '));
@@ -193,6 +193,10 @@ test('bad arguments exit 2 naming the argument; API errors exit 1 with error and
     down.err(),
     new RegExp(`not running at ${refused.replace(/\./g, '\\.')}.*\\n.*sluice controller`),
   );
+
+  const vlan = io();
+  assert.equal(await runCli(['hosts', '--vlan', '5000', '--api', api], vlan.cli), 2);
+  assert.match(vlan.err(), /--vlan.*not a VLAN id/);
 
   const unknownVerb = io();
   assert.equal(await runCli(['frobnicate'], unknownVerb.cli), 2);
