@@ -340,7 +340,10 @@ export class MininetNet {
     const pid = this.proc.pid;
     const pids = this.description?.pids ?? [];
     let left: string[] | undefined;
-    if (this.proc.running) {
+    if (this.proc.running && !this.description) {
+      // Not ready (still building, or waiting for the lock, so not reading stdin): SIGTERM tears down what exists.
+      await this.proc.stop(15_000);
+    } else if (this.proc.running) {
       // The driver verifies its own teardown while it still holds the machine lock (names are reused after).
       left = await this.request<{ left: string[] }>({ cmd: 'stop' }, 60_000).then(
         (r) => r.left,
