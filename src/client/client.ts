@@ -1,4 +1,5 @@
 /** Typed HTTP client for the Sluice API (fetch-based; one method per route). */
+import { qosMethods, type QosMethods } from './qos.js';
 import type {
   AclRule,
   FirewallRule,
@@ -210,6 +211,9 @@ export class SluiceClient {
       this.request<{ deleted: number }>('DELETE', `/api/v1/acl/rules/${seg(String(ruleid))}`),
     clear: () => this.request<{ deleted: number }>('DELETE', '/api/v1/acl/rules'),
   };
+
+  // ---- QoS (/api/v1/qos): services, policies, QoS paths, port queues
+  readonly qos: QosMethods = qosMethods((method, path, opts) => this.request(method, path, opts));
 
   // ---- Floodlight-compatible paths
   readonly floodlight = {
