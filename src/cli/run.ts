@@ -9,6 +9,7 @@ import { apiUrlArg, dpidArg, ipv4Arg, macArg, tcpPortArg, vlanArg } from './args
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
+import { qosVerbs } from './qos.js';
 import { staticflowVerbs } from './staticflow.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:8080';
@@ -120,7 +121,7 @@ export const coreVerbs: VerbGroup = (program, v) => {
 };
 
 /** Verb groups in help order; app verbs (staticflows, firewall, qos...) are added here. */
-export const VERB_GROUPS: VerbGroup[] = [coreVerbs, staticflowVerbs, firewallVerbs, aclVerbs];
+export const VERB_GROUPS: VerbGroup[] = [coreVerbs, staticflowVerbs, firewallVerbs, aclVerbs, qosVerbs];
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('sluice')
