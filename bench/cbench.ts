@@ -114,15 +114,20 @@ export interface LoopStats {
   min: number;
   max: number;
   avg: number;
+  /** Robust against the odd burst loop: what the controller sustains (used to pick "half load"). */
+  median: number;
 }
 
 export function loopStats(loops: number[]): LoopStats {
-  if (loops.length === 0) return { loops, min: 0, max: 0, avg: 0 };
+  if (loops.length === 0) return { loops, min: 0, max: 0, avg: 0, median: 0 };
+  const sorted = [...loops].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
   return {
     loops,
-    min: Math.min(...loops),
-    max: Math.max(...loops),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
     avg: loops.reduce((a, b) => a + b, 0) / loops.length,
+    median: sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
   };
 }
 

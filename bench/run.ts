@@ -186,7 +186,8 @@ async function cbenchOne(ctx: BenchContext, spec: ControllerSpec): Promise<Cbenc
         };
         row.latency = await withFleet((f) => runModeLoops(f, { mode: 'latency', ...common }));
         row.throughput = await withFleet((f) => runModeLoops(f, { mode: 'throughput', ...common }));
-        const peak = Math.max(row.throughput.avg, row.latency.avg);
+        // "Peak" is the median loop, not the mean: one burst loop would set a rate the controller cannot hold.
+        const peak = Math.max(row.throughput.median, row.latency.median);
         if (peak > 0)
           row.paced = await withFleet((f) =>
             runPaced(f, recorder, {

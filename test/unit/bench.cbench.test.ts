@@ -165,8 +165,9 @@ test('framing: whole messages are delivered in order, the partial tail is left u
 });
 
 test('statistics: loop min/max/avg and percentiles', () => {
-  assert.deepEqual(loopStats([10, 30, 20]), { loops: [10, 30, 20], min: 10, max: 30, avg: 20 });
-  assert.deepEqual(loopStats([]), { loops: [], min: 0, max: 0, avg: 0 });
+  assert.deepEqual(loopStats([10, 30, 20]), { loops: [10, 30, 20], min: 10, max: 30, avg: 20, median: 20 });
+  assert.equal(loopStats([10, 1000, 20, 30]).median, 25, 'one burst loop does not move the median');
+  assert.deepEqual(loopStats([]), { loops: [], min: 0, max: 0, avg: 0, median: 0 });
   const sorted = Float64Array.from({ length: 100 }, (_, i) => i + 1);
   assert.equal(percentile(sorted, 0.5), 51);
   assert.equal(percentile(sorted, 0.99), 100);
