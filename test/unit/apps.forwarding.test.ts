@@ -12,6 +12,7 @@ import {
   buildEthernet,
   buildIcmpEcho,
   buildIpv4,
+  buildUdpFrame,
   parseEthernet,
 } from '../../src/packet/index.js';
 import { FakeNetwork, linear, ring, tree, type FakeHost } from './apps.fakenet.js';
@@ -263,3 +264,32 @@ for (const mode of ['l2', 'path'] as const) {
     assert.equal(sw.pendingBuffers, 0, 'every buffered packet was released');
   });
 }
+
+test('tagged traffic gets flows that match its VLAN, not the untagged twin', async () => {
+  const { net } = await network((n, o) => linear(n, 2, o), OFP_VERSION_1_3);
+  const h1 = net.host('h1');
+  const h2 = net.host('h2');
+  net.sendFrom(h2, buildArpRequest({ senderMac: h2.mac, senderIp: h2.ip, targetIp: h2.ip })); // h2 is known
+  net.run();
+  const tagged = buildUdpFrame({
+    ethSrc: h1.mac,
+    ethDst: h2.mac,
+    ipSrc: h1.ip,
+    ipDst: h2.ip,
+    srcPort: 5000,
+    dstPort: 6000,
+    vlan: { vid: 10 },
+  });
+  const before = h2.received.length;
+  net.sendFrom(h1, tagged);
+  net.run();
+  assert.equal(parseEthernet(h2.received[before]).vlan?.vid, 10, 'delivered with its tag');
+  const s1 = net.switches.get(1n)!;
+  assert.deepEqual(s1.wouldOutput(1, tagged), [3]);
+  const untagged = buildUdpFrame({
+    ...{ ethSrc: h1.mac, ethDst: h2.mac, ipSrc: h1.ip, ipDst: h2.ip },
+    srcPort: 1,
+    dstPort: 2,
+  });
+  assert.equal(s1.wouldOutput(1, untagged), 'controller', 'the tagged flow does not catch untagged frames');
+});
