@@ -37,6 +37,7 @@ import {
 } from './harness.js';
 import { formatHotSpots, hotSpots } from './profile.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
+import { staticflowsSection } from './staticflows.js';
 
 export interface RunOptions {
   sections: string[];
@@ -350,7 +351,7 @@ const memorySection: BenchSection = {
 };
 
 /** The run, in order. A new benchmark is one more entry here. */
-export const SECTIONS: BenchSection[] = [cbenchSection, memorySection];
+export const SECTIONS: BenchSection[] = [cbenchSection, memorySection, staticflowsSection];
 
 // ---------------------------------------------------------------------------------------------------------
 // Report
