@@ -329,3 +329,13 @@ test('FrameReader returns zero-copy slices of the chunk and holds back a partial
   assert.equal(fr.buffered, 3);
   assert.deepStrictEqual(fr.push(a.subarray(3)), [a]);
 });
+
+test('FrameReader assembles a 64 KiB frame pushed one byte at a time', () => {
+  const big = encode({ type: 'echo_request', version: 4, xid: 3, data: Buffer.alloc(0xffff - 8, 7) });
+  const fr = new FrameReader();
+  const frames: Buffer[] = [];
+  for (let i = 0; i < big.length; i++) frames.push(...fr.push(big.subarray(i, i + 1)));
+  assert.equal(frames.length, 1);
+  assert.deepStrictEqual(frames[0], big);
+  assert.equal(fr.buffered, 0);
+});
