@@ -1,8 +1,8 @@
 /**
- * `sluice controller` with a two-switch Mininet (OpenFlow 1.3, userspace OVS): the CLI verbs and the key
+ * `sluice controller` with a two-switch Mininet (OpenFlow 1.3, then 1.0; userspace OVS): the CLI verbs and the key
  * Floodlight/Sluice API shapes against real switches.
  */
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import {
@@ -51,138 +51,143 @@ async function getJson<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-before(async () => {
-  await ensureOvs();
-  ctl = await startController();
-  net = await MininetNet.start({
-    topo: 'linear,2',
-    protocols: 'OpenFlow13',
-    controllerPort: ctl.openflowPort,
+for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
+  const cliVersion = protocols === 'OpenFlow13' ? '1.3' : '1.0';
+  const floodlightVersion = protocols === 'OpenFlow13' ? 'OF_13' : 'OF_10';
+
+  describe(`sluice controller with Mininet over ${protocols}`, () => {
+    before(async () => {
+      await ensureOvs();
+      ctl = await startController();
+      net = await MininetNet.start({
+        topo: 'linear,2',
+        protocols,
+        controllerPort: ctl.openflowPort,
+      });
+      await waitFor(
+        async () =>
+          (await sluiceJson<unknown[]>(['switches'])).length === 2 &&
+          (await sluiceJson<unknown[]>(['links'])).length === 1,
+        { what: 'two switches and one link in the CLI output', timeoutMs: 30_000 },
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\ncontroller log:\n${ctl.logTail(30)}`);
+      });
+      assert.equal((await net.pingallUntil(0, 30_000)).lossPct, 0);
+    });
+
+    after(async () => {
+      await net?.stop();
+      await ctl?.stop();
+    });
+
+    test('sluice switches, links and hosts show the network', async () => {
+      const table = await sluice(['switches']);
+      assert.equal(table.code, 0, table.stderr);
+      const lines = table.stdout.trimEnd().split('\n');
+      assert.match(lines[0], /^DPID +ADDRESS +OPENFLOW +CONNECTED/);
+      assert.deepEqual(
+        lines
+          .slice(1)
+          .map((l) => l.split(/\s+/)[0])
+          .sort(),
+        [S1, S2],
+      );
+      assert.ok(
+        lines.slice(1).every((l) => l.includes(` ${cliVersion} `)),
+        table.stdout,
+      );
+
+      const links = await sluiceJson<{ src: { dpid: string }; dst: { dpid: string } }[]>(['links']);
+      assert.deepEqual([links[0].src.dpid, links[0].dst.dpid].sort(), [S1, S2]);
+
+      const h1 = net.host('h1');
+      const hosts = await sluiceJson<{ mac: string; ipv4: string[]; attachmentPoints: { dpid: string }[] }[]>(
+        ['hosts', '--mac', h1.mac],
+      );
+      assert.equal(hosts.length, 1);
+      assert.deepEqual(hosts[0].ipv4, [h1.ip]);
+      assert.equal(hosts[0].attachmentPoints[0].dpid, S1);
+      const hostTable = await sluice(['hosts']);
+      assert.match(hostTable.stdout, new RegExp(`${h1.mac} +${h1.ip.replace(/\./g, '\\.')} `));
+    });
+
+    test('sluice ports and flows read the switch live', async () => {
+      const ports = await sluice(['ports', '0x1']);
+      assert.equal(ports.code, 0, ports.stderr);
+      assert.match(ports.stdout, /^PORT +NAME +MAC +STATE/);
+      assert.match(ports.stdout, /\n1 +s1-eth1 +\S+ +up /);
+      assert.match(ports.stdout, /\n2 +s1-eth2 +\S+ +up /);
+
+      const flows = await sluice(['flows', S1]);
+      assert.equal(flows.code, 0, flows.stderr);
+      const lines = flows.stdout.trimEnd().split('\n');
+      assert.ok(
+        lines.every((l) => l.startsWith(' cookie=0x')),
+        flows.stdout,
+      );
+      assert.ok(
+        protocols === 'OpenFlow10' || lines.some((l) => /priority=0 actions=CONTROLLER:65535/.test(l)),
+        `table-miss entry in:\n${flows.stdout}`,
+      );
+    });
+
+    test('CLI errors: unknown switch exits 1 with the API error, bad DPID exits 2', async () => {
+      const unknown = await sluice(['flows', '0x99']);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /not_found: switch 00:00:00:00:00:00:00:99 is not connected/);
+      const bad = await sluice(['flows', 's1']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /argument 'dpid'/);
+    });
+
+    test('Floodlight shapes from the real network', async () => {
+      const switches = await getJson<{ switchDPID: string; openFlowVersion: string }[]>(
+        '/wm/core/controller/switches/json',
+      );
+      assert.deepEqual(switches.map((s) => s.switchDPID).sort(), [S1, S2]);
+      assert.ok(switches.every((s) => s.openFlowVersion === floodlightVersion));
+
+      const flows = await getJson<Record<string, { flows: { priority: string }[] }>>(
+        '/wm/core/switch/all/flow/json',
+      );
+      assert.deepEqual(Object.keys(flows).sort(), [S1, S2]);
+      assert.ok(Array.isArray(flows[S1].flows) && Array.isArray(flows[S2].flows));
+
+      const ports = await getJson<{ port_reply: { port: { port_number: string }[] }[] }>(
+        `/wm/core/switch/${S1}/port/json`,
+      );
+      assert.ok(ports.port_reply[0].port.some((p) => p.port_number === '1'));
+      const desc = await getJson<{ desc: { manufacturer_description: string } }>(
+        `/wm/core/switch/${S2}/desc/json`,
+      );
+      assert.match(desc.desc.manufacturer_description, /Nicira/);
+
+      const links = await getJson<{ 'src-port': unknown }[]>('/wm/topology/links/json');
+      assert.equal(typeof links[0]['src-port'], 'number');
+
+      const h1 = net.host('h1');
+      const devices = await getJson<{ attachmentPoint: { switchDPID: string; port: number }[] }[]>(
+        `/wm/device/?ipv4=${h1.ip}`,
+      );
+      assert.equal(devices.length, 1);
+      assert.deepEqual(devices[0].attachmentPoint[0], { switchDPID: S1, port: 1, errorStatus: null });
+
+      // h1 on s1 port 1 to h2 on s2 port 1: (s1 in 1, out 2), (s2 in 2, out 1) in linear,2.
+      const route = await getJson<{ switch: string; port: { shortPortNumber: number } }[]>(
+        `/wm/topology/route/${S1}/1/${S2}/1/json`,
+      );
+      assert.deepEqual(
+        route.map((h) => [h.switch, h.port.shortPortNumber]),
+        [
+          [S1, 1],
+          [S1, 2],
+          [S2, 2],
+          [S2, 1],
+        ],
+      );
+      const metrics = await fetch(`${ctl.apiUrl}/metrics`).then((r) => r.text());
+      assert.match(metrics, /\nsluice_switches_connected 2\n/);
+      assert.match(metrics, /\nsluice_links 1\n/);
+    });
   });
-  await waitFor(
-    async () =>
-      (await sluiceJson<unknown[]>(['switches'])).length === 2 &&
-      (await sluiceJson<unknown[]>(['links'])).length === 1,
-    { what: 'two switches and one link in the CLI output', timeoutMs: 30_000 },
-  ).catch((e: Error) => {
-    throw new Error(`${e.message}\ncontroller log:\n${ctl.logTail(30)}`);
-  });
-  assert.equal((await net.pingallUntil(0, 30_000)).lossPct, 0);
-});
-
-after(async () => {
-  await net?.stop();
-  await ctl?.stop();
-});
-
-test('sluice switches, links and hosts show the network', async () => {
-  const table = await sluice(['switches']);
-  assert.equal(table.code, 0, table.stderr);
-  const lines = table.stdout.trimEnd().split('\n');
-  assert.match(lines[0], /^DPID +ADDRESS +OPENFLOW +CONNECTED/);
-  assert.deepEqual(
-    lines
-      .slice(1)
-      .map((l) => l.split(/\s+/)[0])
-      .sort(),
-    [S1, S2],
-  );
-  assert.ok(
-    lines.slice(1).every((l) => / 1\.3 /.test(l)),
-    table.stdout,
-  );
-
-  const links = await sluiceJson<{ src: { dpid: string }; dst: { dpid: string } }[]>(['links']);
-  assert.deepEqual([links[0].src.dpid, links[0].dst.dpid].sort(), [S1, S2]);
-
-  const h1 = net.host('h1');
-  const hosts = await sluiceJson<{ mac: string; ipv4: string[]; attachmentPoints: { dpid: string }[] }[]>([
-    'hosts',
-    '--mac',
-    h1.mac,
-  ]);
-  assert.equal(hosts.length, 1);
-  assert.deepEqual(hosts[0].ipv4, [h1.ip]);
-  assert.equal(hosts[0].attachmentPoints[0].dpid, S1);
-  const hostTable = await sluice(['hosts']);
-  assert.match(hostTable.stdout, new RegExp(`${h1.mac} +${h1.ip.replace(/\./g, '\\.')} `));
-});
-
-test('sluice ports and flows read the switch live', async () => {
-  const ports = await sluice(['ports', '0x1']);
-  assert.equal(ports.code, 0, ports.stderr);
-  assert.match(ports.stdout, /^PORT +NAME +MAC +STATE/);
-  assert.match(ports.stdout, /\n1 +s1-eth1 +\S+ +up /);
-  assert.match(ports.stdout, /\n2 +s1-eth2 +\S+ +up /);
-
-  const flows = await sluice(['flows', S1]);
-  assert.equal(flows.code, 0, flows.stderr);
-  const lines = flows.stdout.trimEnd().split('\n');
-  assert.ok(
-    lines.every((l) => l.startsWith(' cookie=0x')),
-    flows.stdout,
-  );
-  assert.ok(
-    lines.some((l) => /priority=0 actions=CONTROLLER:65535/.test(l)),
-    `table-miss entry in:\n${flows.stdout}`,
-  );
-});
-
-test('CLI errors: unknown switch exits 1 with the API error, bad DPID exits 2', async () => {
-  const unknown = await sluice(['flows', '0x99']);
-  assert.equal(unknown.code, 1);
-  assert.match(unknown.stderr, /not_found: switch 00:00:00:00:00:00:00:99 is not connected/);
-  const bad = await sluice(['flows', 's1']);
-  assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /argument 'dpid'/);
-});
-
-test('Floodlight shapes from the real network', async () => {
-  const switches = await getJson<{ switchDPID: string; openFlowVersion: string }[]>(
-    '/wm/core/controller/switches/json',
-  );
-  assert.deepEqual(switches.map((s) => s.switchDPID).sort(), [S1, S2]);
-  assert.ok(switches.every((s) => s.openFlowVersion === 'OF_13'));
-
-  const flows = await getJson<Record<string, { flows: { priority: string }[] }>>(
-    '/wm/core/switch/all/flow/json',
-  );
-  assert.deepEqual(Object.keys(flows).sort(), [S1, S2]);
-  assert.ok(flows[S1].flows.some((f) => f.priority === '0'));
-
-  const ports = await getJson<{ port_reply: { port: { port_number: string }[] }[] }>(
-    `/wm/core/switch/${S1}/port/json`,
-  );
-  assert.ok(ports.port_reply[0].port.some((p) => p.port_number === '1'));
-  const desc = await getJson<{ desc: { manufacturer_description: string } }>(
-    `/wm/core/switch/${S2}/desc/json`,
-  );
-  assert.match(desc.desc.manufacturer_description, /Nicira/);
-
-  const links = await getJson<{ 'src-port': unknown }[]>('/wm/topology/links/json');
-  assert.equal(typeof links[0]['src-port'], 'number');
-
-  const h1 = net.host('h1');
-  const devices = await getJson<{ attachmentPoint: { switchDPID: string; port: number }[] }[]>(
-    `/wm/device/?ipv4=${h1.ip}`,
-  );
-  assert.equal(devices.length, 1);
-  assert.deepEqual(devices[0].attachmentPoint[0], { switchDPID: S1, port: 1, errorStatus: null });
-
-  // h1 on s1 port 1 to h2 on s2 port 1: (s1 in 1, out 2), (s2 in 2, out 1) in linear,2.
-  const route = await getJson<{ switch: string; port: { shortPortNumber: number } }[]>(
-    `/wm/topology/route/${S1}/1/${S2}/1/json`,
-  );
-  assert.deepEqual(
-    route.map((h) => [h.switch, h.port.shortPortNumber]),
-    [
-      [S1, 1],
-      [S1, 2],
-      [S2, 2],
-      [S2, 1],
-    ],
-  );
-  const metrics = await fetch(`${ctl.apiUrl}/metrics`).then((r) => r.text());
-  assert.match(metrics, /\nsluice_switches_connected 2\n/);
-  assert.match(metrics, /\nsluice_links 1\n/);
-});
+}
