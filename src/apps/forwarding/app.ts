@@ -22,6 +22,7 @@
 import {
   APP_COOKIE_MASK,
   appCookie,
+  flowKey,
   type App,
   type AppContext,
   type Disposition,
@@ -130,6 +131,15 @@ export class ForwardingApp implements App {
     for (const u of this.unsubscribe.splice(0)) u();
   }
 
+  /** Counters for the API: multi-hop flows tracked for invalidation, L2-mode MAC table entries. */
+  stats(): { pathFlows: number; macEntries: number } {
+    let pathFlows = 0;
+    for (const m of this.pathFlows.values()) pathFlows += m.size;
+    let macEntries = 0;
+    for (const m of this.macTables.values()) macEntries += m.size;
+    return { pathFlows, macEntries };
+  }
+
   /** Capture outgoing messages instead of sending them (unit tests). */
   setSink(sink: (out: Outgoing) => void): void {
     this.sink = sink;
@@ -142,7 +152,9 @@ export class ForwardingApp implements App {
 
   flowRemoved(sw: SwitchSession, msg: FlowRemoved): void {
     if ((msg.cookie & APP_COOKIE_MASK) !== this.cookie) return;
-    this.pathFlows.get(sw.dpid)?.delete(matchKey(msg.match));
+    this.pathFlows
+      .get(sw.dpid)
+      ?.delete(flowKey({ tableId: 0, priority: msg.priority, match: msg.match }, sw.version));
   }
 
   packetIn(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, decision: PacketDecision): Disposition {
@@ -229,7 +241,11 @@ export class ForwardingApp implements App {
       if (multiHop) {
         let perSwitch = this.pathFlows.get(hop.dpid);
         if (!perSwitch) this.pathFlows.set(hop.dpid, (perSwitch = new Map()));
-        perSwitch.set(matchKey(match), { match, links, dstMac: frame.dstNum });
+        perSwitch.set(flowKey({ tableId: 0, priority: FORWARDING_PRIORITY, match }, OFP_VERSION_1_3), {
+          match,
+          links,
+          dstMac: frame.dstNum,
+        });
       }
     }
     // A buffered packet went with the ingress FLOW_MOD; an unbuffered one needs its own PACKET_OUT.
@@ -452,10 +468,6 @@ function narrowingOf(decision: PacketDecision): Narrowing | undefined {
     match: decision.match,
     cookieTag: typeof note?.cookieTag === 'bigint' ? note.cookieTag & ~APP_COOKIE_MASK : 0n,
   };
-}
-
-function matchKey(m: Match): string {
-  return `${m.in_port}|${m.eth_src}|${m.eth_dst}|${m.vlan_vid ?? ''}`;
 }
 
 function pathLinks(hops: Hop[]): string[] {
