@@ -21,7 +21,7 @@ import {
 const S1 = '00:00:00:00:00:00:00:01';
 
 async function api(ctl: RunningController, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${ctl.apiUrl}${path}`, {
+  const res = await fetch(`${apiOf(ctl)}${path}`, {
     method,
     // Floodlight-era curl scripts send JSON as form data; the API reads JSON whatever the type.
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -43,8 +43,13 @@ async function listed(ctl: RunningController): Promise<Record<string, Record<str
   return out;
 }
 
+function apiOf(ctl: RunningController): string {
+  assert.ok(ctl.apiUrl, 'the controller serves the API');
+  return ctl.apiUrl;
+}
+
 function cli(ctl: RunningController, ...args: string[]) {
-  return run(process.execPath, [SLUICE_CLI, 'staticflow', ...args, '--api', ctl.apiUrl], {
+  return run(process.execPath, [SLUICE_CLI, 'staticflow', ...args, '--api', apiOf(ctl)], {
     timeoutMs: 20_000,
   });
 }
