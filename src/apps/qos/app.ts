@@ -54,6 +54,7 @@ import {
   parseStoredService,
   pathToJson,
   policyToJson,
+  serviceToJson,
   uintOf,
   type Policy,
   type PolicyMatch,
@@ -66,6 +67,7 @@ export const QOS_APP_ID = 6;
 export const QOS_PREFIX = '/apps/qos/';
 export const QOS_CONFIG_KEY = `${QOS_PREFIX}config`;
 export const DEFAULT_OVSDB_REMOTE = 'unix:/var/run/openvswitch/db.sock';
+type Json = Record<string, unknown>;
 const OFPMC = { ADD: 0, MODIFY: 1, DELETE: 2 } as const;
 
 /** What the queue verbs need of OVSDB (a Vswitch; tests pass a fake). */
@@ -112,9 +114,10 @@ export class QosApp implements App {
   private readonly services = new Map<number, Service>();
   private readonly policies = new Map<number, Policy>();
   private readonly paths = new Map<number, QosPath>();
-  private serviceStore!: Collection<Service>;
-  private policyStore!: Collection<Policy>;
-  private pathStore!: Collection<QosPath>;
+  /** Records are kept as the JSON the API shows (what parse*() read back). */
+  private serviceStore!: Collection<Json>;
+  private policyStore!: Collection<Json>;
+  private pathStore!: Collection<Json>;
   /** Routes of paths, recomputed after any topology/host change. */
   private routes = new Map<number, PathRoute>();
   private routesValid = false;
@@ -140,20 +143,33 @@ export class QosApp implements App {
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
     this.log = ctx.log;
-    this.serviceStore = collection(ctx.store, `${QOS_PREFIX}services/`, parseStoredService);
-    this.policyStore = collection(ctx.store, `${QOS_PREFIX}policies/`, parseStoredPolicy);
-    this.pathStore = collection(ctx.store, `${QOS_PREFIX}paths/`, parseStoredPath);
+    this.serviceStore = collection(ctx.store, `${QOS_PREFIX}services/`, (v) =>
+      serviceToJson(parseStoredService(v)),
+    );
+    this.policyStore = collection(ctx.store, `${QOS_PREFIX}policies/`, (v) =>
+      policyToJson(parseStoredPolicy(v)),
+    );
+    this.pathStore = collection(ctx.store, `${QOS_PREFIX}paths/`, (v) => pathToJson(parseStoredPath(v)));
     const onInvalid = (err: Error & { field?: string }) =>
       this.log.error({ key: err.field, err: err.message }, 'skipping invalid stored QoS record');
 
     const config = (await ctx.store.get(QOS_CONFIG_KEY))?.value as { enabled?: unknown } | undefined;
-    for (const s of await this.serviceStore.list({ onInvalid })) this.services.set(s.value.sid, s.value);
-    for (const p of await this.policyStore.list({ onInvalid })) this.policies.set(p.value.id, p.value);
-    for (const p of await this.pathStore.list({ onInvalid })) this.paths.set(p.value.id, p.value);
+    for (const s of await this.serviceStore.list({ onInvalid })) {
+      const svc = parseStoredService(s.value);
+      this.services.set(svc.sid, svc);
+    }
+    for (const p of await this.policyStore.list({ onInvalid })) {
+      const policy = parseStoredPolicy(p.value);
+      this.policies.set(policy.id, policy);
+    }
+    for (const p of await this.pathStore.list({ onInvalid })) {
+      const path = parseStoredPath(p.value);
+      this.paths.set(path.id, path);
+    }
     if (config === undefined) {
       // First start: Floodlight's module began disabled, with a "Best Effort" service (ToS 0).
       const be: Service = { sid: 1, ...BEST_EFFORT };
-      await this.serviceStore.put(String(be.sid), be);
+      await this.serviceStore.put(String(be.sid), serviceToJson(be));
       this.services.set(be.sid, be);
       await ctx.store.put(QOS_CONFIG_KEY, { enabled: false });
     } else {
@@ -424,7 +440,7 @@ export class QosApp implements App {
     return this.exclusive(async () => {
       if (this.serviceByName(s.name)) throw new QosError('name', `a service named '${s.name}' exists`, 409);
       const service: Service = { sid: this.nextId(this.services.keys()), ...s };
-      await this.serviceStore.put(String(service.sid), service);
+      await this.serviceStore.put(String(service.sid), serviceToJson(service));
       this.services.set(service.sid, service);
       return service;
     });
@@ -466,7 +482,7 @@ export class QosApp implements App {
       }
       if (parsed.action.kind === 'rate') this.checkMeters(parsed.sw);
       const policy: Policy = { id: this.nextId(this.policies.keys(), this.paths.keys()), ...parsed };
-      await this.policyStore.put(String(policy.id), policy);
+      await this.policyStore.put(String(policy.id), policyToJson(policy));
       this.policies.set(policy.id, policy);
       this.refresh();
       return policy;
@@ -507,7 +523,7 @@ export class QosApp implements App {
       }
       if (parsed.template.action.kind === 'rate') this.checkMeters('all', 'policy.rate-kbps');
       const path: QosPath = { id: this.nextId(this.policies.keys(), this.paths.keys()), ...parsed };
-      await this.pathStore.put(String(path.id), path);
+      await this.pathStore.put(String(path.id), pathToJson(path));
       this.paths.set(path.id, path);
       this.routes.delete(path.id);
       this.refresh();
