@@ -4,6 +4,7 @@
  */
 import type { Action, FlowMod, FlowStatsEntry, Instruction, Match, OfVersion } from './types.js';
 import { OFPP, OFP_VERSION_1_0 } from './types.js';
+import { writeIpv6 } from './wire.js';
 
 const OFP_DEFAULT_PRIORITY = 0x8000;
 
@@ -45,6 +46,47 @@ function ipv4Text(value: string, mask: string | undefined): string {
   return `${value}/${mask}`;
 }
 
+/** IPv6 value with an optional mask, as /N when the mask is a prefix (as OVS prints it). */
+function ipv6Text(value: string, mask: string | undefined): string {
+  if (mask === undefined) return value;
+  const b = Buffer.alloc(16);
+  writeIpv6(mask, b, 0, 'mask');
+  let bits = 0;
+  while (bits < 128 && b[bits >> 3] & (0x80 >> (bits & 7))) bits++;
+  for (let i = bits; i < 128; i++) if (b[i >> 3] & (0x80 >> (i & 7))) return `${value}/${mask}`;
+  return `${value}/${bits}`;
+}
+
+/**
+ * VLAN match the way OVS prints its vlan_tci (OXM's VID_PRESENT is the TCI's CFI bit): `dl_vlan=`/
+ * `dl_vlan_pcp=` for exact tagged matches, else `vlan_tci=value[/mask]`.
+ */
+function vlanText(m: Match): string | undefined {
+  const vid = m.vlan_vid;
+  const pcp = m.vlan_pcp;
+  if (vid === undefined && pcp === undefined) return undefined;
+  let tci = vid === undefined ? 0x1000 : vid & 0x1fff;
+  let mask = vid === undefined ? 0x1000 : (m.vlan_vid_mask ?? 0x1fff) & 0x1fff;
+  if (pcp !== undefined) {
+    tci |= (pcp & 7) << 13;
+    mask |= 0xe000;
+  }
+  const vidMask = mask & 0x0fff;
+  const pcpMask = mask & 0xe000;
+  if (
+    mask & tci & 0x1000 &&
+    (vidMask === 0 || vidMask === 0xfff) &&
+    (pcpMask === 0 || pcpMask === 0xe000) &&
+    (vidMask || pcpMask)
+  ) {
+    const parts: string[] = [];
+    if (vidMask) parts.push(`dl_vlan=${tci & 0xfff}`);
+    if (pcpMask) parts.push(`dl_vlan_pcp=${tci >> 13}`);
+    return parts.join(',');
+  }
+  return mask === 0xffff ? `vlan_tci=${hex4(tci)}` : `vlan_tci=${hex4(tci)}/${hex4(mask)}`;
+}
+
 function masked(value: unknown, mask: unknown, fmt: (x: never) => string = String): string {
   return mask === undefined ? fmt(value as never) : `${fmt(value as never)}/${fmt(mask as never)}`;
 }
@@ -80,17 +122,13 @@ export function formatMatch(m: Match, priority = OFP_DEFAULT_PRIORITY): string {
   put('tun_id', m.tunnel_id, () => masked(m.tunnel_id, m.tunnel_id_mask, hex));
   put('in_port', m.in_port, () => formatPort(m.in_port!));
   put('in_phy_port', m.in_phy_port, () => formatPort(m.in_phy_port!));
-  if (m.vlan_vid !== undefined) {
-    if (m.vlan_vid_mask !== undefined) out.push(`vlan_vid=${hex4(m.vlan_vid)}/${hex4(m.vlan_vid_mask)}`);
-    else if (m.vlan_vid === 0) out.push('vlan_tci=0x0000/0x1fff');
-    else out.push(`dl_vlan=${m.vlan_vid & 0xfff}`);
-  }
-  put('dl_vlan_pcp', m.vlan_pcp);
+  const vlan = vlanText(m);
+  if (vlan) out.push(vlan);
   put('dl_src', m.eth_src, () => masked(m.eth_src, m.eth_src_mask));
   put('dl_dst', m.eth_dst, () => masked(m.eth_dst, m.eth_dst_mask));
   if (!sh) put('dl_type', m.eth_type, () => hex4(m.eth_type!));
-  put('ipv6_src', m.ipv6_src, () => masked(m.ipv6_src, m.ipv6_src_mask));
-  put('ipv6_dst', m.ipv6_dst, () => masked(m.ipv6_dst, m.ipv6_dst_mask));
+  put('ipv6_src', m.ipv6_src, () => ipv6Text(m.ipv6_src!, m.ipv6_src_mask));
+  put('ipv6_dst', m.ipv6_dst, () => ipv6Text(m.ipv6_dst!, m.ipv6_dst_mask));
   put('ipv6_label', m.ipv6_flabel, () => masked(m.ipv6_flabel, m.ipv6_flabel_mask, hex));
   put('nw_src', m.ipv4_src, () => ipv4Text(m.ipv4_src!, m.ipv4_src_mask));
   put('nw_dst', m.ipv4_dst, () => ipv4Text(m.ipv4_dst!, m.ipv4_dst_mask));

@@ -87,6 +87,14 @@ test('formatMatch: shorthands, arp fields, vlan forms and non-shorthand eth type
   assert.equal(formatMatch({ eth_type: 0x88cc }), 'dl_type=0x88cc');
   assert.equal(formatMatch({ vlan_vid: 0x1000 | 5, vlan_pcp: 2 }), 'dl_vlan=5,dl_vlan_pcp=2');
   assert.equal(formatMatch({ vlan_vid: 0 }), 'vlan_tci=0x0000/0x1fff');
+  assert.equal(formatMatch({ vlan_vid: 0, vlan_pcp: 0 }), 'vlan_tci=0x0000');
+  assert.equal(formatMatch({ vlan_vid: 0x1000, vlan_vid_mask: 0x1000 }), 'vlan_tci=0x1000/0x1000');
+  assert.equal(formatMatch({ vlan_pcp: 5 }), 'dl_vlan_pcp=5');
+  assert.equal(
+    formatMatch({ ipv6_dst: '2001:db8::', ipv6_dst_mask: 'ffff:ffff::' }),
+    'ipv6_dst=2001:db8::/32',
+  );
+  assert.equal(formatMatch({ ipv6_dst: '::1', ipv6_dst_mask: 'ffff::ffff' }), 'ipv6_dst=::1/ffff::ffff');
   assert.equal(formatMatch({ eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 135 }), 'icmp6,icmp_type=135');
   assert.equal(formatMatch({ in_port: OFPP.LOCAL }, 5), 'priority=5,in_port=LOCAL');
 });
