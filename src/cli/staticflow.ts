@@ -3,7 +3,7 @@
  * validates entries (and names the field at fault); here only the command line's own syntax is checked.
  */
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { StaticFlow, StaticFlowEntry } from '../client/index.js';
 import { dpidArg } from './args.js';
 import type { QueryOptions, VerbGroup } from './run.js';
@@ -110,7 +110,7 @@ export function staticFlowsText(flows: readonly StaticFlow[]): string {
     out += `${sw}:\n`;
     for (const f of list) {
       const state = f.state === 'installed' ? '' : ` (${f.state.replace(/_/g, ' ')})`;
-      out += ` name=${f.name}${state} ${f.text}\n`;
+      out += ` name=${f.name}${state} ${f.text.trim()}\n`;
     }
   }
   return out;
@@ -142,12 +142,20 @@ export const staticflowVerbs: VerbGroup = (program, v) => {
         '  sluice staticflow add --json \'{"switch":"1","name":"drop1","eth_type":"0x800","actions":""}\'\n' +
         '  sluice staticflow add --file entries.json\n',
     )
-    .action(async (text: string | undefined, o: AddOptions) => {
-      if (text !== undefined && !o.json)
-        throw new InvalidArgumentError(
-          `unexpected argument '${text}' (use --json to give an entry as JSON).`,
-        );
-      const entries = entriesFromOptions({ ...o, entry: text === undefined ? undefined : jsonArg(text) });
+    .action(async (text: string | undefined, o: AddOptions, command: Command) => {
+      let entries: StaticFlowEntry | StaticFlowEntry[];
+      try {
+        if (text !== undefined && !o.json) {
+          throw new InvalidArgumentError(
+            `unexpected argument '${text}' (use --json to give an entry as JSON).`,
+          );
+        }
+        entries = entriesFromOptions({ ...o, entry: text === undefined ? undefined : jsonArg(text) });
+      } catch (e) {
+        // A usage error found after parsing: reported like commander's own (stderr, exit 2).
+        if (e instanceof InvalidArgumentError) command.error(`error: ${e.message}`, { exitCode: 2 });
+        throw e;
+      }
       const res = await v.client(o).staticflows.add(entries);
       v.print(o, res, () =>
         res.added
