@@ -14,6 +14,7 @@ import {
   decode,
   encode,
   formatFlow,
+  type Action,
   type FlowMod,
   type FlowStatsEntry,
   type OfMessage,
@@ -97,12 +98,12 @@ class MgmtClient {
   }
 }
 
-function flows13(): FlowMod[] {
-  const v = 4;
+/** A TCP flow with the given rewrites then output:2, and an ARP-to-controller flow. */
+function commonFlows(v: OfVersion, rewrites: Action[]): FlowMod[] {
   return [
     flowMod(v, {
       priority: 100,
-      cookie: 0x1000000000001n,
+      cookie: BigInt(v) << 48n,
       idleTimeout: 60,
       match: {
         in_port: 1,
@@ -113,13 +114,7 @@ function flows13(): FlowMod[] {
         tcp_dst: 80,
       },
       instructions: [
-        {
-          type: 'apply_actions',
-          actions: [
-            { type: 'set_field', field: 'ipv4_dst', value: '10.0.0.9' },
-            { type: 'output', port: 2, maxLen: 0 },
-          ],
-        },
+        { type: 'apply_actions', actions: [...rewrites, { type: 'output', port: 2, maxLen: 0 }] },
       ],
     }),
     flowMod(v, {
@@ -129,6 +124,13 @@ function flows13(): FlowMod[] {
         { type: 'apply_actions', actions: [{ type: 'output', port: OFPP.CONTROLLER, maxLen: 0xffff }] },
       ],
     }),
+  ];
+}
+
+function flows13(): FlowMod[] {
+  const v = 4;
+  return [
+    ...commonFlows(v, [{ type: 'set_field', field: 'ipv4_dst', value: '10.0.0.9' }]),
     flowMod(v, {
       priority: 102,
       hardTimeout: 300,
@@ -187,36 +189,10 @@ function flows13(): FlowMod[] {
 function flows10(): FlowMod[] {
   const v = 1;
   return [
-    flowMod(v, {
-      priority: 100,
-      cookie: 0x2000000000001n,
-      idleTimeout: 60,
-      match: {
-        in_port: 1,
-        eth_type: 0x0800,
-        ip_proto: 6,
-        ipv4_src: '10.0.0.0',
-        ipv4_src_mask: '255.255.255.0',
-        tcp_dst: 80,
-      },
-      instructions: [
-        {
-          type: 'apply_actions',
-          actions: [
-            { type: 'set_field', field: 'ipv4_dst', value: '10.0.0.9' },
-            { type: 'set_field', field: 'tcp_dst', value: 8080 },
-            { type: 'output', port: 2, maxLen: 0 },
-          ],
-        },
-      ],
-    }),
-    flowMod(v, {
-      priority: 101,
-      match: { eth_type: 0x0806, arp_op: 1, arp_tpa: '10.0.0.1' },
-      instructions: [
-        { type: 'apply_actions', actions: [{ type: 'output', port: OFPP.CONTROLLER, maxLen: 0xffff }] },
-      ],
-    }),
+    ...commonFlows(v, [
+      { type: 'set_field', field: 'ipv4_dst', value: '10.0.0.9' },
+      { type: 'set_field', field: 'tcp_dst', value: 8080 },
+    ]),
     flowMod(v, {
       priority: 102,
       match: { eth_src: '00:00:00:00:00:02', vlan_vid: 0x1000 | 10, vlan_pcp: 3 },
