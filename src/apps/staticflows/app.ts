@@ -82,6 +82,8 @@ export class StaticFlowsApp implements App {
   /** Serialises changes to one entry name (store write + memory + push must not interleave). */
   private readonly locks = new Map<string, Promise<unknown>>();
   private unsubscribe: (() => void) | undefined;
+  /** The barrier the pushes of the current turn will share, per session. */
+  private readonly barriers = new Map<SwitchSession, Promise<void>>();
 
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
@@ -340,7 +342,7 @@ export class StaticFlowsApp implements App {
     const k = `${sw.dpid}/${xid}`;
     this.pushes.set(k, null);
     try {
-      await sw.barrier();
+      await this.sharedBarrier(sw);
       const err = this.pushes.get(k);
       if (err) {
         throw new EntryError(
@@ -352,6 +354,23 @@ export class StaticFlowsApp implements App {
       this.pushes.delete(k);
     }
     return true;
+  }
+
+  /**
+   * One barrier for every push sent to a switch in the same event-loop turn (concurrent requests): it
+   * confirms all of them, and an error for any one still finds its own request by xid.
+   */
+  private sharedBarrier(sw: SwitchSession): Promise<void> {
+    let b = this.barriers.get(sw);
+    if (!b) {
+      b = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        // Pushes sent from here on are not covered by this barrier: they start the next one.
+        this.barriers.delete(sw);
+        return sw.barrier();
+      });
+      this.barriers.set(sw, b);
+    }
+    return b;
   }
 
   private deleteStrict(e: StaticEntry, version: OfVersion) {
