@@ -30,7 +30,7 @@ import {
   type QosSpec,
 } from '../../ovsdb/index.js';
 import { collection, type Collection } from '../../store/index.js';
-import { formatDpid } from '../../util/index.js';
+import { formatDpid, parseDpid } from '../../util/index.js';
 import type { Host, HostsApp } from '../hosts/index.js';
 import type { TopologyApp } from '../topology/index.js';
 import {
@@ -66,6 +66,8 @@ import { parseQueuesBody, portNameOf, portQosView, type PortQueuesView } from '.
 export const QOS_APP_ID = 6;
 export const QOS_PREFIX = '/apps/qos/';
 export const QOS_CONFIG_KEY = `${QOS_PREFIX}config`;
+/** Last resolved routes of paths and output ports of policies, kept across restarts (see `learned`). */
+export const QOS_LEARNED_KEY = `${QOS_PREFIX}learned`;
 export const DEFAULT_OVSDB_REMOTE = 'unix:/var/run/openvswitch/db.sock';
 type Json = Record<string, unknown>;
 const OFPMC = { ADD: 0, MODIFY: 1, DELETE: 2 } as const;
@@ -129,6 +131,14 @@ export class QosApp implements App {
   /** Our meter mods by `dpid/xid`, so a switch error answering one is logged with its meter. */
   private readonly meterMods = new Map<string, number>();
   private refreshQueued = false;
+  /**
+   * The last route of each path and the last resolved output port of each policy per switch. After a
+   * restart, hosts and links are re-learned only as traffic and LLDP come; until then placements use these,
+   * so the reconciler does not delete flows that are still right. A newly resolved route replaces them.
+   */
+  private readonly learnedHops = new Map<number, RouteHop[]>();
+  private readonly learnedPorts = new Map<number, Map<bigint, number>>();
+  private saveQueued = false;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly ovsdbRemote: string;
   private readonly queueStoreFactory?: () => Promise<QueueStore>;
@@ -194,6 +204,7 @@ export class QosApp implements App {
         );
       }),
     );
+    this.loadLearned((await ctx.store.get(QOS_LEARNED_KEY))?.value);
     this.log.info(
       {
         enabled: this.enabledFlag,
@@ -243,7 +254,7 @@ export class QosApp implements App {
       const pl: Placement = { id: p.id, name: p.name, dpid, priority: p.priority, match: p.match, action: a };
       if (a.kind === 'service') pl.tos = this.serviceByName(a.service)?.tos ?? 0;
       if (a.kind !== 'queue') {
-        const port = a.outPort ?? this.outPortToward(dpid, p.match);
+        const port = a.outPort ?? this.learnPort(p.id, dpid, this.outPortToward(dpid, p.match));
         if (port !== undefined) pl.outPort = port;
       }
       out.push(pl);
@@ -293,6 +304,86 @@ export class QosApp implements App {
   }
 
   private computeRoute(path: QosPath): PathRoute {
+    const r = this.resolveRoute(path);
+    const last = this.learnedHops.get(path.id);
+    if (r.hops.length) {
+      if (JSON.stringify(r.hops, bigintText) !== JSON.stringify(last, bigintText)) {
+        this.learnedHops.set(path.id, r.hops);
+        this.saveLearned();
+      }
+      return r;
+    }
+    return last ? { hops: last, reason: `${r.reason}; keeping the last known route` } : r;
+  }
+
+  private learnPort(id: number, dpid: bigint, port: number | undefined): number | undefined {
+    let ports = this.learnedPorts.get(id);
+    if (port === undefined) return ports?.get(dpid);
+    if (ports?.get(dpid) !== port) {
+      if (!ports) this.learnedPorts.set(id, (ports = new Map()));
+      ports.set(dpid, port);
+      this.saveLearned();
+    }
+    return port;
+  }
+
+  private forgetLearned(id: number): void {
+    const hadHops = this.learnedHops.delete(id);
+    const hadPorts = this.learnedPorts.delete(id);
+    if (hadHops || hadPorts) this.saveLearned();
+  }
+
+  /** Written after the tick that changed it; losing it costs only a brief re-resolution after a restart. */
+  private saveLearned(): void {
+    if (this.saveQueued) return;
+    this.saveQueued = true;
+    setImmediate(() => {
+      this.saveQueued = false;
+      const paths = Object.fromEntries(
+        [...this.learnedHops].map(([id, hops]) => [
+          id,
+          hops.map((h) => [formatDpid(h.dpid), h.inPort, h.outPort]),
+        ]),
+      );
+      const ports = Object.fromEntries(
+        [...this.learnedPorts].map(([id, m]) => [
+          id,
+          Object.fromEntries([...m].map(([d, p]) => [formatDpid(d), p])),
+        ]),
+      );
+      this.ctx.store
+        .put(QOS_LEARNED_KEY, { paths, ports })
+        .catch((err: unknown) => this.log.warn({ err: String(err) }, 'saving learned QoS routes failed'));
+    });
+  }
+
+  /** Reads what saveLearned wrote; anything malformed is skipped (it is only a hint). */
+  private loadLearned(v: unknown): void {
+    const obj = (x: unknown) => (x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Json) : {});
+    const port = (x: unknown) => (typeof x === 'number' && Number.isInteger(x) && x > 0 ? x : undefined);
+    for (const [id, hops] of Object.entries(obj(obj(v).paths))) {
+      if (!this.paths.has(Number(id)) || !Array.isArray(hops)) continue;
+      const parsed = hops.map((h) => {
+        const [d, i, o] = Array.isArray(h) ? (h as unknown[]) : [];
+        const dpid = typeof d === 'string' ? parseDpid(d) : undefined;
+        return dpid !== undefined && port(i) && port(o)
+          ? { dpid, inPort: port(i)!, outPort: port(o)! }
+          : undefined;
+      });
+      if (parsed.length && parsed.every(Boolean)) this.learnedHops.set(Number(id), parsed as RouteHop[]);
+    }
+    for (const [id, ports] of Object.entries(obj(obj(v).ports))) {
+      if (!this.policies.has(Number(id))) continue;
+      const m = new Map<bigint, number>();
+      for (const [d, p] of Object.entries(obj(ports))) {
+        const dpid = parseDpid(d);
+        if (dpid !== undefined && port(p)) m.set(dpid, port(p)!);
+      }
+      if (m.size) this.learnedPorts.set(Number(id), m);
+    }
+  }
+
+  private resolveRoute(path: QosPath): PathRoute {
     const src = this.hostByIp(path.srcIp);
     if (!src) return { hops: [], reason: `src-ip ${path.srcIp} is not a known host (yet)` };
     const dst = this.hostByIp(path.dstIp);
@@ -496,6 +587,7 @@ export class QosApp implements App {
       if (!p) throw new QosError('policy-id', `no policy with id ${id}`, 404);
       await this.policyStore.delete(String(id));
       this.policies.delete(id);
+      this.forgetLearned(id);
       this.refresh();
       return p;
     });
@@ -544,6 +636,7 @@ export class QosApp implements App {
       await this.pathStore.delete(String(p.id));
       this.paths.delete(p.id);
       this.routes.delete(p.id);
+      this.forgetLearned(p.id);
       this.refresh();
       return view;
     });
@@ -666,3 +759,5 @@ async function ovsdbCall<T>(fn: () => Promise<T>): Promise<T> {
     throw err;
   }
 }
+
+const bigintText = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
