@@ -98,6 +98,18 @@ function writeExperimenter(w: Writer, experimenter: number, data: Buffer): void 
   w.bytes(data);
 }
 
+/** A raw action must be a whole, well-formed action: its own length field, a multiple of 8. */
+function rawSize(data: Buffer): number {
+  checkBuffer(data, 'data');
+  if (data.length < 8 || data.length % 8 !== 0 || data.readUInt16BE(2) !== data.length) {
+    throw badField(
+      'data',
+      'a raw action is its whole wire form: length >= 8, a multiple of 8, matching its len field',
+    );
+  }
+  return data.length;
+}
+
 /** Wire size of one action; errors name fields relative to the action. */
 export function actionSize(a: Action, v: OfVersion): number {
   if (v === OFP_VERSION_1_0) {
@@ -131,6 +143,8 @@ export function actionSize(a: Action, v: OfVersion): number {
     }
     case 'experimenter':
       return experimenterSize(a.data);
+    case 'raw':
+      return rawSize(a.data);
     case 'set_queue':
     case 'group':
     case 'pop_vlan':
@@ -259,6 +273,9 @@ function writeAction13(w: Writer, a: Action): void {
     }
     case 'experimenter':
       return writeExperimenter(w, a.experimenter, a.data);
+    case 'raw':
+      w.bytes(a.data);
+      return;
     case 'set_queue':
     case 'group':
       w.u16(a.type === 'set_queue' ? OFPAT13.SET_QUEUE : OFPAT13.GROUP, f);
@@ -437,12 +454,17 @@ function readAction13(r: Reader, type: number, len: number): Action {
     case OFPAT13.SET_FIELD: {
       const h = r.u32();
       const f = h >>> 16 === OXM_CLASS_OPENFLOW_BASIC ? OXM_BY_CODE[(h >>> 9) & 0x7f] : undefined;
+      if (h >>> 16 !== OXM_CLASS_OPENFLOW_BASIC) {
+        // Another class (Nicira registers...): keep the action's bytes rather than fail the whole message.
+        const start = r.off - 8;
+        return { type: 'raw', data: r.buf.subarray(start, start + len) };
+      }
       if (!f || h & 0x100) {
         throw new OpenFlowDecodeError(
-          'OF_UNSUPPORTED',
+          'OF_BAD_FIELD',
           OFPET13.BAD_ACTION,
           OFPBAC_BAD_SET_TYPE,
-          `set_field of OXM 0x${h.toString(16)} is not in the model`,
+          `set_field of OXM 0x${h.toString(16)} is not a settable basic field`,
         );
       }
       if ((h & 0xff) !== f.len || len < 8 + f.len)

@@ -29,8 +29,20 @@ REGISTRY.register(statsRequestCodec).register(statsReplyCodec);
 
 const VERSION_NAME: Record<OfVersion, string> = { [OFP_VERSION_1_0]: '1.0', [OFP_VERSION_1_3]: '1.3' };
 
+type WithoutHeader<M> = M extends OfMessage ? Omit<M, 'version' | 'xid'> : never;
+/** A message without its header fields: what a session fills in with its version and next xid. */
+export type OfMessageBody = WithoutHeader<OfMessage>;
+
 export function encode(msg: OfMessage): Buffer {
-  const v = msg.version;
+  return encodeMessage(msg, msg.version, msg.xid);
+}
+
+/**
+ * Encodes `msg` with the given header fields (any `version`/`xid` on `msg` itself are ignored), so a sender
+ * does not copy the message to stamp them.
+ */
+export function encodeMessage(msg: OfMessageBody, version: OfVersion, xid: number): Buffer {
+  const v = version;
   if (v !== OFP_VERSION_1_0 && v !== OFP_VERSION_1_3)
     throw badField('version', `must be 1 or 4, got ${String(v)}`);
   const codec = REGISTRY.forType(v, msg.type);
@@ -53,7 +65,7 @@ export function encode(msg: OfMessage): Buffer {
   w.u8(v, 'version');
   w.u8(codec.wire[v]!, 'type');
   w.u16(total, 'length');
-  w.u32(msg.xid, 'xid');
+  w.u32(xid, 'xid');
   codec.write(w, msg as never, v);
   if (w.off !== total) throw new Error(`openflow codec bug: ${msg.type} wrote ${w.off} of ${total} bytes`);
   return buf;

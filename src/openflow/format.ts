@@ -216,6 +216,8 @@ export function formatAction(a: Action, v: OfVersion): string {
       return 'dec_ttl';
     case 'experimenter':
       return `experimenter(${hex(a.experimenter)},${a.data.toString('hex')})`;
+    case 'raw':
+      return `raw(${a.data.toString('hex')})`;
     default:
       return a.type;
   }

@@ -1,5 +1,5 @@
 export * from './types.js';
-export { encode, decode } from './codec.js';
+export { encode, encodeMessage, decode, type OfMessageBody } from './codec.js';
 export { FrameReader } from './framer.js';
 export {
   OpenFlowDecodeError,

@@ -144,7 +144,13 @@ export type Action =
   | { type: 'push_pbb'; ethertype: number }
   | { type: 'pop_pbb' }
   /** Vendor/experimenter action passed through untouched (data excludes the 8-byte type/len/experimenter head). */
-  | { type: 'experimenter'; experimenter: number; data: Buffer };
+  | { type: 'experimenter'; experimenter: number; data: Buffer }
+  /**
+   * An OF1.3 action the model has no shape for, kept as its whole wire form (type, len, body) so that a
+   * switch's flows still decode and re-encode unchanged: e.g. OVS's set_field of a Nicira register, which
+   * flows written by other tools carry. Decoded only; apps do not build it.
+   */
+  | { type: 'raw'; data: Buffer };
 
 export type Instruction =
   | { type: 'goto_table'; tableId: number }

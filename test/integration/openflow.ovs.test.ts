@@ -286,3 +286,37 @@ for (const [v, make, protocols] of [
     }
   });
 }
+
+test('OF 0x04: a flow written by ovs-ofctl with register actions decodes (as raw) and can be sent back', async () => {
+  await ofctl(['del-flows', BRIDGE], 'OpenFlow13');
+  await ofctl(
+    ['add-flow', BRIDGE, 'priority=7,ip,actions=load:1->NXM_NX_REG1[],set_field:2->reg2,output:1'],
+    'OpenFlow13',
+  );
+  const c = await MgmtClient.open(mgmtPath, 4);
+  try {
+    const [entry] = await c.flows();
+    assert.ok(entry, 'the flow is read back');
+    const actions = entry.instructions.flatMap((i) => ('actions' in i ? i.actions : []));
+    // OVS sends load: as a Nicira experimenter action and set_field:->reg2 as a non-basic OXM set_field.
+    assert.deepEqual(
+      actions.map((a) => a.type),
+      ['experimenter', 'raw', 'output'],
+    );
+    // The raw actions re-encode byte for byte: OVS accepts the copy and prints it the same way.
+    const xid = c.nextXid();
+    c.send(flowMod(4, { xid, priority: 8, match: entry.match, instructions: entry.instructions }));
+    const barrier = c.nextXid();
+    c.send({ type: 'barrier_request', version: 4, xid: barrier });
+    await c.waitFor((m) => m.type === 'barrier_reply' && m.xid === barrier, 'barrier reply');
+    assert.deepEqual(c.errors(), []);
+    const lines = (await ofctl(['dump-flows', BRIDGE], 'OpenFlow13'))
+      .split('\n')
+      .filter((l) => l.includes('priority='));
+    const acts = lines.map((l) => l.slice(l.indexOf('actions=')));
+    assert.equal(acts.length, 2);
+    assert.equal(acts[0], acts[1]);
+  } finally {
+    c.close();
+  }
+});

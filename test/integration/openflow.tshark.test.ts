@@ -170,6 +170,7 @@ const OFPAT13: Record<Action['type'], number> = {
   pop_pbb: 27,
   experimenter: 0xffff,
   enqueue: -1,
+  raw: -1,
 };
 
 /** The OXM entries tshark shows, as [field code, has-mask] in wire order. */
@@ -210,7 +211,7 @@ function checkFlowMod13(of: Json, m: FlowMod): void {
   const actions = m.instructions.flatMap((i) => ('actions' in i ? i.actions : []));
   assert.deepEqual(
     collect(of, 'openflow_v4.action.type').map(Number),
-    actions.map((a) => OFPAT13[a.type]),
+    actions.map((a) => (a.type === 'raw' ? a.data.readUInt16BE(0) : OFPAT13[a.type])),
     'action types',
   );
   const outputs = actions.flatMap((a) => (a.type === 'output' ? [String(a.port)] : []));

@@ -168,6 +168,18 @@ const setField13: fc.Arbitrary<Action> = fc
   .constantFrom(...OXM_FIELDS)
   .chain((f) => byCodec[f.codec].map((value) => ({ type: 'set_field', field: f.name, value }) as Action));
 
+/** What OF1.3 decoding keeps raw: set_field of a non-basic OXM class (here a 4-byte Nicira register). */
+const rawSetField: fc.Arbitrary<Action> = fc
+  .tuple(fc.constantFrom(0x0000, 0x0001), fc.integer({ min: 0, max: 127 }), u32)
+  .map(([cls, field, value]) => {
+    const data = Buffer.alloc(16);
+    data.writeUInt16BE(25, 0);
+    data.writeUInt16BE(16, 2);
+    data.writeUInt32BE(((cls << 16) | (field << 9) | 4) >>> 0, 4);
+    data.writeUInt32BE(value, 8);
+    return { type: 'raw', data };
+  });
+
 const action13: fc.Arbitrary<Action> = fc.oneof(
   record({ type: fc.constant('output' as const), port: port13, maxLen: u16 }),
   record({ type: fc.constant('set_queue' as const), queueId: u32 }),
@@ -187,6 +199,7 @@ const action13: fc.Arbitrary<Action> = fc.oneof(
     .constantFrom('pop_vlan', 'dec_mpls_ttl', 'dec_nw_ttl', 'copy_ttl_out', 'copy_ttl_in', 'pop_pbb')
     .map((type) => ({ type }) as Action),
   experimenterAction,
+  rawSetField,
 );
 const actions13 = fc.array(action13, { maxLength: 5 });
 
