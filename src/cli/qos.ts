@@ -74,22 +74,25 @@ function actionText(p: Record<string, unknown>): string {
   return `rate ${String(p['rate-kbps'])}kbps${burst}`;
 }
 
-const MATCH_KEYS = [
-  'eth-type',
-  'protocol',
-  'ingress-port',
-  'ip-src',
-  'ip-dst',
-  'tos',
-  'vlan-id',
-  'eth-src',
-  'eth-dst',
-  'src-port',
-  'dst-port',
-];
+/** Keys of a listed policy that are not match fields. */
+const NOT_MATCH = new Set([
+  'policy-id',
+  'name',
+  'sw',
+  'priority',
+  'queue',
+  'enqueue-port',
+  'service',
+  'rate-kbps',
+  'burst-kb',
+  'out-port',
+  'placements',
+]);
 
 function matchText(p: Record<string, unknown>): string {
-  const parts = MATCH_KEYS.filter((k) => p[k] !== undefined).map((k) => `${k}=${String(p[k])}`);
+  const parts = Object.keys(p)
+    .filter((k) => !NOT_MATCH.has(k))
+    .map((k) => `${k}=${String(p[k])}`);
   return parts.join(',') || '*';
 }
 

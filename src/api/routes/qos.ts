@@ -87,6 +87,15 @@ async function floodlight<T>(reply: FastifyReply, fn: () => Promise<T>): Promise
   }
 }
 
+/** A POST handler that answers 201 with what the app created. */
+const created =
+  <T>(fn: (body: unknown) => Promise<T>) =>
+  async (req: { body: unknown }, reply: FastifyReply): Promise<T> => {
+    const out = await call(() => fn(req.body));
+    void reply.status(201);
+    return out;
+  };
+
 const AnyBody = (description: string) => Type.Unsafe<unknown>({ description });
 const disabledNote = (v: QosView) => (v.enabled ? '' : ' (QoS is disabled: stored, applied when enabled)');
 
@@ -240,11 +249,7 @@ export function qosRoutes(view: QosView): RouteArea {
     app.post(
       '/api/v1/qos/services',
       { schema: { tags: v1, summary: 'Add a service {"name", "tos"}', body: AnyBody('{"name", "tos"}') } },
-      async (req, reply) => {
-        const s = await call(() => view.addService(req.body));
-        void reply.status(201);
-        return s;
-      },
+      created((body) => view.addService(body)),
     );
     app.delete<{ Params: { sid: string } }>(
       '/api/v1/qos/services/:sid',
@@ -275,11 +280,7 @@ export function qosRoutes(view: QosView): RouteArea {
           body: AnyBody('a policy'),
         },
       },
-      async (req, reply) => {
-        const p = await call(() => view.addPolicy(req.body));
-        void reply.status(201);
-        return p;
-      },
+      created((body) => view.addPolicy(body)),
     );
     app.delete<{ Params: { id: string } }>(
       '/api/v1/qos/policies/:id',
@@ -300,11 +301,7 @@ export function qosRoutes(view: QosView): RouteArea {
           body: AnyBody('{"name", "src-ip", "dst-ip", "policy"}'),
         },
       },
-      async (req, reply) => {
-        const p = await call(() => view.addPath(req.body));
-        void reply.status(201);
-        return p;
-      },
+      created((body) => view.addPath(body)),
     );
     app.delete<{ Params: { name: string } }>(
       '/api/v1/qos/paths/:name',
