@@ -12,6 +12,7 @@ import type {
   Instruction,
   Match,
   OfMessage,
+  OfMessageBody,
   OfVersion,
   PacketIn,
   PortDesc,
@@ -26,7 +27,7 @@ import type { Store } from '../store/index.js';
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** An OpenFlow message as apps write it: the session fills in `version` and `xid`. */
-export type OfMessageBody = DistributiveOmit<OfMessage, 'version' | 'xid'>;
+export type { OfMessageBody };
 
 /** The request body of one stats/multipart kind ('flow' and 'aggregate' share one body shape). */
 export type StatsRequestOf<K extends StatsRequestBody['kind']> = StatsRequestBody & { kind: K };

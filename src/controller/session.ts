@@ -11,6 +11,7 @@ import {
   OpenFlowDecodeError,
   decode,
   encode,
+  encodeMessage,
   type DescStats,
   type ErrorMsg,
   type FeaturesReply,
@@ -136,6 +137,8 @@ export class Session implements SwitchSession {
   private readonly pending = new Map<number, Pending>();
   private writeQueue: Buffer[] = [];
   private flushScheduled = false;
+  /** Set while a chunk of input is processed: its replies are flushed when it is done, not on nextTick. */
+  private reading = false;
   private paused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private earlyPacketIns: PacketIn[] = [];
@@ -201,21 +204,24 @@ export class Session implements SwitchSession {
     const m = this.cfg.metrics;
     if (msg.type === 'flow_mod') m.flowMods++;
     else if (msg.type === 'packet_out') m.packetOut++;
-    this.writeRaw(encode({ ...msg, version: this.version, xid } as OfMessage));
+    this.writeRaw(encodeMessage(msg, this.version, xid));
     return xid;
   }
 
   /** Replies keep the request's xid. */
   private reply(msg: OfMessageBody, xid: number): void {
     if (this.phase === 'closed') return;
-    this.writeRaw(encode({ ...msg, version: this.version, xid } as OfMessage));
+    this.writeRaw(encodeMessage(msg, this.version, xid));
   }
 
-  /** Queues bytes; everything queued in one tick goes out as one write. */
+  /**
+   * Queues bytes. Replies to a chunk of input go out as one write when the chunk is done (onChunk flushes);
+   * anything else queued in one tick (timers, promise continuations) goes out as one write on nextTick.
+   */
   private writeRaw(buf: Buffer): void {
     this.cfg.metrics.messagesOut++;
     this.writeQueue.push(buf);
-    if (!this.flushScheduled) {
+    if (!this.flushScheduled && !this.reading) {
       this.flushScheduled = true;
       process.nextTick(this.flushBound);
     }
@@ -303,12 +309,17 @@ export class Session implements SwitchSession {
 
   private onData(chunk: Buffer): void {
     if (this.phase === 'closed') return;
+    this.reading = true;
     try {
       this.onChunk(chunk);
     } catch (err) {
       // Last line of defence: whatever went wrong, it ends this connection only.
       this.closeWith(`internal error handling switch input: ${(err as Error)?.stack ?? String(err)}`);
+    } finally {
+      this.reading = false;
     }
+    // Writing here rather than on nextTick saves a trip through the tick queue per packet-in (latency mode).
+    if (this.writeQueue.length) this.flush();
   }
 
   private onChunk(chunk: Buffer): void {
