@@ -5,15 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { FlowSpec } from '../../controller/index.js';
+import { flowModAdd, type FlowSpec } from '../../controller/index.js';
 import {
   OFP_VERSION_1_0,
   OFP_VERSION_1_3,
-  OFPFC,
-  OFPG_ANY,
-  OFPP,
-  OFP_NO_BUFFER,
   formatFlow,
+  type FlowMod,
   type FlowStatsEntry,
   type OfVersion,
 } from '../../openflow/index.js';
@@ -72,26 +69,13 @@ async function call<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** The FlowMod a listing describes, for ovs-ofctl text when the switch has no such flow (yet). */
-function specAsFlowMod(l: StaticFlowListing) {
-  const s = l.spec;
-  return {
-    type: 'flow_mod' as const,
-    version: l.version ?? OFP_VERSION_1_3,
-    xid: 0,
-    cookie: s.cookie ?? 0n,
-    cookieMask: 0n,
-    tableId: s.tableId,
-    command: OFPFC.ADD,
-    idleTimeout: s.idleTimeout ?? 0,
-    hardTimeout: s.hardTimeout ?? 0,
-    priority: s.priority,
-    bufferId: OFP_NO_BUFFER,
-    outPort: OFPP.ANY,
-    outGroup: OFPG_ANY,
-    flags: s.flags ?? 0,
-    match: s.match,
-    instructions: s.instructions,
-  };
+function specAsFlowMod(l: StaticFlowListing): FlowMod {
+  const version = l.version ?? OFP_VERSION_1_3;
+  const body = flowModAdd(l.spec, l.spec.cookie ?? 0n, version, { anyCookie: true }) as Omit<
+    FlowMod,
+    'version' | 'xid'
+  >;
+  return { ...body, version, xid: 0 };
 }
 
 const INSTRUCTION_KEYS = [
