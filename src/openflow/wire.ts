@@ -149,7 +149,9 @@ export class Writer {
   }
   u64(v: bigint, field: string): void {
     checkU64(v, field);
-    this.buf.writeBigUInt64BE(v, this.off);
+    // Cookies and masks are mostly zero: skip the BigInt split for them.
+    if (v === 0n) for (let i = this.off; i < this.off + 8; i++) this.buf[i] = 0;
+    else this.buf.writeBigUInt64BE(v, this.off);
     this.off += 8;
   }
   zeros(n: number): void {

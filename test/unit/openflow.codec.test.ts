@@ -8,7 +8,9 @@ import {
   OpenFlowEncodeError,
   decode,
   encode,
+  encodeMessage,
   type FlowMod,
+  type OfMessageBody,
   type OfMessage,
   type OfVersion,
 } from '../../src/openflow/index.js';
@@ -338,4 +340,16 @@ test('FrameReader assembles a 64 KiB frame pushed one byte at a time', () => {
   assert.equal(frames.length, 1);
   assert.deepStrictEqual(frames[0], big);
   assert.equal(fr.buffered, 0);
+});
+
+test('encodeMessage stamps version and xid on a header-less body, same bytes as encode', () => {
+  for (const v of VERSIONS) {
+    for (const m of sampleMessages(v)) {
+      const { version: _v, xid: _x, ...body } = m;
+      assert.deepStrictEqual(
+        encodeMessage(body as OfMessageBody, v, 0xabcdef),
+        encode({ ...m, xid: 0xabcdef }),
+      );
+    }
+  }
 });
