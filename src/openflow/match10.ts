@@ -28,47 +28,6 @@ const ETH_TYPE_ARP = 0x0806;
 const OFP_VLAN_NONE = 0xffff;
 const OFPVID_PRESENT = 0x1000;
 
-/** Fields OF1.0 carries, and the fields (OF1.3-only) it does not. */
-const CARRIED = new Set<string>([
-  'in_port',
-  'eth_src',
-  'eth_dst',
-  'vlan_vid',
-  'vlan_pcp',
-  'eth_type',
-  'ip_dscp',
-  'ip_proto',
-  'ipv4_src',
-  'ipv4_src_mask',
-  'ipv4_dst',
-  'ipv4_dst_mask',
-  'tcp_src',
-  'tcp_dst',
-  'udp_src',
-  'udp_dst',
-  'sctp_src',
-  'sctp_dst',
-  'icmpv4_type',
-  'icmpv4_code',
-  'arp_op',
-  'arp_spa',
-  'arp_spa_mask',
-  'arp_tpa',
-  'arp_tpa_mask',
-]);
-
-/** The one value of several aliases sharing an OF1.0 slot (nw_proto, nw_src, tp_src...). */
-function oneOf<T>(m: Record<string, unknown>, names: readonly string[]): [string, T] | undefined {
-  let found: [string, T] | undefined;
-  for (const n of names) {
-    const v = m[n];
-    if (v === undefined) continue;
-    if (found) throw unsupported(n, `OpenFlow 1.0 has one slot for ${found[0]} and ${n}`);
-    found = [n, v as T];
-  }
-  return found;
-}
-
 /** Number of wildcarded low bits for a prefix mask, or throws if the mask is not a prefix. */
 function prefixWildcardBits(mask: string | undefined, field: string): number {
   if (mask === undefined) return 0;
@@ -92,11 +51,95 @@ export function writeMatch10(w: Writer, match: Match, field = 'match'): void {
   }
 }
 
-/** The 40 bytes; errors name fields relative to the match. */
+const PROTO_NAMES = ['ip_proto', 'arp_op'] as const;
+const SRC_NAMES = ['ipv4_src', 'arp_spa'] as const;
+const DST_NAMES = ['ipv4_dst', 'arp_tpa'] as const;
+const TP_SRC_NAMES = ['tcp_src', 'udp_src', 'sctp_src', 'icmpv4_type'] as const;
+const TP_DST_NAMES = ['tcp_dst', 'udp_dst', 'sctp_dst', 'icmpv4_code'] as const;
+
+/**
+ * Which of the aliases sharing an OF1.0 slot (nw_proto, nw_src, tp_src...) the match uses: `present` has
+ * bit i set when names[i] is defined. -1 when none; two of them cannot share the slot.
+ */
+function aliasIndex(m: Record<string, unknown>, names: readonly string[], present: number): number {
+  if ((present & (present - 1)) !== 0) {
+    const [first, second] = names.filter((n) => m[n] !== undefined);
+    throw unsupported(second, `OpenFlow 1.0 has one slot for ${first} and ${second}`);
+  }
+  return present === 0 ? -1 : 31 - Math.clz32(present & -present);
+}
+
+/**
+ * The 40 bytes; errors name fields relative to the match. One pass over the match's own keys (the aliases
+ * that are absent are never looked up): this runs for every flow_mod on the packet-in path.
+ */
 function writeMatch10Fields(w: Writer, match: Match): void {
   const m = match as Record<string, unknown>;
+  let proto = 0;
+  let src = 0;
+  let dst = 0;
+  let tpSrc = 0;
+  let tpDst = 0;
   for (const k in m) {
-    if (m[k] !== undefined && !CARRIED.has(k)) throw unsupported(`${k}`, 'not carried by OpenFlow 1.0');
+    if (m[k] === undefined) continue;
+    switch (k) {
+      case 'in_port':
+      case 'eth_src':
+      case 'eth_dst':
+      case 'vlan_vid':
+      case 'vlan_pcp':
+      case 'eth_type':
+      case 'ip_dscp':
+      case 'ipv4_src_mask':
+      case 'ipv4_dst_mask':
+      case 'arp_spa_mask':
+      case 'arp_tpa_mask':
+        break;
+      case 'ip_proto':
+        proto |= 1;
+        break;
+      case 'arp_op':
+        proto |= 2;
+        break;
+      case 'ipv4_src':
+        src |= 1;
+        break;
+      case 'arp_spa':
+        src |= 2;
+        break;
+      case 'ipv4_dst':
+        dst |= 1;
+        break;
+      case 'arp_tpa':
+        dst |= 2;
+        break;
+      case 'tcp_src':
+        tpSrc |= 1;
+        break;
+      case 'udp_src':
+        tpSrc |= 2;
+        break;
+      case 'sctp_src':
+        tpSrc |= 4;
+        break;
+      case 'icmpv4_type':
+        tpSrc |= 8;
+        break;
+      case 'tcp_dst':
+        tpDst |= 1;
+        break;
+      case 'udp_dst':
+        tpDst |= 2;
+        break;
+      case 'sctp_dst':
+        tpDst |= 4;
+        break;
+      case 'icmpv4_code':
+        tpDst |= 8;
+        break;
+      default:
+        throw unsupported(`${k}`, 'not carried by OpenFlow 1.0');
+    }
   }
   let wc = OFPFW10.ALL;
   if (match.in_port !== undefined) wc &= ~OFPFW10.IN_PORT;
@@ -120,18 +163,22 @@ function writeMatch10Fields(w: Writer, match: Match): void {
     }
     nwTos = match.ip_dscp << 2;
   }
-  const proto = oneOf<number>(m, ['ip_proto', 'arp_op']);
-  if (proto) wc &= ~OFPFW10.NW_PROTO;
-  const src = oneOf<string>(m, ['ipv4_src', 'arp_spa']);
-  const dst = oneOf<string>(m, ['ipv4_dst', 'arp_tpa']);
-  const srcBits = src ? prefixWildcardBits(m[`${src[0]}_mask`] as string | undefined, `${src[0]}_mask`) : 32;
-  const dstBits = dst ? prefixWildcardBits(m[`${dst[0]}_mask`] as string | undefined, `${dst[0]}_mask`) : 32;
+  const protoAt = aliasIndex(m, PROTO_NAMES, proto);
+  if (protoAt >= 0) wc &= ~OFPFW10.NW_PROTO;
+  const srcAt = aliasIndex(m, SRC_NAMES, src);
+  const dstAt = aliasIndex(m, DST_NAMES, dst);
+  const srcName = SRC_NAMES[srcAt];
+  const dstName = DST_NAMES[dstAt];
+  const srcBits =
+    srcAt >= 0 ? prefixWildcardBits(m[`${srcName}_mask`] as string | undefined, `${srcName}_mask`) : 32;
+  const dstBits =
+    dstAt >= 0 ? prefixWildcardBits(m[`${dstName}_mask`] as string | undefined, `${dstName}_mask`) : 32;
   wc = (wc & ~(0x3f << OFPFW10.NW_SRC_SHIFT) & ~(0x3f << OFPFW10.NW_DST_SHIFT)) >>> 0;
   wc |= (srcBits << OFPFW10.NW_SRC_SHIFT) | (dstBits << OFPFW10.NW_DST_SHIFT);
-  const tpSrc = oneOf<number>(m, ['tcp_src', 'udp_src', 'sctp_src', 'icmpv4_type']);
-  const tpDst = oneOf<number>(m, ['tcp_dst', 'udp_dst', 'sctp_dst', 'icmpv4_code']);
-  if (tpSrc) wc &= ~OFPFW10.TP_SRC;
-  if (tpDst) wc &= ~OFPFW10.TP_DST;
+  const tpSrcAt = aliasIndex(m, TP_SRC_NAMES, tpSrc);
+  const tpDstAt = aliasIndex(m, TP_DST_NAMES, tpDst);
+  if (tpSrcAt >= 0) wc &= ~OFPFW10.TP_SRC;
+  if (tpDstAt >= 0) wc &= ~OFPFW10.TP_DST;
 
   w.u32(wc >>> 0, `wildcards`);
   w.u16(match.in_port === undefined ? 0 : port32to10(match.in_port, `in_port`), `in_port`);
@@ -144,14 +191,17 @@ function writeMatch10Fields(w: Writer, match: Match): void {
   w.zeros(1);
   w.u16(match.eth_type ?? 0, `eth_type`);
   w.u8(nwTos, `ip_dscp`);
-  w.u8(proto ? proto[1] : 0, `${proto ? proto[0] : 'ip_proto'}`);
+  if (protoAt >= 0) w.u8(m[PROTO_NAMES[protoAt]] as number, PROTO_NAMES[protoAt]);
+  else w.u8(0, 'ip_proto');
   w.zeros(2);
-  if (src) w.ipv4(src[1], `${src[0]}`);
+  if (srcAt >= 0) w.ipv4(m[srcName] as string, srcName);
   else w.zeros(4);
-  if (dst) w.ipv4(dst[1], `${dst[0]}`);
+  if (dstAt >= 0) w.ipv4(m[dstName] as string, dstName);
   else w.zeros(4);
-  w.u16(tpSrc ? tpSrc[1] : 0, `${tpSrc ? tpSrc[0] : 'tcp_src'}`);
-  w.u16(tpDst ? tpDst[1] : 0, `${tpDst ? tpDst[0] : 'tcp_dst'}`);
+  if (tpSrcAt >= 0) w.u16(m[TP_SRC_NAMES[tpSrcAt]] as number, TP_SRC_NAMES[tpSrcAt]);
+  else w.u16(0, 'tcp_src');
+  if (tpDstAt >= 0) w.u16(m[TP_DST_NAMES[tpDstAt]] as number, TP_DST_NAMES[tpDstAt]);
+  else w.u16(0, 'tcp_dst');
 }
 
 /** Names the OF1.0 transport slots take, by nw_proto (TCP unless the protocol says otherwise). */
