@@ -49,3 +49,4 @@ export {
   BROADCAST_MAC,
   BROADCAST_MAC_NUM,
 } from './addr.js';
+export { MacTable } from './mactable.js';

@@ -18,6 +18,7 @@ import { OFPP, type PacketIn } from '../../openflow/index.js';
 import {
   ipv4NumToText,
   ipv4TextToNum,
+  MacTable,
   macNumToText,
   macTextToNum,
   type EthernetFrame,
@@ -126,7 +127,8 @@ export class HostsApp implements App {
   private unsubscribe: (() => void) | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly emitter = new EventEmitter();
-  private readonly byMac = new Map<number, HostRecord>();
+  /** Insertion-ordered like a Map, without hashing a 48-bit heap number per lookup. */
+  private readonly byMac = new MacTable<HostRecord>();
   private readonly byIpv4 = new Map<number, HostRecord>();
 
   constructor(opts: HostsOptions = {}) {
@@ -176,8 +178,8 @@ export class HostsApp implements App {
   learn(dpid: bigint, port: number, mac: number, vlan: number, ipv4: number, now: number): Host {
     let h = this.byMac.get(mac);
     if (h === undefined) {
-      // Map order is insertion order: the first entry is the host known longest.
-      if (this.byMac.size >= this.maxHosts) this.remove(this.byMac.values().next().value!);
+      // Insertion order: the first entry is the host known longest.
+      if (this.byMac.size >= this.maxHosts) this.remove(this.byMac.first()![1]);
       h = new HostRecord(mac, vlan, dpid, port, now, now);
       this.byMac.set(mac, h);
       if (ipv4 !== 0) this.setIpv4(h, ipv4);
