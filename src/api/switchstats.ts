@@ -2,14 +2,13 @@
 import {
   OFP_VERSION_1_0,
   OFPG_ALL,
-  OFPG_ANY,
   OFPM_ALL,
   OFPP,
   OFPQ_ALL,
-  OFPTT_ALL,
   type StatsReplyBody,
   type StatsRequestBody,
 } from '../openflow/index.js';
+import { allFlowsRequest } from '../controller/index.js';
 import { formatDpid } from '../util/index.js';
 import { HttpError } from './errors.js';
 import type { SwitchView } from './views.js';
@@ -40,15 +39,7 @@ export function statsRequestFor(kind: StatsKind): StatsRequestBody {
   switch (kind) {
     case 'flow':
     case 'aggregate':
-      return {
-        kind,
-        tableId: OFPTT_ALL,
-        outPort: OFPP.ANY,
-        outGroup: OFPG_ANY,
-        cookie: 0n,
-        cookieMask: 0n,
-        match: {},
-      };
+      return allFlowsRequest(kind);
     case 'desc':
     case 'table':
       return { kind };

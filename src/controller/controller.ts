@@ -7,9 +7,7 @@ import {
   OFP_VERSION_1_0,
   OFP_VERSION_1_3,
   OFPCML_NO_BUFFER,
-  OFPG_ANY,
   OFPP,
-  OFPTT_ALL,
   type ErrorMsg,
   type FlowRemoved,
   type FlowStatsEntry,
@@ -33,6 +31,7 @@ import {
   type PacketDecision,
   type SwitchSession,
 } from './app.js';
+import { allFlowsRequest } from './flowstats.js';
 import { orderApps } from './pipeline.js';
 import { diffFlows, flowModAdd, flowModDeleteStrict, ownedBy } from './reconcile.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
@@ -561,14 +560,14 @@ export class Controller implements ControllerApi {
         const owns = app.ownsFlow?.bind(app);
         if (owns) {
           // Owned by the app's own judgement (users' cookies): every flow of the switch is a candidate.
-          allFlows ??= (await s.stats({ ...FLOW_STATS_ALL, tableId: 0xff })).flows;
+          allFlows ??= (await s.stats(allFlowsRequest())).flows;
           actual = allFlows.filter((f) => this.guard(app, 'ownsFlow', () => owns(s, f)) === true);
         } else if (s.version === OFP_VERSION_1_3) {
-          actual = (await s.stats({ ...FLOW_STATS_ALL, cookie: app.cookie, cookieMask: APP_COOKIE_MASK }))
+          actual = (await s.stats({ ...allFlowsRequest(), cookie: app.cookie, cookieMask: APP_COOKIE_MASK }))
             .flows;
         } else {
           // OF1.0 cannot filter by cookie: read once, filter per owner.
-          allFlows ??= (await s.stats({ ...FLOW_STATS_ALL, tableId: 0xff })).flows;
+          allFlows ??= (await s.stats(allFlowsRequest())).flows;
           actual = allFlows;
         }
         const diff = diffFlows(
@@ -608,16 +607,6 @@ export class Controller implements ControllerApi {
     }
   }
 }
-
-const FLOW_STATS_ALL = {
-  kind: 'flow' as const,
-  tableId: OFPTT_ALL,
-  outPort: OFPP.ANY,
-  outGroup: OFPG_ANY,
-  cookie: 0n,
-  cookieMask: 0n,
-  match: {},
-};
 
 function dpidText(s: SwitchSession): string {
   return s.dpid.toString(16).padStart(16, '0');

@@ -8,6 +8,7 @@ export {
   type ListenAddress,
   type TlsOptions,
 } from './controller.js';
+export { allFlowsRequest } from './flowstats.js';
 export { orderApps } from './pipeline.js';
 export {
   canonicalMatch,

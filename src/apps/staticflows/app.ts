@@ -8,6 +8,7 @@
  */
 import {
   APP_COOKIE_MASK,
+  allFlowsRequest,
   appCookie,
   flowKey,
   flowModAdd,
@@ -19,9 +20,6 @@ import {
   type SwitchSession,
 } from '../../controller/index.js';
 import {
-  OFPG_ANY,
-  OFPP,
-  OFPTT_ALL,
   OFP_VERSION_1_0,
   OFP_VERSION_1_3,
   type ErrorMsg,
@@ -266,15 +264,7 @@ export class StaticFlowsApp implements App {
         const sw = this.ctx.controller.switches.get(d);
         if (!sw?.connected) return;
         try {
-          const reply = await sw.stats({
-            kind: 'flow',
-            tableId: OFPTT_ALL,
-            outPort: OFPP.ANY,
-            outGroup: OFPG_ANY,
-            cookie: 0n,
-            cookieMask: 0n,
-            match: {},
-          });
+          const reply = await sw.stats(allFlowsRequest());
           const flows = new Map<string, FlowStatsEntry>();
           for (const f of reply.flows) if (this.ownsFlow(sw, f)) flows.set(keyOf(f, sw.version), f);
           flowsBy.set(d, { version: sw.version, flows });
