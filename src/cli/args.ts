@@ -1,7 +1,29 @@
 /** Command-line value parsers: each returns the typed value or throws naming what is wrong. */
 import { InvalidArgumentError } from 'commander';
 import { isIP } from 'node:net';
-import { formatDpid, parseDpid } from '../util/index.js';
+import { FieldError, formatDpid, parseDpid, parseIntIn, parseMac, parsePrefix } from '../util/index.js';
+
+/** Runs a shared value parser on an option's text; a FieldError's reason becomes the command line's error. */
+function viaField<T>(parse: () => T, message?: string): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof FieldError) throw new InvalidArgumentError(message ?? `${e.reason}.`);
+    throw e;
+  }
+}
+
+/** An integer min..max, decimal or 0x-hex; `what` names it in the error (`a rule id`). */
+export function intArg(what: string, min: number, max: number) {
+  return (text: string): number =>
+    viaField(() => parseIntIn(what, text, min, max), `'${text}' is not ${what} (an integer ${min}..${max}).`);
+}
+
+/** A.B.C.D or A.B.C.D/M, returned as given. */
+export function cidrArg(text: string): string {
+  viaField(() => parsePrefix('ip', text.trim()));
+  return text.trim();
+}
 
 /** A DPID in any accepted form -> colon form. */
 export function dpidArg(text: string): string {
@@ -53,10 +75,7 @@ export function hostArg(text: string): string {
 }
 
 export function macArg(text: string): string {
-  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(text)) {
-    throw new InvalidArgumentError(`'${text}' is not a MAC address (expected aa:bb:cc:dd:ee:ff).`);
-  }
-  return text.toLowerCase();
+  return viaField(() => parseMac('mac', text));
 }
 
 export function ipv4Arg(text: string): string {

@@ -5,28 +5,9 @@
  */
 import { InvalidArgumentError } from 'commander';
 import type { AclRule, FirewallRule, RuleFields } from '../client/index.js';
-import { dpidArg, macArg } from './args.js';
+import { cidrArg, dpidArg, intArg, macArg } from './args.js';
 import type { QueryOptions, VerbGroup } from './run.js';
 import { formatTable } from './table.js';
-
-function intArg(name: string, min: number, max: number) {
-  return (text: string): number => {
-    const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
-      throw new InvalidArgumentError(`'${text}' is not ${name} (an integer ${min}..${max}).`);
-    }
-    return n;
-  };
-}
-
-/** A.B.C.D or A.B.C.D/M. */
-export function cidrArg(text: string): string {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/.exec(text.trim());
-  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || (m[6] !== undefined && Number(m[6]) > 32)) {
-    throw new InvalidArgumentError(`'${text}' is not an IPv4 address or prefix (e.g. 10.0.0.0/24).`);
-  }
-  return text.trim();
-}
 
 export function protoArg(text: string): string {
   const t = text.trim();

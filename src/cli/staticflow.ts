@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { StaticFlow, StaticFlowEntry } from '../client/index.js';
-import { dpidArg } from './args.js';
+import { dpidArg, intArg } from './args.js';
 import type { QueryOptions, VerbGroup } from './run.js';
 
 interface AddOptions extends QueryOptions {
@@ -21,15 +21,6 @@ interface AddOptions extends QueryOptions {
   actions?: string;
   entry?: StaticFlowEntry | StaticFlowEntry[];
   file?: StaticFlowEntry | StaticFlowEntry[];
-}
-
-function uintArg(max: number) {
-  return (text: string): number => {
-    const n = /^(\d+|0x[0-9a-f]+)$/i.test(text.trim()) ? Number(text.trim()) : NaN;
-    if (!Number.isInteger(n) || n < 0 || n > max)
-      throw new InvalidArgumentError(`'${text}' is not an integer 0..${max}.`);
-    return n;
-  };
 }
 
 /** `eth_type=0x800,ipv4_dst=10.0.0.2` -> {eth_type: '0x800', ipv4_dst: '10.0.0.2'}. */
@@ -127,11 +118,11 @@ export const staticflowVerbs: VerbGroup = (program, v) => {
     .argument('[entry]', 'with --json: the entry (or a list) as JSON, e.g. \'{"switch": "1", "name": ...}\'')
     .option('--switch <dpid>', 'switch DPID', dpidArg)
     .option('--name <name>', 'entry name (unique; the same name replaces)')
-    .option('--priority <n>', 'priority 0..65535 (default 32768)', uintArg(0xffff))
-    .option('--table <n>', 'table 0..254 (OpenFlow 1.3)', uintArg(254))
+    .option('--priority <n>', 'priority 0..65535 (default 32768)', intArg('a number', 0, 0xffff))
+    .option('--table <n>', 'table 0..254 (OpenFlow 1.3)', intArg('a table id', 0, 254))
     .option('--cookie <n>', 'your cookie (decimal or 0x-hex), kept on the flow')
-    .option('--idle-timeout <s>', 'idle timeout in seconds (0 = none)', uintArg(0xffff))
-    .option('--hard-timeout <s>', 'hard timeout in seconds (0 = none)', uintArg(0xffff))
+    .option('--idle-timeout <s>', 'idle timeout in seconds (0 = none)', intArg('a number', 0, 0xffff))
+    .option('--hard-timeout <s>', 'hard timeout in seconds (0 = none)', intArg('a number', 0, 0xffff))
     .option('--inactive', 'store the entry without pushing it')
     .option('--match <fields>', "match fields, e.g. 'eth_type=0x800,ipv4_dst=10.0.0.2'", matchArg)
     .option('--actions <actions>', "actions, e.g. 'output=2' (empty: drop)")

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
+import { ipv4Num } from '../../util/index.js';
 import { callApp, objectBody, type RuleEntry } from './firewall.js';
 
 /** What the routes need of the ACL app. Entries are canonical: ruleid, src-ip, dst-ip, nw-proto, tp-dst, action. */
@@ -15,16 +16,12 @@ export interface AclView {
 
 const PROTOS: Readonly<Record<string, number>> = { ICMP: 1, TCP: 6, UDP: 17 };
 
-function ipv4Num(text: string): number {
-  return text.split('.').reduce((n, o) => n * 256 + Number(o), 0);
-}
-
 /** Floodlight's ACLRule serialisation (prefixes as signed Java ints, as it printed them). */
 export function aclRuleToFloodlight(r: RuleEntry): Record<string, unknown> {
   const side = (text: string | undefined) => {
     if (text === undefined) return { prefix: 0, bits: 0 };
     const [addr, bits] = text.split('/');
-    return { prefix: ipv4Num(addr) | 0, bits: Number(bits) };
+    return { prefix: (ipv4Num(addr) ?? 0) | 0, bits: Number(bits) };
   };
   const src = side(r['src-ip']);
   const dst = side(r['dst-ip']);

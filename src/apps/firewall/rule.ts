@@ -8,15 +8,22 @@
  * Done better: tp-src/tp-dst need nw-proto TCP or UDP whatever the key order (Floodlight issue 590), and
  * every bad value is a 400 naming the key instead of a logged, silently dropped field.
  */
-import { formatDpid, parseDpid } from '../../util/index.js';
+import {
+  FieldError,
+  formatDpid,
+  ipv4Num,
+  ipv4Text,
+  parseDpid,
+  parseIntIn,
+  parseMac,
+  parsePrefix,
+  prefixMask,
+  type Prefix,
+} from '../../util/index.js';
+
+export { ipv4Num, ipv4Text, parseIntIn, parsePrefix, prefixMask, type Prefix };
 
 export type FirewallAction = 'allow' | 'deny';
-
-/** An IPv4 prefix: network address (host bits cleared) and length. */
-export interface Prefix {
-  addr: number;
-  bits: number;
-}
 
 export interface FirewallRule {
   id: number;
@@ -38,17 +45,9 @@ export interface FirewallRule {
 /** A rule as POSTed, before an id is assigned (a `ruleid` in the body is kept when given). */
 export type RuleInput = Omit<FirewallRule, 'id'> & { id?: number };
 
-export class RuleError extends Error {
-  override readonly name = 'RuleError';
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-    /** 400 bad input, 404 no such rule, 409 clash with an existing rule. */
-    readonly status: 400 | 404 | 409 = 400,
-  ) {
-    super(`${field}: ${reason}`);
-  }
-}
+/** A rule's errors name the key at fault: 400 bad input, 404 no such rule, 409 clash with an existing rule. */
+export const RuleError = FieldError;
+export type RuleError = FieldError;
 
 export const RULE_KEYS = [
   'ruleid',
@@ -88,49 +87,6 @@ function scalarText(field: string, raw: unknown): string | undefined {
   if (typeof raw !== 'string') throw new RuleError(field, `must be a string or a number, got ${typeof raw}`);
   const t = raw.trim();
   return t === '' ? undefined : t;
-}
-
-/** Integer in min..max from a decimal or 0x-hex string or a JSON number. */
-export function parseIntIn(field: string, text: string, min: number, max: number): number {
-  const n = /^-?\d+$/.test(text) || /^0x[0-9a-f]+$/i.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n)) throw new RuleError(field, `'${text}' is not an integer`);
-  if (n < min || n > max) throw new RuleError(field, `${text} is out of range ${min}..${max}`);
-  return n;
-}
-
-export function parseMacText(field: string, text: string): string {
-  if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(text)) {
-    throw new RuleError(field, `'${text}' is not a MAC address (expected aa:bb:cc:dd:ee:ff)`);
-  }
-  return text.toLowerCase();
-}
-
-export function ipv4Num(text: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
-  const o = m.slice(1).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
-}
-
-export function ipv4Text(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function prefixMask(bits: number): number {
-  return bits === 0 ? 0 : (0xffff_ffff << (32 - bits)) >>> 0;
-}
-
-/** `10.0.0.0/24` or a bare address (/32); host bits beyond the prefix are cleared. */
-export function parsePrefix(field: string, text: string): Prefix {
-  const [addrText, bitsText, extra] = text.split('/');
-  const addr = ipv4Num(addrText);
-  if (addr === undefined || extra !== undefined) {
-    throw new RuleError(field, `'${text}' is not an IPv4 address or CIDR prefix (expected e.g. 10.0.0.0/24)`);
-  }
-  const bits = bitsText === undefined ? 32 : /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : NaN;
-  if (!(bits >= 0 && bits <= 32)) throw new RuleError(field, `prefix length in '${text}' must be 0..32`);
-  return { addr: (addr & prefixMask(bits)) >>> 0, bits };
 }
 
 export function prefixText(p: Prefix): string {
@@ -195,8 +151,8 @@ export function parseRule(body: unknown): RuleInput {
     rule.dpid = dpid;
   }
   if ((text = get('src-inport')) !== undefined) rule.inPort = parseIntIn('src-inport', text, 1, MAX_PORT_NO);
-  if ((text = get('src-mac')) !== undefined) rule.srcMac = parseMacText('src-mac', text);
-  if ((text = get('dst-mac')) !== undefined) rule.dstMac = parseMacText('dst-mac', text);
+  if ((text = get('src-mac')) !== undefined) rule.srcMac = parseMac('src-mac', text);
+  if ((text = get('dst-mac')) !== undefined) rule.dstMac = parseMac('dst-mac', text);
   if ((text = get('dl-type')) !== undefined) {
     const t = text.toLowerCase();
     rule.dlType = t === 'arp' ? ETH_ARP : t === 'ipv4' ? ETH_IPV4 : parseIntIn('dl-type', text, 0, 0xffff);

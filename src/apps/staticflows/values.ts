@@ -5,20 +5,14 @@
  */
 import { isIP } from 'node:net';
 import { OFPP } from '../../openflow/index.js';
+import { FieldError, parseIntIn, parseMac } from '../../util/index.js';
 import { PORT_NAMES, type ValueKind } from './fields.js';
 
-export class EntryError extends Error {
-  override readonly name = 'EntryError';
-  constructor(
-    /** The entry key at fault (`ipv4_dst`, `actions`, `switch`...). */
-    readonly field: string,
-    readonly reason: string,
-    /** 400 for bad input; 404 unknown entry/switch; 409 a clash with another entry. */
-    readonly status: 400 | 404 | 409 = 400,
-  ) {
-    super(`${field}: ${reason}`);
-  }
-}
+export { parseMac };
+
+/** Errors name the entry key at fault: 400 for bad input; 404 unknown entry/switch; 409 a clash with another entry. */
+export const EntryError = FieldError;
+export type EntryError = FieldError;
 
 export type Scalar = string | number | boolean;
 export type MatchValue = number | bigint | string;
@@ -28,14 +22,8 @@ const HEX = /^0x[0-9a-f]+$/i;
 
 /** An unsigned integer from a JSON number or a decimal/0x-hex string, within 0..max. */
 export function parseUint(field: string, raw: Scalar, max: number): number {
-  let n: number;
-  if (typeof raw === 'number') n = raw;
-  else if (typeof raw === 'string' && (DEC.test(raw.trim()) || HEX.test(raw.trim()))) n = Number(raw.trim());
-  else throw new EntryError(field, `'${String(raw)}' is not a number (decimal or 0x-hex)`);
-  if (!Number.isInteger(n) || n < 0 || n > max) {
-    throw new EntryError(field, `${String(raw)} is out of range 0..${max}`);
-  }
-  return n;
+  if (typeof raw === 'boolean') throw new EntryError(field, `'${raw}' is not a number (decimal or 0x-hex)`);
+  return parseIntIn(field, raw, 0, max);
 }
 
 /** A 64-bit unsigned integer. JSON numbers must be exact (below 2^53); larger values must be strings. */
@@ -53,13 +41,6 @@ export function parseU64(field: string, raw: Scalar): bigint {
   const v = BigInt(t);
   if (v > 0xffff_ffff_ffff_ffffn) throw new EntryError(field, `${t} does not fit in 64 bits`);
   return v;
-}
-
-const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
-
-export function parseMac(field: string, text: string): string {
-  if (!MAC.test(text)) throw new EntryError(field, `'${text}' is not a MAC address (aa:bb:cc:dd:ee:ff)`);
-  return text.toLowerCase().replace(/-/g, ':');
 }
 
 export function ipv4ToInt(text: string): number {

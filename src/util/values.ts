@@ -1,0 +1,80 @@
+/**
+ * Parsers for values that cross a boundary (HTTP bodies, stored rules, CLI options): integers, MAC addresses,
+ * IPv4 addresses and prefixes. Each throws FieldError naming the field at fault.
+ */
+
+export class FieldError extends Error {
+  override readonly name: string = 'FieldError';
+  constructor(
+    /** The key or option at fault (`src-ip`, `ipv4_dst`, `switch`...). */
+    readonly field: string,
+    readonly reason: string,
+    /** 400 bad input, 404 no such thing, 409 a clash with an existing one. */
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+const DEC = /^-?\d+$/;
+const HEX = /^0x[0-9a-f]+$/i;
+
+/** An integer in min..max from a JSON number or a decimal/0x-hex string. */
+export function parseIntIn(field: string, raw: string | number, min: number, max: number): number {
+  let n: number;
+  if (typeof raw === 'number') n = raw;
+  else if (DEC.test(raw.trim()) || HEX.test(raw.trim())) n = Number(raw.trim());
+  else throw new FieldError(field, `'${raw}' is not a number (decimal or 0x-hex)`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new FieldError(field, `${String(raw).trim()} is out of range ${min}..${max}`);
+  }
+  return n;
+}
+
+const MAC = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
+
+/** aa:bb:cc:dd:ee:ff (or with dashes), returned lower-case with colons. */
+export function parseMac(field: string, text: string): string {
+  if (!MAC.test(text))
+    throw new FieldError(field, `'${text}' is not a MAC address (expected aa:bb:cc:dd:ee:ff)`);
+  return text.toLowerCase().replace(/-/g, ':');
+}
+
+/** A dotted quad as an unsigned 32-bit number; undefined for anything else. */
+export function ipv4Num(text: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const o = m.slice(1).map(Number);
+  if (o.some((x) => x > 255)) return undefined;
+  return ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
+}
+
+export function ipv4Text(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** The netmask of an IPv4 prefix length 0..32. */
+export function prefixMask(bits: number): number {
+  return bits === 0 ? 0 : (0xffff_ffff << (32 - bits)) >>> 0;
+}
+
+/** An IPv4 prefix: network address (host bits cleared) and length. */
+export interface Prefix {
+  addr: number;
+  bits: number;
+}
+
+/** `10.0.0.0/24` or a bare address (/32); host bits beyond the prefix are cleared. */
+export function parsePrefix(field: string, text: string): Prefix {
+  const [addrText, bitsText, extra] = text.split('/');
+  const addr = ipv4Num(addrText);
+  if (addr === undefined || extra !== undefined) {
+    throw new FieldError(
+      field,
+      `'${text}' is not an IPv4 address or CIDR prefix (expected e.g. 10.0.0.0/24)`,
+    );
+  }
+  const bits = bitsText === undefined ? 32 : /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : NaN;
+  if (!(bits >= 0 && bits <= 32)) throw new FieldError(field, `prefix length in '${text}' must be 0..32`);
+  return { addr: (addr & prefixMask(bits)) >>> 0, bits };
+}

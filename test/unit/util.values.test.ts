@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FieldError, ipv4Num, ipv4Text, parseIntIn, parseMac, parsePrefix } from '../../src/util/index.js';
+
+const fails = (fn: () => unknown, field: string, reason: RegExp) =>
+  assert.throws(fn, (e: unknown) => e instanceof FieldError && e.field === field && reason.test(e.reason));
+
+test('parseIntIn reads JSON numbers and decimal or 0x-hex text within range', () => {
+  assert.equal(parseIntIn('n', 7, 0, 10), 7);
+  assert.equal(parseIntIn('n', ' 0x0a ', 0, 10), 10);
+  assert.equal(parseIntIn('n', '-3', -5, 5), -3);
+  fails(() => parseIntIn('prio', 'ten', 0, 10), 'prio', /not a number/);
+  fails(() => parseIntIn('prio', 11, 0, 10), 'prio', /out of range 0\.\.10/);
+  fails(() => parseIntIn('prio', 1.5, 0, 10), 'prio', /out of range/);
+});
+
+test('parseMac takes colons or dashes and returns lower-case colon form', () => {
+  assert.equal(parseMac('mac', 'AA-BB-CC-DD-EE-0F'), 'aa:bb:cc:dd:ee:0f');
+  fails(() => parseMac('src-mac', 'aa:bb-cc:dd:ee:ff'), 'src-mac', /not a MAC address/);
+});
+
+test('parsePrefix clears host bits; bare addresses are /32', () => {
+  assert.deepEqual(parsePrefix('ip', '10.0.0.7/24'), { addr: ipv4Num('10.0.0.0'), bits: 24 });
+  assert.equal(parsePrefix('ip', '10.0.0.7').bits, 32);
+  assert.equal(ipv4Text(parsePrefix('ip', '192.168.1.1/0').addr), '0.0.0.0');
+  fails(() => parsePrefix('dst-ip', '10.0.0.256'), 'dst-ip', /not an IPv4 address/);
+  fails(() => parsePrefix('dst-ip', '10.0.0.0/33'), 'dst-ip', /prefix length/);
+});
