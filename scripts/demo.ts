@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     const api = `http://127.0.0.1:${cfg.apiPort}`;
     console.log('');
     if (cfg.controller === 'sluice') {
-      console.log(`Sluice is running. Dashboard and REST API: ${api}/  (OpenAPI: ${api}/openapi.json)`);
+      console.log(`Sluice is running. REST API: ${api}/  (OpenAPI: ${api}/openapi.json)`);
       console.log('Try, in another terminal:');
       console.log(`  ${cli} switches`);
       console.log(`  ${cli} links`);

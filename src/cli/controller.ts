@@ -79,7 +79,12 @@ export function controllerCommand(): Command {
       'OpenFlow listen port(s), repeatable or comma list (default: 6653,6633)',
       tcpPortListArg,
     )
-    .option('--openflow-listen <addr>', 'address the OpenFlow listeners bind', hostArg, '0.0.0.0')
+    .option(
+      '--openflow-listen <addr>',
+      'address the OpenFlow listeners bind (0.0.0.0 for switches on other machines; then prefer --tls-*)',
+      hostArg,
+      '127.0.0.1',
+    )
     .option('--api-port <port>', 'REST API port', tcpPortArg, 8080)
     .option(
       '--listen <addr>',
