@@ -9,3 +9,4 @@ export {
   prefixMask,
   type Prefix,
 } from './values.js';
+export { SerialQueue } from './serial.js';

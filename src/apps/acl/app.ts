@@ -12,7 +12,8 @@ import {
   type FlowSpec,
   type SwitchSession,
 } from '../../controller/index.js';
-import { RuleError, parseRuleId } from '../firewall/index.js';
+import { SerialQueue } from '../../util/index.js';
+import { RuleError, loadStoredRules, parseRuleId } from '../firewall/index.js';
 import { aclFlows } from './flows.js';
 import { MAX_ACL_ID, aclRuleToJson, parseAclRule, sameAclMatch, type AclRule } from './rule.js';
 
@@ -25,19 +26,13 @@ export class AclApp implements App {
   private ctx: AppContext | undefined;
   private readonly rules = new Map<number, AclRule>();
   private flows: FlowSpec[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Store writes and the state changes that follow them, one at a time. */
+  private readonly serial = new SerialQueue();
 
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
-    for (const e of await ctx.store.list(ACL_RULES_PREFIX)) {
-      try {
-        const r = parseAclRule(e.value);
-        const id = Number(e.key.slice(ACL_RULES_PREFIX.length));
-        if (r.id !== id) throw new RuleError('ruleid', `does not match the key ${e.key}`);
-        this.rules.set(id, { ...r, id });
-      } catch (err) {
-        ctx.log.warn({ key: e.key, err: (err as Error).message }, 'ignoring an invalid stored ACL rule');
-      }
+    for (const [id, rule] of await loadStoredRules(ctx, ACL_RULES_PREFIX, parseAclRule, 'ACL rule')) {
+      this.rules.set(id, rule);
     }
     this.flows = aclFlows([...this.rules.values()], this.cookie);
   }
@@ -52,7 +47,7 @@ export class AclApp implements App {
   }
 
   add(body: unknown): Promise<AclRule> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       const input = parseAclRule(body);
       const clash = this.list().find((r) => sameAclMatch(r, input));
       if (clash) throw new RuleError('body', `the rule matches existing rule ${clash.id}`, 409);
@@ -71,7 +66,7 @@ export class AclApp implements App {
   }
 
   delete(rawId: unknown): Promise<AclRule> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       const id = parseRuleId(rawId);
       const rule = this.rules.get(id);
       if (!rule) throw new RuleError('ruleid', `no ACL rule ${id}`, 404);
@@ -84,7 +79,7 @@ export class AclApp implements App {
 
   /** Deletes every rule; resolves to how many there were. */
   clear(): Promise<number> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       const ids = [...this.rules.keys()];
       for (const id of ids) {
         await this.store().delete(ACL_RULES_PREFIX + id);
@@ -103,11 +98,5 @@ export class AclApp implements App {
   private store() {
     if (!this.ctx) throw new Error('acl: not started');
     return this.ctx.store;
-  }
-
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }

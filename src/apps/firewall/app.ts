@@ -26,6 +26,7 @@ import {
 } from '../../controller/index.js';
 import { OFP_NO_BUFFER, OFP_VERSION_1_3, type Match, type PacketIn } from '../../openflow/index.js';
 import type { EthernetFrame } from '../../packet/index.js';
+import { SerialQueue } from '../../util/index.js';
 import { decide, parseSubnetMask, sortRules } from './decide.js';
 import { deleteAppFlows, deleteByMatch, deleteByTag, denyFlowMod, ruleCookieTag } from './flows.js';
 import {
@@ -79,7 +80,8 @@ export class FirewallApp implements App {
   private readonly remembered = new Map<bigint, Map<string, Match>>();
   private rememberedCount = 0;
   /** Serialises changes so ids and store writes never interleave. */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Store writes and the state changes that follow them, one at a time. */
+  private readonly serial = new SerialQueue();
   private sink: (out: Outgoing) => void = (o) => this.ctx?.controller.switches.get(o.dpid)?.send(o.msg);
 
   constructor(opts: FirewallOptions = {}) {
@@ -96,16 +98,9 @@ export class FirewallApp implements App {
       this.subnetMaskText = mask.mask;
       this.subnetMask = parseSubnetMask(mask.mask)!;
     }
-    for (const e of await ctx.store.list(RULES_PREFIX)) {
-      try {
-        const r = parseRule(e.value);
-        const id = Number(e.key.slice(RULES_PREFIX.length));
-        if (r.id !== id) throw new RuleError('ruleid', `does not match the key ${e.key}`);
-        this.rules.set(id, { ...r, id });
-        this.highestId = Math.max(this.highestId, id);
-      } catch (err) {
-        ctx.log.warn({ key: e.key, err: (err as Error).message }, 'ignoring an invalid stored firewall rule');
-      }
+    for (const [id, rule] of await loadStoredRules(ctx, RULES_PREFIX, parseRule, 'firewall rule')) {
+      this.rules.set(id, rule);
+      this.highestId = Math.max(this.highestId, id);
     }
     this.sorted = sortRules(this.rules.values());
   }
@@ -137,7 +132,7 @@ export class FirewallApp implements App {
   // ----------------------------------------------------------------------------------------- commands
 
   setEnabled(on: boolean): Promise<void> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       if (on === this.enabledFlag) return;
       await this.store().put(ENABLED_KEY, { enabled: on });
       this.enabledFlag = on;
@@ -147,7 +142,7 @@ export class FirewallApp implements App {
 
   /** Validates and stores a rule; throws RuleError (400/409) naming the field, the store unchanged. */
   add(body: unknown): Promise<FirewallRule> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       const input = parseRule(body);
       const clash = this.sorted.find((r) => sameRule(r, input));
       if (clash) throw new RuleError('body', `a similar rule already exists (ruleid ${clash.id})`, 409);
@@ -168,7 +163,7 @@ export class FirewallApp implements App {
 
   /** Deletes a rule and exactly the flows it caused; 404 naming `ruleid` when there is none. */
   delete(rawId: unknown): Promise<FirewallRule> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       const id = parseRuleId(rawId);
       const rule = this.rules.get(id);
       if (!rule) throw new RuleError('ruleid', `no firewall rule ${id}`, 404);
@@ -181,7 +176,7 @@ export class FirewallApp implements App {
   }
 
   setSubnetMask(raw: unknown): Promise<string> {
-    return this.serial(async () => {
+    return this.serial.run(async () => {
       const text = typeof raw === 'string' ? raw.trim() : '';
       if (parseSubnetMask(text) === undefined) {
         throw new RuleError('subnet-mask', `'${String(raw)}' is not a subnet mask (e.g. 255.255.255.0)`);
@@ -308,12 +303,30 @@ export class FirewallApp implements App {
     if (!this.ctx) throw new Error('firewall: not started');
     return this.ctx.store;
   }
+}
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+/**
+ * The rules stored under `prefix`, keyed by rule id. A record that does not parse, or whose ruleid is not its
+ * key, is logged and skipped: one bad record must not keep the app (and the controller) from starting.
+ */
+export async function loadStoredRules<R extends { id?: number }>(
+  ctx: AppContext,
+  prefix: string,
+  parse: (value: unknown) => R,
+  what: string,
+): Promise<Map<number, R & { id: number }>> {
+  const rules = new Map<number, R & { id: number }>();
+  for (const e of await ctx.store.list(prefix)) {
+    try {
+      const r = parse(e.value);
+      const id = Number(e.key.slice(prefix.length));
+      if (r.id !== id) throw new RuleError('ruleid', `does not match the key ${e.key}`);
+      rules.set(id, { ...r, id });
+    } catch (err) {
+      ctx.log.warn({ key: e.key, err: (err as Error).message }, `ignoring an invalid stored ${what}`);
+    }
   }
+  return rules;
 }
 
 /** A rule id from a path segment or a DELETE body's `ruleid` (string or number). */

@@ -5,6 +5,7 @@ export {
   ENABLED_KEY,
   SUBNET_MASK_KEY,
   DEFAULT_SUBNET_MASK,
+  loadStoredRules,
   parseRuleId,
   type FirewallOptions,
   type Outgoing,

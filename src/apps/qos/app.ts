@@ -30,7 +30,7 @@ import {
   type QosSpec,
 } from '../../ovsdb/index.js';
 import { collection, type Collection } from '../../store/index.js';
-import { formatDpid, parseDpid } from '../../util/index.js';
+import { SerialQueue, formatDpid, parseDpid } from '../../util/index.js';
 import type { Host, HostsApp } from '../hosts/index.js';
 import type { TopologyApp } from '../topology/index.js';
 import {
@@ -124,7 +124,8 @@ export class QosApp implements App {
   private routes = new Map<number, PathRoute>();
   private routesValid = false;
   /** Serialises every change (store write + memory); QoS changes are rare and small. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Store writes and the state changes that follow them, one at a time. */
+  private readonly serial = new SerialQueue();
   /** Per switch: the meter set last confirmed (JSON), and the sync in flight / queued. */
   private readonly meterSynced = new Map<bigint, string>();
   private readonly syncs = new Map<bigint, { running: Promise<void>; again: boolean }>();
@@ -513,7 +514,7 @@ export class QosApp implements App {
   }
 
   async setEnabled(on: boolean): Promise<void> {
-    await this.exclusive(async () => {
+    await this.serial.run(async () => {
       await this.ctx.store.put(QOS_CONFIG_KEY, { enabled: on });
       this.enabledFlag = on;
     });
@@ -528,7 +529,7 @@ export class QosApp implements App {
 
   async addService(body: unknown): Promise<Service> {
     const s = parseServiceBody(body);
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if (this.serviceByName(s.name)) throw new QosError('name', `a service named '${s.name}' exists`, 409);
       const service: Service = { sid: this.nextId(this.services.keys()), ...s };
       await this.serviceStore.put(String(service.sid), serviceToJson(service));
@@ -539,7 +540,7 @@ export class QosApp implements App {
 
   async deleteService(sidRaw: unknown): Promise<Service> {
     const sid = idOf('sid', sidRaw);
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const s = this.services.get(sid);
       if (!s) throw new QosError('sid', `no service with sid ${sid}`, 404);
       const user =
@@ -567,7 +568,7 @@ export class QosApp implements App {
 
   async addPolicy(body: unknown): Promise<Policy> {
     const parsed = parsePolicyBody(body, (n) => this.serviceByName(n));
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if ([...this.policies.values()].some((p) => p.name === parsed.name)) {
         throw new QosError('name', `a policy named '${parsed.name}' exists`, 409);
       }
@@ -582,7 +583,7 @@ export class QosApp implements App {
 
   async deletePolicy(idRaw: unknown): Promise<Policy> {
     const id = idOf('policy-id', idRaw);
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const p = this.policies.get(id);
       if (!p) throw new QosError('policy-id', `no policy with id ${id}`, 404);
       await this.policyStore.delete(String(id));
@@ -609,7 +610,7 @@ export class QosApp implements App {
 
   async addPath(body: unknown): Promise<PathView> {
     const parsed = parsePathBody(body, (n) => this.serviceByName(n));
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       if ([...this.paths.values()].some((p) => p.name === parsed.name)) {
         throw new QosError('name', `a QoS path named '${parsed.name}' exists`, 409);
       }
@@ -629,7 +630,7 @@ export class QosApp implements App {
       throw new QosError('name', 'is required (the QoS path name)');
     }
     const key = String(nameRaw).trim();
-    return this.exclusive(async () => {
+    return this.serial.run(async () => {
       const p = [...this.paths.values()].find((x) => x.name === key || String(x.id) === key);
       if (!p) throw new QosError('name', `no QoS path named '${key}'`, 404);
       const view = this.pathView(p);
@@ -732,12 +733,6 @@ export class QosApp implements App {
     for (const ids of used) for (const id of ids) max = Math.max(max, id);
     if (max >= MAX_ID) throw new QosError('name', `no free id (ids run to ${MAX_ID})`, 409);
     return max + 1;
-  }
-
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
-    this.chain = run.catch(() => undefined);
-    return run;
   }
 }
 
