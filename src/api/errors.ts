@@ -83,3 +83,41 @@ export function jsonErrorPosition(message: string): number | undefined {
   const m = /position (\d+)/.exec(message);
   return m ? Number(m[1]) : undefined;
 }
+
+/** Statuses of app errors that are not 'validation'. */
+const APP_ERROR_CODES: Readonly<Record<number, string>> = {
+  404: 'not_found',
+  409: 'conflict',
+  503: 'ovsdb_unavailable',
+};
+
+/**
+ * App errors that name a field ({status, field, reason}: FieldError, QosError) -> the API's error shape;
+ * anything else passes through.
+ */
+export function appErrorToHttp(err: unknown): unknown {
+  const e = err as { status?: unknown; field?: unknown; reason?: unknown; message?: string };
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 600 && typeof e.field === 'string') {
+    const code = APP_ERROR_CODES[e.status] ?? 'validation';
+    const reason = typeof e.reason === 'string' ? e.reason : (e.message ?? 'invalid');
+    return new HttpError(e.status, code as ApiErrorCode, `${e.field}: ${reason}`, e.field);
+  }
+  return err;
+}
+
+/** Runs an app call, its field-naming errors turned into the API's. */
+export async function callApp<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw appErrorToHttp(err);
+  }
+}
+
+/** A JSON object body (curl clients send it with any Content-Type); 400 naming `body` otherwise. */
+export function objectBody(body: unknown, example: string): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(400, 'validation', `body: must be a JSON object ${example}`, 'body');
+  }
+  return body as Record<string, unknown>;
+}

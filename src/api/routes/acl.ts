@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
 import { ipv4Num } from '../../util/index.js';
-import { callApp, objectBody, type RuleEntry } from './firewall.js';
+import { callApp, objectBody } from '../errors.js';
+import type { RuleEntry } from './firewall.js';
 
 /** What the routes need of the ACL app. Entries are canonical: ruleid, src-ip, dst-ip, nw-proto, tp-dst, action. */
 export interface AclView {

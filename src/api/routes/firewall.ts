@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
-import { HttpError } from '../errors.js';
+import { HttpError, callApp, objectBody } from '../errors.js';
 
 /** A rule in canonical form: the POST keys (ruleid, switchid, src-inport, ..., priority, action), text values. */
 export type RuleEntry = Record<string, string>;
@@ -20,33 +20,6 @@ export interface FirewallView {
   delete(ruleid: unknown): Promise<RuleEntry>;
   subnetMask(): string;
   setSubnetMask(mask: unknown): Promise<string>;
-}
-
-/** App errors ({status, field, reason}) -> the API's error shape; anything else passes through. */
-export function appErrorToHttp(err: unknown): unknown {
-  const e = err as { status?: unknown; field?: unknown; reason?: unknown; message?: string };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.field === 'string') {
-    const code = e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'validation';
-    const reason = typeof e.reason === 'string' ? e.reason : (e.message ?? 'invalid');
-    return new HttpError(e.status, code as 'not_found', `${e.field}: ${reason}`, e.field);
-  }
-  return err;
-}
-
-export async function callApp<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw appErrorToHttp(err);
-  }
-}
-
-/** A JSON object body (curl clients send it with any Content-Type); 400 naming `body` otherwise. */
-export function objectBody(body: unknown, example: string): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new HttpError(400, 'validation', `body: must be a JSON object ${example}`, 'body');
-  }
-  return body as Record<string, unknown>;
 }
 
 const ZERO_MAC = '00:00:00:00:00:00';

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
-import { HttpError } from '../errors.js';
+import { HttpError, callApp } from '../errors.js';
 import { toHttpError } from '../server.js';
 
 type Json = Record<string, unknown>;
@@ -57,28 +57,10 @@ export interface QosView {
   clearQueues(port: unknown): Promise<{ port: string; cleared: boolean }>;
 }
 
-/** The app's errors (QosError: status, field, reason) -> the API's error shape. */
-function httpErrorOf(err: unknown): unknown {
-  const e = err as { status?: unknown; field?: unknown; reason?: unknown };
-  if (typeof e?.status !== 'number' || typeof e.field !== 'string' || typeof e.reason !== 'string')
-    return err;
-  const codes: Record<number, string> = { 404: 'not_found', 409: 'conflict', 503: 'ovsdb_unavailable' };
-  const code = codes[e.status] ?? 'validation';
-  return new HttpError(e.status, code as 'validation', `${e.field}: ${e.reason}`, e.field);
-}
-
-async function call<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw httpErrorOf(err);
-  }
-}
-
 /** Floodlight's reply on failure had only "status"; ours keeps it next to the API's error fields. */
 async function floodlight<T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await call(fn);
+    return await callApp(fn);
   } catch (err) {
     const http = toHttpError(err as Error);
     if (http.status >= 500 && http.code === 'internal' && !(err instanceof HttpError)) throw err;
@@ -91,7 +73,7 @@ async function floodlight<T>(reply: FastifyReply, fn: () => Promise<T>): Promise
 const created =
   <T>(fn: (body: unknown) => Promise<T>) =>
   async (req: { body: unknown }, reply: FastifyReply): Promise<T> => {
-    const out = await call(() => fn(req.body));
+    const out = await callApp(() => fn(req.body));
     void reply.status(201);
     return out;
   };
@@ -254,7 +236,7 @@ export function qosRoutes(view: QosView): RouteArea {
     app.delete<{ Params: { sid: string } }>(
       '/api/v1/qos/services/:sid',
       { schema: { tags: v1, summary: 'Delete a service', params: Type.Object({ sid: Type.String() }) } },
-      async (req) => ({ deleted: await call(() => view.deleteService(req.params.sid)) }),
+      async (req) => ({ deleted: await callApp(() => view.deleteService(req.params.sid)) }),
     );
     app.get(
       '/api/v1/qos/policies',
@@ -285,7 +267,7 @@ export function qosRoutes(view: QosView): RouteArea {
     app.delete<{ Params: { id: string } }>(
       '/api/v1/qos/policies/:id',
       { schema: { tags: v1, summary: 'Delete a policy', params: Type.Object({ id: Type.String() }) } },
-      async (req) => ({ deleted: await call(() => view.deletePolicy(req.params.id)) }),
+      async (req) => ({ deleted: await callApp(() => view.deletePolicy(req.params.id)) }),
     );
     app.get(
       '/api/v1/qos/paths',
@@ -312,7 +294,7 @@ export function qosRoutes(view: QosView): RouteArea {
           params: Type.Object({ name: Type.String({ minLength: 1 }) }),
         },
       },
-      async (req) => ({ deleted: await call(() => view.deletePath(req.params.name)) }),
+      async (req) => ({ deleted: await callApp(() => view.deletePath(req.params.name)) }),
     );
 
     app.get<{ Querystring: { port?: string } }>(
@@ -327,7 +309,7 @@ export function qosRoutes(view: QosView): RouteArea {
           ),
         },
       },
-      async (req) => call(() => view.listQueues(req.query.port)),
+      async (req) => callApp(() => view.listQueues(req.query.port)),
     );
     app.put(
       '/api/v1/qos/queues',
@@ -339,7 +321,7 @@ export function qosRoutes(view: QosView): RouteArea {
           body: AnyBody('{"port", "max-rate", "queues": {"1": {"max-rate": 2000000}}}'),
         },
       },
-      async (req) => call(() => view.setQueues(req.body)),
+      async (req) => callApp(() => view.setQueues(req.body)),
     );
     app.delete<{ Querystring: { port?: string } }>(
       '/api/v1/qos/queues',
@@ -353,7 +335,7 @@ export function qosRoutes(view: QosView): RouteArea {
           ),
         },
       },
-      async (req) => call(() => view.clearQueues(req.query.port ?? fieldOf(req.body, 'port'))),
+      async (req) => callApp(() => view.clearQueues(req.query.port ?? fieldOf(req.body, 'port'))),
     );
   };
 }

@@ -16,7 +16,7 @@ import {
 } from '../../openflow/index.js';
 import { formatDpid } from '../../util/index.js';
 import type { ApiContext, RouteArea } from '../context.js';
-import { HttpError } from '../errors.js';
+import { HttpError, callApp, objectBody } from '../errors.js';
 import { ofVersionName } from '../format/floodlight.js';
 import { DPID_DESCRIPTION } from '../schemas.js';
 
@@ -48,25 +48,6 @@ export interface StaticFlowsView {
 }
 
 const FLOODLIGHT_PREFIXES = ['/wm/staticentrypusher', '/wm/staticflowpusher', '/wm/staticflowentrypusher'];
-
-/** The app's errors (EntryError, store errors with a field) -> the API's error shape. */
-function httpErrorOf(err: unknown): unknown {
-  const e = err as { status?: unknown; field?: unknown; reason?: unknown; message?: string };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.field === 'string') {
-    const code = e.status === 404 ? 'not_found' : e.status === 409 ? 'conflict' : 'validation';
-    const reason = typeof e.reason === 'string' ? e.reason : (e.message ?? 'invalid');
-    return new HttpError(e.status, code as 'not_found', `${e.field}: ${reason}`, e.field);
-  }
-  return err;
-}
-
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw httpErrorOf(err);
-  }
-}
 
 /** The FlowMod a listing describes, for ovs-ofctl text when the switch has no such flow (yet). */
 function specAsFlowMod(l: StaticFlowListing): FlowMod {
@@ -168,7 +149,7 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
           },
         },
         async (req) => {
-          await call(() => view.add(req.body));
+          await callApp(() => view.add(req.body));
           return { status: 'Entry pushed' };
         },
       );
@@ -176,11 +157,8 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
         `${p}/json`,
         { schema: { tags, hide, summary: 'Delete a static entry by name: {"name": ...}', body: EntryBody } },
         async (req) => {
-          const body = req.body as { name?: unknown } | undefined;
-          if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-            throw new HttpError(400, 'validation', 'body: must be a JSON object {"name": ...}', 'body');
-          }
-          await call(() => view.delete(body.name));
+          const body = objectBody(req.body, '{"name": ...}');
+          await callApp(() => view.delete(body.name));
           return { status: `Entry ${String(body.name).trim()} deleted` };
         },
       );
@@ -194,13 +172,13 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
             params: DpidOrAll,
           },
         },
-        async (req) => floodlightListing(await call(() => view.list(req.params.dpid))),
+        async (req) => floodlightListing(await callApp(() => view.list(req.params.dpid))),
       );
       app.get<{ Params: { dpid: string } }>(
         `${p}/clear/:dpid/json`,
         { schema: { tags, hide, summary: 'Delete every entry of a switch (or all)', params: DpidOrAll } },
         async (req) => {
-          const n = await call(() => view.clear(req.params.dpid));
+          const n = await callApp(() => view.clear(req.params.dpid));
           return { status: `Deleted ${n} entries` };
         },
       );
@@ -219,13 +197,13 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
           ),
         },
       },
-      async (req) => (await call(() => view.list(req.query.switch ?? 'all'))).map(listingToV1),
+      async (req) => (await callApp(() => view.list(req.query.switch ?? 'all'))).map(listingToV1),
     );
     app.get<{ Params: { name: string } }>(
       '/api/v1/staticflows/:name',
       { schema: { tags: v1, summary: 'One static entry', params: NameParam } },
       async (req) => {
-        const found = (await call(() => view.list('all'))).find((l) => l.name === req.params.name);
+        const found = (await callApp(() => view.list('all'))).find((l) => l.name === req.params.name);
         if (!found)
           throw new HttpError(404, 'not_found', `name: no static entry named '${req.params.name}'`, 'name');
         return listingToV1(found);
@@ -245,8 +223,8 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
       async (req, reply) => {
         const body = req.body;
         const added = Array.isArray(body)
-          ? await call(() => view.addMany(body))
-          : [await call(() => view.add(body))];
+          ? await callApp(() => view.addMany(body))
+          : [await callApp(() => view.add(body))];
         void reply.status(201);
         return { added };
       },
@@ -255,7 +233,7 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
       '/api/v1/staticflows/:name',
       { schema: { tags: v1, summary: 'Delete one static entry (exactly its flow)', params: NameParam } },
       async (req) => {
-        await call(() => view.delete(req.params.name));
+        await callApp(() => view.delete(req.params.name));
         return { deleted: req.params.name };
       },
     );
@@ -271,7 +249,7 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
           ),
         },
       },
-      async (req) => ({ deleted: await call(() => view.clear(req.query.switch)) }),
+      async (req) => ({ deleted: await callApp(() => view.clear(req.query.switch)) }),
     );
   };
 }
