@@ -4,11 +4,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import {
-  SLUICE_CLI,
   ensureOvs,
   MininetNet,
+  sluiceCli,
+  sluiceCliJson,
   startController,
   waitFor,
   type RunningController,
@@ -19,31 +19,8 @@ const S2 = '00:00:00:00:00:00:00:02';
 let ctl: RunningController;
 let net: MininetNet;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sluice(args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [SLUICE_CLI, ...args],
-      { env: { ...process.env, SLUICE_API: ctl.apiUrl }, timeout: 30_000 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function sluiceJson<T>(args: string[]): Promise<T> {
-  const r = await sluice([...args, '--json']);
-  assert.equal(r.code, 0, `sluice ${args.join(' ')}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+const sluice = (args: string[]) => sluiceCli(ctl, args);
+const sluiceJson = <T>(args: string[]) => sluiceCliJson<T>(ctl, args);
 
 async function getJson<T>(path: string): Promise<T> {
   const res = await fetch(`${ctl.apiUrl}${path}`, { signal: AbortSignal.timeout(10_000) });

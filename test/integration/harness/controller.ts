@@ -3,9 +3,11 @@
  * ovs-testcontroller), waits until its OpenFlow port accepts connections and its API answers, and can stop,
  * kill -9 and restart it on the same ports and data directory.
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, SLUICE_CLI } from './paths.js';
+import { run, type RunResult } from './exec.js';
 import { canConnect, freePort } from './ports.js';
 import { DATA_DIR, RUN_DIR, spawnManaged, type ManagedProcess } from './procs.js';
 import { waitFor } from './wait.js';
@@ -87,6 +89,18 @@ export interface RunningController extends ControllerPorts {
   /** Waits until the OpenFlow port (and API health) answer. */
   waitReady(timeoutMs?: number): Promise<void>;
   logTail(lines?: number): string;
+}
+
+/** Runs the `sluice` CLI against a controller's API (as SLUICE_API); never throws for a non-zero exit. */
+export function sluiceCli(ctl: Pick<RunningController, 'apiUrl'>, args: string[]): Promise<RunResult> {
+  return run(process.execPath, [SLUICE_CLI, ...args], { env: { ...process.env, SLUICE_API: ctl.apiUrl } });
+}
+
+/** `sluice <args> --json` against a controller's API; asserts exit 0 and returns the parsed output. */
+export async function sluiceCliJson<T>(ctl: Pick<RunningController, 'apiUrl'>, args: string[]): Promise<T> {
+  const r = await sluiceCli(ctl, [...args, '--json']);
+  assert.equal(r.code, 0, `sluice ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 export async function startController(opts: StartControllerOptions = {}): Promise<RunningController> {

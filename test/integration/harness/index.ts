@@ -46,6 +46,8 @@ export {
 export {
   startController,
   sluiceCommand,
+  sluiceCli,
+  sluiceCliJson,
   ovsTestControllerCommand,
   type ControllerCommand,
   type RunningController,
