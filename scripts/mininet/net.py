@@ -66,6 +66,11 @@ def send(obj):
     PROTO.flush()
 
 
+def progress(what):
+    """One line per start-up phase on stderr (the harness's log file): a start that times out shows where it hung."""
+    print("net.py %s: %s" % (time.strftime("%H:%M:%S"), what), file=sys.stderr, flush=True)
+
+
 # ---------------------------------------------------------------- topologies
 
 
@@ -209,6 +214,7 @@ class Driver:
         a = self.args
         os.makedirs(a.state_dir, exist_ok=True)
         self.acquire_machine_lock()
+        progress("holding the Mininet lock; building %s" % a.topo)
         topo = parse_topo(a.topo)
         self.net = Mininet(
             topo=topo,
@@ -224,9 +230,11 @@ class Driver:
         self.write_state()  # before build makes interfaces: a cleaner seeing a live driver leaves s*-eth* alone
         self.net.build()
         self.write_state()
+        progress("hosts, switches and links made; starting the switches")
         if not a.ipv6:
             self.disable_ipv6()
         self.net.start()
+        progress("switches started; tagging bridges and turning off tx checksum offload")
         for sw in self.net.switches:
             sw.cmd("ovs-vsctl", "set", "bridge", sw.name, "external-ids:%s=%d" % (OWNER_KEY, os.getpid()))
         for h in self.net.hosts:
