@@ -1,8 +1,5 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createApiServer } from '../../src/api/index.js';
 import { aclRoutes } from '../../src/api/routes/acl.js';
 import { firewallRoutes } from '../../src/api/routes/firewall.js';
@@ -16,36 +13,14 @@ import {
   parseAclRule,
 } from '../../src/apps/acl/index.js';
 import { FirewallApp, RULES_PREFIX } from '../../src/apps/firewall/index.js';
-import type { AppContext, ControllerApi, ControllerMetrics } from '../../src/controller/index.js';
+import type { AppContext } from '../../src/controller/index.js';
 import { aclView, firewallView } from '../../src/daemon/firewall.js';
-import { openEmbeddedStore, type Store } from '../../src/store/index.js';
 import { fakeDeps } from './api.fakes.js';
-
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { fakeAppContext, tempStore } from './apps.testctx.js';
 
 async function server() {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-fwapi-'));
-  dirs.push(dir);
-  const store: Store = openEmbeddedStore(dir);
-  const reconciles: string[] = [];
-  const controller: ControllerApi = {
-    switches: new Map(),
-    on: () => () => {},
-    off: () => {},
-    requestReconcile: (n) => void reconciles.push(n),
-    metrics: {} as ControllerMetrics,
-  };
-  const ctx: AppContext = {
-    controller,
-    store,
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-    now: Date.now,
-    requestReconcile: (n) => void reconciles.push(n),
-    app: () => undefined,
-  };
+  const store = tempStore('sluice-fwapi-');
+  const { ctx, reconciles } = fakeAppContext(store);
   const fw = new FirewallApp();
   const acl = new AclApp();
   await fw.start(ctx);

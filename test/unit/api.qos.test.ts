@@ -1,40 +1,15 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createApiServer } from '../../src/api/index.js';
 import { qosRoutes } from '../../src/api/routes/qos.js';
 import { QosApp } from '../../src/apps/qos/index.js';
-import type { AppContext, ControllerApi, ControllerMetrics } from '../../src/controller/index.js';
 import { qosView } from '../../src/daemon/qos.js';
-import { openEmbeddedStore } from '../../src/store/index.js';
 import { fakeDeps } from './api.fakes.js';
-
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { fakeAppContext, tempStore } from './apps.testctx.js';
 
 async function server() {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-qosapi-'));
-  dirs.push(dir);
-  const store = openEmbeddedStore(dir);
-  const controller: ControllerApi = {
-    switches: new Map(),
-    on: () => () => {},
-    off: () => {},
-    requestReconcile: () => {},
-    metrics: {} as ControllerMetrics,
-  };
-  const ctx: AppContext = {
-    controller,
-    store,
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-    now: Date.now,
-    requestReconcile: () => {},
-    app: () => undefined,
-  };
+  const store = tempStore('sluice-qosapi-');
+  const { ctx } = fakeAppContext(store);
   const qos = new QosApp({ queueStore: () => Promise.reject(new Error('no OVSDB here')) });
   await qos.start(ctx);
   const api = await createApiServer({ ...fakeDeps(), routes: [qosRoutes(qosView(qos))] });

@@ -1,8 +1,5 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   DECIDED_BIT,
   FirewallApp,
@@ -32,19 +29,9 @@ import {
   buildUdp,
   parseEthernet,
 } from '../../src/packet/index.js';
-import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import type { Store } from '../../src/store/index.js';
 import { FakeNetwork, linear, type FakeHost } from './apps.fakenet.js';
-
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function tempStore(): Store {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-fw-'));
-  dirs.push(dir);
-  return openEmbeddedStore(dir);
-}
+import { tempStore } from './apps.testctx.js';
 
 const MASK = parseSubnetMask('255.255.255.0')!;
 

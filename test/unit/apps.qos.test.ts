@@ -1,8 +1,5 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   QosApp,
   QosError,
@@ -38,6 +35,7 @@ import {
   type OfVersion,
 } from '../../src/openflow/index.js';
 import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import { quietLog, tempDir } from './apps.testctx.js';
 
 const COOKIE = 6n << 48n;
 const services = new Map<string, Service>([
@@ -366,7 +364,7 @@ function world(dir: string, store?: Store) {
   const ctx: AppContext = {
     controller,
     store: st,
-    log: { debug() {}, info() {}, warn() {}, error() {} },
+    log: quietLog,
     now: Date.now,
     requestReconcile: controller.requestReconcile,
     app: ((name: string) =>
@@ -380,15 +378,7 @@ async function settle() {
   for (let i = 0; i < 5; i++) await tick();
 }
 
-const dirs: string[] = [];
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'sluice-qos-'));
-  dirs.push(d);
-  return d;
-};
+const tmp = () => tempDir('sluice-qos-');
 
 test('QoS path: flows and meters on each hop; a route change moves them; disable removes all', async () => {
   const w = world(tmp());
