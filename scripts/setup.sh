@@ -18,10 +18,10 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 
 # openvswitch-switch: OVS (userspace datapath: no kernel module needed); mininet + iputils-ping + ethtool: test
 # networks (/usr/bin/python3 has the mininet module); iperf3/tcpdump/tshark: traffic and wire checks; os-ken and
-# ovs-testcontroller: peer controllers; etcd: the store's etcd backend; the rest: tools the scripts call (ip, ss,
-# pgrep, fuser, nc).
+# ovs-testcontroller: peer controllers; etcd: the store's etcd backend; time: /usr/bin/time for the bench (CPU time of
+# ovs-ofctl); the rest: tools the scripts call (ip, ss, tc, pgrep, sysctl, fuser, nc).
 DEB_PACKAGES=(openvswitch-switch openvswitch-testcontroller mininet iperf3 iputils-ping ethtool tshark tcpdump
-  python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd)
+  python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd time)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
