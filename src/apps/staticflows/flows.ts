@@ -2,12 +2,9 @@
  * From a validated entry to what the switch gets: the FlowSpec (cookie, flags), and the checks that need
  * the switch (its OpenFlow version can carry every field and action; its ports exist).
  */
-import type { FlowSpec } from '../../controller/index.js';
+import { flowModAdd, type FlowSpec } from '../../controller/index.js';
 import {
-  OFPFC,
-  OFPG_ANY,
   OFPP,
-  OFP_NO_BUFFER,
   OFP_VERSION_1_0,
   OpenFlowEncodeError,
   encode,
@@ -92,24 +89,9 @@ export function checkForSwitch(e: StaticEntry, sw: SwitchFacts, appCookie: bigin
     throw new EntryError('table', `${on}, which has a single table (0)`);
   }
   const spec = entryFlowSpec(e, appCookie);
-  const msg: FlowMod = {
-    type: 'flow_mod',
-    version: sw.version,
-    xid: 0,
-    cookie: spec.cookie!,
-    cookieMask: 0n,
-    tableId: sw.version === OFP_VERSION_1_0 ? 0 : spec.tableId,
-    command: OFPFC.ADD,
-    idleTimeout: e.idleTimeout,
-    hardTimeout: e.hardTimeout,
-    priority: e.priority,
-    bufferId: OFP_NO_BUFFER,
-    outPort: OFPP.ANY,
-    outGroup: OFPG_ANY,
-    flags: spec.flags ?? 0,
-    match: spec.match,
-    instructions: spec.instructions,
-  };
+  // The message the reconciler will send, so the codec judges exactly what the switch would get.
+  const body = flowModAdd(spec, appCookie, sw.version, { anyCookie: true });
+  const msg = { ...body, version: sw.version, xid: 0 } as FlowMod;
   try {
     encode(msg);
   } catch (err) {
