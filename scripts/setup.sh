@@ -11,10 +11,11 @@ die() {
   exit 1
 }
 
-# Node 20+ comes with the machine (CI images, nvm, NodeSource); Debian 12's own nodejs is 18, too old.
-command -v node >/dev/null || die "node is not installed: install Node.js 20 or newer (https://nodejs.org)"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" -ge 20 ] || die "Node.js $(node --version) is too old: Sluice needs 20 or newer"
+# Node 20.19+ comes with the machine (CI images, nvm, NodeSource); Debian 12's own nodejs is 18, too old. 20.19 is
+# the first 20 that can require() an ES module, which fastify's inject (the API tests) needs: it requires cookie 2.
+command -v node >/dev/null || die "node is not installed: install Node.js 20.19 or newer (https://nodejs.org)"
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+  die "Node.js $(node --version) is too old: Sluice needs 20.19 or newer"
 
 # openvswitch-switch: OVS (userspace datapath: no kernel module needed); mininet + iputils-ping + ethtool: test
 # networks (/usr/bin/python3 has the mininet module); iperf3/tcpdump/tshark: traffic and wire checks; os-ken and
