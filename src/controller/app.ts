@@ -58,6 +58,12 @@ export interface SwitchSession {
   /** Queue a message; xid assigned (returned), version filled in. Writes are coalesced per event-loop tick. */
   send(msg: OfMessageBody): number;
   /**
+   * Queue a message already encoded for this session's version (a precompiled template such as
+   * L2FlowModTemplate); the session stamps the xid (returned) into the frame. Throws RangeError when the
+   * frame is not one whole message of the session's version.
+   */
+  sendFrame(frame: Buffer): number;
+  /**
    * Send and resolve with every reply that carries the same xid: one message, or all parts of a multipart
    * (stats) reply once the MORE flag clears. Rejects with RequestTimeoutError, with OfErrorReplyError when the
    * switch answers with OFPT_ERROR, and with SessionClosedError when the connection goes away.

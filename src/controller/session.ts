@@ -28,8 +28,10 @@ import {
 import type { ControllerMetrics, OfMessageBody, StatsReplyOf, StatsRequestOf, SwitchSession } from './app.js';
 import { OfErrorReplyError, RequestTimeoutError, SessionClosedError } from './errors.js';
 
-/** OFPT_HELLO is type 0 in every version; OFPET/OFPBRC/OFPHFC numbers below are shared by 1.0 and 1.3. */
+/** OFPT_HELLO is type 0 in every version; the other numbers below are shared by 1.0 and 1.3. */
 const OFPT_HELLO = 0;
+const OFPT_PACKET_OUT = 13;
+const OFPT_FLOW_MOD = 14;
 const OFPET_HELLO_FAILED = 0;
 const OFPHFC_INCOMPATIBLE = 0;
 const OFPET_BAD_REQUEST = 1;
@@ -205,6 +207,22 @@ export class Session implements SwitchSession {
     if (msg.type === 'flow_mod') m.flowMods++;
     else if (msg.type === 'packet_out') m.packetOut++;
     this.writeRaw(encodeMessage(msg, this.version, xid));
+    return xid;
+  }
+
+  sendFrame(frame: Buffer): number {
+    if (frame.length < 8 || frame[0] !== this.version || frame.readUInt16BE(2) !== frame.length) {
+      throw new RangeError(
+        `frame: not one OpenFlow message of version ${this.version} (version ${frame[0]}, ${frame.length} bytes)`,
+      );
+    }
+    const xid = this.allocXid();
+    if (this.phase === 'closed') return xid;
+    const m = this.cfg.metrics;
+    if (frame[1] === OFPT_FLOW_MOD) m.flowMods++;
+    else if (frame[1] === OFPT_PACKET_OUT) m.packetOut++;
+    frame.writeUInt32BE(xid, 4);
+    this.writeRaw(frame);
     return xid;
   }
 

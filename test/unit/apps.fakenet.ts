@@ -203,6 +203,13 @@ export class FakeSwitch implements SwitchSession {
     this.net.fromController(this, wire);
     return xid;
   }
+  /** A precompiled frame takes the same path as a message: decoded, as the switch would read it. */
+  sendFrame(frame: Buffer): number {
+    const { version, xid: _xid, ...body } = decode(frame);
+    if (version !== this.version)
+      throw new RangeError(`frame: version ${version} on a ${this.version} switch`);
+    return this.send(body as OfMessageBody);
+  }
   request(): Promise<never> {
     return Promise.reject(new Error('fake switch: request() not supported'));
   }

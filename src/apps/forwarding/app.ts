@@ -38,6 +38,9 @@ import {
   OFP_NO_BUFFER,
   OFP_VERSION_1_3,
   OFPTT_ALL,
+  L2FlowModTemplate,
+  decode,
+  type OfVersion,
   type Action,
   type FlowRemoved,
   type Match,
@@ -71,7 +74,21 @@ export interface ForwardingOptions {
 /** A message for one switch: what the app decided, before it is sent (the unit tests' view). */
 export interface Outgoing {
   dpid: bigint;
-  msg: OfMessageBody;
+  readonly msg: OfMessageBody;
+  /** The message already encoded for the switch's version (reactive flows); sent instead of `msg`. */
+  readonly frame?: Buffer;
+}
+
+/** A reactive flow encoded by a template: `msg` is decoded from the bytes only when someone reads it. */
+class PrecompiledOutgoing implements Outgoing {
+  constructor(
+    readonly dpid: bigint,
+    readonly frame: Buffer,
+  ) {}
+  get msg(): OfMessageBody {
+    const { version: _version, xid: _xid, ...body } = decode(this.frame);
+    return body as OfMessageBody;
+  }
 }
 
 interface PathFlow {
@@ -97,8 +114,15 @@ export class ForwardingApp implements App {
   private readonly macTables = new Map<bigint, Map<number, number>>();
   /** Path mode: multi-hop flows per switch, keyed by match identity. */
   private readonly pathFlows = new Map<bigint, Map<string, PathFlow>>();
+  /** Reactive-flow templates by version and flags (built on first use). */
+  private readonly templates = new Map<number, L2FlowModTemplate>();
   /** Where send() delivers; replaced by tests to capture instead of sending. */
-  private sink: (out: Outgoing) => void = (o) => this.ctx?.controller.switches.get(o.dpid)?.send(o.msg);
+  private sink: (out: Outgoing) => void = (o) => {
+    const sw = this.ctx?.controller.switches.get(o.dpid);
+    if (sw === undefined) return;
+    if (o.frame !== undefined) sw.sendFrame(o.frame);
+    else sw.send(o.msg);
+  };
 
   constructor(opts: ForwardingOptions = {}) {
     this.idleTimeout = opts.idleTimeout ?? 5;
@@ -218,34 +242,49 @@ export class ForwardingApp implements App {
     hops: Hop[],
     narrow: Narrowing | undefined,
   ): void {
-    const ethSrc = frame.src;
-    const ethDst = frame.dst;
-    const vlan = frame.vlan ? OFPVID_PRESENT | frame.vlan.vid : undefined;
     const multiHop = hops.length > 1;
     const links = multiHop ? pathLinks(hops) : [];
     const buffered = msg.bufferId !== OFP_NO_BUFFER;
+    const flags = multiHop ? OFPFF_SEND_FLOW_REM : 0;
     // Destination switch first so the packet never overtakes its flows.
     for (let i = hops.length - 1; i >= 0; i--) {
       const hop = hops[i];
-      const match = narrowed(narrow, hop.inPort, ethSrc, ethDst);
-      if (vlan !== undefined) match.vlan_vid = vlan;
-      const ingress = i === 0;
-      this.sink({
-        dpid: hop.dpid,
-        msg: this.flowMod(match, [{ type: 'output', port: hop.outPort, maxLen: 0 }], FORWARDING_PRIORITY, {
-          bufferId: ingress && buffered ? msg.bufferId : OFP_NO_BUFFER,
-          flags: multiHop ? OFPFF_SEND_FLOW_REM : 0,
-          cookieTag: narrow?.cookieTag,
-        }),
-      });
+      const bufferId = i === 0 && buffered ? msg.bufferId : OFP_NO_BUFFER;
+      const version =
+        hop.dpid === sw.dpid ? sw.version : this.ctx?.controller.switches.get(hop.dpid)?.version;
+      const fast = this.precompiled(
+        hop.dpid,
+        version,
+        narrow,
+        frame,
+        flags,
+        bufferId,
+        hop.inPort,
+        hop.outPort,
+      );
+      // The match object: for the generic message, and as the record of a multi-hop flow.
+      const match = fast === undefined || multiHop ? reactiveMatch(narrow, hop.inPort, frame) : undefined;
+      this.sink(
+        fast ?? {
+          dpid: hop.dpid,
+          msg: this.flowMod(match!, [{ type: 'output', port: hop.outPort, maxLen: 0 }], FORWARDING_PRIORITY, {
+            bufferId,
+            flags,
+            cookieTag: narrow?.cookieTag,
+          }),
+        },
+      );
       if (multiHop) {
         let perSwitch = this.pathFlows.get(hop.dpid);
         if (!perSwitch) this.pathFlows.set(hop.dpid, (perSwitch = new Map()));
-        perSwitch.set(flowKey({ tableId: 0, priority: FORWARDING_PRIORITY, match }, OFP_VERSION_1_3), {
-          match,
-          links,
-          dstMac: frame.dstNum,
-        });
+        perSwitch.set(
+          flowKey({ tableId: 0, priority: FORWARDING_PRIORITY, match: match! }, OFP_VERSION_1_3),
+          {
+            match: match!,
+            links,
+            dstMac: frame.dstNum,
+          },
+        );
       }
     }
     // A buffered packet went with the ingress FLOW_MOD; an unbuffered one needs its own PACKET_OUT.
@@ -306,17 +345,18 @@ export class ForwardingApp implements App {
       this.release(sw, msg);
       return;
     }
-    const match = narrowed(narrow, inPort, frame.src, frame.dst);
-    if (frame.vlan) match.vlan_vid = OFPVID_PRESENT | frame.vlan.vid;
     const buffered = msg.bufferId !== OFP_NO_BUFFER;
+    const bufferId = buffered ? msg.bufferId : OFP_NO_BUFFER;
     const actions: Action[] = [{ type: 'output', port: out, maxLen: 0 }];
-    this.sink({
-      dpid: sw.dpid,
-      msg: this.flowMod(match, actions, FORWARDING_PRIORITY, {
-        bufferId: buffered ? msg.bufferId : OFP_NO_BUFFER,
-        cookieTag: narrow?.cookieTag,
-      }),
-    });
+    this.sink(
+      this.precompiled(sw.dpid, sw.version, narrow, frame, 0, bufferId, inPort, out) ?? {
+        dpid: sw.dpid,
+        msg: this.flowMod(reactiveMatch(narrow, inPort, frame), actions, FORWARDING_PRIORITY, {
+          bufferId,
+          cookieTag: narrow?.cookieTag,
+        }),
+      },
+    );
     if (!buffered) this.packetOut(sw.dpid, msg, actions);
   }
 
@@ -377,6 +417,40 @@ export class ForwardingApp implements App {
   }
 
   // ---------------------------------------------------------------------------------------- messages
+
+  /**
+   * The common reactive flow (no verdict narrows it, untagged, plain ports) encoded by a template for the
+   * switch's version: the same FLOW_MOD as flowMod() builds, without building it. Undefined otherwise.
+   */
+  private precompiled(
+    dpid: bigint,
+    version: OfVersion | undefined,
+    narrow: Narrowing | undefined,
+    frame: EthernetFrame,
+    flags: number,
+    bufferId: number,
+    inPort: number,
+    outPort: number,
+  ): Outgoing | undefined {
+    if (version === undefined || narrow !== undefined || frame.vlan !== undefined) return undefined;
+    if (inPort >= OFPP.MAX || outPort >= OFPP.MAX) return undefined;
+    const key = version * 0x10000 + flags;
+    let t = this.templates.get(key);
+    if (t === undefined) {
+      const fixed = {
+        cookie: this.cookie,
+        idleTimeout: this.idleTimeout,
+        hardTimeout: 0,
+        priority: FORWARDING_PRIORITY,
+        flags,
+      };
+      this.templates.set(key, (t = new L2FlowModTemplate(version, fixed)));
+    }
+    return new PrecompiledOutgoing(
+      dpid,
+      t.encode({ bufferId, inPort, ethSrc: frame.srcNum, ethDst: frame.dstNum, outPort }),
+    );
+  }
 
   private flowMod(
     match: Match,
@@ -462,11 +536,15 @@ interface Narrowing {
   cookieTag: bigint;
 }
 
-/** The exact L2 match of a reactive flow, inside the narrowing verdict's match when there is one. */
-function narrowed(narrow: Narrowing | undefined, inPort: number, ethSrc: string, ethDst: string): Match {
-  // A literal when not narrowed: spreading `undefined` takes V8's slow object-clone path on every packet-in.
-  if (narrow === undefined) return { in_port: inPort, eth_src: ethSrc, eth_dst: ethDst };
-  return { ...narrow.match, in_port: inPort, eth_src: ethSrc, eth_dst: ethDst };
+/** The exact L2 match of a reactive flow (VLAN included), inside the narrowing verdict's match if any. */
+function reactiveMatch(narrow: Narrowing | undefined, inPort: number, frame: EthernetFrame): Match {
+  // A literal when not narrowed: spreading `undefined` takes V8's slow object-clone path.
+  const match: Match =
+    narrow === undefined
+      ? { in_port: inPort, eth_src: frame.src, eth_dst: frame.dst }
+      : { ...narrow.match, in_port: inPort, eth_src: frame.src, eth_dst: frame.dst };
+  if (frame.vlan) match.vlan_vid = OFPVID_PRESENT | frame.vlan.vid;
+  return match;
 }
 
 function narrowingOf(decision: PacketDecision): Narrowing | undefined {
