@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  allFlowsRequest,
   Controller,
   appCookie,
   type App,
@@ -144,15 +145,7 @@ test('OVS connects with 1.0; a bridge speaking both negotiates 1.3', async () =>
     { what: 'app flow on the 1.0 switch' },
   );
   assert.ok(!flows10.some((l) => l.includes('priority=0')), 'no table-miss flow on 1.0');
-  const agg = await sw10.stats({
-    kind: 'aggregate',
-    tableId: 0xff,
-    outPort: OFPP.ANY,
-    outGroup: 0xffffffff,
-    cookie: 0n,
-    cookieMask: 0n,
-    match: {},
-  });
+  const agg = await sw10.stats(allFlowsRequest('aggregate'));
   assert.equal(agg.flowCount, 1);
   await switchUp(c, 0x5111n, 4);
 
