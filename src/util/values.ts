@@ -9,8 +9,8 @@ export class FieldError extends Error {
     /** The key or option at fault (`src-ip`, `ipv4_dst`, `switch`...). */
     readonly field: string,
     readonly reason: string,
-    /** 400 bad input, 404 no such thing, 409 a clash with an existing one. */
-    readonly status: 400 | 404 | 409 = 400,
+    /** 400 bad input, 404 no such thing, 409 a clash with an existing one, 503 a service (OVSDB) unreachable. */
+    readonly status: 400 | 404 | 409 | 503 = 400,
   ) {
     super(`${field}: ${reason}`);
   }
@@ -18,13 +18,14 @@ export class FieldError extends Error {
 
 const DEC = /^-?\d+$/;
 const HEX = /^0x[0-9a-f]+$/i;
+const BIN = /^0b[01]+$/i;
 
-/** An integer in min..max from a JSON number or a decimal/0x-hex string. */
+/** An integer in min..max from a JSON number or a decimal, 0x-hex or 0b-binary string. */
 export function parseIntIn(field: string, raw: string | number, min: number, max: number): number {
   let n: number;
   if (typeof raw === 'number') n = raw;
-  else if (DEC.test(raw.trim()) || HEX.test(raw.trim())) n = Number(raw.trim());
-  else throw new FieldError(field, `'${raw}' is not a number (decimal or 0x-hex)`);
+  else if (DEC.test(raw.trim()) || HEX.test(raw.trim()) || BIN.test(raw.trim())) n = Number(raw.trim());
+  else throw new FieldError(field, `'${raw}' is not a number (decimal, 0x-hex or 0b-binary)`);
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new FieldError(field, `${String(raw).trim()} is out of range ${min}..${max}`);
   }

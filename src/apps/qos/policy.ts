@@ -12,20 +12,12 @@
  */
 import { isIP } from 'node:net';
 import { OFPP } from '../../openflow/index.js';
-import { formatDpid, parseDpid } from '../../util/index.js';
+import { FieldError, formatDpid, parseDpid, parseIntIn, parseMac } from '../../util/index.js';
 
-export class QosError extends Error {
-  override readonly name = 'QosError';
-  constructor(
-    /** The key at fault (`queue`, `policy.service`, `sid`...). */
-    readonly field: string,
-    readonly reason: string,
-    /** 400 bad input; 404 unknown id/name; 409 a clash with what is stored; 503 OVSDB unreachable. */
-    readonly status: 400 | 404 | 409 | 503 = 400,
-  ) {
-    super(`${field}: ${reason}`);
-  }
-}
+/** Errors name the key at fault (`queue`, `policy.service`, `sid`...): 400 bad input; 404 unknown id/name;
+ * 409 a clash with what is stored; 503 OVSDB unreachable. */
+export const QosError = FieldError;
+export type QosError = FieldError;
 
 export interface Service {
   sid: number;
@@ -84,17 +76,10 @@ type Raw = Record<string, unknown>;
 
 /** An unsigned integer from a JSON number or a decimal / 0x-hex / 0b-binary string, within lo..hi. */
 export function uintOf(field: string, raw: unknown, hi: number, lo = 0): number {
-  let n = NaN;
-  if (typeof raw === 'number') n = raw;
-  else if (typeof raw === 'string') {
-    const t = raw.trim();
-    if (/^\d+$/.test(t) || /^0x[0-9a-f]+$/i.test(t) || /^0b[01]+$/i.test(t)) n = Number(t);
-    else throw new QosError(field, `'${raw}' is not a number (decimal, 0x-hex or 0b-binary)`);
-  } else throw new QosError(field, `must be a number or a numeric string, got ${typeName(raw)}`);
-  if (!Number.isInteger(n) || n < lo || n > hi) {
-    throw new QosError(field, `${String(raw)} is out of range ${lo}..${hi}`);
+  if (typeof raw !== 'number' && typeof raw !== 'string') {
+    throw new QosError(field, `must be a number or a numeric string, got ${typeName(raw)}`);
   }
-  return n;
+  return parseIntIn(field, raw, lo, hi);
 }
 
 function typeName(v: unknown): string {
@@ -116,11 +101,7 @@ export function ipv4Of(field: string, raw: unknown): string {
 }
 
 function macOf(field: string, raw: unknown): string {
-  const t = textOf(field, raw, 17);
-  if (!/^([0-9a-f]{2}[:-]){5}[0-9a-f]{2}$/i.test(t)) {
-    throw new QosError(field, `'${t}' is not a MAC address (aa:bb:cc:dd:ee:ff)`);
-  }
-  return t.toLowerCase().replace(/-/g, ':');
+  return parseMac(field, textOf(field, raw, 17));
 }
 
 /** The ToS byte: 0..255 with the ECN bits (the low two) clear, since the switch sets only the DSCP. */
