@@ -149,12 +149,19 @@ test('rate path h1 -> h2 (sluice qos path): h1 -> h2 held to about 2 Mbit/s, h2 
   }
   assert.deepEqual(await qosFlows('s3'), [], 's3 is not on the path');
 
-  await net.exec('h2', ['iperf3', '-s', '-D']);
-  await waitFor(async () => (await net.exec('h2', ['sh', '-c', 'ss -ltn | grep -q :5201'])).code === 0, {
-    what: 'iperf3 server on h2',
-  });
-  const forward = await iperf('h1', '10.0.0.2', false);
-  const reverse = await iperf('h1', '10.0.0.2', true);
+  // Not `iperf3 -s -D`: a daemon leaves the driver's process tracking and outlives the network.
+  const server = await net.bg('h2', ['iperf3', '-s']);
+  let forward: number;
+  let reverse: number;
+  try {
+    await waitFor(async () => (await net.exec('h2', ['sh', '-c', 'ss -ltn | grep -q :5201'])).code === 0, {
+      what: 'iperf3 server on h2',
+    });
+    forward = await iperf('h1', '10.0.0.2', false);
+    reverse = await iperf('h1', '10.0.0.2', true);
+  } finally {
+    await server.kill();
+  }
   assert.ok(forward <= 3_000_000, `h1 -> h2 at ${forward} bit/s, expected at most 3 Mbit/s`);
   assert.ok(reverse >= 50 * forward, `h2 -> h1 at ${reverse} bit/s, expected at least 50x ${forward}`);
 });
