@@ -42,9 +42,13 @@ export async function ensureOvs(opts: { timeoutMs?: number } = {}): Promise<{ st
   return { started: true };
 }
 
-/** Stops OVS only if the harness started it (CI machines kill everything anyway; developers keep theirs). */
+/**
+ * Stops OVS only if the harness started it and no bridge is on it any more: on a shared machine a bridge means
+ * another run (or a person) still uses it. CI machines kill everything anyway; developers keep theirs.
+ */
 export async function stopOvsIfStarted(): Promise<boolean> {
   if (!fs.existsSync(STARTED_MARKER)) return false;
+  if ((await listBridges().catch(() => [])).length > 0) return false;
   await stopOvs();
   return true;
 }
