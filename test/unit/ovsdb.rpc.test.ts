@@ -32,6 +32,8 @@ async function pair(
   const peer = new Promise<net.Socket>((r) => (peerResolve = r));
   const server = net.createServer((s) => {
     peerResolve(s);
+    // Our side closing while the peer still writes (an echo reply) resets the peer's socket: not an error here.
+    s.on('error', () => undefined);
     const parser = new JsonStreamParser();
     s.on('data', (d) => {
       for (const m of parser.push(d)) handler(m as Record<string, any>, (r) => s.write(JSON.stringify(r)), s);
