@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { once } from 'node:events';
+import { readWithSharedBuffer } from '../../src/controller/ownbuffer.js';
+
+/** A loopback server whose accepted sockets read through the shared buffer; resolves with their chunks. */
+async function withServer(
+  fn: (
+    port: number,
+    accepted: Promise<{ socket: net.Socket; chunks: Buffer[]; installed: boolean }>,
+  ) => Promise<void>,
+): Promise<void> {
+  let resolveAccepted!: (v: { socket: net.Socket; chunks: Buffer[]; installed: boolean }) => void;
+  const accepted = new Promise<{ socket: net.Socket; chunks: Buffer[]; installed: boolean }>(
+    (r) => (resolveAccepted = r),
+  );
+  const server = net.createServer((socket) => {
+    const chunks: Buffer[] = [];
+    const installed = readWithSharedBuffer(socket, (c) => chunks.push(c));
+    resolveAccepted({ socket, chunks, installed });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  try {
+    await fn((server.address() as net.AddressInfo).port, accepted);
+  } finally {
+    server.close();
+  }
+}
+
+async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+test('accepted TCP sockets deliver every byte, in order, as private copies', async () => {
+  await withServer(async (port, accepted) => {
+    const client = net.connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    const { socket, chunks, installed } = await accepted;
+    assert.equal(installed, true, 'this Node supports the shared read buffer');
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.alloc(1 + (i % 97), i & 0xff);
+      sent.push(b);
+      client.write(b);
+      // Let some writes land as separate reads so the shared buffer is reused under earlier chunks.
+      if (i % 10 === 0) await until(() => chunks.length > 0, 'a read');
+    }
+    const total = sent.reduce((n, b) => n + b.length, 0);
+    await until(() => chunks.reduce((n, c) => n + c.length, 0) === total, `${total} bytes`);
+    assert.ok(chunks.length > 1, 'input arrived over several reads');
+    // Earlier chunks still hold their own bytes after later reads overwrote the shared buffer.
+    assert.deepEqual(Buffer.concat(chunks), Buffer.concat(sent));
+    client.end();
+    await once(socket, 'end');
+    socket.destroy();
+  });
+});
+
+test('pause and resume keep working (backpressure on a switch that does not read)', async () => {
+  await withServer(async (port, accepted) => {
+    const client = net.connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    const { socket, chunks } = await accepted;
+    client.write('a');
+    await until(() => chunks.length === 1, 'the first read');
+    socket.pause();
+    assert.equal(socket.isPaused(), true);
+    client.write('bcd');
+    socket.resume();
+    await until(() => Buffer.concat(chunks).toString() === 'abcd', 'the bytes sent around the pause');
+    client.destroy();
+    socket.destroy();
+  });
+});
+
+test('a peer that closes ends the socket as with data events', async () => {
+  await withServer(async (port, accepted) => {
+    const client = net.connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    const { socket } = await accepted;
+    const closed = once(socket, 'close');
+    client.end('bye');
+    await closed;
+    assert.equal(socket.destroyed, true);
+  });
+});
+
+test('streams that are not plain TCP sockets are left alone', () => {
+  const stream = new PassThrough();
+  assert.equal(
+    readWithSharedBuffer(stream, () => {}),
+    false,
+  );
+  const unconnected = new net.Socket();
+  assert.equal(
+    readWithSharedBuffer(unconnected, () => {}),
+    false,
+    'no handle yet',
+  );
+  unconnected.destroy();
+});
