@@ -55,6 +55,12 @@ export interface SwitchSession {
   readonly ports: ReadonlyMap<number, PortDesc>;
   /** False once the connection is gone; sends on a closed session are dropped silently. */
   readonly connected: boolean;
+  /**
+   * Round trip (ms) of the latest ECHO_REQUEST the controller sent on this connection and got answered
+   * (keepalive, or one an app sent); half of it estimates the one-way control-channel delay. Undefined until
+   * one is answered, and on sessions that do not measure it (test fakes).
+   */
+  readonly echoRttMs?: number;
   /** Queue a message; xid assigned (returned), version filled in. Writes are coalesced per event-loop tick. */
   send(msg: OfMessageBody): number;
   /**

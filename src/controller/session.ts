@@ -144,6 +144,11 @@ export class Session implements SwitchSession {
   lastRx: number;
   /** Time of the last ECHO_REQUEST we sent while the switch was idle. */
   lastEchoSent = 0;
+  /** Round trip (ms) of the latest answered ECHO_REQUEST we sent (keepalive or an app's); undefined until one. */
+  echoRttMs: number | undefined = undefined;
+  /** The xid and send time of the latest ECHO_REQUEST; -1 when none is outstanding (xids are unsigned). */
+  private echoXid = -1;
+  private echoSentAt = 0;
   /** Set by the host once the switch is announced (registered under its DPID). */
   announced = false;
 
@@ -221,6 +226,10 @@ export class Session implements SwitchSession {
     const m = this.cfg.metrics;
     if (msg.type === 'flow_mod') m.flowMods++;
     else if (msg.type === 'packet_out') m.packetOut++;
+    else if (msg.type === 'echo_request') {
+      this.echoXid = xid;
+      this.echoSentAt = this.cfg.now();
+    }
     this.writeRaw(encodeMessage(msg, this.version, xid));
     return xid;
   }
@@ -515,6 +524,12 @@ export class Session implements SwitchSession {
         if (!this.settle(msg)) this.host.switchError(this, msg);
         return;
       case 'echo_reply':
+        if (msg.xid === this.echoXid) {
+          this.echoRttMs = this.cfg.now() - this.echoSentAt;
+          this.echoXid = -1;
+        }
+        this.settle(msg);
+        return;
       case 'features_reply':
       case 'get_config_reply':
       case 'stats_reply':

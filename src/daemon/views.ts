@@ -19,8 +19,8 @@ export function topologyView(app: TopologyApp): TopologyView {
         dst: { dpid: l.dstDpid, port: l.dstPort },
         type: l.type,
         direction: l.direction,
-        // LLDP round-trip latency is not measured yet.
-        latencyMs: 0,
+        // Whole ms as Floodlight reports it; 0 while not measured (Floodlight's value for unknown too).
+        latencyMs: Math.round(l.latencyMs ?? 0),
       })),
     externalLinks: () => [],
     clusters: () => app.clusters(),

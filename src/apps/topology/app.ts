@@ -3,6 +3,8 @@
  * `intervalMs`), learns directed links from the LLDP that comes back as packet-in (and stops those packets:
  * they are not traffic), ages links out after `timeoutMs` without LLDP, drops them at once on port down or
  * switch disconnect, and answers path, tree and flood-set questions from an immutable LinkGraph snapshot.
+ * Each probe carries its send time, and each round also asks every switch for an echo, so that a returning
+ * probe yields the link's latency (see latency.ts).
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -26,6 +28,7 @@ import {
 } from '../../openflow/index.js';
 import { buildLldp, ETH_TYPE, type EthernetFrame } from '../../packet/index.js';
 import { LinkGraph, linkKey, undirectedKey, type Hop, type Link } from './graph.js';
+import { combineLatency, latencySample, smoothLatency } from './latency.js';
 
 export const TOPOLOGY_APP_ID = 1;
 /** Above every other app's flows so that no forwarding or ACL entry can swallow discovery frames. */
@@ -50,6 +53,8 @@ export interface TopologyLink extends Link {
   /** ms (controller clock) */
   firstSeen: number;
   lastSeen: number;
+  /** Smoothed one-way latency (ms) from timestamped LLDP; undefined until a sane sample has been taken. */
+  latencyMs?: number;
 }
 
 /** One physical link as the API lists it (Floodlight's /wm/topology/links/json shape, typed). */
@@ -58,6 +63,8 @@ export interface LinkView extends Link {
   type: 'internal';
   firstSeen: number;
   lastSeen: number;
+  /** Mean of the measured directions' latency (ms); undefined while neither has been measured. */
+  latencyMs?: number;
 }
 
 export interface TopologyChange {
@@ -126,6 +133,7 @@ export class TopologyApp implements App {
     this.upPorts.set(sw.dpid, up);
     for (const port of up) this.quarantinePort(sw.dpid, port, now);
     this.rebuild();
+    this.measureEcho(sw);
     this.sendAll(sw, this.probeMessages(sw, up));
   }
 
@@ -166,7 +174,22 @@ export class TopologyApp implements App {
       inPort !== undefined &&
       this.ctx?.controller.switches.has(lldp.dpid)
     ) {
-      this.learnLink({ srcDpid: lldp.dpid, srcPort: lldp.portNo, dstDpid: sw.dpid, dstPort: inPort });
+      const latency =
+        lldp.sentAtMs === undefined
+          ? undefined
+          : latencySample(
+              {
+                sentAtMs: lldp.sentAtMs,
+                receivedAtMs: this.now(),
+                srcEchoRttMs: this.ctx.controller.switches.get(lldp.dpid)?.echoRttMs,
+                dstEchoRttMs: sw.echoRttMs,
+              },
+              this.intervalMs,
+            );
+      this.learnLink(
+        { srcDpid: lldp.dpid, srcPort: lldp.portNo, dstDpid: sw.dpid, dstPort: inPort },
+        latency,
+      );
     }
     return 'stop';
   }
@@ -194,13 +217,25 @@ export class TopologyApp implements App {
     const removed = this.removeLinks((l) => now - l.lastSeen > this.timeoutMs);
     this.changed([], removed, removed.length > 0);
     for (const sw of this.ctx?.controller.switches.values() ?? []) {
+      this.measureEcho(sw);
       this.sendAll(sw, this.probeMessages(sw, this.upPorts.get(sw.dpid) ?? []));
     }
   }
 
-  /** PACKET_OUTs carrying one LLDP frame out of each given port. */
+  /**
+   * An echo whose round trip the session records (SwitchSession.echoRttMs). The keepalive echoes only idle
+   * switches, and LLDP packet-ins keep a switch with links from ever being idle that long.
+   */
+  private measureEcho(sw: SwitchSession): void {
+    sw.request({ type: 'echo_request', data: Buffer.alloc(0) }, { timeoutMs: this.intervalMs }).catch(() => {
+      // Unanswered: the switch keeps its previous round trip, or its links get no latency sample this round.
+    });
+  }
+
+  /** PACKET_OUTs carrying one LLDP frame out of each given port, stamped with the current time. */
   probeMessages(sw: SwitchSession, ports: Iterable<number>): OfMessageBody[] {
     const out: OfMessageBody[] = [];
+    const sentAtMs = this.now();
     for (const port of ports) {
       const desc = sw.ports.get(port);
       out.push({
@@ -208,18 +243,19 @@ export class TopologyApp implements App {
         bufferId: OFP_NO_BUFFER,
         inPort: OFPP.CONTROLLER,
         actions: [{ type: 'output', port, maxLen: 0 }],
-        data: buildLldp({ chassisDpid: sw.dpid, portNo: port, srcMac: desc?.hwAddr }),
+        data: buildLldp({ chassisDpid: sw.dpid, portNo: port, srcMac: desc?.hwAddr, sentAtMs }),
       });
     }
     return out;
   }
 
-  private learnLink(link: Link): void {
+  private learnLink(link: Link, latencyMs: number | undefined): void {
     const now = this.now();
     const key = endpoint(link.srcDpid, link.srcPort);
     const existing = this.bySrc.get(key);
     if (existing && existing.dstDpid === link.dstDpid && existing.dstPort === link.dstPort) {
       existing.lastSeen = now;
+      if (latencyMs !== undefined) existing.latencyMs = smoothLatency(existing.latencyMs, latencyMs);
       return;
     }
     // A port reaches one peer: a new sighting replaces whatever was known at either end.
@@ -228,7 +264,7 @@ export class TopologyApp implements App {
         (l.srcDpid === link.srcDpid && l.srcPort === link.srcPort) ||
         (l.dstDpid === link.dstDpid && l.dstPort === link.dstPort),
     );
-    this.bySrc.set(key, { ...link, firstSeen: now, lastSeen: now });
+    this.bySrc.set(key, { ...link, firstSeen: now, lastSeen: now, latencyMs });
     this.changed([link], removed, true);
     // Learn the other direction now rather than a round later.
     if (!this.bySrc.has(endpoint(link.dstDpid, link.dstPort))) {
@@ -307,6 +343,7 @@ export class TopologyApp implements App {
         v.direction = 'bidirectional';
         v.firstSeen = Math.min(v.firstSeen, l.firstSeen);
         v.lastSeen = Math.max(v.lastSeen, l.lastSeen);
+        v.latencyMs = combineLatency(v.latencyMs, l.latencyMs);
         continue;
       }
       const flip = l.srcDpid > l.dstDpid || (l.srcDpid === l.dstDpid && l.srcPort > l.dstPort);
@@ -319,6 +356,7 @@ export class TopologyApp implements App {
         type: 'internal',
         firstSeen: l.firstSeen,
         lastSeen: l.lastSeen,
+        latencyMs: l.latencyMs,
       });
     }
     return [...byKey.values()].sort(

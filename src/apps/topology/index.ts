@@ -9,3 +9,10 @@ export {
   type TopologyEvents,
 } from './app.js';
 export { LinkGraph, linkKey, undirectedKey, type Link, type Hop } from './graph.js';
+export {
+  latencySample,
+  smoothLatency,
+  combineLatency,
+  LATENCY_SMOOTHING,
+  type LatencyProbe,
+} from './latency.js';
