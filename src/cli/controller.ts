@@ -2,9 +2,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LOG_LEVELS, type DaemonConfig, type LogFormat, type LogLevel } from '../daemon/index.js';
 import { parseRemote } from '../ovsdb/index.js';
+import {
+  ETCD_DEFAULT_NAMESPACE,
+  StoreError,
+  validateEtcdEndpoints,
+  validateEtcdNamespace,
+  type StoreConfig,
+} from '../store/index.js';
 import { hostArg, tcpPortArg, tcpPortListArg } from './args.js';
 
 export const DEFAULT_OPENFLOW_PORTS = [6653, 6633];
+export const DEFAULT_DATA_DIR = './.data';
+export const DEFAULT_ETCD_ENDPOINTS = ['http://127.0.0.1:2379'];
+export const STORE_KINDS = ['embedded', 'etcd'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
 
 export interface ControllerCliOptions {
   openflowPort?: number[];
@@ -12,7 +23,11 @@ export interface ControllerCliOptions {
   apiPort: number;
   listen: string;
   apiToken?: string;
-  dataDir: string;
+  store: StoreKind;
+  /** Left undefined when not given, so a --data-dir that --store etcd would ignore can be refused. */
+  dataDir?: string;
+  etcdEndpoints?: string[];
+  etcdPrefix?: string;
   logLevel: LogLevel;
   logFormat?: LogFormat;
   tlsCert?: string;
@@ -41,6 +56,7 @@ export function daemonConfigFrom(
     throw new InvalidArgumentError('--api-tls-cert and --api-tls-key go together (--api-tls-ca needs both).');
   }
   const token = o.apiToken ?? env.SLUICE_API_TOKEN;
+  const store = storeConfigFrom(o, env);
   return {
     openflow: {
       listen: o.openflowListen,
@@ -63,11 +79,86 @@ export function daemonConfigFrom(
           }
         : {}),
     },
-    dataDir: o.dataDir,
+    store,
     ...(o.ovsdb ? { ovsdb: { remote: o.ovsdb } } : {}),
     log: { level: o.logLevel, format: o.logFormat ?? (stderrIsTty ? 'pretty' : 'json') },
     version,
   };
+}
+
+/**
+ * The store section from --store and the flags of that backend; a flag of the other backend is refused rather
+ * than silently ignored. SLUICE_ETCD_ENDPOINTS is read (and checked) only for --store etcd.
+ */
+function storeConfigFrom(o: ControllerCliOptions, env: Record<string, string | undefined>): StoreConfig {
+  const otherBackendFlags: [string, unknown][] =
+    o.store === 'etcd'
+      ? [['--data-dir', o.dataDir]]
+      : [
+          ['--etcd-endpoints', o.etcdEndpoints],
+          ['--etcd-prefix', o.etcdPrefix],
+        ];
+  for (const [flag, value] of otherBackendFlags) {
+    if (value !== undefined) {
+      const other = o.store === 'etcd' ? 'embedded' : 'etcd';
+      throw new InvalidArgumentError(
+        `${flag} is only used with --store ${other} (this controller uses --store ${o.store}).`,
+      );
+    }
+  }
+  if (o.store === 'embedded') return { backend: 'embedded', dataDir: o.dataDir ?? DEFAULT_DATA_DIR };
+  const fromEnv = env.SLUICE_ETCD_ENDPOINTS;
+  const endpoints =
+    o.etcdEndpoints ??
+    (fromEnv !== undefined
+      ? named('SLUICE_ETCD_ENDPOINTS', () => etcdEndpointsArg(fromEnv, undefined))
+      : undefined);
+  return {
+    backend: 'etcd',
+    endpoints: endpoints ?? DEFAULT_ETCD_ENDPOINTS,
+    namespace: o.etcdPrefix ?? ETCD_DEFAULT_NAMESPACE,
+  };
+}
+
+/** Prefixes a value parser's error with where the value came from (an environment variable). */
+function named<T>(where: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new InvalidArgumentError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+/** Comma list of etcd client URLs, repeatable: `--etcd-endpoints http://a:2379,http://b:2379`. */
+export function etcdEndpointsArg(text: string, previous: string[] | undefined): string[] {
+  const items = text.split(',').map((e) => e.trim());
+  if (items.some((e) => e === '')) {
+    throw new InvalidArgumentError(`'${text}' has an empty entry (expected URLs separated by commas).`);
+  }
+  for (const item of items) {
+    try {
+      validateEtcdEndpoints([item]);
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      throw new InvalidArgumentError(
+        `'${item}' is not an etcd client URL like http://127.0.0.1:2379 (${e.reason}).`,
+      );
+    }
+  }
+  return [...new Set([...(previous ?? []), ...items])];
+}
+
+/**
+ * The key prefix in etcd. `/sluice/` and `/sluice` mean the same (keys are stored as `/sluice/config/...`);
+ * `/` puts the keys at the root.
+ */
+export function etcdPrefixArg(text: string): string {
+  try {
+    return validateEtcdNamespace(text.replace(/\/$/, ''));
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    throw new InvalidArgumentError(`'${text}' is not a key prefix: ${e.reason} (expected e.g. /sluice).`);
+  }
 }
 
 /** The command's options (its action is attached by the caller, which owns process signals). */
@@ -93,7 +184,22 @@ export function controllerCommand(): Command {
       '127.0.0.1',
     )
     .option('--api-token <token>', 'bearer token the API requires (env SLUICE_API_TOKEN)')
-    .option('--data-dir <dir>', 'where the controller keeps its state', './.data')
+    .addOption(
+      new Option('--store <kind>', 'where state is kept: embedded (SQLite under --data-dir) or etcd')
+        .choices(STORE_KINDS)
+        .default('embedded'),
+    )
+    .option('--data-dir <dir>', `--store embedded: directory of the state (default: ${DEFAULT_DATA_DIR})`)
+    .option(
+      '--etcd-endpoints <urls>',
+      `--store etcd: client URLs, comma list (env SLUICE_ETCD_ENDPOINTS; default: ${DEFAULT_ETCD_ENDPOINTS.join(',')})`,
+      etcdEndpointsArg,
+    )
+    .option(
+      '--etcd-prefix <prefix>',
+      `--store etcd: key prefix of Sluice's state in etcd (default: ${ETCD_DEFAULT_NAMESPACE})`,
+      etcdPrefixArg,
+    )
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
     .addOption(
       new Option('--log-format <format>', 'log format (default: pretty on a terminal, else json)').choices([

@@ -1,4 +1,5 @@
 /** The daemon's configuration: command-line values, then the stored controller config for what they leave open. */
+import type { StoreConfig } from '../store/index.js';
 import type { LogFormat, LogLevel } from './log.js';
 
 export interface TlsFiles {
@@ -23,7 +24,8 @@ export interface DaemonConfig {
     token?: string;
     tls?: TlsFiles;
   };
-  dataDir: string;
+  /** Where state is kept: SQLite under a data directory, or an etcd cluster (keys under its namespace). */
+  store: StoreConfig;
   /** OVSDB where the qos app sets up port queues (default unix:/var/run/openvswitch/db.sock). */
   ovsdb?: { remote: string };
   log: { level: LogLevel; format: LogFormat };

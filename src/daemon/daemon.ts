@@ -19,7 +19,7 @@ import { qosRoutes } from '../api/routes/qos.js';
 import { QosApp } from '../apps/qos/index.js';
 import { TopologyApp } from '../apps/topology/index.js';
 import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
-import { openEmbeddedStore, type Store } from '../store/index.js';
+import { openStore, StoreError, type Store, type StoreConfig } from '../store/index.js';
 import {
   CONTROLLER_CONFIG_KEY,
   parseStoredControllerConfig,
@@ -84,9 +84,29 @@ function readTls(files: TlsFiles) {
   };
 }
 
+/**
+ * The first read is where an etcd that cannot be reached shows (the client connects lazily): say which endpoints
+ * and what to do, instead of a bare gRPC status.
+ */
+function unreachable(config: StoreConfig) {
+  return (err: unknown): never => {
+    if (config.backend === 'etcd' && err instanceof StoreError && err.code === 'STORE_UNAVAILABLE') {
+      throw new Error(
+        `--etcd-endpoints: cannot reach etcd at ${config.endpoints.join(', ')} (${grpcDetail(err.reason)}). ` +
+          'Start etcd there, or point --etcd-endpoints (env SLUICE_ETCD_ENDPOINTS) at a running cluster.',
+        { cause: err },
+      );
+    }
+    throw err;
+  };
+}
+
+/** gRPC ends some statuses with an empty "Resolution note:" that says nothing to a user. */
+const grpcDetail = (reason: string): string => reason.replace(/[\s.]*Resolution note:\s*$/, '');
+
 export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } = {}): Promise<Daemon> {
   const log = opts.log ?? createLogger(config.log);
-  const store = openEmbeddedStore(config.dataDir);
+  const store = openStore(config.store);
   const cleanup: (() => Promise<void>)[] = [() => store.close()];
   const unwind = async () => {
     for (const fn of cleanup.reverse()) await fn().catch((err) => log.error({ err }, 'shutdown step failed'));
@@ -94,7 +114,9 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
   };
 
   try {
-    const stored = parseStoredControllerConfig((await store.get(CONTROLLER_CONFIG_KEY))?.value);
+    const stored = parseStoredControllerConfig(
+      (await store.get(CONTROLLER_CONFIG_KEY).catch(unreachable(config.store)))?.value,
+    );
     if (stored.unknownKeys.length) {
       log.warn({ keys: stored.unknownKeys }, `${CONTROLLER_CONFIG_KEY}: ignoring unknown keys`);
     }
@@ -158,7 +180,7 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       {
         api: apiUrl,
         openflow: controller.addresses.map((a) => `${a.host}:${a.port}`),
-        dataDir: config.dataDir,
+        store: config.store,
       },
       'sluice controller running',
     );

@@ -26,12 +26,8 @@ export interface EtcdStoreOptions {
 export function openEtcdStore(opts: EtcdStoreOptions): Store {
   if (typeof opts !== 'object' || opts === null)
     throw new StoreError('STORE_INVALID', 'opts', 'must be an object');
-  const endpoints = validateEndpoints(opts.endpoints);
-  const namespace = opts.namespace ?? '/sluice';
-  if (namespace !== '') check.validatePrefix(namespace, 'namespace');
-  if (namespace.endsWith('/')) {
-    throw new StoreError('STORE_INVALID', 'namespace', "must not end with '/' (keys start with one)");
-  }
+  const endpoints = validateEtcdEndpoints(opts.endpoints);
+  const namespace = validateEtcdNamespace(opts.namespace ?? ETCD_DEFAULT_NAMESPACE);
   const timeout = opts.requestTimeoutMs ?? 5000;
   if (!Number.isInteger(timeout) || timeout <= 0) {
     throw new StoreError(
@@ -61,7 +57,21 @@ function watchBackoff(attempt: number): WatchBackoff {
   return { duration: Math.min(100 * 2 ** attempt, 2000), next: () => watchBackoff(attempt + 1) };
 }
 
-function validateEndpoints(endpoints: unknown): string[] {
+/** Where Sluice's keys live in etcd unless `namespace` says otherwise. */
+export const ETCD_DEFAULT_NAMESPACE = '/sluice';
+
+/** A namespace as openEtcdStore takes it ('' or '/a/b', no trailing '/'); errors name `namespace`. */
+export function validateEtcdNamespace(namespace: unknown): string {
+  if (namespace === '') return '';
+  const ns = check.validatePrefix(namespace, 'namespace');
+  if (ns.endsWith('/')) {
+    throw new StoreError('STORE_INVALID', 'namespace', "must not end with '/' (keys start with one)");
+  }
+  return ns;
+}
+
+/** Client URLs as openEtcdStore takes them (http(s)://host:port); errors name `endpoints[i]`. */
+export function validateEtcdEndpoints(endpoints: unknown): string[] {
   if (!Array.isArray(endpoints) || endpoints.length === 0) {
     throw new StoreError('STORE_INVALID', 'endpoints', 'must be a non-empty array of URLs');
   }

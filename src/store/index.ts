@@ -16,6 +16,12 @@ export { StoreError, type StoreErrorCode } from './errors.js';
 export { LIMITS } from './validate.js';
 export { systemClock, FakeClock } from './clock.js';
 export { openEmbeddedStore, type EmbeddedStoreOptions } from './embedded.js';
-export { openEtcdStore, type EtcdStoreOptions } from './etcd.js';
+export {
+  openEtcdStore,
+  validateEtcdEndpoints,
+  validateEtcdNamespace,
+  ETCD_DEFAULT_NAMESPACE,
+  type EtcdStoreOptions,
+} from './etcd.js';
 export { openStore, type StoreConfig } from './open.js';
 export { collection, type Collection, type Item, type ListOptions } from './collection.js';

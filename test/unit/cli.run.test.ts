@@ -210,7 +210,7 @@ test('controller options become the daemon config', async () => {
     openflowListen: '0.0.0.0',
     apiPort: 8080,
     listen: '127.0.0.1',
-    dataDir: './.data',
+    store: 'embedded',
     logLevel: 'info',
   };
   const c = daemonConfigFrom(base, { SLUICE_API_TOKEN: 'from-env-token' }, true, '1.2.3');
@@ -247,4 +247,101 @@ test('controller options become the daemon config', async () => {
   const badLevel = io();
   assert.equal(await runCli(['controller', '--log-level', 'loud'], badLevel.cli), 2);
   assert.match(badLevel.err(), /--log-level/);
+});
+
+test('--store picks the backend; each backend takes only its own flags', async () => {
+  const configOf = async (args: string[], env: Record<string, string> = {}) => {
+    const run = io(env);
+    assert.equal(await runCli(['controller', ...args], run.cli), 0, run.err());
+    return run.configs[0].store;
+  };
+  assert.deepEqual(await configOf([]), { backend: 'embedded', dataDir: './.data' });
+  assert.deepEqual(await configOf(['--data-dir', '/var/lib/sluice']), {
+    backend: 'embedded',
+    dataDir: '/var/lib/sluice',
+  });
+  // The environment's etcd endpoints do not concern an embedded store, even when they would be invalid.
+  assert.deepEqual(await configOf(['--store', 'embedded'], { SLUICE_ETCD_ENDPOINTS: 'nope' }), {
+    backend: 'embedded',
+    dataDir: './.data',
+  });
+
+  assert.deepEqual(await configOf(['--store', 'etcd']), {
+    backend: 'etcd',
+    endpoints: ['http://127.0.0.1:2379'],
+    namespace: '/sluice',
+  });
+  assert.deepEqual(
+    await configOf([
+      '--store',
+      'etcd',
+      '--etcd-endpoints',
+      'http://etcd-a:2379, https://etcd-b:2379',
+      '--etcd-endpoints',
+      'http://etcd-a:2379,http://[::1]:2379',
+      '--etcd-prefix',
+      '/team-a/sluice/',
+    ]),
+    {
+      backend: 'etcd',
+      endpoints: ['http://etcd-a:2379', 'https://etcd-b:2379', 'http://[::1]:2379'],
+      namespace: '/team-a/sluice',
+    },
+  );
+  const env = { SLUICE_ETCD_ENDPOINTS: 'http://127.0.0.1:12379,http://127.0.0.1:22379' };
+  assert.deepEqual(await configOf(['--store', 'etcd'], env), {
+    backend: 'etcd',
+    endpoints: ['http://127.0.0.1:12379', 'http://127.0.0.1:22379'],
+    namespace: '/sluice',
+  });
+  assert.deepEqual(
+    await configOf(
+      ['--store', 'etcd', '--etcd-endpoints', 'http://127.0.0.1:3379', '--etcd-prefix', '/'],
+      env,
+    ),
+    { backend: 'etcd', endpoints: ['http://127.0.0.1:3379'], namespace: '' },
+    'the flag wins over the environment; / puts the keys at the root',
+  );
+});
+
+test('bad store flags are usage errors (exit 2) naming the flag and the reason', async () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [['--store', 'mongo'], {}, /--store <kind>.*'mongo' is invalid.*embedded, etcd/],
+    [
+      ['--store', 'etcd', '--etcd-endpoints', 'localhost:2379'],
+      {},
+      /--etcd-endpoints.*'localhost:2379' is not an etcd client URL.*must look like http:\/\/host:port/,
+    ],
+    [['--store', 'etcd', '--etcd-endpoints', 'ftp://h:2379'], {}, /--etcd-endpoints.*got ftp:\/\/h:2379/],
+    [['--store', 'etcd', '--etcd-endpoints', 'http://h'], {}, /--etcd-endpoints.*got http:\/\/h/],
+    [['--store', 'etcd', '--etcd-endpoints', 'http://h:2379/v3'], {}, /--etcd-endpoints.*\/v3/],
+    [['--store', 'etcd', '--etcd-endpoints', 'not a url'], {}, /--etcd-endpoints.*not a URL/],
+    [['--store', 'etcd', '--etcd-endpoints', 'http://a:1,,http://b:2'], {}, /--etcd-endpoints.*empty entry/],
+    [['--store', 'etcd', '--etcd-prefix', 'sluice'], {}, /--etcd-prefix.*must start with '\/'/],
+    [['--store', 'etcd', '--etcd-prefix', '//'], {}, /--etcd-prefix.*must not end with '\/'/],
+    [['--store', 'etcd'], { SLUICE_ETCD_ENDPOINTS: 'h:2379' }, /SLUICE_ETCD_ENDPOINTS: .*must look like/],
+    [['--etcd-endpoints', 'http://h:2379'], {}, /--etcd-endpoints is only used with --store etcd/],
+    [['--store', 'embedded', '--etcd-prefix', '/x'], {}, /--etcd-prefix is only used with --store etcd/],
+    [['--store', 'etcd', '--data-dir', '/tmp/x'], {}, /--data-dir is only used with --store embedded/],
+  ];
+  for (const [args, env, message] of cases) {
+    const run = io(env);
+    assert.equal(await runCli(['controller', ...args], run.cli), 2, args.join(' '));
+    assert.match(run.err(), message, args.join(' '));
+    assert.equal(run.configs.length, 0, `${args.join(' ')}: no controller started`);
+  }
+});
+
+test('sluice controller --help lists the store flags', async () => {
+  const help = io();
+  assert.equal(await runCli(['controller', '--help'], help.cli), 0);
+  for (const flag of [
+    '--store <kind>',
+    '--data-dir <dir>',
+    '--etcd-endpoints <urls>',
+    '--etcd-prefix <prefix>',
+  ]) {
+    assert.ok(help.out().includes(flag), `${flag} in:\n${help.out()}`);
+  }
+  assert.match(help.out(), /SLUICE_ETCD_ENDPOINTS/);
 });

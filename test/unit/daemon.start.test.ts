@@ -14,12 +14,13 @@ import {
   type DaemonConfig,
 } from '../../src/daemon/index.js';
 import { openEmbeddedStore } from '../../src/store/index.js';
+import { closedPort } from './api.fakes.js';
 
 function config(dataDir: string, over: Partial<DaemonConfig['api']> = {}): DaemonConfig {
   return {
     openflow: { listen: '127.0.0.1', ports: [0] },
     api: { listen: '127.0.0.1', port: 0, ...over },
-    dataDir,
+    store: { backend: 'embedded', dataDir },
     log: { level: 'silent', format: 'json' },
     version: '9.9.9',
   };
@@ -76,6 +77,22 @@ test('a token kept in the store guards the API; refusing a bare non-loopback API
   // The failed start closed its store: a second daemon can open the same data dir.
   const again = await startDaemon(config(bare));
   await again.stop();
+});
+
+test('an etcd store that cannot be reached fails the start at once, naming the endpoint and what to do', async () => {
+  const endpoint = `http://127.0.0.1:${await closedPort()}`;
+  const started = Date.now();
+  await assert.rejects(
+    startDaemon({ ...config(''), store: { backend: 'etcd', endpoints: [endpoint] } }),
+    (err: Error) => {
+      assert.ok(err.message.startsWith(`--etcd-endpoints: cannot reach etcd at ${endpoint} (`), err.message);
+      assert.match(err.message, /ECONNREFUSED/);
+      assert.match(err.message, /Start etcd there, or point --etcd-endpoints/);
+      return true;
+    },
+  );
+  // A refused connection is reported without waiting out the store's 5 s request deadline.
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
 
 test('stored controller config is validated where it is read', () => {
