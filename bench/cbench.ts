@@ -144,6 +144,8 @@ export interface ModeOptions {
 export interface ModeResult extends LoopStats {
   /** Controller CPU time per response over the measured loops, in microseconds: immune to a busy machine. */
   cpuUsPerResponse?: number;
+  /** CPU time this generator process spent per response over the same loops, in microseconds. */
+  generatorCpuUsPerResponse?: number;
   mode: 'latency' | 'throughput';
   switches: number;
   /** Latency mode: packet-ins re-sent after 1 s without an answer (the controller dropped them). */
@@ -166,10 +168,15 @@ export async function runModeLoops(fleet: Fleet, opts: ModeOptions): Promise<Mod
   const rates: number[] = [];
   let measured = 0;
   let cpu0 = 0;
+  let gen0 = 0;
   let cpuUsPerResponse: number | undefined;
+  let generatorCpuUsPerResponse: number | undefined;
   try {
     for (let i = 0; i < opts.warmup + opts.loops; i++) {
-      if (i === opts.warmup && opts.controllerCpu) cpu0 = opts.controllerCpu();
+      if (i === opts.warmup) {
+        if (opts.controllerCpu) cpu0 = opts.controllerCpu();
+        gen0 = generatorCpuSeconds();
+      }
       const c0 = fleet.total();
       const t0 = performance.now();
       await delay(opts.msPerLoop);
@@ -186,18 +193,122 @@ export async function runModeLoops(fleet: Fleet, opts: ModeOptions): Promise<Mod
     }
     if (opts.controllerCpu && measured > 0)
       cpuUsPerResponse = ((opts.controllerCpu() - cpu0) / measured) * 1e6;
+    if (measured > 0) generatorCpuUsPerResponse = ((generatorCpuSeconds() - gen0) / measured) * 1e6;
   } finally {
     clearInterval(unstall);
     for (const s of fleet.switches) s.drive('idle');
   }
   return {
     cpuUsPerResponse,
+    generatorCpuUsPerResponse,
     mode: opts.mode,
     switches: fleet.switches.length,
     stalls: fleet.stalls() - stalls0,
     errors: fleet.errors() - errors0,
     ...loopStats(rates),
   };
+}
+
+/** One controller's part in an interleaved run: its connected fleet and its CPU clock. */
+export interface InterleavedEntry {
+  id: string;
+  fleet: Fleet;
+  controllerCpu?: () => number;
+}
+
+/**
+ * Runs `opts.loops` rounds in which every entry runs one loop in turn (the first entry of each round
+ * rotates), after each entry's own warm-up loops. An entry whose loop throws (its switches lost their
+ * connection) maps to that Error and sits out the remaining rounds. On a shared machine whose speed drifts over minutes,
+ * this compares controllers under the same conditions instead of one after the other.
+ */
+export async function runInterleaved(
+  entries: InterleavedEntry[],
+  opts: ModeOptions,
+): Promise<Map<string, ModeResult | Error>> {
+  const acc = new Map(
+    entries.map((e) => [
+      e.id,
+      {
+        rates: [] as number[],
+        responses: 0,
+        cpu: 0,
+        gen: 0,
+        stalls: 0,
+        errors: 0,
+        failed: undefined as string | undefined,
+      },
+    ]),
+  );
+  const one = { mode: opts.mode, msPerLoop: opts.msPerLoop, warmup: 0 } as const;
+  // A controller that fails (its switches disconnected) drops out; the others carry on.
+  const attempt = async (e: InterleavedEntry, fn: () => Promise<void>): Promise<void> => {
+    const a = acc.get(e.id)!;
+    if (a.failed) return;
+    try {
+      await fn();
+    } catch (err) {
+      a.failed = (err as Error).message;
+    }
+  };
+  for (const e of entries) {
+    if (opts.warmup > 0)
+      await attempt(e, async () => {
+        await runModeLoops(e.fleet, {
+          ...one,
+          loops: opts.warmup,
+          progress: tagged(opts, `${e.id} warm-up`),
+        });
+      });
+  }
+  for (let round = 0; round < opts.loops; round++) {
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[(round + k) % entries.length];
+      const a = acc.get(e.id)!;
+      await attempt(e, async () => {
+        const n0 = e.fleet.total();
+        const cpu0 = e.controllerCpu?.() ?? 0;
+        const gen0 = generatorCpuSeconds();
+        const r = await runModeLoops(e.fleet, { ...one, loops: 1 });
+        a.responses += e.fleet.total() - n0;
+        a.cpu += (e.controllerCpu?.() ?? 0) - cpu0;
+        a.gen += generatorCpuSeconds() - gen0;
+        a.rates.push(...r.loops);
+        a.stalls += r.stalls;
+        a.errors += r.errors;
+        opts.progress?.(`  ${opts.mode} round ${round + 1} ${e.id}: ${fmtRate(r.avg)} responses/s`);
+      });
+    }
+  }
+  const out = new Map<string, ModeResult | Error>();
+  for (const e of entries) {
+    const a = acc.get(e.id)!;
+    if (a.failed) {
+      out.set(e.id, new Error(a.failed));
+      continue;
+    }
+    out.set(e.id, {
+      ...loopStats(a.rates),
+      mode: opts.mode,
+      switches: e.fleet.switches.length,
+      stalls: a.stalls,
+      errors: a.errors,
+      cpuUsPerResponse: e.controllerCpu && a.responses > 0 ? (a.cpu / a.responses) * 1e6 : undefined,
+      generatorCpuUsPerResponse: a.responses > 0 ? (a.gen / a.responses) * 1e6 : undefined,
+    });
+  }
+  return out;
+}
+
+/** CPU seconds (user + system) this process has used: the generator's own cost. */
+function generatorCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+function tagged(opts: ModeOptions, tag: string): ((line: string) => void) | undefined {
+  const p = opts.progress;
+  return p ? (line) => p(`${line} (${tag})`) : undefined;
 }
 
 export interface PacedResult {

@@ -25,6 +25,8 @@ export interface ControllerSpec {
   launch(ctx: LaunchContext): { cmd: string; args: string[]; env?: NodeJS.ProcessEnv };
   /** HTTP API base URL while running, if the controller has one the bench uses. */
   apiUrl?(ctx: LaunchContext): string;
+  /** A reference row (a floor to read the others against), not a controller with targets. */
+  reference?: boolean;
 }
 
 function run(cmd: string, args: string[], cwd?: string): string | undefined {
@@ -115,4 +117,20 @@ export const osKen: ControllerSpec = {
   }),
 };
 
-export const ALL_CONTROLLERS: ControllerSpec[] = [sluice, ovsTestcontroller, osKen];
+const NODE_FLOOR = 'dist/bench/peers/node_floor.js';
+
+/** Not a controller: the per-packet-in cost of Node.js and the kernel alone (see bench/peers/node_floor.ts). */
+export const nodeFloor: ControllerSpec = {
+  id: 'node-floor',
+  label: 'Node.js floor (no logic, reference)',
+  reference: true,
+  unavailable: ({ repoRoot }) =>
+    fs.existsSync(path.join(repoRoot, NODE_FLOOR)) ? undefined : `${NODE_FLOOR} missing (run make build)`,
+  version: () => `node ${process.version}`,
+  launch: (ctx) => ({
+    cmd: process.execPath,
+    args: [path.join(ctx.repoRoot, NODE_FLOOR), '--port', String(ctx.ofPort), '--host', '127.0.0.1'],
+  }),
+};
+
+export const ALL_CONTROLLERS: ControllerSpec[] = [sluice, ovsTestcontroller, osKen, nodeFloor];

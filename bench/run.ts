@@ -16,9 +16,11 @@ import {
   connectFleet,
   fmtRate,
   LatencyRecorder,
+  runInterleaved,
   runModeLoops,
   runPaced,
   type Fleet,
+  type InterleavedEntry,
   type ModeResult,
   type PacedResult,
 } from './cbench.js';
@@ -38,6 +40,7 @@ import {
 import { formatHotSpots, hotSpots } from './profile.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
 import { staticflowsSection } from './staticflows.js';
+import { mergeReport, targetLine, type SectionResult, type Target } from './report.js';
 
 export interface RunOptions {
   sections: string[];
@@ -54,11 +57,7 @@ export interface RunOptions {
   profile: boolean;
 }
 
-export interface Target {
-  name: string;
-  met: boolean | undefined; // undefined: could not be measured
-  detail: string;
-}
+export type { Target } from './report.js';
 
 export interface BenchContext {
   repoRoot: string;
@@ -80,13 +79,12 @@ export interface BenchSection {
 
 const HOST = '127.0.0.1';
 
-/** Starts `spec` on free ports, waits until it accepts OpenFlow connections, runs `fn`, always stops it. */
-export async function withController<T>(
+/** Starts `spec` on free ports and waits until it accepts OpenFlow connections (and its API, if any). */
+export async function startController(
   ctx: BenchContext,
   spec: ControllerSpec,
-  fn: (proc: Started, launch: LaunchContext) => Promise<T>,
   nodeArgs?: string[],
-): Promise<T> {
+): Promise<{ proc: Started; launch: LaunchContext }> {
   const launch: LaunchContext = {
     repoRoot: ctx.repoRoot,
     workDir: ctx.workDir,
@@ -101,6 +99,22 @@ export async function withController<T>(
   try {
     await waitForPort(proc, HOST, launch.ofPort);
     if (spec.apiUrl) await waitForHttp(proc, spec.apiUrl(launch));
+  } catch (err) {
+    await stopProcess(proc);
+    throw err;
+  }
+  return { proc, launch };
+}
+
+/** startController, run `fn`, always stop it. */
+export async function withController<T>(
+  ctx: BenchContext,
+  spec: ControllerSpec,
+  fn: (proc: Started, launch: LaunchContext) => Promise<T>,
+  nodeArgs?: string[],
+): Promise<T> {
+  const { proc, launch } = await startController(ctx, spec, nodeArgs);
+  try {
     return await fn(proc, launch);
   } finally {
     await stopProcess(proc);
@@ -143,70 +157,129 @@ function summariseProfile(dir: string): string {
   return `self time:\n${formatHotSpots(spots.self, 20)}\n\ninclusive time:\n${formatHotSpots(spots.inclusive, 30)}`;
 }
 
-async function cbenchOne(ctx: BenchContext, spec: ControllerSpec): Promise<CbenchRow> {
-  const o = ctx.options;
-  const row: CbenchRow = { spec, version: spec.version(ctx) };
-  const why = spec.unavailable(ctx);
+interface RunningController {
+  row: CbenchRow;
+  proc: Started;
+  launch: LaunchContext;
+  recorder: LatencyRecorder;
+  profileDir?: string;
+}
+
+async function startForCbench(ctx: BenchContext, row: CbenchRow): Promise<RunningController | undefined> {
+  const why = row.spec.unavailable(ctx);
   if (why) {
     row.error = `not run: ${why}`;
-    return row;
+    return undefined;
   }
-  ctx.log(`cbench: ${spec.label}, ${o.switches} switches x ${o.macs} MACs`);
-  const profileDir = path.join(ctx.workDir, `profile-${spec.id}`);
-  const nodeArgs =
-    o.profile && spec.id === 'sluice' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
+  const profileDir = path.join(ctx.workDir, `profile-${row.spec.id}`);
+  const profiled = ctx.options.profile && row.spec.id === 'sluice';
+  const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined;
   try {
-    await withController(
-      ctx,
-      spec,
-      async (proc, launch) => {
-        const recorder = new LatencyRecorder();
-        // A fresh set of switches per mode: closing the sockets discards the previous mode's backlog, and
-        // the controller must be idle again before the next mode starts.
-        const withFleet = async <T>(fn: (fleet: Fleet) => Promise<T>): Promise<T> => {
-          if (!(await waitCpuIdle(proc.pid))) ctx.log(`  (${spec.id} still busy after 20 s)`);
-          const fleet = await connectFleet({
-            host: HOST,
-            port: launch.ofPort,
-            switches: o.switches,
-            macs: o.macs,
-            onLatency: recorder.record,
-          });
-          try {
-            return await fn(fleet);
-          } finally {
-            fleet.close();
-          }
-        };
-        const common = {
-          loops: o.loops,
-          msPerLoop: o.msPerLoop,
-          warmup: o.warmup,
-          progress: ctx.log,
-          controllerCpu: () => cpuSeconds(proc.pid),
-        };
-        row.latency = await withFleet((f) => runModeLoops(f, { mode: 'latency', ...common }));
-        row.throughput = await withFleet((f) => runModeLoops(f, { mode: 'throughput', ...common }));
-        // "Peak" is the median loop, not the mean: one burst loop would set a rate the controller cannot hold.
-        const peak = Math.max(row.throughput.median, row.latency.median);
-        if (peak > 0)
-          row.paced = await withFleet((f) =>
-            runPaced(f, recorder, {
-              rate: Math.round(peak / 2),
-              durationMs: 5000,
-              warmupMs: 2000,
-              progress: ctx.log,
-            }),
-          );
-      },
-      nodeArgs,
-    );
-    if (nodeArgs) row.profile = summariseProfile(profileDir);
+    const { proc, launch } = await startController(ctx, row.spec, nodeArgs);
+    return {
+      row,
+      proc,
+      launch,
+      recorder: new LatencyRecorder(),
+      profileDir: profiled ? profileDir : undefined,
+    };
   } catch (err) {
     row.error = (err as Error).message.split('\n')[0];
-    ctx.fail(`cbench ${spec.id}: ${(err as Error).message}`);
+    ctx.fail(`cbench ${row.spec.id}: ${(err as Error).message}`);
+    return undefined;
   }
-  return row;
+}
+
+async function connectTo(ctx: BenchContext, c: RunningController): Promise<Fleet> {
+  if (!(await waitCpuIdle(c.proc.pid))) ctx.log(`  (${c.row.spec.id} still busy after 20 s)`);
+  return connectFleet({
+    host: HOST,
+    port: c.launch.ofPort,
+    switches: ctx.options.switches,
+    macs: ctx.options.macs,
+    onLatency: c.recorder.record,
+  });
+}
+
+/**
+ * Latency mode for every controller at once, loops interleaved: its rate is bounded by CPU the generator
+ * and the controller share, so a machine whose speed drifts would otherwise favour whoever ran first.
+ */
+async function latencyInterleaved(ctx: BenchContext, running: RunningController[]): Promise<void> {
+  const o = ctx.options;
+  const entries: InterleavedEntry[] = [];
+  try {
+    for (const c of running) {
+      try {
+        entries.push({
+          id: c.row.spec.id,
+          fleet: await connectTo(ctx, c),
+          controllerCpu: () => cpuSeconds(c.proc.pid),
+        });
+      } catch (err) {
+        c.row.error = (err as Error).message.split('\n')[0];
+        ctx.fail(`cbench ${c.row.spec.id}: ${(err as Error).message}`);
+      }
+    }
+    ctx.log(`cbench: latency mode, ${entries.map((e) => e.id).join(', ')} interleaved, ${o.loops} rounds`);
+    const results = await runInterleaved(entries, {
+      mode: 'latency',
+      loops: o.loops,
+      msPerLoop: o.msPerLoop,
+      warmup: o.warmup,
+      progress: ctx.log,
+    });
+    for (const c of running) {
+      const r = results.get(c.row.spec.id);
+      if (r instanceof Error) {
+        c.row.error = `latency mode: ${r.message}`;
+        ctx.fail(`cbench ${c.row.spec.id}: latency mode: ${r.message}`);
+      } else if (r) c.row.latency = r;
+    }
+  } finally {
+    for (const e of entries) e.fleet.close();
+  }
+}
+
+/** Throughput mode, then latency at half the peak rate, on fresh switches. */
+async function throughputAndPaced(ctx: BenchContext, c: RunningController): Promise<void> {
+  const o = ctx.options;
+  const row = c.row;
+  ctx.log(`cbench: ${row.spec.label}, throughput mode`);
+  const withFleet = async <T>(fn: (fleet: Fleet) => Promise<T>): Promise<T> => {
+    const fleet = await connectTo(ctx, c);
+    try {
+      return await fn(fleet);
+    } finally {
+      fleet.close();
+    }
+  };
+  try {
+    row.throughput = await withFleet((f) =>
+      runModeLoops(f, {
+        mode: 'throughput',
+        loops: o.loops,
+        msPerLoop: o.msPerLoop,
+        warmup: o.warmup,
+        progress: ctx.log,
+        controllerCpu: () => cpuSeconds(c.proc.pid),
+      }),
+    );
+    // "Peak" is the median loop, not the mean: one burst loop would set a rate the controller cannot hold.
+    const peak = Math.max(row.throughput.median, row.latency?.median ?? 0);
+    if (peak > 0)
+      row.paced = await withFleet((f) =>
+        runPaced(f, c.recorder, {
+          rate: Math.round(peak / 2),
+          durationMs: 5000,
+          warmupMs: 2000,
+          progress: ctx.log,
+        }),
+      );
+  } catch (err) {
+    row.error = (err as Error).message.split('\n')[0];
+    ctx.fail(`cbench ${row.spec.id}: ${(err as Error).message}`);
+  }
 }
 
 function rateCell(r: ModeResult | undefined): string {
@@ -232,54 +305,90 @@ const cbenchSection: BenchSection = {
   title: 'cbench: responses/s, 16 fake OpenFlow 1.0 switches',
   async run(ctx) {
     const specs = ALL_CONTROLLERS.filter((c) => ctx.options.controllers.includes(c.id));
-    const rows: CbenchRow[] = [];
-    for (const spec of specs) rows.push(await cbenchOne(ctx, spec));
+    const rows: CbenchRow[] = specs.map((spec) => ({ spec, version: spec.version(ctx) }));
+    const running: RunningController[] = [];
+    try {
+      for (const row of rows) {
+        const c = await startForCbench(ctx, row);
+        if (c) running.push(c);
+      }
+      await latencyInterleaved(ctx, running);
+      for (const c of running) if (!c.row.error) await throughputAndPaced(ctx, c);
+    } finally {
+      for (const c of running) {
+        await stopProcess(c.proc);
+        if (c.profileDir) c.row.profile = summariseProfile(c.profileDir);
+      }
+    }
     const o = ctx.options;
     const lines: string[] = [
       `## cbench (${o.switches} switches, ${o.macs} MACs per switch, ${o.loops} loops x ${o.msPerLoop} ms ` +
-        `after ${o.warmup} warm-up loops)`,
+        `after ${o.warmup} warm-up loops; latency loops interleaved across controllers)`,
       '',
       '| controller | version | latency mode, responses/s avg (min–max) | throughput mode, responses/s avg (min–max) | ' +
-        'controller CPU µs per response (latency / throughput) | p50 / p99 at half load |',
-      '|---|---|---|---|---|---|',
+        'controller CPU µs per response (latency / throughput) | generator CPU µs per response, latency mode | ' +
+        'cores busy in latency mode | p50 / p99 at half load |',
+      '|---|---|---|---|---|---|---|---|',
     ];
     for (const r of rows) {
       const paced = r.paced
         ? `${r.paced.p50Ms.toFixed(2)} / ${r.paced.p99Ms.toFixed(2)} ms at ${fmtRate(r.paced.sentRate)}/s`
         : '–';
+      const l = r.latency;
+      const gen = l?.generatorCpuUsPerResponse;
+      const busy =
+        l && gen !== undefined && l.cpuUsPerResponse !== undefined
+          ? ((l.avg * (gen + l.cpuUsPerResponse)) / 1e6).toFixed(2)
+          : '–';
       const cells = r.error
-        ? [r.spec.label, r.version, r.error, '', '', '']
-        : [r.spec.label, r.version, rateCell(r.latency), rateCell(r.throughput), cpuCell(r), paced];
+        ? [r.spec.label, r.version, r.error, '', '', '', '', '']
+        : [
+            r.spec.label,
+            r.version,
+            rateCell(l),
+            rateCell(r.throughput),
+            cpuCell(r),
+            gen === undefined ? '–' : gen.toFixed(1),
+            busy,
+            paced,
+          ];
       lines.push(`| ${cells.join(' | ')} |`);
     }
     const byId = new Map(rows.map((r) => [r.spec.id, r]));
-    const s = byId.get('sluice');
-    const peers: Array<[string, string, number]> = [
-      ['ovs-testcontroller', 'Sluice / ovs-testcontroller', 1],
-      ['os-ken', 'Sluice / os-ken', 15],
+    // [numerator, denominator, label, target or undefined for a reference line]
+    const pairs: Array<[string, string, string, number | undefined]> = [
+      ['sluice', 'ovs-testcontroller', 'Sluice / ovs-testcontroller', 1],
+      ['sluice', 'os-ken', 'Sluice / os-ken', 15],
+      ['sluice', 'node-floor', 'Sluice / Node.js floor', undefined],
+      ['node-floor', 'ovs-testcontroller', 'Node.js floor / ovs-testcontroller', undefined],
+      ['node-floor', 'os-ken', 'Node.js floor / os-ken', undefined],
+      ['ovs-testcontroller', 'os-ken', 'ovs-testcontroller / os-ken', undefined],
     ];
     lines.push(
       '',
-      '| ratio | latency mode | throughput mode | CPU per response, peer ÷ Sluice (latency / throughput) | target |',
+      '| ratio | latency mode | throughput mode | CPU per response, denominator ÷ numerator (latency / throughput) | target |',
       '|---|---|---|---|---|',
     );
-    for (const [id, name, want] of peers) {
-      const p = byId.get(id);
-      if (!s || !p) continue;
-      const rl = ratio(s.latency?.avg, p.latency?.avg);
-      const rt = ratio(s.throughput?.avg, p.throughput?.avg);
-      const cl = ratio(p.latency?.cpuUsPerResponse, s.latency?.cpuUsPerResponse);
-      const ct = ratio(p.throughput?.cpuUsPerResponse, s.throughput?.cpuUsPerResponse);
+    for (const [numId, denId, name, want] of pairs) {
+      const n = byId.get(numId);
+      const d = byId.get(denId);
+      if (!n || !d) continue;
+      const rl = ratio(n.latency?.avg, d.latency?.avg);
+      const rt = ratio(n.throughput?.avg, d.throughput?.avg);
+      const cl = ratio(d.latency?.cpuUsPerResponse, n.latency?.cpuUsPerResponse);
+      const ct = ratio(d.throughput?.cpuUsPerResponse, n.throughput?.cpuUsPerResponse);
+      const goal = want === undefined ? 'reference' : `≥ ${want}x in both modes`;
       lines.push(
-        `| ${name} | ${ratioCell(rl)} | ${ratioCell(rt)} | ${ratioCell(cl)} / ${ratioCell(ct)} | ≥ ${want}x in both modes |`,
+        `| ${name} | ${ratioCell(rl)} | ${ratioCell(rt)} | ${ratioCell(cl)} / ${ratioCell(ct)} | ${goal} |`,
       );
+      ctx.log(`ratio ${name}: latency ${ratioCell(rl)}, throughput ${ratioCell(rt)} (${goal})`);
+      if (want === undefined) continue;
       const met = rl === undefined || rt === undefined ? undefined : rl >= want && rt >= want;
       ctx.target({
         name: `${name} ≥ ${want}x`,
         met,
         detail: `latency ${ratioCell(rl)}, throughput ${ratioCell(rt)}`,
       });
-      ctx.log(`ratio ${name}: latency ${ratioCell(rl)}, throughput ${ratioCell(rt)} (target ≥ ${want}x)`);
     }
     const notes = rows.filter((r) => (r.latency?.stalls ?? 0) > 0 || (r.latency?.errors ?? 0) > 0);
     for (const r of notes)
@@ -293,6 +402,7 @@ const cbenchSection: BenchSection = {
         lines.push('', `### CPU profile of ${r.spec.id} over the cbench run`, '', '```', r.profile, '```');
         ctx.log(`profile of ${r.spec.id}:\n${r.profile}`);
       }
+    lines.push('', METHOD);
     ctx.report(lines.join('\n'));
   },
 };
@@ -340,7 +450,7 @@ const memorySection: BenchSection = {
       `| RSS with switches and hosts (VmRSS) | ${mb(r.rssBytes)} |`,
       `| peak RSS (VmHWM) | ${mb(r.peakRssBytes)} |`,
     ];
-    ctx.report(`${title}\n\n| measure | value |\n|---|---|\n${rows.join('\n')}`);
+    ctx.report(`${title}\n\n| measure | value |\n|---|---|\n${rows.join('\n')}\n\n${MEMORY_METHOD}`);
     ctx.log(`memory: RSS ${mb(r.rssBytes)}, ${r.hostsLearned}/${r.hostsInjected} hosts learned`);
     ctx.target({
       name: 'RSS < 300 MB with all hosts learned',
@@ -399,37 +509,15 @@ const METHOD = `### Method
   loops divided by the responses counted. It depends much less on other load on the machine than
   responses/s, which on 2 shared cores is bounded by how fast the scheduler wakes each process.
 - Peers: ovs-testcontroller's built-in L2 learning switch; os-ken runs bench/peers/osken_l2.py (one reply per
-  packet-in, like ovs-testcontroller).
-- Memory: 1,000 fake switches each send ARP requests from their hosts (MAC + IPv4) on 8 ports; the host count
-  comes from the controller's API, RSS from /proc/PID/status.`;
+  packet-in, like ovs-testcontroller). The Node.js floor (bench/peers/node_floor.ts) answers every packet-in
+  with a pre-built FLOW_MOD through Sluice's socket path and does nothing else: a reference, not a controller.
+- Latency mode runs every controller at once, one 1 s loop each in turn (rotating who goes first), so a machine
+  whose speed drifts treats them alike. With one packet-in outstanding per switch, each response costs a read
+  and a write on both sides; "cores busy" = responses/s x (controller + generator CPU per response). Near 2.0
+  the two processes fill both cores and the rate is 2 / (controller + generator CPU per response).`;
 
-export function renderReport(
-  facts: string[],
-  command: string,
-  targets: Target[],
-  sections: string[],
-  failures: string[],
-): string {
-  const t = targets.map(
-    (x) => `- ${x.met === undefined ? 'NOT MEASURED' : x.met ? 'MET' : 'NOT MET'}: ${x.name} (${x.detail})`,
-  );
-  return [
-    '# Benchmarks',
-    '',
-    `Generated by \`${command}\` on ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}. Numbers are from this run only.`,
-    '',
-    ...facts,
-    '',
-    '## Targets',
-    '',
-    ...(t.length ? t : ['- (no target measured)']),
-    '',
-    ...sections.flatMap((s) => [s, '']),
-    ...(failures.length ? ['## Failures', '', ...failures.map((f) => `- ${f.split('\n')[0]}`), ''] : []),
-    METHOD,
-    '',
-  ].join('\n');
-}
+const MEMORY_METHOD = `Method: 1,000 fake switches each send ARP requests from their hosts (MAC + IPv4) on 8 ports; the host count
+comes from the controller's API, RSS from /proc/PID/status.`;
 
 function parseOptions(argv: string[]): RunOptions {
   const { values } = parseArgs({
@@ -487,51 +575,63 @@ async function main(): Promise<number> {
   const options = parseOptions(argv);
   const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
-  const reports: string[] = [];
-  const targets: Target[] = [];
-  const failures: string[] = [];
+  const results: SectionResult[] = [];
+  let current: SectionResult | undefined;
   const ctx: BenchContext = {
     repoRoot,
     workDir,
     options,
     log,
-    report: (md) => reports.push(md),
-    target: (t) => targets.push(t),
+    report: (md) => {
+      current!.markdown = current!.markdown ? `${current!.markdown}\n\n${md}` : md;
+    },
+    target: (t) => current!.targets.push(t),
     fail: (what) => {
-      failures.push(what);
+      current!.failures.push(what);
       log(`FAILED ${what}`);
     },
   };
   const t0 = Date.now();
-  const loadAtStart = loadAverage();
+  const command = argv.length ? ['node dist/bench/run.js', ...argv].join(' ') : 'make bench';
   // Versions as of the start: other work may land in the repo while the bench runs.
   const versions = controllerVersions(repoRoot);
-  log(`bench: work dir ${workDir}, load average ${loadAtStart}`);
+  log(`bench: work dir ${workDir}, load average ${loadAverage()}`);
   try {
     for (const section of SECTIONS.filter((s) => options.sections.includes(s.id))) {
       log(`== ${section.title}`);
-      await section.run(ctx);
+      const loadAtStart = loadAverage();
+      const started = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      current = { id: section.id, markdown: '', runInfo: [], targets: [], failures: [] };
+      results.push(current);
+      try {
+        await section.run(ctx);
+      } catch (err) {
+        ctx.fail(`${section.id}: ${(err as Error).message}`);
+      }
+      if (!current.markdown) current.markdown = `## ${section.title}\n\nNo result.`;
+      current.runInfo = [`- run: \`${command}\` at ${started}`, ...machineFacts(loadAtStart, versions)];
     }
   } finally {
     await stopAll();
   }
-  const command = ['node dist/bench/run.js', ...argv].join(' ');
-  const md = renderReport(
-    machineFacts(loadAtStart, versions),
-    argv.length ? command : 'make bench',
-    targets,
-    reports,
-    failures,
-  );
   log('');
-  for (const r of reports) log(r + '\n');
-  log(
-    `Targets:\n${targets.map((t) => `  ${t.met === undefined ? 'NOT MEASURED' : t.met ? 'MET' : 'NOT MET'}: ${t.name} (${t.detail})`).join('\n')}`,
-  );
+  for (const r of results) log(r.markdown + '\n');
+  const targets: Target[] = results.flatMap((r) => r.targets);
+  log(`Targets:\n${targets.map((t) => `  ${targetLine(t).slice(2)}`).join('\n')}`);
   if (options.output) {
-    fs.writeFileSync(path.resolve(repoRoot, options.output), md);
+    const file = path.resolve(repoRoot, options.output);
+    const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+    fs.writeFileSync(
+      file,
+      mergeReport(
+        existing,
+        results,
+        SECTIONS.map((s) => s.id),
+      ),
+    );
     log(`bench: wrote ${options.output} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
+  const failures = results.flatMap((r) => r.failures);
   // Keep the controllers' logs when something failed: they are the first thing to read.
   if (failures.length) log(`bench: logs kept in ${workDir}`);
   else fs.rmSync(workDir, { recursive: true, force: true });
