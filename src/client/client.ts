@@ -1,4 +1,5 @@
-/** Typed HTTP client for the Sluice API (fetch-based; one method per route). */
+/** Typed HTTP client for the Sluice API (undici fetch; one method per route). */
+import { fetch as undiciFetch } from 'undici';
 import { qosMethods, type QosMethods } from './qos.js';
 import type {
   AclRule,
@@ -24,6 +25,7 @@ import type {
   Switch,
   SwitchDetail,
 } from './types.js';
+import { NotingDispatcher, tlsProblemOf, validateTls, type TlsOptions, type TlsProblem } from './tls.js';
 
 /** The API answered with an error status; fields come from its `{"error","detail","field"}` body. */
 export class ApiError extends Error {
@@ -47,6 +49,8 @@ export class ConnectionError extends Error {
     /** ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ... when known. */
     readonly code: string | undefined,
     message: string,
+    /** Set when the failure looks like a TLS setup matter (which side's certificate, or http vs https). */
+    readonly tls?: TlsProblem,
   ) {
     super(message);
     this.name = 'ConnectionError';
@@ -58,8 +62,14 @@ export interface ClientOptions {
   baseUrl: string;
   /** Bearer token, when the API requires one. */
   token?: string;
+  /**
+   * For an https baseUrl: CA, client certificate and key (PEM contents). Checked in the constructor, which
+   * throws ClientOptionError naming the field (cert without key, an http URL, not PEM, key not the cert's).
+   */
+  tls?: TlsOptions;
   /** Per-request timeout; default 15000 ms (stats requests wait for the switch). */
   timeoutMs?: number;
+  /** Replaces undici's fetch (tests); with `tls` it is handed undici's `dispatcher` in the request init. */
   fetch?: typeof fetch;
 }
 
@@ -90,12 +100,27 @@ export class SluiceClient {
   private readonly token?: string;
   private readonly timeoutMs: number;
   private readonly fetchFn: typeof fetch;
+  private readonly dispatcher?: NotingDispatcher;
+  private readonly https: boolean;
+  private readonly clientCert: boolean;
 
   constructor(opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
-    this.fetchFn = opts.fetch ?? fetch;
+    const tls = opts.tls ?? {};
+    validateTls(this.baseUrl, tls);
+    this.https = /^https:/i.test(this.baseUrl);
+    this.clientCert = tls.cert !== undefined;
+    const hasTls = Object.values(tls).some((v) => v !== undefined);
+    // Our own dispatcher both carries the TLS material and lets a failure be read as a TLS matter.
+    this.dispatcher = opts.fetch && !hasTls ? undefined : new NotingDispatcher(tls);
+    this.fetchFn = opts.fetch ?? (undiciFetch as unknown as typeof fetch);
+  }
+
+  /** Closes the client's idle connections (they never keep the process alive, so this is optional). */
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
   }
 
   /** Any route: JSON in and out. App route wrappers (staticflows, firewall, qos...) build on this. */
@@ -123,20 +148,38 @@ export class SluiceClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    const started = Date.now();
     try {
       return await this.fetchFn(url, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: AbortSignal.timeout(this.timeoutMs),
-      });
+        ...(this.dispatcher ? { dispatcher: this.dispatcher.agent } : {}),
+      } as RequestInit);
     } catch (err) {
-      const code = (err as Error).name === 'TimeoutError' ? 'ETIMEDOUT' : causeCode(err);
+      if ((err as Error).name === 'TimeoutError') {
+        throw new ConnectionError(this.baseUrl, url, 'ETIMEDOUT', `${method} ${url}: ETIMEDOUT`);
+      }
+      const note = this.dispatcher?.noteOf(err, started);
+      const raw = causeCode(err);
+      // A TLS alert explains an "other side closed" better than the closing does.
+      const code = note?.tlsAlert ?? raw;
+      const tls = tlsProblemOf({
+        code,
+        https: this.https,
+        clientCert: this.clientCert,
+        closedUnanswered:
+          note !== undefined &&
+          note.openedAt >= started &&
+          (raw === 'UND_ERR_SOCKET' || raw === 'ECONNRESET'),
+      });
       throw new ConnectionError(
         this.baseUrl,
         url,
         code,
         `${method} ${url}: ${code ?? (err as Error).message}`,
+        tls,
       );
     }
   }
