@@ -5,14 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ApiError, ConnectionError, SluiceClient, type HostFilter } from '../client/index.js';
-import { apiUrlArg, dpidArg, ipv4Arg, macArg, tcpPortArg, vlanArg } from './args.js';
+import { dpidArg, ipv4Arg, macArg, tcpPortArg, vlanArg } from './args.js';
+import { addApiOptions, clientOptionsFrom, tlsAdvice, type QueryOptions } from './connection.js';
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
 import { qosVerbs } from './qos.js';
 import { staticflowVerbs } from './staticflow.js';
 
-export const DEFAULT_API = 'http://127.0.0.1:8080';
+export { DEFAULT_API, type QueryOptions } from './connection.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -22,12 +23,6 @@ export interface CliIo {
   stderrIsTty: boolean;
   /** Runs the daemon until a stop signal (injected so tests never start one). */
   runController: (config: ReturnType<typeof daemonConfigFrom>) => Promise<void>;
-}
-
-export interface QueryOptions {
-  json?: boolean;
-  api: string;
-  token?: string;
 }
 
 export function packageVersion(): string {
@@ -49,6 +44,8 @@ export function errorText(err: unknown): string {
   }
   if (err instanceof ConnectionError) {
     const apiUrl = err.baseUrl;
+    const advice = tlsAdvice(err);
+    if (advice) return `error: ${advice}\n`;
     if (err.code === 'ECONNREFUSED') {
       return (
         `error: the Sluice controller is not running at ${apiUrl} (connection refused).\n` +
@@ -63,7 +60,7 @@ export function errorText(err: unknown): string {
 /** What a group of API verbs gets: the common options, a client for them, and the output switch. */
 export interface VerbContext {
   io: CliIo;
-  /** Adds --json, --api and --token to a command. */
+  /** Adds --json and the connection options (--api, --token, --cacert, --cert, --key) to a command. */
   api(cmd: Command): Command;
   client(o: QueryOptions): SluiceClient;
   /** JSON with --json, else the human text. */
@@ -137,28 +134,14 @@ export function buildProgram(io: CliIo): Command {
   });
   program.addCommand(ctl.copyInheritedSettings(program));
 
-  const defaultApi = io.env.SLUICE_API ? safeApiDefault(io.env.SLUICE_API) : DEFAULT_API;
   const verbs: VerbContext = {
     io,
-    api: (cmd) =>
-      cmd
-        .option('--json', 'print the API response as JSON')
-        .option('--api <url>', `Sluice API base URL (env SLUICE_API)`, apiUrlArg, defaultApi)
-        .option('--token <token>', 'API bearer token (env SLUICE_API_TOKEN)', io.env.SLUICE_API_TOKEN),
-    client: (o) => new SluiceClient({ baseUrl: o.api, token: o.token }),
+    api: (cmd) => addApiOptions(cmd, io.env),
+    client: (o) => new SluiceClient(clientOptionsFrom(o, io.env)),
     print: (o, data, human) => io.stdout(o.json ? JSON.stringify(data, null, 2) + '\n' : human()),
   };
   for (const register of VERB_GROUPS) register(program, verbs);
   return program;
-}
-
-/** An invalid SLUICE_API is reported when used, naming the variable. */
-function safeApiDefault(value: string): string {
-  try {
-    return apiUrlArg(value);
-  } catch (e) {
-    throw new InvalidArgumentError(`SLUICE_API: ${(e as Error).message}`);
-  }
 }
 
 /** Runs one command line (without `node` and the script); resolves to the exit code. */
@@ -174,13 +157,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // Help and version "errors" are normal exits; everything else commander raises is a usage error.
-      return err.exitCode === 0 ? 0 : 2;
-    }
+    // Checked first: InvalidArgumentError is a CommanderError, and one reaching here was thrown by an action
+    // (options that do not go together), so commander has not printed it.
     if (err instanceof InvalidArgumentError) {
       io.stderr(`error: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof CommanderError) {
+      // Help and version "errors" are normal exits; everything else commander raises is a usage error.
+      return err.exitCode === 0 ? 0 : 2;
     }
     io.stderr(errorText(err));
     return 1;
