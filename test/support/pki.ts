@@ -24,6 +24,8 @@ export interface TestPki {
   strangerCert: string;
   strangerKey: string;
   read(file: string): string;
+  /** `--cacert F --cert F --key F` for the sluice CLI: the trusted client unless told otherwise. */
+  cliFlags(files?: { ca?: string; cert?: string; key?: string }): string[];
   /** Removes the directory. */
   remove(): void;
 }
@@ -106,17 +108,26 @@ export async function makeTestPki(): Promise<TestPki> {
     throw e;
   }
   const f = (name: string) => path.join(dir, name);
+  const [caCert, clientCert, clientKey] = [f('ca-cert.pem'), f('client-cert.pem'), f('client-key.pem')];
   return {
     dir,
-    caCert: f('ca-cert.pem'),
+    caCert,
     serverCert: f('server-cert.pem'),
     serverKey: f('server-key.pem'),
-    clientCert: f('client-cert.pem'),
-    clientKey: f('client-key.pem'),
+    clientCert,
+    clientKey,
     otherCaCert: f('otherca-cert.pem'),
     strangerCert: f('stranger-cert.pem'),
     strangerKey: f('stranger-key.pem'),
     read: (file) => fs.readFileSync(file, 'utf8'),
+    cliFlags: (o = {}) => [
+      '--cacert',
+      o.ca ?? caCert,
+      '--cert',
+      o.cert ?? clientCert,
+      '--key',
+      o.key ?? clientKey,
+    ],
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

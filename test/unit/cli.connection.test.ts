@@ -51,8 +51,7 @@ async function sluice(args: string[], env: Record<string, string> = {}) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-/** --cacert/--cert/--key for the test PKI's good client. */
-const trusted = () => ['--cacert', pki.caCert, '--cert', pki.clientCert, '--key', pki.clientKey];
+const trusted = () => pki.cliFlags();
 
 test('--cacert, --cert and --key reach an API that requires client certificates', async () => {
   const r = await sluice(['switches', '--json', '--api', api, ...trusted()]);
@@ -92,12 +91,7 @@ test('TLS failures say what to pass (exit 1)', async () => {
     'switches',
     '--api',
     api,
-    '--cacert',
-    pki.caCert,
-    '--cert',
-    pki.strangerCert,
-    '--key',
-    pki.strangerKey,
+    ...pki.cliFlags({ cert: pki.strangerCert, key: pki.strangerKey }),
   ]);
   assert.equal(stranger.code, 1);
   assert.match(stranger.stderr, /refused the client certificate.*--api-tls-ca/);
