@@ -119,7 +119,8 @@ export function clientOptionsFrom(o: QueryOptions, env: Record<string, string | 
 /** What to tell the user about a TLS failure (undefined when the failure is not a TLS matter). */
 export function tlsAdvice(err: ConnectionError): string | undefined {
   const at = `the API at ${err.baseUrl}`;
-  const code = err.code ? ` (${err.code})` : '';
+  // A bare close or reset says nothing the sentence does not; TLS codes help a search.
+  const code = err.code && !['UND_ERR_SOCKET', 'ECONNRESET'].includes(err.code) ? ` (${err.code})` : '';
   switch (err.tls) {
     case 'client-cert-required':
       return (
