@@ -174,24 +174,25 @@ export class TopologyApp implements App {
       inPort !== undefined &&
       this.ctx?.controller.switches.has(lldp.dpid)
     ) {
-      const latency =
-        lldp.sentAtMs === undefined
-          ? undefined
-          : latencySample(
-              {
-                sentAtMs: lldp.sentAtMs,
-                receivedAtMs: this.now(),
-                srcEchoRttMs: this.ctx.controller.switches.get(lldp.dpid)?.echoRttMs,
-                dstEchoRttMs: sw.echoRttMs,
-              },
-              this.intervalMs,
-            );
       this.learnLink(
         { srcDpid: lldp.dpid, srcPort: lldp.portNo, dstDpid: sw.dpid, dstPort: inPort },
-        latency,
+        this.latencyOf(lldp.dpid, sw, lldp.sentAtMs),
       );
     }
     return 'stop';
+  }
+
+  /** A latency sample for a probe from `srcDpid` that just reached `dst`, if it carries a usable send time. */
+  private latencyOf(srcDpid: bigint, dst: SwitchSession, sentAtMs: number | undefined): number | undefined {
+    if (sentAtMs === undefined) return undefined;
+    const probe = {
+      sentAtMs,
+      receivedAtMs: this.now(),
+      srcEchoRttMs: this.ctx?.controller.switches.get(srcDpid)?.echoRttMs,
+      dstEchoRttMs: dst.echoRttMs,
+    };
+    // A probe older than a round is stale: a newer one has been sent since.
+    return latencySample(probe, this.intervalMs);
   }
 
   desiredFlows(_sw: SwitchSession): FlowSpec[] {
