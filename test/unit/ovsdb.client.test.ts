@@ -135,16 +135,46 @@ test('garbage from the server drops the connection with a protocol error, then t
   }
 });
 
-test('after close() requests fail at once and nothing reconnects', async () => {
+/**
+ * Connects to the fake server and waits for its answer to list_dbs. The server accepts connections in the order
+ * they were made, so once this returns, every connection made before the probe is in `fake.connections`.
+ */
+async function probe(fake: FakeServer): Promise<void> {
+  const socket = net.connect({ path: fake.remote.slice('unix:'.length) });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const parser = new JsonStreamParser();
+      socket.on('error', reject);
+      socket.on('data', (d) => {
+        if ((parser.push(d) as { id?: unknown }[]).some((m) => m.id === 'probe')) resolve();
+      });
+      socket.write(JSON.stringify({ id: 'probe', method: 'list_dbs', params: [] }));
+    });
+  } finally {
+    socket.destroy();
+  }
+}
+
+test('after close() requests fail at once and nothing reconnects', async (t) => {
   const fake = await fakeOvsdb();
+  // Mocked so that whatever the client leaves scheduled can be run on demand: a reconnect would be a timer.
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval'] });
   const client = new OvsdbClient({ remote: fake.remote, reconnect: { initialDelayMs: 10 } });
+  const events: string[] = [];
+  client.on('connected', () => events.push('connected'));
+  client.on('disconnected', () => events.push('disconnected'));
   try {
     await client.connect();
     await client.close();
     await assert.rejects(client.listDbs(), /client closed/);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(fake.connections.length, 1);
+    // A reconnect timer, had close() left one, fires here and starts its connection before the probe's.
+    t.mock.timers.runAll();
+    t.mock.timers.reset();
+    await probe(fake);
+    assert.equal(fake.connections.length, 2, 'the client’s one connection and the probe: no reconnect');
+    assert.deepEqual(events, ['connected']);
   } finally {
+    t.mock.timers.reset();
     fake.close();
   }
 });
