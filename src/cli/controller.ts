@@ -135,17 +135,18 @@ export function etcdEndpointsArg(text: string, previous: string[] | undefined): 
   if (items.some((e) => e === '')) {
     throw new InvalidArgumentError(`'${text}' has an empty entry (expected URLs separated by commas).`);
   }
-  for (const item of items) {
-    try {
-      validateEtcdEndpoints([item]);
-    } catch (e) {
-      if (!(e instanceof StoreError)) throw e;
-      throw new InvalidArgumentError(
-        `'${item}' is not an etcd client URL like http://127.0.0.1:2379 (${e.reason}).`,
-      );
-    }
+  const all = [...new Set([...(previous ?? []), ...items])];
+  try {
+    return validateEtcdEndpoints(all);
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    const i = /^endpoints\[(\d+)\]$/.exec(e.field ?? '')?.[1];
+    throw new InvalidArgumentError(
+      i === undefined
+        ? `endpoints ${e.reason}.`
+        : `'${all[Number(i)]}' is not an etcd client URL like http://127.0.0.1:2379 (${e.reason}).`,
+    );
   }
-  return [...new Set([...(previous ?? []), ...items])];
 }
 
 /**

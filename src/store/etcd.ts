@@ -75,7 +75,7 @@ export function validateEtcdEndpoints(endpoints: unknown): string[] {
   if (!Array.isArray(endpoints) || endpoints.length === 0) {
     throw new StoreError('STORE_INVALID', 'endpoints', 'must be a non-empty array of URLs');
   }
-  return endpoints.map((e, i) => {
+  const checked = endpoints.map((e, i) => {
     const field = `endpoints[${i}]`;
     if (typeof e !== 'string') throw new StoreError('STORE_INVALID', field, 'must be a string');
     let url: URL;
@@ -89,6 +89,11 @@ export function validateEtcdEndpoints(endpoints: unknown): string[] {
     }
     return e;
   });
+  // The etcd client talks TLS to every endpoint or to none.
+  if (new Set(checked.map((e) => new URL(e).protocol)).size > 1) {
+    throw new StoreError('STORE_INVALID', 'endpoints', 'must all be http:// or all https://, not a mix');
+  }
+  return checked;
 }
 
 /** etcd lease ids are int64; the Store interface shows them in hex as etcdctl does. */
