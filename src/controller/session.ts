@@ -121,16 +121,34 @@ export function mergeStatsParts(parts: readonly StatsReply[]): StatsReplyBody {
 }
 
 /**
- * Sessions whose replies wait for the end of this event-loop turn's I/O. Replies to input are written
- * after every readable socket has been read (setImmediate runs after the poll phase), so the writes to
- * all switches go out back to back: the peer wakes once for the burst instead of once per switch, which
- * cuts the CPU both sides spend per packet-in when many switches each have one outstanding.
+ * Input is handled once per event-loop turn, not once per read. A read callback only queues the bytes;
+ * after the poll phase has read every readable switch (setImmediate), runTurn handles all of it back to
+ * back and then writes every switch's replies in one burst. With many switches each sending one
+ * packet-in at a time, handling them together keeps the code and tables hot across packet-ins instead of
+ * cold after every read, and the peer wakes once for the burst instead of once per switch.
  */
+let inbox: Session[] = [];
 let burst: Array<() => void> = [];
-function flushBurst(): void {
-  const flushes = burst;
-  burst = [];
-  for (let i = 0; i < flushes.length; i++) flushes[i]();
+let turnScheduled = false;
+function runTurn(): void {
+  try {
+    const sessions = inbox;
+    inbox = [];
+    for (let i = 0; i < sessions.length; i++) sessions[i].handleInput();
+    const flushes = burst;
+    burst = [];
+    for (let i = 0; i < flushes.length; i++) flushes[i]();
+  } finally {
+    turnScheduled = false;
+    // Streams that deliver data synchronously (tests' in-memory pairs) can add input while this runs.
+    if (inbox.length || burst.length) scheduleTurn();
+  }
+}
+function scheduleTurn(): void {
+  if (!turnScheduled) {
+    turnScheduled = true;
+    setImmediate(runTurn);
+  }
 }
 
 export class Session implements SwitchSession {
@@ -177,9 +195,10 @@ export class Session implements SwitchSession {
     this.reader = new FrameReader({ maxFrame: cfg.maxFrame });
     const onData = (chunk: Buffer) => this.onData(chunk);
     if (!readWithSharedBuffer(stream, onData)) stream.on('data', onData);
-    stream.on('error', (err: Error) => this.close(`socket error: ${err.message}`));
-    stream.on('close', () => this.close('connection closed by switch'));
-    stream.on('end', () => this.close('connection closed by switch'));
+    // What the switch sent before it went away is still handled (runTurn has not seen it yet).
+    stream.on('error', (err: Error) => this.closeAfterInput(`socket error: ${err.message}`));
+    stream.on('close', () => this.closeAfterInput('connection closed by switch'));
+    stream.on('end', () => this.closeAfterInput('connection closed by switch'));
     stream.on('drain', () => {
       if (this.paused) {
         this.paused = false;
@@ -350,8 +369,37 @@ export class Session implements SwitchSession {
   // ---------------------------------------------------------------------------------------------------
   // Reading
 
+  /** Chunks read this turn, handled by runTurn. */
+  private input: Buffer[] = [];
+
   private onData(chunk: Buffer): void {
     if (this.phase === 'closed') return;
+    if (this.input.push(chunk) === 1) {
+      inbox.push(this);
+      scheduleTurn();
+    }
+  }
+
+  /** Handles the input read this turn; replies join the turn's write burst. */
+  handleInput(): void {
+    const chunks = this.input;
+    if (!chunks.length) return;
+    this.input = [];
+    for (let i = 0; i < chunks.length && this.phase !== 'closed'; i++) this.handleChunk(chunks[i]);
+    if (this.writeQueue.length && !this.flushScheduled) {
+      this.flushScheduled = true;
+      burst.push(this.flushBound);
+      scheduleTurn();
+    }
+  }
+
+  private closeAfterInput(reason: string): void {
+    if (this.phase === 'closed') return;
+    this.handleInput();
+    this.close(reason);
+  }
+
+  private handleChunk(chunk: Buffer): void {
     this.reading = true;
     try {
       this.onChunk(chunk);
@@ -360,10 +408,6 @@ export class Session implements SwitchSession {
       this.closeWith(`internal error handling switch input: ${(err as Error)?.stack ?? String(err)}`);
     } finally {
       this.reading = false;
-    }
-    if (this.writeQueue.length && !this.flushScheduled) {
-      this.flushScheduled = true;
-      if (burst.push(this.flushBound) === 1) setImmediate(flushBurst);
     }
   }
 

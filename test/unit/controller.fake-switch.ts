@@ -110,6 +110,14 @@ export class FakeSwitch {
     this.socket.destroy();
   }
 
+  /** Sends the messages and closes its side in the same write, as a switch that hangs up mid-stream. */
+  sendAndHangUp(msgs: Array<OfMessageBody & { xid?: number }>): void {
+    const v = this.version ?? 4;
+    this.socket.end(
+      Buffer.concat(msgs.map((m) => encode({ xid: this.xid++, ...m, version: v } as OfMessage))),
+    );
+  }
+
   of<T extends OfMessage['type']>(type: T): Extract<OfMessage, { type: T }>[] {
     return this.received.filter((m) => m.type === type) as Extract<OfMessage, { type: T }>[];
   }

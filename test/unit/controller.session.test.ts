@@ -62,6 +62,22 @@ async function connected(c: Controller, dpid: bigint): Promise<SwitchSession> {
   return c.switches.get(dpid)!;
 }
 
+/** A 60-byte IPv4 frame from 02:00:00:00:00:02 to 02:00:00:00:00:01, not buffered, in on `inPort`. */
+function unbufferedPacketIn(inPort: number) {
+  const data = Buffer.alloc(60);
+  Buffer.from('0200000000010200000000020800', 'hex').copy(data);
+  return {
+    type: 'packet_in',
+    bufferId: 0xffffffff,
+    totalLen: 60,
+    reason: 0,
+    tableId: 0,
+    cookie: 0n,
+    match: { in_port: inPort },
+    data,
+  } as const;
+}
+
 test('version negotiation picks the highest common version', () => {
   assert.equal(negotiateVersion([1, 4], 4, [1, 4]), 4);
   assert.equal(negotiateVersion([1, 4], 4, [1]), 1);
@@ -250,18 +266,7 @@ test('pipeline: apps run in `after` order, STOP ends it, a throwing app is conta
   ]);
   const fake = await connect(c, { dpid: 0x70n });
   await connected(c, 0x70n);
-  const data = Buffer.alloc(60);
-  Buffer.from('0200000000010200000000020800', 'hex').copy(data);
-  fake.send({
-    type: 'packet_in',
-    bufferId: 0xffffffff,
-    totalLen: 60,
-    reason: 0,
-    tableId: 0,
-    cookie: 0n,
-    match: { in_port: 2 },
-    data,
-  });
+  fake.send(unbufferedPacketIn(2));
   await until(() => seen.length === 3, 'three apps saw the packet');
   assert.deepEqual(seen, [
     'fw:02:00:00:00:00:02:-:2',
@@ -271,6 +276,25 @@ test('pipeline: apps run in `after` order, STOP ends it, a throwing app is conta
   assert.equal(c.metrics.packetIn, 1);
   assert.equal(c.metrics.appErrors, 1);
   assert.ok(logs.some((l) => l.level === 'error' && l.msg === 'app hook threw'));
+});
+
+test('packet-ins a switch sent just before hanging up are still handled, then it is gone', async () => {
+  const inPorts: number[] = [];
+  const c = await startController({}, [
+    {
+      name: 'count',
+      cookie: appCookie(7),
+      packetIn: (_sw, msg) => {
+        inPorts.push(msg.match.in_port ?? -1);
+        return 'stop';
+      },
+    },
+  ]);
+  const fake = await connect(c, { dpid: 0x71n });
+  await connected(c, 0x71n);
+  fake.sendAndHangUp([unbufferedPacketIn(1), unbufferedPacketIn(2), unbufferedPacketIn(3)]);
+  await until(() => !c.switches.has(0x71n), 'switch 0x71 gone');
+  assert.deepEqual(inPorts, [1, 2, 3]);
 });
 
 test('a cycle in `after` is a startup error', async () => {
