@@ -22,8 +22,10 @@ test: setup lint test-unit test-integration
 demo: setup
 	@node dist/scripts/demo.js
 
+# The static-flows section needs Open vSwitch: started here if it is not running, stopped after if so.
 bench: setup
-	@node dist/bench/run.js
+	@node dist/test/integration/harness/cli.js ensure-ovs
+	@node dist/bench/run.js; status=$$?; node dist/test/integration/harness/cli.js stop-ovs; exit $$status
 
 clean:
 	rm -rf dist

@@ -29,7 +29,8 @@ const BLOCK = /<!-- section: ([\w-]+) -->\n([\s\S]*?)<!-- \/section: \1 -->/g;
 
 /** One section's block: heading, how it ran, its targets and failures, then the rest of its markdown. */
 export function sectionBlock(r: SectionResult): string {
-  const [heading, ...body] = r.markdown.split('\n');
+  const [heading, ...rest] = r.markdown.split('\n');
+  const body = rest.slice(rest.findIndex((l) => l.trim() !== ''));
   const parts = [
     `<!-- section: ${r.id} -->`,
     heading,
