@@ -6,23 +6,19 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { SluiceClient } from '../../src/client/index.js';
 import { makeTestPki, type TestPki } from '../support/pki.js';
 import {
-  RUN_DIR,
   SLUICE_CLI,
-  freePorts,
+  apiTlsFromPki,
   run,
-  spawnManaged,
-  waitFor,
-  type ManagedProcess,
+  sluiceCliJson,
+  sluiceCommand,
+  startController,
+  type RunningController,
 } from './harness/index.js';
 
 let pki: TestPki;
-let dataDir: string;
-let ctl: ManagedProcess | undefined;
+let ctl: RunningController | undefined;
 let api: string;
 
 /** Runs the CLI with only the environment given (no SLUICE_* from the caller's shell). */
@@ -35,52 +31,18 @@ function sluice(args: string[], env: Record<string, string> = {}) {
 
 before(async () => {
   pki = await makeTestPki();
-  // Under RUN_DIR/data with our pid first: the harness cleanup removes it if this process dies.
-  fs.mkdirSync(path.join(RUN_DIR, 'data'), { recursive: true });
-  dataDir = fs.mkdtempSync(path.join(RUN_DIR, 'data', `${process.pid}-`));
-  const [openflowPort, apiPort] = await freePorts(2);
-  api = `https://127.0.0.1:${apiPort}`;
-  ctl = spawnManaged({
-    name: 'sluice-controller-apitls',
-    cmd: process.execPath,
-    args: [
-      SLUICE_CLI,
-      'controller',
-      '--openflow-port',
-      String(openflowPort),
-      '--api-port',
-      String(apiPort),
-      '--data-dir',
-      dataDir,
-      '--api-tls-cert',
-      pki.serverCert,
-      '--api-tls-key',
-      pki.serverKey,
-      '--api-tls-ca',
-      pki.caCert,
-      '--log-format',
-      'json',
-    ],
+  // Ready means GET /wm/core/health/json answered 200 over TLS with the PKI's client certificate.
+  ctl = await startController({
+    command: sluiceCommand(['--log-format', 'json']),
+    apiTls: apiTlsFromPki(pki),
   });
-  const client = new SluiceClient({
-    baseUrl: api,
-    tls: { ca: pki.read(pki.caCert), cert: pki.read(pki.clientCert), key: pki.read(pki.clientKey) },
-    timeoutMs: 1000,
-  });
-  const proc = ctl;
-  await waitFor(
-    async () => {
-      if (!proc.running) throw new Error(`the controller exited:\n${proc.logTail()}`);
-      return (await client.health().catch(() => undefined)) ?? undefined;
-    },
-    { what: `GET ${api}/api/v1/health over TLS`, timeoutMs: 30_000, detail: () => proc.logTail() },
-  );
-  await client.close();
+  const url = ctl.apiUrl;
+  if (!url?.startsWith('https://127.0.0.1:')) assert.fail(`an https API URL, not ${url}`);
+  api = url;
 });
 
 after(async () => {
   await ctl?.stop();
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   pki?.remove();
 });
 
@@ -97,6 +59,10 @@ test('with --cacert, --cert and --key the CLI lists the switches; the same from 
   });
   assert.equal(fromEnv.code, 0, fromEnv.stderr);
   assert.deepEqual(JSON.parse(fromEnv.stdout), []);
+
+  // The harness's sluiceCli sets the same variables from the controller's apiTls.
+  assert.ok(ctl);
+  assert.deepEqual(await sluiceCliJson(ctl, ['switches']), []);
 });
 
 test('without a client certificate the CLI says to pass --cert and --key', async () => {
@@ -127,5 +93,13 @@ test('a client certificate from another CA is refused, and plain http is pointed
   const plain = await sluice(['switches', '--api', api.replace('https:', 'http:')]);
   assert.equal(plain.code, 1);
   assert.match(plain.stderr, /use an https:\/\/ URL in --api/);
-  assert.ok(ctl?.running, 'the controller is still running');
+  assert.ok(ctl?.proc.running, 'the controller is still running');
+});
+
+test('the harness refuses API TLS that asks for a client certificate it would not present', async () => {
+  const noClientCert = { ...apiTlsFromPki(pki), clientCert: undefined, clientKey: undefined };
+  await assert.rejects(
+    startController({ apiTls: noClientCert }),
+    /^Error: apiTls\.clientCert and apiTls\.clientKey: required with apiTls\.clientCa/,
+  );
 });

@@ -1,11 +1,13 @@
 /**
  * startController: runs an OpenFlow controller for a test (Sluice by default, or any command such as
- * ovs-testcontroller), waits until its OpenFlow port accepts connections and its API answers, and can stop,
- * kill -9 and restart it on the same ports and data directory.
+ * ovs-testcontroller), waits until its OpenFlow port accepts connections and its API answers (over HTTPS with
+ * a client certificate when asked), and can stop, kill -9 and restart it on the same ports and data directory.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SluiceClient, type TlsOptions } from '../../../src/client/index.js';
+import type { TestPki } from '../../support/pki.js';
 import { REPO_ROOT, SLUICE_CLI } from './paths.js';
 import { run, type RunResult } from './exec.js';
 import { canConnect, freePort } from './ports.js';
@@ -19,16 +21,53 @@ export interface ControllerPorts {
   dataDir: string;
 }
 
-/** How to run a controller: the command line as a function of the ports and data directory. */
+/**
+ * An API served over HTTPS, as PEM file paths: what the controller serves and what the harness's readiness
+ * check and sluiceCli present to it.
+ */
+export interface ApiTls {
+  /** `--api-tls-cert` and `--api-tls-key`: the API's certificate (valid for 127.0.0.1) and its key. */
+  serverCert: string;
+  serverKey: string;
+  /** `--api-tls-ca`: the CA client certificates must chain to. Left out, the API asks for no certificate. */
+  clientCa?: string;
+  /** The CA that signed serverCert: the only one the harness trusts. */
+  ca: string;
+  /** The client certificate and key the harness presents (required with clientCa). */
+  clientCert?: string;
+  clientKey?: string;
+}
+
+/** The test PKI's trusted pair: the API requires client certificates of its CA, the harness presents the PKI's. */
+export function apiTlsFromPki(pki: TestPki): ApiTls {
+  return {
+    serverCert: pki.serverCert,
+    serverKey: pki.serverKey,
+    clientCa: pki.caCert,
+    ca: pki.caCert,
+    clientCert: pki.clientCert,
+    clientKey: pki.clientKey,
+  };
+}
+
+/** What a command line is made from: the ports, data directory and, for an HTTPS API, its TLS files. */
+export interface ControllerLaunch extends ControllerPorts {
+  apiTls?: ApiTls;
+}
+
+/** How to run a controller: the command line as a function of the ports, data directory and API TLS files. */
 export interface ControllerCommand {
   name: string;
   cmd: string;
-  args(p: ControllerPorts): string[];
+  args(p: ControllerLaunch): string[];
   /** Whether it serves Sluice's HTTP API (then readiness includes GET /wm/core/health/json). */
   hasApi: boolean;
 }
 
-/** `node dist/src/cli/main.js controller --openflow-port P --api-port Q --data-dir D [extra...]` */
+/**
+ * `node dist/src/cli/main.js controller --openflow-port P --api-port Q --data-dir D [--api-tls-cert C
+ * --api-tls-key K [--api-tls-ca A]] [extra...]`
+ */
 export function sluiceCommand(extraArgs: string[] = []): ControllerCommand {
   return {
     name: 'sluice-controller',
@@ -41,6 +80,7 @@ export function sluiceCommand(extraArgs: string[] = []): ControllerCommand {
       ...(p.apiPort !== undefined ? ['--api-port', String(p.apiPort)] : []),
       '--data-dir',
       p.dataDir,
+      ...(p.apiTls ? apiTlsArgs(p.apiTls) : []),
       ...extraArgs,
     ],
     hasApi: true,
@@ -72,12 +112,14 @@ export interface StartControllerOptions {
   /** Default: a fresh temporary directory (removed by stop()). */
   dataDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Serve the API over HTTPS (a command with an API only; sluiceCommand passes the --api-tls-* flags). */
+  apiTls?: ApiTls;
   /** Default 30 s. */
   readyTimeoutMs?: number;
 }
 
-export interface RunningController extends ControllerPorts {
-  /** http://127.0.0.1:<apiPort> when there is an API. */
+export interface RunningController extends ControllerLaunch {
+  /** http://127.0.0.1:<apiPort> (https:// with apiTls) when there is an API. */
   apiUrl: string | undefined;
   proc: ManagedProcess;
   /** SIGTERM (then SIGKILL after graceMs); removes a temporary data dir unless keepData. */
@@ -91,13 +133,28 @@ export interface RunningController extends ControllerPorts {
   logTail(lines?: number): string;
 }
 
-/** Runs the `sluice` CLI against a controller's API (as SLUICE_API); never throws for a non-zero exit. */
-export function sluiceCli(ctl: Pick<RunningController, 'apiUrl'>, args: string[]): Promise<RunResult> {
-  return run(process.execPath, [SLUICE_CLI, ...args], { env: { ...process.env, SLUICE_API: ctl.apiUrl } });
+type CliTarget = Pick<RunningController, 'apiUrl' | 'apiTls'>;
+
+/**
+ * Runs the `sluice` CLI against a controller's API (as SLUICE_API, with apiTls also SLUICE_API_CACERT/CERT/KEY);
+ * never throws for a non-zero exit.
+ */
+export function sluiceCli(ctl: CliTarget, args: string[]): Promise<RunResult> {
+  const tls = ctl.apiTls;
+  const tlsEnv = tls
+    ? {
+        SLUICE_API_CACERT: tls.ca,
+        ...(tls.clientCert ? { SLUICE_API_CERT: tls.clientCert } : {}),
+        ...(tls.clientKey ? { SLUICE_API_KEY: tls.clientKey } : {}),
+      }
+    : {};
+  return run(process.execPath, [SLUICE_CLI, ...args], {
+    env: { ...process.env, SLUICE_API: ctl.apiUrl, ...tlsEnv },
+  });
 }
 
 /** `sluice <args> --json` against a controller's API; asserts exit 0 and returns the parsed output. */
-export async function sluiceCliJson<T>(ctl: Pick<RunningController, 'apiUrl'>, args: string[]): Promise<T> {
+export async function sluiceCliJson<T>(ctl: CliTarget, args: string[]): Promise<T> {
   const r = await sluiceCli(ctl, [...args, '--json']);
   assert.equal(r.code, 0, `sluice ${args.join(' ')}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
@@ -112,20 +169,29 @@ export async function startController(opts: StartControllerOptions = {}): Promis
   ) {
     throw new Error(`${SLUICE_CLI} does not exist: run \`npx tsc -p tsconfig.json\` (make build) first`);
   }
+  if (opts.apiTls && !command.hasApi) throw new Error(`apiTls: ${command.name} serves no API`);
+  // Read before anything starts: a missing file or bad PEM is reported by the option that names it.
+  const clientTls = opts.apiTls ? readClientTls(opts.apiTls) : undefined;
   const openflowPort = opts.openflowPort ?? (await freePort());
   // A controller with an API always gets a port of its own: left out, Sluice would bind its default 8080.
   const apiPort = command.hasApi ? (opts.apiPort ?? (await freePort())) : (opts.apiPort ?? undefined);
   const tempData = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? newDataDir();
-  const ports: ControllerPorts = { openflowPort, apiPort, dataDir };
+  const launch: ControllerLaunch = {
+    openflowPort,
+    apiPort,
+    dataDir,
+    ...(opts.apiTls ? { apiTls: opts.apiTls } : {}),
+  };
   const proc = spawnManaged({
     name: command.name,
     cmd: command.cmd,
-    args: command.args(ports),
+    args: command.args(launch),
     cwd: REPO_ROOT,
     ...(opts.env ? { env: opts.env } : {}),
   });
-  const apiUrl = apiPort !== undefined && command.hasApi ? `http://127.0.0.1:${apiPort}` : undefined;
+  const scheme = opts.apiTls ? 'https' : 'http';
+  const apiUrl = apiPort !== undefined && command.hasApi ? `${scheme}://127.0.0.1:${apiPort}` : undefined;
 
   const waitReady = async (timeoutMs = opts.readyTimeoutMs ?? 30_000): Promise<void> => {
     const detail = () =>
@@ -138,24 +204,33 @@ export async function startController(opts: StartControllerOptions = {}): Promis
       },
       { what: `${command.name} OpenFlow port ${openflowPort} to accept connections`, timeoutMs, detail },
     );
-    if (apiUrl) {
+    if (!apiUrl) return;
+    // The SDK client carries the CA and client certificate, and its errors say which side's certificate failed.
+    const client = new SluiceClient({
+      baseUrl: apiUrl,
+      timeoutMs: 1000,
+      ...(clientTls ? { tls: clientTls } : {}),
+    });
+    try {
       await waitFor(
         async () => {
           if (!proc.running) throw new Error(`${command.name} exited`);
-          const res = await fetch(`${apiUrl}/wm/core/health/json`, { signal: AbortSignal.timeout(1000) });
-          return res.ok || undefined;
+          await client.floodlight.health(); // throws unless 200
+          return true;
         },
         {
-          what: `GET ${apiUrl}/wm/core/health/json to answer 200`,
+          what: `GET ${apiUrl}/wm/core/health/json to answer 200${clientTls ? ' over TLS' : ''}`,
           timeoutMs: Math.max(1, deadline - Date.now()),
           detail,
         },
       );
+    } finally {
+      await client.close();
     }
   };
 
   const running: RunningController = {
-    ...ports,
+    ...launch,
     apiUrl,
     proc,
     waitReady,
@@ -180,6 +255,37 @@ export async function startController(opts: StartControllerOptions = {}): Promis
     throw e;
   }
   return running;
+}
+
+function apiTlsArgs(tls: ApiTls): string[] {
+  return [
+    '--api-tls-cert',
+    tls.serverCert,
+    '--api-tls-key',
+    tls.serverKey,
+    ...(tls.clientCa !== undefined ? ['--api-tls-ca', tls.clientCa] : []),
+  ];
+}
+
+/** The PEM contents the harness presents; a client certificate is required when the API asks for one. */
+function readClientTls(tls: ApiTls): TlsOptions {
+  if (tls.clientCa !== undefined && (tls.clientCert === undefined || tls.clientKey === undefined)) {
+    throw new Error(
+      'apiTls.clientCert and apiTls.clientKey: required with apiTls.clientCa (the API asks for one)',
+    );
+  }
+  const read = (field: string, file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new Error(`apiTls.${field}: cannot read ${file}: ${(e as Error).message}`);
+    }
+  };
+  return {
+    ca: read('ca', tls.ca),
+    ...(tls.clientCert !== undefined ? { cert: read('clientCert', tls.clientCert) } : {}),
+    ...(tls.clientKey !== undefined ? { key: read('clientKey', tls.clientKey) } : {}),
+  };
 }
 
 /** RUN_DIR/data/<our pid>-XXXXXX: the pid lets cleanup remove the directories of crashed test processes. */

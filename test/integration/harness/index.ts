@@ -49,7 +49,10 @@ export {
   sluiceCli,
   sluiceCliJson,
   ovsTestControllerCommand,
+  apiTlsFromPki,
+  type ApiTls,
   type ControllerCommand,
+  type ControllerLaunch,
   type RunningController,
   type StartControllerOptions,
 } from './controller.js';
