@@ -42,6 +42,11 @@ export interface ApiServerOptions extends ApiDeps {
   };
   /** Route areas added after the built-in ones (app routes: staticflows, firewall, qos...). */
   routes?: RouteArea[];
+  /**
+   * false: routes' response schemas are dropped (neither serialized with nor documented), so replies are
+   * JSON.stringify of what handlers return; tests compare both. Default true.
+   */
+  responseSchemas?: boolean;
 }
 
 /** The built-in areas, in registration order. */
@@ -159,6 +164,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
       .status(404)
       .send(new HttpError(404, 'not_found', `no route for ${req.method} ${req.url.split('?')[0]}`).toBody());
   });
+
+  if (opts.responseSchemas === false) {
+    // Added before swagger's own onRoute hook, so the OpenAPI document sees the routes without them too.
+    app.addHook('onRoute', (route) => {
+      if (route.schema?.response === undefined) return;
+      const { response: _dropped, ...schema } = route.schema;
+      route.schema = schema;
+    });
+  }
 
   await app.register(swagger, {
     openapi: {

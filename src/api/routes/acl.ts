@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
 import { ipv4Num } from '../../util/index.js';
 import { callApp, objectBody } from '../errors.js';
+import { AclRule, DeletedCount, DeletedId, replies } from '../responses.js';
 import type { RuleEntry } from './firewall.js';
 
 /** What the routes need of the ACL app. Entries are canonical: ruleid, src-ip, dst-ip, nw-proto, tp-dst, action. */
@@ -83,12 +84,18 @@ export function aclRoutes(view: AclView): RouteArea {
     const v1 = ['sluice: acl'];
     app.get(
       '/api/v1/acl/rules',
-      { schema: { tags: v1, summary: 'ACL rules, earliest (strongest) first' } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'ACL rules, earliest (strongest) first',
+          response: replies(Type.Array(AclRule)),
+        },
+      },
       async () => view.rules(),
     );
     app.post(
       '/api/v1/acl/rules',
-      { schema: { tags: v1, summary: 'Add a rule', body: AclBody } },
+      { schema: { tags: v1, summary: 'Add a rule', body: AclBody, response: replies(AclRule, 201) } },
       async (req, reply) => {
         const rule = await callApp(() => view.add(req.body));
         void reply.status(201);
@@ -98,15 +105,24 @@ export function aclRoutes(view: AclView): RouteArea {
     app.delete<{ Params: { ruleid: string } }>(
       '/api/v1/acl/rules/:ruleid',
       {
-        schema: { tags: v1, summary: 'Delete a rule (its flows go from every switch)', params: RuleIdParam },
+        schema: {
+          tags: v1,
+          summary: 'Delete a rule (its flows go from every switch)',
+          params: RuleIdParam,
+          response: replies(DeletedId),
+        },
       },
       async (req) => {
         const rule = await callApp(() => view.delete(req.params.ruleid));
         return { deleted: Number(rule.ruleid) };
       },
     );
-    app.delete('/api/v1/acl/rules', { schema: { tags: v1, summary: 'Delete every rule' } }, async () => ({
-      deleted: await callApp(() => view.clear()),
-    }));
+    app.delete(
+      '/api/v1/acl/rules',
+      { schema: { tags: v1, summary: 'Delete every rule', response: replies(DeletedCount) } },
+      async () => ({
+        deleted: await callApp(() => view.clear()),
+      }),
+    );
   };
 }

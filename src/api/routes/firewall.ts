@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
 import { HttpError, callApp, objectBody } from '../errors.js';
+import { DeletedId, FirewallRule, FirewallStatus, replies } from '../responses.js';
 
 /** A rule in canonical form: the POST keys (ruleid, switchid, src-inport, ..., priority, action), text values. */
 export type RuleEntry = Record<string, string>;
@@ -147,12 +148,25 @@ export function firewallRoutes(view: FirewallView): RouteArea {
     });
     app.get(
       '/api/v1/firewall',
-      { schema: { tags: v1, summary: 'Enabled flag, subnet mask, rule count' } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Enabled flag, subnet mask, rule count',
+          response: replies(FirewallStatus),
+        },
+      },
       async () => status(),
     );
     app.put<{ Body: { enabled?: boolean; subnetMask?: string } }>(
       '/api/v1/firewall',
-      { schema: { tags: v1, summary: 'Enable/disable and/or set the subnet mask', body: Status } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Enable/disable and/or set the subnet mask',
+          body: Status,
+          response: replies(FirewallStatus),
+        },
+      },
       async (req) => {
         if (req.body.subnetMask !== undefined) {
           const mask = req.body.subnetMask;
@@ -167,12 +181,18 @@ export function firewallRoutes(view: FirewallView): RouteArea {
     );
     app.get(
       '/api/v1/firewall/rules',
-      { schema: { tags: v1, summary: 'Rules in evaluation order' } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Rules in evaluation order',
+          response: replies(Type.Array(FirewallRule)),
+        },
+      },
       async () => view.rules(),
     );
     app.get<{ Params: { ruleid: string } }>(
       '/api/v1/firewall/rules/:ruleid',
-      { schema: { tags: v1, summary: 'One rule', params: RuleIdParam } },
+      { schema: { tags: v1, summary: 'One rule', params: RuleIdParam, response: replies(FirewallRule) } },
       async (req) => {
         const found = view.rules().find((r) => r.ruleid === String(Number(req.params.ruleid)));
         if (!found)
@@ -182,7 +202,7 @@ export function firewallRoutes(view: FirewallView): RouteArea {
     );
     app.post(
       '/api/v1/firewall/rules',
-      { schema: { tags: v1, summary: 'Add a rule', body: RuleBody } },
+      { schema: { tags: v1, summary: 'Add a rule', body: RuleBody, response: replies(FirewallRule, 201) } },
       async (req, reply) => {
         const rule = await callApp(() => view.add(req.body));
         void reply.status(201);
@@ -191,7 +211,14 @@ export function firewallRoutes(view: FirewallView): RouteArea {
     );
     app.delete<{ Params: { ruleid: string } }>(
       '/api/v1/firewall/rules/:ruleid',
-      { schema: { tags: v1, summary: 'Delete a rule and exactly the flows it caused', params: RuleIdParam } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Delete a rule and exactly the flows it caused',
+          params: RuleIdParam,
+          response: replies(DeletedId),
+        },
+      },
       async (req) => {
         const rule = await callApp(() => view.delete(req.params.ruleid));
         return { deleted: Number(rule.ruleid) };

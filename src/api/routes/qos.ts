@@ -12,6 +12,18 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
 import { HttpError, callApp } from '../errors.js';
+import {
+  Deleted,
+  QosEnabled,
+  QosPath,
+  QosPolicy,
+  QosPortQueues,
+  QosQueuesCleared,
+  QosQueuesSet,
+  QosService,
+  QosStatus,
+  replies,
+} from '../responses.js';
 import { toHttpError } from '../server.js';
 
 type Json = Record<string, unknown>;
@@ -205,12 +217,16 @@ export function qosRoutes(view: QosView): RouteArea {
 
     // ---- /api/v1/qos
     const v1 = ['sluice: qos'];
-    app.get('/api/v1/qos', { schema: { tags: v1, summary: 'QoS state: enabled and counts' } }, async () => ({
-      enabled: view.enabled,
-      services: view.services().length,
-      policies: view.policies().length,
-      paths: view.paths().length,
-    }));
+    app.get(
+      '/api/v1/qos',
+      { schema: { tags: v1, summary: 'QoS state: enabled and counts', response: replies(QosStatus) } },
+      async () => ({
+        enabled: view.enabled,
+        services: view.services().length,
+        policies: view.policies().length,
+        paths: view.paths().length,
+      }),
+    );
     app.put<{ Body: { enabled: boolean } }>(
       '/api/v1/qos',
       {
@@ -218,6 +234,7 @@ export function qosRoutes(view: QosView): RouteArea {
           tags: v1,
           summary: 'Enable or disable QoS (disabled: no QoS flows or meters; state kept)',
           body: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
+          response: replies(QosEnabled),
         },
       },
       async (req) => {
@@ -225,27 +242,56 @@ export function qosRoutes(view: QosView): RouteArea {
         return { enabled: view.enabled };
       },
     );
-    app.get('/api/v1/qos/services', { schema: { tags: v1, summary: 'ToS services' } }, async () =>
-      view.services(),
+    app.get(
+      '/api/v1/qos/services',
+      { schema: { tags: v1, summary: 'ToS services', response: replies(Type.Array(QosService)) } },
+      async () => view.services(),
     );
     app.post(
       '/api/v1/qos/services',
-      { schema: { tags: v1, summary: 'Add a service {"name", "tos"}', body: AnyBody('{"name", "tos"}') } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Add a service {"name", "tos"}',
+          body: AnyBody('{"name", "tos"}'),
+          response: replies(QosService, 201),
+        },
+      },
       created((body) => view.addService(body)),
     );
     app.delete<{ Params: { sid: string } }>(
       '/api/v1/qos/services/:sid',
-      { schema: { tags: v1, summary: 'Delete a service', params: Type.Object({ sid: Type.String() }) } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Delete a service',
+          params: Type.Object({ sid: Type.String() }),
+          response: replies(Deleted(QosService)),
+        },
+      },
       async (req) => ({ deleted: await callApp(() => view.deleteService(req.params.sid)) }),
     );
     app.get(
       '/api/v1/qos/policies',
-      { schema: { tags: v1, summary: 'Policies with their placements' } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Policies with their placements',
+          response: replies(Type.Array(QosPolicy)),
+        },
+      },
       async () => view.policies(),
     );
     app.get<{ Params: { id: string } }>(
       '/api/v1/qos/policies/:id',
-      { schema: { tags: v1, summary: 'One policy', params: Type.Object({ id: Type.String() }) } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'One policy',
+          params: Type.Object({ id: Type.String() }),
+          response: replies(QosPolicy),
+        },
+      },
       async (req) => {
         const p = view.policies().find((x) => String(x['policy-id']) === req.params.id);
         if (!p)
@@ -260,18 +306,32 @@ export function qosRoutes(view: QosView): RouteArea {
           tags: v1,
           summary: 'Add a policy (same keys as /wm/qos/policy/json)',
           body: AnyBody('a policy'),
+          response: replies(QosPolicy, 201),
         },
       },
       created((body) => view.addPolicy(body)),
     );
     app.delete<{ Params: { id: string } }>(
       '/api/v1/qos/policies/:id',
-      { schema: { tags: v1, summary: 'Delete a policy', params: Type.Object({ id: Type.String() }) } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Delete a policy',
+          params: Type.Object({ id: Type.String() }),
+          response: replies(Deleted(QosPolicy)),
+        },
+      },
       async (req) => ({ deleted: await callApp(() => view.deletePolicy(req.params.id)) }),
     );
     app.get(
       '/api/v1/qos/paths',
-      { schema: { tags: v1, summary: 'QoS paths with their current hops' } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'QoS paths with their current hops',
+          response: replies(Type.Array(QosPath)),
+        },
+      },
       async () => view.paths(),
     );
     app.post(
@@ -281,6 +341,7 @@ export function qosRoutes(view: QosView): RouteArea {
           tags: v1,
           summary: 'Add a QoS path {"name", "src-ip", "dst-ip", "policy"}',
           body: AnyBody('{"name", "src-ip", "dst-ip", "policy"}'),
+          response: replies(QosPath, 201),
         },
       },
       created((body) => view.addPath(body)),
@@ -292,6 +353,7 @@ export function qosRoutes(view: QosView): RouteArea {
           tags: v1,
           summary: 'Delete a QoS path',
           params: Type.Object({ name: Type.String({ minLength: 1 }) }),
+          response: replies(Deleted(QosPath)),
         },
       },
       async (req) => ({ deleted: await callApp(() => view.deletePath(req.params.name)) }),
@@ -303,6 +365,7 @@ export function qosRoutes(view: QosView): RouteArea {
         schema: {
           tags: v1,
           summary: 'Port queues as OVSDB has them (every port with a QoS, or one port)',
+          response: replies(Type.Array(QosPortQueues)),
           querystring: Type.Object(
             { port: Type.Optional(Type.String({ minLength: 1 })) },
             { additionalProperties: false },
@@ -319,6 +382,7 @@ export function qosRoutes(view: QosView): RouteArea {
           summary:
             'Set a port’s linux-htb QoS and queues {port, max-rate, queues: {id: {min-rate, max-rate}}} (bit/s)',
           body: AnyBody('{"port", "max-rate", "queues": {"1": {"max-rate": 2000000}}}'),
+          response: replies(QosQueuesSet),
         },
       },
       async (req) => callApp(() => view.setQueues(req.body)),
@@ -329,6 +393,7 @@ export function qosRoutes(view: QosView): RouteArea {
         schema: {
           tags: v1,
           summary: 'Remove a port’s QoS and queues: ?port=NAME or body {"port"}',
+          response: replies(QosQueuesCleared),
           querystring: Type.Object(
             { port: Type.Optional(Type.String({ minLength: 1 })) },
             { additionalProperties: false },

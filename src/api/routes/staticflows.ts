@@ -18,6 +18,7 @@ import { formatDpid } from '../../util/index.js';
 import type { ApiContext, RouteArea } from '../context.js';
 import { HttpError, callApp, objectBody } from '../errors.js';
 import { ofVersionName } from '../format/floodlight.js';
+import { DeletedCount, DeletedName, StaticFlow, StaticFlowsAdded, replies } from '../responses.js';
 import { DPID_DESCRIPTION } from '../schemas.js';
 
 /** One stored entry with what its switch reports of it. */
@@ -191,6 +192,7 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
         schema: {
           tags: v1,
           summary: 'Static entries with live counters, optionally of one switch',
+          response: replies(Type.Array(StaticFlow)),
           querystring: Type.Object(
             { switch: Type.Optional(Type.String({ description: DPID_DESCRIPTION })) },
             { additionalProperties: false },
@@ -201,7 +203,7 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
     );
     app.get<{ Params: { name: string } }>(
       '/api/v1/staticflows/:name',
-      { schema: { tags: v1, summary: 'One static entry', params: NameParam } },
+      { schema: { tags: v1, summary: 'One static entry', params: NameParam, response: replies(StaticFlow) } },
       async (req) => {
         const found = (await callApp(() => view.list('all'))).find((l) => l.name === req.params.name);
         if (!found)
@@ -215,6 +217,7 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
         schema: {
           tags: v1,
           summary: 'Add or replace entries: one entry, or a list (validated together, stored in one commit)',
+          response: replies(StaticFlowsAdded, 201),
           body: Type.Unsafe<unknown>({
             anyOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }],
           }),
@@ -231,7 +234,14 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
     );
     app.delete<{ Params: { name: string } }>(
       '/api/v1/staticflows/:name',
-      { schema: { tags: v1, summary: 'Delete one static entry (exactly its flow)', params: NameParam } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Delete one static entry (exactly its flow)',
+          params: NameParam,
+          response: replies(DeletedName),
+        },
+      },
       async (req) => {
         await callApp(() => view.delete(req.params.name));
         return { deleted: req.params.name };
@@ -243,6 +253,7 @@ export function staticFlowRoutes(view: StaticFlowsView): RouteArea {
         schema: {
           tags: v1,
           summary: 'Delete every entry of a switch, or all (switch=all)',
+          response: replies(DeletedCount),
           querystring: Type.Object(
             { switch: Type.String({ description: `${DPID_DESCRIPTION}, or all` }) },
             { additionalProperties: false },

@@ -14,6 +14,18 @@ import {
   statsToV1,
   switchToV1,
 } from '../format/v1.js';
+import {
+  Flow,
+  Health,
+  Host,
+  Link,
+  PortWithStats,
+  Route,
+  StatsBody,
+  Switch,
+  SwitchDetail,
+  replies,
+} from '../responses.js';
 import { DpidText, HostQuery, PortNumber, StringEnum } from '../schemas.js';
 import { STATS_KINDS, fetchStats, type StatsKind } from '../switchstats.js';
 import { hostFilterOf, type HostQuery as HostQueryT } from './devices.js';
@@ -31,22 +43,36 @@ type RouteQuery = Static<typeof RouteQuery>;
 export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
   const tags = ['sluice'];
 
-  app.get('/api/v1/health', { schema: { tags, summary: 'Liveness and basic counts' } }, async () => ({
-    status: 'ok',
-    version: ctx.version,
-    uptimeSec: Math.floor((ctx.now() - ctx.startedAt) / 1000),
-    switches: ctx.switches.switches.size,
-  }));
+  app.get(
+    '/api/v1/health',
+    { schema: { tags, summary: 'Liveness and basic counts', response: replies(Health) } },
+    async () => ({
+      status: 'ok',
+      version: ctx.version,
+      uptimeSec: Math.floor((ctx.now() - ctx.startedAt) / 1000),
+      switches: ctx.switches.switches.size,
+    }),
+  );
 
-  app.get('/api/v1/switches', { schema: { tags, summary: 'Connected switches' } }, async () =>
-    [...ctx.switches.switches.values()]
-      .sort((a, b) => (a.dpid < b.dpid ? -1 : a.dpid > b.dpid ? 1 : 0))
-      .map(switchToV1),
+  app.get(
+    '/api/v1/switches',
+    { schema: { tags, summary: 'Connected switches', response: replies(Type.Array(Switch)) } },
+    async () =>
+      [...ctx.switches.switches.values()]
+        .sort((a, b) => (a.dpid < b.dpid ? -1 : a.dpid > b.dpid ? 1 : 0))
+        .map(switchToV1),
   );
 
   app.get<{ Params: DpidParams }>(
     '/api/v1/switches/:dpid',
-    { schema: { tags, summary: 'One switch with its ports', params: DpidParams } },
+    {
+      schema: {
+        tags,
+        summary: 'One switch with its ports',
+        params: DpidParams,
+        response: replies(SwitchDetail),
+      },
+    },
     async (req) => {
       const sw = ctx.switchOf(req.params.dpid);
       const ports = [...sw.ports.values()].sort((a, b) => a.portNo - b.portNo).map(portDescToV1);
@@ -56,7 +82,14 @@ export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: DpidParams }>(
     '/api/v1/switches/:dpid/flows',
-    { schema: { tags, summary: 'Flow entries, live from the switch', params: DpidParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Flow entries, live from the switch',
+        params: DpidParams,
+        response: replies(Type.Array(Flow)),
+      },
+    },
     async (req) => {
       const sw = ctx.switchOf(req.params.dpid);
       const reply = await fetchStats(sw, 'flow');
@@ -68,7 +101,14 @@ export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: DpidParams }>(
     '/api/v1/switches/:dpid/ports',
-    { schema: { tags, summary: 'Ports with live counters', params: DpidParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Ports with live counters',
+        params: DpidParams,
+        response: replies(Type.Array(PortWithStats)),
+      },
+    },
     async (req) => {
       const sw = ctx.switchOf(req.params.dpid);
       const reply = await fetchStats(sw, 'port');
@@ -79,7 +119,14 @@ export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
   const StatsParams = Type.Object({ dpid: DpidText, kind: StringEnum(STATS_KINDS) });
   app.get<{ Params: { dpid: string; kind: StatsKind } }>(
     '/api/v1/switches/:dpid/stats/:kind',
-    { schema: { tags, summary: 'Any statistics kind, live from the switch', params: StatsParams } },
+    {
+      schema: {
+        tags,
+        summary: 'Any statistics kind, live from the switch',
+        params: StatsParams,
+        response: replies(StatsBody),
+      },
+    },
     async (req) => {
       const sw = ctx.switchOf(req.params.dpid);
       return statsToV1(sw.version, await fetchStats(sw, req.params.kind));
@@ -88,12 +135,21 @@ export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
 
   const topo = ctx.topology;
   if (topo) {
-    app.get('/api/v1/links', { schema: { tags, summary: 'Links between switches' } }, async () =>
-      topo.links().map(linkToV1),
+    app.get(
+      '/api/v1/links',
+      { schema: { tags, summary: 'Links between switches', response: replies(Type.Array(Link)) } },
+      async () => topo.links().map(linkToV1),
     );
     app.get<{ Querystring: RouteQuery }>(
       '/api/v1/routes',
-      { schema: { tags, summary: 'Shortest path between two switch ports', querystring: RouteQuery } },
+      {
+        schema: {
+          tags,
+          summary: 'Shortest path between two switch ports',
+          querystring: RouteQuery,
+          response: replies(Route),
+        },
+      },
       async (req) => {
         const q = req.query;
         const { src, dst } = routeEnds(
@@ -127,6 +183,7 @@ export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
           tags,
           summary: 'Known hosts, filtered by mac, ipv4, dpid, port, vlan',
           querystring: HostQuery,
+          response: replies(Type.Array(Host)),
         },
       },
       async (req) => hosts.find(hostFilterOf(ctx, req.query)).map(hostToV1),

@@ -1,0 +1,234 @@
+/**
+ * Response schemas of /api/v1 (they document /openapi.json and drive Fastify's serializer).
+ *
+ * Fastify serializes with these (fast-json-stringify): properties a schema does not list are dropped, values
+ * are coerced to the listed type, and listed properties come out in the schema's order. So each schema lists
+ * the properties of its formatter (src/api/format/v1.ts, the route files) in the formatter's order, numbers
+ * that can be fractional are `number` (an `integer` would be truncated), and objects whose keys belong to an
+ * app or to the switch (stats bodies, match fields, QoS policies) stay open. test/unit/api.responses.test.ts
+ * proves every GET answers the same bytes with and without them.
+ */
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
+import { DPID_DESCRIPTION } from './schemas.js';
+
+const Int = (description?: string) => Type.Integer(description ? { description } : {});
+const Num = (description: string) => Type.Number({ description });
+const Dpid = Type.String({ description: 'datapath id, 00:00:00:00:00:00:00:01' });
+/** An object with any keys; `additionalProperties: true` makes the serializer keep them all, in order. */
+const Open = (description: string) => Type.Object({}, { additionalProperties: true, description });
+
+/** The API's one error shape (every 4xx/5xx). */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.String({ description: 'stable code: validation, not_found, switch_timeout...' }),
+    detail: Type.String({ description: 'what went wrong, naming the field and the reason' }),
+    field: Type.Optional(Type.String({ description: 'the request field at fault (match.in_port, dpid...)' })),
+  },
+  { description: 'An error' },
+);
+
+/** A route's `response` schemas: `ok` for its success status, ErrorBody for every 4xx and 5xx. */
+export function replies(ok: TSchema, status = 200): Record<string, TSchema> {
+  return { [status]: ok, '4xx': ErrorBody, '5xx': ErrorBody };
+}
+
+export const Health = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  uptimeSec: Int('seconds since the controller started'),
+  switches: Int('connected switches'),
+});
+
+const SwitchProps = {
+  dpid: Dpid,
+  address: Type.String({ description: 'host:port of the OpenFlow connection' }),
+  connectedSince: Type.String({ format: 'date-time' }),
+  openflowVersion: Type.Union([Type.Literal('1.0'), Type.Literal('1.3')]),
+  manufacturer: Type.String(),
+  hardware: Type.String(),
+  software: Type.String(),
+  serialNumber: Type.String(),
+  description: Type.String(),
+  tables: Int(),
+  buffers: Int(),
+  capabilities: Int('OFPC_* bits'),
+  portCount: Int(),
+} satisfies TProperties;
+export const Switch = Type.Object(SwitchProps);
+
+const PortProps = {
+  port: Int('OpenFlow port number'),
+  portName: Type.String({ description: 'the number, or LOCAL, CONTROLLER... for reserved ports' }),
+  name: Type.String(),
+  hwAddr: Type.String(),
+  adminUp: Type.Boolean(),
+  linkUp: Type.Boolean(),
+  config: Int('OFPPC_* bits'),
+  state: Int('OFPPS_* bits'),
+  currSpeedKbps: Int(),
+  maxSpeedKbps: Int(),
+} satisfies TProperties;
+export const Port = Type.Object(PortProps);
+
+export const SwitchDetail = Type.Object({ ...SwitchProps, ports: Type.Array(Port) });
+
+export const PortCounters = Type.Object(
+  {
+    rxPackets: Int(),
+    txPackets: Int(),
+    rxBytes: Int(),
+    txBytes: Int(),
+    rxDropped: Int(),
+    txDropped: Int(),
+    rxErrors: Int(),
+    txErrors: Int(),
+    durationSec: Int(),
+  },
+  { nullable: true, description: 'live counters; null when the switch reported none for the port' },
+);
+export const PortWithStats = Type.Object({ ...PortProps, stats: PortCounters });
+
+export const Flow = Type.Object({
+  tableId: Int(),
+  priority: Int(),
+  cookie: Type.String({ description: 'hex, e.g. 0x2000000000000001 (64 bits, kept exact)' }),
+  packetCount: Int(),
+  byteCount: Int(),
+  durationSec: Num('seconds, with the nanoseconds as a fraction'),
+  idleTimeout: Int(),
+  hardTimeout: Int(),
+  flags: Int('OFPFF_* bits'),
+  match: Open('match fields (in_port, eth_type, ipv4_dst...): numbers, or text for addresses and masks'),
+  instructions: Type.Array(Open('an instruction (or OpenFlow 1.0 action) as decoded')),
+  text: Type.String({ description: 'the flow in ovs-ofctl dump-flows syntax' }),
+});
+
+export const StatsBody = Open(
+  'the reply body: kind plus its fields (flows, ports, tables, queues, groups, meters, desc...); 64-bit ' +
+    'counters are numbers when exact, else decimal strings',
+);
+
+const PortRef = Type.Object({ dpid: Dpid, port: Int() });
+
+export const Link = Type.Object({
+  src: PortRef,
+  dst: PortRef,
+  type: Type.Union([Type.Literal('internal'), Type.Literal('external')]),
+  direction: Type.Union([Type.Literal('bidirectional'), Type.Literal('unidirectional')]),
+  latencyMs: Num('LLDP round trip estimate'),
+});
+
+export const Host = Type.Object({
+  mac: Type.String(),
+  ipv4: Type.Array(Type.String()),
+  ipv6: Type.Array(Type.String()),
+  vlan: Type.Array(Int(), { description: 'VLAN ids the host was seen on (0 = untagged)' }),
+  attachmentPoints: Type.Array(PortRef),
+  lastSeen: Type.String({ format: 'date-time' }),
+});
+
+export const Route = Type.Object({
+  src: PortRef,
+  dst: PortRef,
+  hops: Type.Array(Type.Object({ dpid: Dpid, inPort: Int(), outPort: Int() }), {
+    description: 'one entry per switch on the path',
+  }),
+});
+
+export const StaticFlow = Type.Object({
+  name: Type.String(),
+  switch: Type.String({ description: DPID_DESCRIPTION }),
+  state: Type.Union(['installed', 'missing', 'inactive', 'switch_not_connected'].map((s) => Type.Literal(s))),
+  entry: Type.Record(Type.String(), Type.String(), {
+    description: 'the stored entry in canonical Floodlight form (string values)',
+  }),
+  packetCount: Int(),
+  byteCount: Int(),
+  durationSec: Num('seconds the switch has had the flow (0 when it has not)'),
+  text: Type.String({ description: 'the flow in ovs-ofctl dump-flows syntax' }),
+});
+
+export const StaticFlowsAdded = Type.Object({
+  added: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      pushed: Type.Boolean({ description: 'the switch was connected and acknowledged it' }),
+      replaced: Type.Boolean(),
+    }),
+  ),
+});
+
+export const DeletedName = Type.Object({ deleted: Type.String({ description: 'the name deleted' }) });
+export const DeletedCount = Type.Object({ deleted: Int('how many were deleted') });
+export const DeletedId = Type.Object({ deleted: Int('the rule id deleted') });
+
+export const FirewallStatus = Type.Object({
+  enabled: Type.Boolean(),
+  subnetMask: Type.String({ description: 'what counts as an IPv4 broadcast' }),
+  rules: Int('how many rules there are'),
+});
+
+const RuleText = (description?: string) => Type.Optional(Type.String(description ? { description } : {}));
+const RuleAction = Type.Optional(
+  Type.Union([Type.Literal('allow'), Type.Literal('deny')], { description: 'always present' }),
+);
+
+/*
+ * Rules list every key as optional although ruleid, priority, action (and cookieTag) are always there: the
+ * serializer writes required properties first, which would move them ahead of the match keys.
+ */
+
+/** Canonical rules (src/apps/firewall/rule.ts ruleToJson, then cookieTag): absent keys match anything. */
+export const FirewallRule = Type.Object({
+  ruleid: RuleText('always present'),
+  switchid: RuleText('a DPID'),
+  'src-inport': RuleText(),
+  'src-mac': RuleText(),
+  'dst-mac': RuleText(),
+  'dl-type': RuleText('ARP, IPv4 or 0xNNNN'),
+  'src-ip': RuleText('A.B.C.D/M'),
+  'dst-ip': RuleText('A.B.C.D/M'),
+  'nw-proto': RuleText('TCP, UDP, ICMP or a number'),
+  'tp-src': RuleText(),
+  'tp-dst': RuleText(),
+  priority: RuleText('always present; 0 is evaluated first'),
+  action: RuleAction,
+  cookieTag: RuleText('always present: low cookie bits (hex) of the flows this rule caused'),
+});
+
+/** Canonical ACL rules (src/apps/acl/rule.ts). */
+export const AclRule = Type.Object({
+  ruleid: RuleText('always present'),
+  'src-ip': RuleText('A.B.C.D/M'),
+  'dst-ip': RuleText('A.B.C.D/M'),
+  'nw-proto': RuleText('TCP, UDP, ICMP or a number'),
+  'tp-dst': RuleText(),
+  action: RuleAction,
+});
+
+export const QosStatus = Type.Object({
+  enabled: Type.Boolean(),
+  services: Int(),
+  policies: Int(),
+  paths: Int(),
+});
+export const QosEnabled = Type.Object({ enabled: Type.Boolean() });
+export const QosService = Type.Object({
+  sid: Int(),
+  name: Type.String(),
+  tos: Int('the ToS byte (DSCP << 2)'),
+});
+export const QosPolicy = Open(
+  'a policy in the module keys (policy-id, name, sw, priority, eth-type..., queue | service | rate-kbps) ' +
+    'and placements [{switch, out-port?, problem?}]',
+);
+export const QosPath = Open(
+  '{path: {path-id, name, src-ip, dst-ip, policy}, state: active | waiting, reason?, hops: ' +
+    '[{switch, in-port, out-port}]}',
+);
+export const QosPortQueues = Open(
+  '{port, type, max-rate, queues: {id: {min-rate, max-rate, burst, priority}}}; rates in bit/s',
+);
+export const QosQueuesSet = Type.Object({ changed: Type.Boolean(), queues: QosPortQueues });
+export const QosQueuesCleared = Type.Object({ port: Type.String(), cleared: Type.Boolean() });
+export const Deleted = (what: TSchema) => Type.Object({ deleted: what });

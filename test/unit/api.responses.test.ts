@@ -1,0 +1,317 @@
+/**
+ * /api/v1 response schemas: every GET answers the same bytes with them as without them (the serializer drops
+ * unlisted properties and reorders listed ones, so a schema that is off shows here), /openapi.json documents a
+ * success and an error schema for every /api/v1 operation, and real replies validate against those schemas.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { createApiServer, STATS_KINDS } from '../../src/api/index.js';
+import { aclRoutes } from '../../src/api/routes/acl.js';
+import { firewallRoutes } from '../../src/api/routes/firewall.js';
+import { qosRoutes } from '../../src/api/routes/qos.js';
+import { staticFlowRoutes } from '../../src/api/routes/staticflows.js';
+import { AclApp } from '../../src/apps/acl/index.js';
+import { FirewallApp } from '../../src/apps/firewall/index.js';
+import { QosApp, type QueueStore } from '../../src/apps/qos/index.js';
+import { StaticFlowsApp } from '../../src/apps/staticflows/index.js';
+import { aclView, firewallView } from '../../src/daemon/firewall.js';
+import { qosView } from '../../src/daemon/qos.js';
+import { staticFlowsView } from '../../src/daemon/staticflows.js';
+import { RequestTimeoutError } from '../../src/controller/errors.js';
+import { fakeDeps, port } from './api.fakes.js';
+import { fakeAppContext, tempStore } from './apps.testctx.js';
+
+const D1 = '00:00:00:00:00:00:00:01';
+const D2 = '00:00:00:00:00:00:00:02';
+
+/** OVSDB with one port that has a linux-htb QoS of two queues. */
+const queueStore: QueueStore = {
+  listBridges: async () => ['s1'],
+  listPorts: async () => ['s1-eth1', 's1-eth2'],
+  getPortQos: async (port) =>
+    port === 's1-eth2'
+      ? {
+          uuid: 'q',
+          type: 'linux-htb',
+          maxRate: 10_000_000,
+          queues: { 0: { uuid: 'a', 'min-rate': 1_000 }, 1: { uuid: 'b', 'max-rate': 2_000_000 } },
+        }
+      : undefined,
+  setPortQos: async () => true,
+  clearPortQos: async () => true,
+};
+
+/** Two servers over the same fake controller and real apps: with response schemas, and without. */
+async function world() {
+  const { ctx } = fakeAppContext(tempStore('sluice-apiresp-'));
+  const staticflows = new StaticFlowsApp();
+  const fw = new FirewallApp();
+  const acl = new AclApp();
+  const qos = new QosApp({ queueStore: async () => queueStore });
+  for (const a of [staticflows, fw, acl, qos]) await a.start(ctx);
+  const deps = fakeDeps();
+  // The switch reports counters for ports 1 and 2 only: port 3 lists `stats: null`.
+  deps.s1.ports.set(3, port(3, 's1-eth3'));
+  const routes = [
+    staticFlowRoutes(staticFlowsView(staticflows)),
+    firewallRoutes(firewallView(fw)),
+    aclRoutes(aclView(acl)),
+    qosRoutes(qosView(qos)),
+  ];
+  const typed = await createApiServer({ ...deps, routes });
+  const plain = await createApiServer({ ...deps, routes, responseSchemas: false });
+  return { typed, plain, deps };
+}
+
+type Api = Awaited<ReturnType<typeof world>>['typed'];
+
+interface Reply {
+  status: number;
+  type: string | undefined;
+  body: string;
+}
+
+async function call(api: Api, method: string, url: string, body?: unknown): Promise<Reply> {
+  const res = await api.inject({
+    method: method as 'GET',
+    url,
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+  return { status: res.statusCode, type: res.headers['content-type'] as string | undefined, body: res.body };
+}
+
+/** State for every listing: a static entry, firewall and ACL rules with every field, QoS of each kind. */
+const POPULATE: [string, string, unknown][] = [
+  [
+    'POST',
+    '/api/v1/staticflows',
+    { switch: D1, name: 'f1', priority: 100, eth_type: '0x0800', ipv4_dst: '10.0.0.2', actions: 'output=2' },
+  ],
+  [
+    'POST',
+    '/api/v1/firewall/rules',
+    {
+      switchid: D1,
+      'src-inport': 1,
+      'src-mac': '00:00:00:00:00:01',
+      'dst-mac': '00:00:00:00:00:02',
+      'dl-type': 'IPv4',
+      'src-ip': '10.0.0.1/32',
+      'dst-ip': '10.0.0.0/24',
+      'nw-proto': 'TCP',
+      'tp-src': 1234,
+      'tp-dst': 80,
+      priority: 3,
+      action: 'deny',
+    },
+  ],
+  ['POST', '/api/v1/firewall/rules', { 'src-ip': '10.0.0.3/32' }],
+  ['PUT', '/api/v1/firewall', { enabled: true }],
+  [
+    'POST',
+    '/api/v1/acl/rules',
+    { 'src-ip': '10.0.0.1/32', 'dst-ip': '10.0.0.2/32', 'nw-proto': 'TCP', 'tp-dst': 22, action: 'deny' },
+  ],
+  ['POST', '/api/v1/acl/rules', { 'dst-ip': '10.0.0.9/32' }],
+  ['PUT', '/api/v1/qos', { enabled: true }],
+  ['POST', '/api/v1/qos/services', { name: 'EF', tos: 184 }],
+  ['POST', '/api/v1/qos/policies', { name: 'q', queue: 2, 'enqueue-port': 2, sw: '1', 'ip-dst': '10.0.0.2' }],
+  ['POST', '/api/v1/qos/policies', { name: 'r', 'rate-kbps': 1000, sw: 'all', 'eth-type': '0x0800' }],
+  [
+    'POST',
+    '/api/v1/qos/paths',
+    { name: 'p1', 'src-ip': '10.0.0.1', 'dst-ip': '10.0.0.2', policy: { queue: 1 } },
+  ],
+];
+
+/** GET URLs per documented path: success and error replies of each. */
+const GETS: Record<string, string[]> = {
+  '/api/v1/health': ['/api/v1/health'],
+  '/api/v1/switches': ['/api/v1/switches'],
+  '/api/v1/switches/{dpid}': [
+    `/api/v1/switches/${D1}`,
+    `/api/v1/switches/${D2}`,
+    '/api/v1/switches/0x9',
+    '/api/v1/switches/zz',
+  ],
+  '/api/v1/switches/{dpid}/flows': [
+    `/api/v1/switches/${D1}/flows`,
+    `/api/v1/switches/${D2}/flows`,
+    '/api/v1/switches/0x9/flows',
+  ],
+  '/api/v1/switches/{dpid}/ports': [`/api/v1/switches/${D1}/ports`, `/api/v1/switches/${D2}/ports`],
+  '/api/v1/switches/{dpid}/stats/{kind}': [
+    ...STATS_KINDS.flatMap((k) => [`/api/v1/switches/${D1}/stats/${k}`, `/api/v1/switches/${D2}/stats/${k}`]),
+    `/api/v1/switches/${D1}/stats/bogus`,
+  ],
+  '/api/v1/links': ['/api/v1/links'],
+  '/api/v1/routes': [
+    `/api/v1/routes?src_dpid=${D1}&src_port=1&dst_dpid=${D2}&dst_port=1`,
+    `/api/v1/routes?src_dpid=${D2}&src_port=1&dst_dpid=${D1}&dst_port=1`,
+    `/api/v1/routes?src_dpid=${D1}&src_port=1`,
+  ],
+  '/api/v1/hosts': ['/api/v1/hosts', '/api/v1/hosts?ipv4=10.0.0.2', '/api/v1/hosts?vlan=x'],
+  '/api/v1/staticflows': [
+    '/api/v1/staticflows',
+    `/api/v1/staticflows?switch=${D1}`,
+    '/api/v1/staticflows?switch=zz',
+  ],
+  '/api/v1/staticflows/{name}': ['/api/v1/staticflows/f1', '/api/v1/staticflows/nope'],
+  '/api/v1/firewall': ['/api/v1/firewall'],
+  '/api/v1/firewall/rules': ['/api/v1/firewall/rules'],
+  '/api/v1/firewall/rules/{ruleid}': [
+    '/api/v1/firewall/rules/1',
+    '/api/v1/firewall/rules/2',
+    '/api/v1/firewall/rules/99',
+  ],
+  '/api/v1/acl/rules': ['/api/v1/acl/rules'],
+  '/api/v1/qos': ['/api/v1/qos'],
+  '/api/v1/qos/services': ['/api/v1/qos/services'],
+  '/api/v1/qos/policies': ['/api/v1/qos/policies'],
+  '/api/v1/qos/policies/{id}': ['/api/v1/qos/policies/1', '/api/v1/qos/policies/99'],
+  '/api/v1/qos/paths': ['/api/v1/qos/paths'],
+  '/api/v1/qos/queues': ['/api/v1/qos/queues', '/api/v1/qos/queues?port=s1-eth2'],
+};
+
+/** After the GETs: writes whose replies are validated too (deletes of what POPULATE made, queue verbs). */
+const WRITES: [string, string, unknown][] = [
+  [
+    'PUT',
+    '/api/v1/qos/queues',
+    { port: 's1-eth1', 'max-rate': 10_000_000, queues: { 1: { 'max-rate': 1_000_000 } } },
+  ],
+  ['DELETE', '/api/v1/qos/queues?port=s1-eth2', undefined],
+  ['DELETE', '/api/v1/qos/paths/p1', undefined],
+  ['DELETE', '/api/v1/qos/policies/1', undefined],
+  ['DELETE', '/api/v1/qos/services/2', undefined],
+  ['POST', '/api/v1/qos/services', { name: 'EF', tos: 'x' }],
+  ['DELETE', '/api/v1/acl/rules/1', undefined],
+  ['DELETE', '/api/v1/acl/rules', undefined],
+  ['DELETE', '/api/v1/firewall/rules/1', undefined],
+  ['DELETE', '/api/v1/firewall/rules/1', undefined],
+  ['POST', '/api/v1/staticflows', [{ switch: D2, name: 'f2', actions: 'output=1' }]],
+  ['DELETE', '/api/v1/staticflows/f1', undefined],
+  ['DELETE', '/api/v1/staticflows?switch=all', undefined],
+];
+
+interface Operation {
+  responses?: Record<string, { content?: Record<string, { schema?: object }> }>;
+}
+type OpenApi = { paths: Record<string, Record<string, Operation>> };
+
+/** `/api/v1/switches/00:..:01/stats/flow?x=1` matches `/api/v1/switches/{dpid}/stats/{kind}`. */
+function documentedPath(doc: OpenApi, url: string): string {
+  const path = url.split('?')[0];
+  const found = Object.keys(doc.paths).find((p) =>
+    new RegExp('^' + p.replace(/\{[^}]+\}/g, '[^/]+') + '$').test(path),
+  );
+  assert.ok(found, `${url} is documented`);
+  return found;
+}
+
+/** The documented schema of a reply: its exact status, else its class (4XX). */
+function schemaFor(doc: OpenApi, method: string, url: string, status: number): object {
+  const op = doc.paths[documentedPath(doc, url)][method.toLowerCase()];
+  const r = op.responses?.[String(status)] ?? op.responses?.[`${String(status)[0]}XX`];
+  const schema = r?.content?.['application/json']?.schema;
+  assert.ok(schema, `${method} ${url} documents status ${status}`);
+  return schema;
+}
+
+function validatorOf(doc: OpenApi) {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+  const cache = new Map<object, ValidateFunction>();
+  return (method: string, url: string, reply: Reply) => {
+    const schema = schemaFor(doc, method, url, reply.status);
+    let validate = cache.get(schema);
+    if (!validate) cache.set(schema, (validate = ajv.compile(schema)));
+    const ok = validate(JSON.parse(reply.body));
+    assert.ok(ok, `${method} ${url} (${reply.status}) ${ajv.errorsText(validate.errors)}: ${reply.body}`);
+  };
+}
+
+async function populate(api: Api, validate?: ReturnType<typeof validatorOf>) {
+  for (const [method, url, body] of POPULATE) {
+    const r = await call(api, method, url, body);
+    assert.ok(r.status < 300, `${method} ${url}: ${r.status} ${r.body}`);
+    validate?.(method, url, r);
+  }
+}
+
+test('every /api/v1 GET answers the same bytes with response schemas as without', async () => {
+  const { typed, plain, deps } = await world();
+  await populate(plain);
+  const doc = (await call(typed, 'GET', '/openapi.json', undefined)).body;
+  const gets = Object.entries((JSON.parse(doc) as OpenApi).paths)
+    .filter(([p, ops]) => p.startsWith('/api/v1/') && ops.get)
+    .map(([p]) => p);
+  assert.deepEqual(gets.sort(), Object.keys(GETS).sort(), 'every documented GET is exercised');
+
+  let errors = 0;
+  for (const url of Object.values(GETS).flat()) {
+    const [a, b] = [await call(typed, 'GET', url), await call(plain, 'GET', url)];
+    assert.equal(a.body, b.body, `GET ${url}`);
+    assert.equal(a.status, b.status, `GET ${url}`);
+    assert.equal(a.type, b.type, `GET ${url}`);
+    // Same bytes also mean same keys; the parse proves both are JSON.
+    assert.deepEqual(Object.keys(JSON.parse(a.body) as object), Object.keys(JSON.parse(b.body) as object));
+    if (a.status >= 400) errors++;
+  }
+  assert.ok(errors >= 8, 'error replies are compared too');
+
+  deps.s2.failWith = new RequestTimeoutError('stats_request', 7, 10);
+  const url = `/api/v1/switches/${D2}/flows`;
+  const [a, b] = [await call(typed, 'GET', url), await call(plain, 'GET', url)];
+  assert.equal(a.status, 504);
+  assert.deepEqual(a, b, 'a 5xx body too');
+});
+
+test('/openapi.json documents a success and an error body for every /api/v1 operation', async () => {
+  const { typed, plain } = await world();
+  const doc = JSON.parse((await call(typed, 'GET', '/openapi.json')).body) as OpenApi;
+  const ops = Object.entries(doc.paths)
+    .filter(([p]) => p.startsWith('/api/v1/'))
+    .flatMap(([p, byMethod]) => Object.entries(byMethod).map(([m, op]) => [`${m} ${p}`, op] as const));
+  assert.ok(ops.length >= 35, `${ops.length} operations`);
+  for (const [name, op] of ops) {
+    const codes = Object.keys(op.responses ?? {});
+    const ok = codes.filter((c) => /^2\d\d$/.test(c));
+    assert.equal(ok.length, 1, `${name}: one 2xx (${codes.join(', ')})`);
+    for (const c of [ok[0], '4XX', '5XX']) {
+      assert.ok(op.responses?.[c]?.content?.['application/json']?.schema, `${name}: ${c} has a JSON schema`);
+    }
+    const err = op.responses?.['4XX']?.content?.['application/json']?.schema as {
+      required?: string[];
+    };
+    assert.deepEqual(err.required, ['error', 'detail'], `${name}: error body`);
+  }
+  // Without them, nothing is documented (the switch the equality test relies on does what it says).
+  const bare = JSON.parse((await call(plain, 'GET', '/openapi.json')).body) as OpenApi;
+  assert.equal(bare.paths['/api/v1/switches'].get.responses?.['200']?.content, undefined);
+});
+
+test('real replies validate against the documented schemas (successes and errors, reads and writes)', async () => {
+  const { typed } = await world();
+  const doc = JSON.parse((await call(typed, 'GET', '/openapi.json')).body) as OpenApi;
+  const validate = validatorOf(doc);
+  await populate(typed, validate);
+  let checked = 0;
+  for (const url of Object.values(GETS).flat()) {
+    validate('GET', url, await call(typed, 'GET', url));
+    checked++;
+  }
+  const statuses = new Set<number>();
+  for (const [method, url, body] of WRITES) {
+    const r = await call(typed, method, url, body);
+    statuses.add(r.status);
+    validate(method, url, r);
+    checked++;
+  }
+  assert.ok(checked > 60, `${checked} replies`);
+  assert.ok(
+    statuses.has(200) && statuses.has(201) && statuses.has(400) && statuses.has(404),
+    [...statuses].join(),
+  );
+});
