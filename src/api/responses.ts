@@ -99,7 +99,9 @@ export const Flow = Type.Object({
   hardTimeout: Int(),
   flags: Int('OFPFF_* bits'),
   match: Open('match fields (in_port, eth_type, ipv4_dst...): numbers, or text for addresses and masks'),
-  instructions: Type.Array(Open('an instruction (or OpenFlow 1.0 action) as decoded')),
+  instructions: Type.Array(
+    Type.Unknown({ description: 'an instruction (or OpenFlow 1.0 action) as decoded' }),
+  ),
   text: Type.String({ description: 'the flow in ovs-ofctl dump-flows syntax' }),
 });
 
