@@ -6,7 +6,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { Static } from '@sinclair/typebox';
 import { createApiServer, STATS_KINDS } from '../../src/api/index.js';
+import {
+  flowToV1,
+  hostToV1,
+  linkToV1,
+  portDescToV1,
+  portStatsToV1,
+  portsToV1,
+  switchToV1,
+} from '../../src/api/format/v1.js';
+import * as R from '../../src/api/responses.js';
+import { listingToV1 } from '../../src/api/routes/staticflows.js';
+import type * as sdk from '../../src/client/index.js';
 import { aclRoutes } from '../../src/api/routes/acl.js';
 import { firewallRoutes } from '../../src/api/routes/firewall.js';
 import { qosRoutes } from '../../src/api/routes/qos.js';
@@ -21,6 +34,62 @@ import { staticFlowsView } from '../../src/daemon/staticflows.js';
 import { RequestTimeoutError } from '../../src/controller/errors.js';
 import { fakeDeps, port } from './api.fakes.js';
 import { fakeAppContext, tempStore } from './apps.testctx.js';
+
+/*
+ * Compile-time: each closed schema has exactly the keys of its formatter and of the SDK's type (a property
+ * added to one and not the other fails the build; the serializer would silently drop it).
+ */
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+type Rows<T> = T extends readonly (infer R)[] ? R : never;
+const sameKeys: [
+  SameKeys<Static<typeof R.Health>, sdk.Health>,
+  SameKeys<Static<typeof R.Switch>, ReturnType<typeof switchToV1>>,
+  SameKeys<Static<typeof R.Switch>, sdk.Switch>,
+  SameKeys<Static<typeof R.SwitchDetail>, sdk.SwitchDetail>,
+  SameKeys<Static<typeof R.Port>, ReturnType<typeof portDescToV1>>,
+  SameKeys<Static<typeof R.PortWithStats>, Rows<ReturnType<typeof portsToV1>>>,
+  SameKeys<Static<typeof R.PortWithStats>, sdk.PortWithStats>,
+  SameKeys<NonNullable<Static<typeof R.PortCounters>>, ReturnType<typeof portStatsToV1>>,
+  SameKeys<Static<typeof R.Flow>, ReturnType<typeof flowToV1>>,
+  SameKeys<Static<typeof R.Flow>, sdk.Flow>,
+  SameKeys<Static<typeof R.Link>, ReturnType<typeof linkToV1>>,
+  SameKeys<Static<typeof R.Link>, sdk.Link>,
+  SameKeys<Static<typeof R.Host>, ReturnType<typeof hostToV1>>,
+  SameKeys<Static<typeof R.Host>, sdk.Host>,
+  SameKeys<Static<typeof R.Route>, sdk.Route>,
+  SameKeys<Static<typeof R.StaticFlow>, ReturnType<typeof listingToV1>>,
+  SameKeys<Static<typeof R.StaticFlow>, sdk.StaticFlow>,
+  SameKeys<Rows<Static<typeof R.StaticFlowsAdded>['added']>, sdk.StaticFlowAdded>,
+  SameKeys<Static<typeof R.FirewallStatus>, sdk.FirewallStatus>,
+  SameKeys<Static<typeof R.FirewallRule>, sdk.FirewallRule>,
+  SameKeys<Static<typeof R.AclRule>, sdk.AclRule>,
+  SameKeys<Static<typeof R.QosStatus>, sdk.QosStatus>,
+  SameKeys<Static<typeof R.QosService>, sdk.QosService>,
+] = [
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+  true,
+];
 
 const D1 = '00:00:00:00:00:00:00:01';
 const D2 = '00:00:00:00:00:00:00:02';
@@ -282,6 +351,8 @@ test('writes answer the same bytes with response schemas as without (two worlds,
 test('/openapi.json documents a success and an error body for every /api/v1 operation', async () => {
   const { typed, plain } = await world();
   const doc = JSON.parse((await call(typed, 'GET', '/openapi.json')).body) as OpenApi;
+  // The key checks above are compile-time; this only keeps them referenced.
+  assert.ok(sameKeys.every((same) => same));
   const ops = Object.entries(doc.paths)
     .filter(([p]) => p.startsWith('/api/v1/'))
     .flatMap(([p, byMethod]) => Object.entries(byMethod).map(([m, op]) => [`${m} ${p}`, op] as const));
