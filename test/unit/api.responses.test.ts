@@ -5,7 +5,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Ajv, type ValidateFunction } from 'ajv';
 import type { Static } from '@sinclair/typebox';
 import { createApiServer, STATS_KINDS } from '../../src/api/index.js';
 import {
@@ -34,6 +33,7 @@ import { staticFlowsView } from '../../src/daemon/staticflows.js';
 import { RequestTimeoutError } from '../../src/controller/errors.js';
 import { fakeDeps, port } from './api.fakes.js';
 import { fakeAppContext, tempStore } from './apps.testctx.js';
+import { validatorOf, type OpenApi } from './api.openapi.js';
 
 /*
  * Compile-time: each closed schema has exactly the keys of its formatter and of the SDK's type (a property
@@ -263,43 +263,6 @@ const WRITES: [string, string, unknown][] = [
   ['DELETE', '/api/v1/staticflows/f1', undefined],
   ['DELETE', '/api/v1/staticflows?switch=all', undefined],
 ];
-
-interface Operation {
-  responses?: Record<string, { content?: Record<string, { schema?: object }> }>;
-}
-type OpenApi = { paths: Record<string, Record<string, Operation>> };
-
-/** `/api/v1/switches/00:..:01/stats/flow?x=1` matches `/api/v1/switches/{dpid}/stats/{kind}`. */
-function documentedPath(doc: OpenApi, url: string): string {
-  const path = url.split('?')[0];
-  const found = Object.keys(doc.paths).find((p) =>
-    new RegExp('^' + p.replace(/\{[^}]+\}/g, '[^/]+') + '$').test(path),
-  );
-  assert.ok(found, `${url} is documented`);
-  return found;
-}
-
-/** The documented schema of a reply: its exact status, else its class (4XX). */
-function schemaFor(doc: OpenApi, method: string, url: string, status: number): object {
-  const op = doc.paths[documentedPath(doc, url)][method.toLowerCase()];
-  const r = op.responses?.[String(status)] ?? op.responses?.[`${String(status)[0]}XX`];
-  const schema = r?.content?.['application/json']?.schema;
-  assert.ok(schema, `${method} ${url} documents status ${status}`);
-  return schema;
-}
-
-function validatorOf(doc: OpenApi) {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  ajv.addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
-  const cache = new Map<object, ValidateFunction>();
-  return (method: string, url: string, reply: Reply) => {
-    const schema = schemaFor(doc, method, url, reply.status);
-    let validate = cache.get(schema);
-    if (!validate) cache.set(schema, (validate = ajv.compile(schema)));
-    const ok = validate(JSON.parse(reply.body));
-    assert.ok(ok, `${method} ${url} (${reply.status}) ${ajv.errorsText(validate.errors)}: ${reply.body}`);
-  };
-}
 
 async function populate(api: Api, validate?: ReturnType<typeof validatorOf>) {
   for (const [method, url, body] of POPULATE) {
