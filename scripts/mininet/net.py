@@ -18,11 +18,13 @@ Must run as root with the system interpreter (/usr/bin/python3), which is the on
 """
 
 import argparse
+import faulthandler
 import fcntl
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -35,13 +37,16 @@ PROTO = os.fdopen(os.dup(1), "w", buffering=1)
 os.dup2(2, 1)
 sys.stdout = sys.stderr
 
-from mininet.log import setLogLevel  # noqa: E402
+from mininet.log import setLogLevel, warn  # noqa: E402
 from mininet.net import Mininet  # noqa: E402
 from mininet.node import OVSSwitch, RemoteController  # noqa: E402
 from mininet.topo import LinearTopo, Topo  # noqa: E402
 from mininet.topolib import TreeTopo  # noqa: E402
 
 OWNER_KEY = "sluice-it"  # external_ids key on every bridge we create, so a cleaner can find strays
+# Without --timeout, ovs-vsctl waits forever for an ovsdb-server or ovs-vswitchd that went away (another run on a
+# shared machine stopped OVS) or never applies the change: a bounded failure shows up in the log instead.
+VSCTL = ("ovs-vsctl", "--timeout=30")
 
 
 class InputError(Exception):
@@ -61,14 +66,73 @@ def start_time(pid):
         return None
 
 
+SEND_LOCK = threading.Lock()  # the stall watchdog's thread sends too
+
+
 def send(obj):
-    PROTO.write(json.dumps(obj) + "\n")
-    PROTO.flush()
+    with SEND_LOCK:
+        PROTO.write(json.dumps(obj) + "\n")
+        PROTO.flush()
+
+
+def log(what):
+    print("net.py %s: %s" % (time.strftime("%H:%M:%S"), what), file=sys.stderr, flush=True)
+
+
+class StallWatch:
+    """While the network is built: a phase that makes no progress for `after` seconds gets every thread's stack
+    (faulthandler, which needs no GIL), the driver's process tree and `ovs-vsctl show` written to the log, and a
+    "stalled" event on the protocol, so the harness can tear the attempt down and retry instead of waiting out its
+    start timeout blind."""
+
+    def __init__(self, after):
+        self.after = after
+        self.timer = None
+
+    def enter(self, phase):
+        self.cancel()
+        if not self.after:
+            return
+        faulthandler.dump_traceback_later(self.after, file=sys.stderr)
+        # Half a second later, so the stacks come first in the log and the event last.
+        self.timer = threading.Timer(self.after + 0.5, self.fire, args=(phase,))
+        self.timer.daemon = True
+        self.timer.start()
+
+    def cancel(self):
+        faulthandler.cancel_dump_traceback_later()
+        if self.timer:
+            self.timer.cancel()
+            self.timer = None
+
+    def fire(self, phase):
+        log("STALLED: no progress for %.1f s in phase: %s (stacks above)" % (self.after, phase))
+        log("process tree:\n" + process_tree(os.getpid()))
+        show = subprocess.run(["ovs-vsctl", "--timeout=5", "show"], capture_output=True, text=True, check=False)
+        log("ovs-vsctl show (exit %d):\n%s%s" % (show.returncode, show.stdout, show.stderr))
+        send({"event": "stalled", "phase": phase, "afterSec": self.after})
+
+
+WATCH = StallWatch(0)
 
 
 def progress(what):
-    """One line per start-up phase on stderr (the harness's log file): a start that times out shows where it hung."""
-    print("net.py %s: %s" % (time.strftime("%H:%M:%S"), what), file=sys.stderr, flush=True)
+    """One line per start-up phase on stderr (the harness's log file), and the stall watchdog re-armed for it."""
+    log(what)
+    WATCH.enter(what)
+
+
+def process_tree(root):
+    """`ps` lines of root and its descendants (Mininet's node shells run in their own sessions, but stay children)."""
+    out = subprocess.run(["ps", "-eo", "pid,ppid,stat,wchan:24,etimes,args"], capture_output=True, text=True,
+                         check=False).stdout.splitlines()
+    keep, rows = {root}, []
+    for line in out[1:]:
+        f = line.split(None, 2)
+        rows.append((int(f[0]), int(f[1]), line))
+    for _ in range(5):  # a few generations: shell -> command -> its children
+        keep |= {pid for pid, ppid, _ in rows if ppid in keep}
+    return "\n".join([out[0]] + [line for pid, _, line in rows if pid in keep])
 
 
 # ---------------------------------------------------------------- topologies
@@ -160,6 +224,35 @@ def load_json(text, field):
         raise InputError(field, "invalid JSON (%s)" % e)
 
 
+# ---------------------------------------------------------------- nodes
+
+
+class TcpCheckedController(RemoteController):
+    """Mininet's RemoteController checks the controller's port with `echo A | telnet -e A IP PORT` inside a node
+    shell. When the controller's OpenFlow HELLO reaches telnet before the escape key does (a busy machine), telnet
+    prints it, and its 0x01 bytes (xid 1, the version-bitmap element type, OpenFlow 1.0's version) make Mininet's
+    Node.monitor() take the output for a "\\x01<pid>\\r\\n" marker and block reading for the rest of it forever:
+    the build hung there, silent. A TCP connect checks the same thing."""
+
+    def checkListening(self):
+        try:
+            socket.create_connection((self.ip, self.port), timeout=2).close()
+        except OSError as e:
+            warn("Unable to contact the remote controller at %s:%d (%s)\n" % (self.ip, self.port, e))
+
+
+class TimedOVSSwitch(OVSSwitch):
+    """Mininet's OVSSwitch with a bounded ovs-vsctl (see VSCTL)."""
+
+    def vsctl(self, *args, **kwargs):
+        return super().vsctl(*VSCTL[1:], *args, **kwargs)
+
+
+def tag_bridge(sw):
+    """external_ids:sluice-it=<our pid>: a cleaner finds the bridges of a driver that died."""
+    sw.cmd(*VSCTL, "set", "bridge", sw.name, "external-ids:%s=%d" % (OWNER_KEY, os.getpid()))
+
+
 # ---------------------------------------------------------------- the network
 
 
@@ -193,7 +286,8 @@ class Driver:
 
     def pids(self):
         net = self.net
-        return [n.pid for n in (net.hosts + net.switches if net else []) if n.pid] + list(self.background.keys())
+        nodes = net.hosts + net.switches + net.controllers if net else []
+        return [n.pid for n in nodes if n.pid] + list(self.background.keys())
 
     def acquire_machine_lock(self):
         """One Mininet network per machine: switch and host names (s1, h1) are global. Waits for the holder; the
@@ -218,7 +312,7 @@ class Driver:
         topo = parse_topo(a.topo)
         self.net = Mininet(
             topo=topo,
-            switch=lambda name, **kw: OVSSwitch(name, datapath="user", protocols=a.protocols, **kw),
+            switch=lambda name, **kw: TimedOVSSwitch(name, datapath="user", protocols=a.protocols, **kw),
             controller=None,
             autoSetMacs=True,
             build=False,
@@ -226,7 +320,10 @@ class Driver:
         )
         for i, target in enumerate(a.controller):
             ip, port = target
-            self.net.addController(RemoteController("c%d" % i, ip=ip, port=port))
+            self.net.addController(TcpCheckedController("c%d" % i, ip=ip, port=port))
+        if a.simulate_stall:
+            # For the harness's own test: the way Mininet hung (a 0x01 byte in a node command's output).
+            self.net.controllers[0].cmd("printf '\\001'")
         self.write_state()  # before build makes interfaces: a cleaner seeing a live driver leaves s*-eth* alone
         self.net.build()
         self.write_state()
@@ -236,12 +333,13 @@ class Driver:
         self.net.start()
         progress("switches started; tagging bridges and turning off tx checksum offload")
         for sw in self.net.switches:
-            sw.cmd("ovs-vsctl", "set", "bridge", sw.name, "external-ids:%s=%d" % (OWNER_KEY, os.getpid()))
+            tag_bridge(sw)
         for h in self.net.hosts:
             for intf in h.intfList():
                 # veth hands the userspace datapath packets with unfinished checksums: TCP breaks without this.
                 h.cmd("ethtool", "-K", intf.name, "tx", "off")
         self.write_state()
+        WATCH.cancel()
 
     def disable_ipv6(self):
         """Hosts and switch ports otherwise send router solicitations, MLD reports and DAD probes on their own:
@@ -274,6 +372,7 @@ class Driver:
     def stop(self):
         """Tears the network down and checks it is gone (removing what remains) while we still hold the machine
         lock: after we exit, the next network may reuse the names. Returns what could not be removed."""
+        WATCH.cancel()
         with self.lock:
             if self.stopped:
                 return []
@@ -335,8 +434,7 @@ def remove_remains(switches, intfs, pids, timeout=10.0):
     skips e.g. bridges of switches stopped by the "switch" command). Returns what is still there at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
-        bridges = set(subprocess.run(["ovs-vsctl", "--timeout=5", "list-br"], capture_output=True, text=True,
-                                     check=False).stdout.split())
+        bridges = set(subprocess.run([*VSCTL, "list-br"], capture_output=True, text=True, check=False).stdout.split())
         present = set(os.listdir("/sys/class/net"))
         left_br = [b for b in switches if b in bridges]
         left_if = [i for i in intfs if i in present]
@@ -346,7 +444,7 @@ def remove_remains(switches, intfs, pids, timeout=10.0):
         if not left or time.monotonic() >= deadline:
             return left
         for b in left_br:
-            subprocess.run(["ovs-vsctl", "--if-exists", "del-br", b], check=False)
+            subprocess.run([*VSCTL, "--if-exists", "del-br", b], check=False)
         for i in left_if:
             subprocess.run(["ip", "link", "del", i], check=False, stderr=subprocess.DEVNULL)
         for p in left_pid:
@@ -500,7 +598,7 @@ def cmd_switch(d, req):
         sw.stop(deleteIntfs=False)
     elif action == "start":
         sw.start(d.net.controllers)
-        sw.cmd("ovs-vsctl", "set", "bridge", sw.name, "external-ids:%s=%d" % (OWNER_KEY, os.getpid()))
+        tag_bridge(sw)
     else:
         raise InputError("action", "must be 'stop' or 'start'")
     return {"name": sw.name, "action": action}
@@ -570,7 +668,13 @@ def main():
     ap.add_argument("--state-dir", default="/tmp/sluice-it/mininet")
     ap.add_argument("--ipv6", action="store_true", help="keep IPv6 on (default: off on hosts and switch ports)")
     ap.add_argument("--log-level", default="warning")
+    ap.add_argument("--stall-after", type=float, default=20.0, metavar="SEC",
+                    help="a start-up phase without progress for SEC s dumps stacks and reports 'stalled' (0: never)")
+    ap.add_argument("--simulate-stall", action="store_true", help=argparse.SUPPRESS)  # the harness's own test
     args = ap.parse_args()
+    if args.stall_after < 0:
+        ap.error("--stall-after: must be >= 0")
+    WATCH.after = args.stall_after
     args.controller = args.controller or [("127.0.0.1", 6653)]
     setLogLevel(args.log_level)
     if os.geteuid() != 0:

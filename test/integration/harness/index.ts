@@ -31,6 +31,7 @@ export { cleanLeftovers, leftovers, NETNS_PREFIX, type Leftovers, type CleanRepo
 export {
   MininetNet,
   MininetError,
+  MininetStallError,
   type MininetOptions,
   type Topo,
   type TopoSpec,

@@ -40,6 +40,14 @@ export interface MininetOptions {
   lockWaitMs?: number;
   /** Default timeout for a command (default 60 s). */
   commandTimeoutMs?: number;
+  /**
+   * A start-up phase without progress for this long is a stall (default 20 s; 0: none): the driver writes every
+   * thread's stack, its process tree and `ovs-vsctl show` to its log, the attempt is torn down and the start is
+   * retried once. A second stall fails the start.
+   */
+  stallAfterMs?: number;
+  /** For the harness's own test: the first ('once') or every ('always') attempt's build hangs as Mininet's did. */
+  simulateStall?: 'once' | 'always';
 }
 
 export interface HostInfo {
@@ -102,6 +110,18 @@ export class MininetError extends Error {
   override name = 'MininetError';
 }
 
+/** A start attempt whose driver reported no progress in a phase; `log` is its whole log, stack dump included. */
+export class MininetStallError extends MininetError {
+  override name = 'MininetStallError';
+  constructor(
+    message: string,
+    readonly phase: string,
+    readonly log: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A long-running command inside a host (iperf3 -s, tcpdump); `kill()` stops it and returns its output. */
 export interface BackgroundProcess {
   pid: number;
@@ -114,6 +134,8 @@ export class MininetNet {
   private description!: NetDescription;
   private stopping: Promise<void> | undefined;
   private readonly removeExitHook: () => void;
+  /** The stalled attempt this network replaced, if its first start attempt stalled. */
+  stalledAttempt: MininetStallError | undefined;
 
   private constructor(
     readonly proc: ManagedProcess,
@@ -125,14 +147,31 @@ export class MininetNet {
     });
   }
 
-  /** Builds the network and resolves once the driver reports it ready (switches created and pointed at the controllers). */
+  /**
+   * Builds the network and resolves once the driver reports it ready (switches created and pointed at the
+   * controllers). An attempt that stalls (see `stallAfterMs`) is torn down and retried once.
+   */
   static async start(opts: MininetOptions): Promise<MininetNet> {
+    try {
+      return await MininetNet.startAttempt(opts, opts.simulateStall !== undefined);
+    } catch (e) {
+      if (!(e instanceof MininetStallError)) throw e;
+      process.stderr.write(`mininet: start stalled in phase "${e.phase}"; retrying once\n${e.message}\n`);
+      const net = await MininetNet.startAttempt(opts, opts.simulateStall === 'always');
+      net.stalledAttempt = e;
+      return net;
+    }
+  }
+
+  private static async startAttempt(opts: MininetOptions, simulateStall: boolean): Promise<MininetNet> {
     const topo = typeof opts.topo === 'string' ? opts.topo : `json:${JSON.stringify(opts.topo)}`;
     const controllers = opts.controllers ?? [{ port: opts.controllerPort ?? 6653 }];
     const args = [MININET_DRIVER, '--topo', topo, '--protocols', opts.protocols ?? 'OpenFlow13'];
     for (const c of controllers) args.push('--controller', `${c.host ?? '127.0.0.1'}:${c.port}`);
     args.push('--state-dir', MININET_STATE_DIR);
+    args.push('--stall-after', String((opts.stallAfterMs ?? 20_000) / 1000));
     if (opts.ipv6) args.push('--ipv6');
+    if (simulateStall) args.push('--simulate-stall');
     const proc = spawnManaged({ name: 'mininet', cmd: SYSTEM_PYTHON, args, stdio: 'pipe' });
     const net = new MininetNet(proc, opts);
     try {
@@ -165,6 +204,7 @@ export class MininetNet {
           result?: unknown;
           error?: string;
           holder?: string;
+          phase?: string;
         };
         try {
           msg = JSON.parse(line);
@@ -177,6 +217,17 @@ export class MininetNet {
           const holder = msg.holder ?? '?';
           process.stderr.write(`mininet: waiting up to ${lockWaitMs} ms for the network of ${holder}\n`);
           timer = notReady(lockWaitMs + timeoutMs, ` (waited for the Mininet lock held by ${holder})`);
+        } else if (msg.event === 'stalled') {
+          clearTimeout(timer);
+          const phase = msg.phase ?? '?';
+          const log = fs.readFileSync(this.proc.logFile, 'utf8');
+          reject(
+            new MininetStallError(
+              `Mininet start stalled in phase "${phase}" (log: ${this.proc.logFile})\n${this.proc.logTail(60)}`,
+              phase,
+              log,
+            ),
+          );
         } else if (msg.event === 'ready') {
           clearTimeout(timer);
           resolve(msg.result as NetDescription);
