@@ -7,10 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './exec.js';
 import { deleteBridge, ownedBridges } from './ovs.js';
+import { MININET_DRIVER } from './paths.js';
 import {
   DATA_DIR,
   isAlive,
   processStartTime,
+  processesWithArg,
   procStat,
   PROCS_DIR,
   RUN_DIR,
@@ -161,6 +163,8 @@ export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<Clea
     }
   }
   // Mininet-named interfaces no record explains (a driver killed mid-build); while a network runs they may be its.
+  // Asked again now: a driver that started since the state files were read has none yet but may be making them.
+  liveNetwork ||= processesWithArg(MININET_DRIVER).some(hasLiveParent);
   for (const intf of opts.all || !liveNetwork ? await rootInterfaces() : []) {
     if (MININET_INTF.test(intf)) {
       await run('ip', ['link', 'del', intf]);

@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { RUN_DIR } from './procs.js';
+import { MININET_DRIVER } from './paths.js';
+import { processesWithArg, RUN_DIR } from './procs.js';
 import { run, runOk } from './exec.js';
 import { waitFor } from './wait.js';
 
@@ -43,12 +44,15 @@ export async function ensureOvs(opts: { timeoutMs?: number } = {}): Promise<{ st
 }
 
 /**
- * Stops OVS only if the harness started it and no bridge is on it any more: on a shared machine a bridge means
- * another run (or a person) still uses it. CI machines kill everything anyway; developers keep theirs.
+ * Stops OVS only if the harness started it, no bridge is on it any more and no Mininet driver runs: on a shared
+ * machine a bridge means another run (or a person) still uses it, and a driver still building its network has no
+ * bridge yet but needs OVS (stopped under it, its ovs-vsctl calls failed or waited). CI machines kill everything
+ * anyway; developers keep theirs.
  */
 export async function stopOvsIfStarted(): Promise<boolean> {
   if (!fs.existsSync(STARTED_MARKER)) return false;
   if ((await listBridges().catch(() => [])).length > 0) return false;
+  if (processesWithArg(MININET_DRIVER).length > 0) return false;
   await stopOvs();
   return true;
 }

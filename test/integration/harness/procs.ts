@@ -39,6 +39,25 @@ export function isAlive(pid: number): boolean {
   return st !== undefined && st.state !== 'Z';
 }
 
+/**
+ * Pids of running processes with `arg` as one of their command-line arguments (e.g. the Mininet driver's path:
+ * drivers of any run on this machine, including ones still waiting for the lock or building, with no state file yet).
+ */
+export function processesWithArg(arg: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (cmdline.split('\0').includes(arg) && isAlive(Number(entry))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 /** Signals a process group (or the single process when it is not a group leader); ignores ones already gone. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   for (const target of [-pid, pid]) {
