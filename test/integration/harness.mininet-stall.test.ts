@@ -6,6 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
   ensureOvs,
   isAlive,
@@ -75,4 +78,29 @@ test('a start that stalls on the retry too fails with the stall, and leaves noth
     { mininets: [], processes: [], bridges: [], namespaces: [], interfaces: [] },
   );
   assert.ok(isAlive(ctl.proc.pid!), 'the controller is untouched');
+});
+
+test('a controller whose HELLO wins the race with the port check does not hang the build', async (t) => {
+  // Mininet checked a RemoteController's port with `echo A | telnet -e A IP PORT` in a node shell. On a busy
+  // machine the "A" came late, telnet printed Sluice's HELLO (0x01 bytes) and Node.monitor() blocked forever.
+  // A telnet whose input is 1 s late makes that race certain; the driver must not depend on it.
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'sit-slow-telnet-'));
+  t.after(() => fs.rmSync(bin, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(bin, 'telnet'), '#!/bin/sh\n{ sleep 1; cat; } | /usr/bin/telnet "$@"\n', {
+    mode: 0o755,
+  });
+  const sluice = await startController();
+  t.after(() => sluice.stop());
+  const net = await MininetNet.start({
+    topo: 'linear,2',
+    controllerPort: sluice.openflowPort,
+    stallAfterMs: 10_000,
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
+  });
+  try {
+    assert.equal(net.stalledAttempt, undefined, 'the first attempt did not stall');
+    assert.equal(net.switches.length, 2);
+  } finally {
+    await net.stop();
+  }
 });

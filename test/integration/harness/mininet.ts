@@ -46,6 +46,8 @@ export interface MininetOptions {
    * retried once. A second stall fails the start.
    */
   stallAfterMs?: number;
+  /** The driver's environment (default: this process's); Mininet's node shells inherit it. */
+  env?: NodeJS.ProcessEnv;
   /** For the harness's own test: the first ('once') or every ('always') attempt's build hangs as Mininet's did. */
   simulateStall?: 'once' | 'always';
 }
@@ -172,7 +174,7 @@ export class MininetNet {
     args.push('--stall-after', String((opts.stallAfterMs ?? 20_000) / 1000));
     if (opts.ipv6) args.push('--ipv6');
     if (simulateStall) args.push('--simulate-stall');
-    const proc = spawnManaged({ name: 'mininet', cmd: SYSTEM_PYTHON, args, stdio: 'pipe' });
+    const proc = spawnManaged({ name: 'mininet', cmd: SYSTEM_PYTHON, args, stdio: 'pipe', env: opts.env });
     const net = new MininetNet(proc, opts);
     try {
       net.description = await net.readyEvent(opts.readyTimeoutMs ?? 60_000, opts.lockWaitMs ?? 600_000);
