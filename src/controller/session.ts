@@ -130,15 +130,20 @@ export function mergeStatsParts(parts: readonly StatsReply[]): StatsReplyBody {
 let inbox: Session[] = [];
 let burst: Array<() => void> = [];
 let turnScheduled = false;
+/** Set while runTurn runs: any session's writes then join the burst, in the order they were first queued. */
+let inTurn = false;
 function runTurn(): void {
+  inTurn = true;
   try {
     const sessions = inbox;
     inbox = [];
     for (let i = 0; i < sessions.length; i++) sessions[i].handleInput();
+    inTurn = false;
     const flushes = burst;
     burst = [];
     for (let i = 0; i < flushes.length; i++) flushes[i]();
   } finally {
+    inTurn = false;
     turnScheduled = false;
     // Streams that deliver data synchronously (tests' in-memory pairs) can add input while this runs.
     if (inbox.length || burst.length) scheduleTurn();
@@ -176,8 +181,6 @@ export class Session implements SwitchSession {
   private readonly pending = new Map<number, Pending>();
   private writeQueue: Buffer[] = [];
   private flushScheduled = false;
-  /** Set while a chunk of input is processed: its replies wait for the burst, not for nextTick. */
-  private reading = false;
   private paused = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private earlyPacketIns: PacketIn[] = [];
@@ -276,16 +279,18 @@ export class Session implements SwitchSession {
   }
 
   /**
-   * Queues bytes. Replies to input go out as one write per switch in the burst after this turn's reads
-   * (onData schedules it); anything else queued in one tick (timers, promise continuations) goes out as
-   * one write on nextTick.
+   * Queues bytes. While a turn's input is handled, every switch's bytes go out as one write per switch in
+   * the turn's burst, in the order the switches were first written to: a path's downstream flows, queued
+   * first, leave before the ingress FLOW_MOD that releases the packet. Anything else queued in one tick
+   * (timers, promise continuations) goes out as one write on nextTick.
    */
   private writeRaw(buf: Buffer): void {
     this.cfg.metrics.messagesOut++;
     this.writeQueue.push(buf);
-    if (!this.flushScheduled && !this.reading) {
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flushBound);
+      if (inTurn) burst.push(this.flushBound);
+      else process.nextTick(this.flushBound);
     }
   }
 
@@ -380,17 +385,12 @@ export class Session implements SwitchSession {
     }
   }
 
-  /** Handles the input read this turn; replies join the turn's write burst. */
+  /** Handles the input read this turn (replies join the turn's write burst through writeRaw). */
   handleInput(): void {
     const chunks = this.input;
     if (!chunks.length) return;
     this.input = [];
     for (let i = 0; i < chunks.length && this.phase !== 'closed'; i++) this.handleChunk(chunks[i]);
-    if (this.writeQueue.length && !this.flushScheduled) {
-      this.flushScheduled = true;
-      burst.push(this.flushBound);
-      scheduleTurn();
-    }
   }
 
   private closeAfterInput(reason: string): void {
@@ -400,14 +400,11 @@ export class Session implements SwitchSession {
   }
 
   private handleChunk(chunk: Buffer): void {
-    this.reading = true;
     try {
       this.onChunk(chunk);
     } catch (err) {
       // Last line of defence: whatever went wrong, it ends this connection only.
       this.closeWith(`internal error handling switch input: ${(err as Error)?.stack ?? String(err)}`);
-    } finally {
-      this.reading = false;
     }
   }
 
