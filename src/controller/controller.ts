@@ -33,7 +33,8 @@ import {
 } from './app.js';
 import { allFlowsRequest } from './flowstats.js';
 import { orderApps } from './pipeline.js';
-import { diffFlows, flowModAdd, flowModDeleteStrict, ownedBy } from './reconcile.js';
+import { flowModAdd, flowModDeleteStrict } from './flowmod.js';
+import { diffFlows, ownedBy } from './reconcile.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
 
 export interface ListenAddress {

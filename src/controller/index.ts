@@ -11,11 +11,11 @@ export {
 export { allFlowsRequest } from './flowstats.js';
 export { orderApps } from './pipeline.js';
 export {
-  canonicalMatch,
-  diffFlows,
-  flowKey,
+  flowDelete,
+  flowMod,
   flowModAdd,
   flowModDeleteStrict,
-  ownedBy,
-  type FlowDiff,
-} from './reconcile.js';
+  type FlowAddFields,
+  type FlowDeleteFields,
+} from './flowmod.js';
+export { canonicalMatch, diffFlows, flowKey, ownedBy, type FlowDiff } from './reconcile.js';

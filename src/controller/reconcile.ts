@@ -3,18 +3,13 @@
  * that close the gap. The session-facing half lives in controller.ts.
  */
 import {
-  OFPFC,
-  OFPG_ANY,
-  OFPP,
-  OFP_NO_BUFFER,
   OFP_VERSION_1_0,
-  type FlowMod,
   type FlowStatsEntry,
   type Instruction,
   type Match,
   type OfVersion,
 } from '../openflow/index.js';
-import { APP_COOKIE_MASK, type FlowSpec, type OfMessageBody } from './app.js';
+import { APP_COOKIE_MASK, type FlowSpec } from './app.js';
 
 export interface FlowDiff {
   /** Desired flows missing on the switch, or present with other instructions/timeouts/cookie/flags. */
@@ -119,58 +114,6 @@ function sameFlow(spec: FlowSpec, cur: FlowStatsEntry, ownerCookie: bigint, vers
     (version === OFP_VERSION_1_0 || (spec.flags ?? 0) === cur.flags) &&
     sameInstructions(spec.instructions, cur.instructions)
   );
-}
-
-/**
- * FLOW_MOD ADD for a desired flow. `anyCookie`: the owner declares ownership by `App.ownsFlow`, so the
- * cookie may lie outside its cookie space (a user's cookie).
- */
-export function flowModAdd(
-  spec: FlowSpec,
-  ownerCookie: bigint,
-  version: OfVersion,
-  opts: { anyCookie?: boolean } = {},
-): OfMessageBody {
-  const cookie = spec.cookie ?? ownerCookie;
-  if (!opts.anyCookie && (cookie & APP_COOKIE_MASK) !== (ownerCookie & APP_COOKIE_MASK)) {
-    throw new RangeError(`cookie: 0x${cookie.toString(16)} is outside the owner's cookie space`);
-  }
-  return {
-    type: 'flow_mod',
-    cookie,
-    cookieMask: 0n,
-    tableId: version === OFP_VERSION_1_0 ? 0 : spec.tableId,
-    command: OFPFC.ADD,
-    idleTimeout: spec.idleTimeout ?? 0,
-    hardTimeout: spec.hardTimeout ?? 0,
-    priority: spec.priority,
-    bufferId: OFP_NO_BUFFER,
-    outPort: OFPP.ANY,
-    outGroup: OFPG_ANY,
-    flags: spec.flags ?? 0,
-    match: spec.match,
-    instructions: spec.instructions,
-  } satisfies Omit<FlowMod, 'version' | 'xid'>;
-}
-
-/** FLOW_MOD DELETE_STRICT for one switch flow; on OF1.3 the full cookie mask keeps other owners' flows safe. */
-export function flowModDeleteStrict(entry: FlowStatsEntry, version: OfVersion): OfMessageBody {
-  return {
-    type: 'flow_mod',
-    cookie: entry.cookie,
-    cookieMask: version === OFP_VERSION_1_0 ? 0n : 0xffff_ffff_ffff_ffffn,
-    tableId: version === OFP_VERSION_1_0 ? 0 : entry.tableId,
-    command: OFPFC.DELETE_STRICT,
-    idleTimeout: 0,
-    hardTimeout: 0,
-    priority: entry.priority,
-    bufferId: OFP_NO_BUFFER,
-    outPort: OFPP.ANY,
-    outGroup: OFPG_ANY,
-    flags: 0,
-    match: entry.match,
-    instructions: [],
-  } satisfies Omit<FlowMod, 'version' | 'xid'>;
 }
 
 /** Does this switch flow belong to the owner with this cookie (high 16 bits)? */

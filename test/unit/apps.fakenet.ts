@@ -50,7 +50,8 @@ import {
   type EthernetFrame,
 } from '../../src/packet/index.js';
 import type { Store } from '../../src/store/index.js';
-import { canonicalMatch, flowModAdd } from '../../src/controller/reconcile.js';
+import { canonicalMatch } from '../../src/controller/reconcile.js';
+import { flowModAdd } from '../../src/controller/flowmod.js';
 import { port } from './controller.fake-switch.js';
 
 export class FakeClock {

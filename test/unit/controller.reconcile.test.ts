@@ -1,12 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  canonicalMatch,
-  diffFlows,
-  flowModAdd,
-  flowModDeleteStrict,
-  ownedBy,
-} from '../../src/controller/reconcile.js';
+import { canonicalMatch, diffFlows, ownedBy } from '../../src/controller/reconcile.js';
+import { flowDelete, flowModAdd, flowModDeleteStrict } from '../../src/controller/flowmod.js';
 import { appCookie, type FlowSpec } from '../../src/controller/app.js';
 import { OFPFC, OFP_VERSION_1_0, OFP_VERSION_1_3, type FlowStatsEntry } from '../../src/openflow/types.js';
 
@@ -141,4 +136,17 @@ test('an empty apply_actions and no instructions are the same drop', () => {
   const drop = spec(10, { in_port: 1 }, 2, { instructions: [] });
   const reported = entry({ ...drop, instructions: [{ type: 'apply_actions', actions: [] }] });
   assert.equal(diffFlows([drop], [reported], APP, OFP_VERSION_1_0).unchanged, 1);
+});
+
+test('flowDelete: OpenFlow 1.3 filters by cookie in every table; 1.0 keeps only match, priority, out port', () => {
+  const d13 = flowDelete(
+    { match: { in_port: 1 }, strict: true, priority: 7, cookie: APP, cookieMask: APP, outPort: 3 },
+    OFP_VERSION_1_3,
+  ) as { command: number; cookie: bigint; cookieMask: bigint; tableId: number; outPort: number };
+  assert.deepEqual(
+    [d13.command, d13.cookie, d13.cookieMask, d13.tableId, d13.outPort],
+    [OFPFC.DELETE_STRICT, APP, APP, 0xff, 3],
+  );
+  const d10 = flowDelete({ match: {}, cookie: APP, cookieMask: APP }, OFP_VERSION_1_0) as typeof d13;
+  assert.deepEqual([d10.command, d10.cookie, d10.cookieMask, d10.tableId], [OFPFC.DELETE, 0n, 0n, 0]);
 });

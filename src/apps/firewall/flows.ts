@@ -9,16 +9,8 @@
  * by cookie: there the firewall remembers the matches it decided per rule and deletes by those matches
  * (non-strict, so forwarding's narrower per-hop flows go too).
  */
-import { APP_COOKIE_MASK, type OfMessageBody } from '../../controller/index.js';
-import {
-  OFPFC,
-  OFPG_ANY,
-  OFPP,
-  OFPTT_ALL,
-  OFP_NO_BUFFER,
-  OFP_VERSION_1_3,
-  type Match,
-} from '../../openflow/index.js';
+import { APP_COOKIE_MASK, flowDelete, flowMod, type OfMessageBody } from '../../controller/index.js';
+import { OFP_VERSION_1_0, OFP_VERSION_1_3, type Match } from '../../openflow/index.js';
 
 /** Marks a cookie's low bits as "caches a firewall decision". */
 export const DECIDED_BIT = 1n << 32n;
@@ -43,41 +35,19 @@ export function denyFlowMod(
   bufferId: number,
   idleTimeout: number,
 ): OfMessageBody {
-  return {
-    type: 'flow_mod',
+  return flowMod({
     cookie: appCookie | tag,
-    cookieMask: 0n,
     tableId: 0,
-    command: OFPFC.ADD,
     idleTimeout,
-    hardTimeout: 0,
     priority: FIREWALL_DENY_PRIORITY,
     bufferId,
-    outPort: OFPP.ANY,
-    outGroup: OFPG_ANY,
-    flags: 0,
     match,
     instructions: [],
-  };
+  });
 }
 
 function deleteMod(match: Match, cookie: bigint, cookieMask: bigint, of13: boolean): OfMessageBody {
-  return {
-    type: 'flow_mod',
-    cookie: of13 ? cookie : 0n,
-    cookieMask: of13 ? cookieMask : 0n,
-    tableId: of13 ? OFPTT_ALL : 0,
-    command: OFPFC.DELETE,
-    idleTimeout: 0,
-    hardTimeout: 0,
-    priority: 0,
-    bufferId: OFP_NO_BUFFER,
-    outPort: OFPP.ANY,
-    outGroup: OFPG_ANY,
-    flags: 0,
-    match,
-    instructions: [],
-  };
+  return flowDelete({ match, cookie, cookieMask }, of13 ? OFP_VERSION_1_3 : OFP_VERSION_1_0);
 }
 
 /**

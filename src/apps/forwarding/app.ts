@@ -22,7 +22,9 @@
 import {
   APP_COOKIE_MASK,
   appCookie,
+  flowDelete,
   flowKey,
+  flowMod,
   type App,
   type AppContext,
   type Disposition,
@@ -33,11 +35,9 @@ import {
 import {
   OFPFC,
   OFPFF_SEND_FLOW_REM,
-  OFPG_ANY,
   OFPP,
   OFP_NO_BUFFER,
   OFP_VERSION_1_3,
-  OFPTT_ALL,
   L2FlowModTemplate,
   decode,
   type OfVersion,
@@ -458,23 +458,17 @@ export class ForwardingApp implements App {
     priority: number,
     opts: { bufferId: number; flags?: number; cookieTag?: bigint },
   ): OfMessageBody {
-    return {
-      type: 'flow_mod',
+    return flowMod({
       // BigInt arithmetic allocates: only when there is a tag to add.
       cookie: opts.cookieTag ? this.cookie | (opts.cookieTag & ~APP_COOKIE_MASK) : this.cookie,
-      cookieMask: 0n,
       tableId: 0,
-      command: OFPFC.ADD,
       idleTimeout: this.idleTimeout,
-      hardTimeout: 0,
       priority,
       bufferId: opts.bufferId,
-      outPort: OFPP.ANY,
-      outGroup: OFPG_ANY,
       flags: opts.flags ?? 0,
       match,
       instructions: actions ? [{ type: 'apply_actions', actions }] : [],
-    };
+    });
   }
 
   /**
@@ -486,25 +480,13 @@ export class ForwardingApp implements App {
     command: number,
     priority: number,
     outPort: number,
-    version: number,
+    version: OfVersion,
   ): OfMessageBody {
-    const of13 = version === OFP_VERSION_1_3;
-    return {
-      type: 'flow_mod',
-      cookie: of13 ? this.cookie : 0n,
-      cookieMask: of13 ? APP_COOKIE_MASK : 0n,
-      tableId: of13 ? OFPTT_ALL : 0,
-      command,
-      idleTimeout: 0,
-      hardTimeout: 0,
-      priority,
-      bufferId: OFP_NO_BUFFER,
-      outPort,
-      outGroup: OFPG_ANY,
-      flags: 0,
-      match,
-      instructions: [],
-    };
+    const strict = command === OFPFC.DELETE_STRICT;
+    return flowDelete(
+      { match, strict, priority, cookie: this.cookie, cookieMask: APP_COOKIE_MASK, outPort },
+      version,
+    );
   }
 
   private packetOut(dpid: bigint, msg: PacketIn, actions: Action[]): void {
