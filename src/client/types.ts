@@ -123,12 +123,27 @@ export type StatsKind =
   | 'meter'
   | 'meter-config';
 
-/** Floodlight 1.2 shapes the CLI and scripts read. */
+/** Floodlight 0.9's port (GUIs of that era read it): portNumber is a Java short, so LOCAL is -2. */
+export interface FloodlightPort09 {
+  portNumber: number;
+  hardwareAddress: string;
+  name: string;
+  config: number;
+  state: number;
+  currentFeatures: number;
+  advertisedFeatures: number;
+  supportedFeatures: number;
+  peerFeatures: number;
+}
+
+/** Floodlight 1.2 shapes the CLI and scripts read (with 0.9's dpid and ports beside them). */
 export interface FloodlightSwitch {
   inetAddress: string;
   connectedSince: number;
   switchDPID: string;
   openFlowVersion: string;
+  dpid: string;
+  ports: FloodlightPort09[];
 }
 
 export interface FloodlightLink {

@@ -169,6 +169,49 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
       assert.match(metrics, /\nsluice_links 1\n/);
     });
 
+    test('Floodlight 0.9 keys (dpid, ports) from real switches, valid against /openapi.json', async () => {
+      type Port09 = { portNumber: number; hardwareAddress: string; name: string } & Record<string, unknown>;
+      const validate = validatorOf(await getJson<OpenApi>('/openapi.json'));
+      const check = async (url: string) => {
+        const res = await fetch(`${ctl.apiUrl}${url}`, { signal: AbortSignal.timeout(10_000) });
+        const reply = { status: res.status, body: await res.text() };
+        assert.equal(reply.status, 200, `GET ${url}: ${reply.body}`);
+        validate('GET', url, reply);
+        return JSON.parse(reply.body) as unknown;
+      };
+      const switches = (await check('/wm/core/controller/switches/json')) as {
+        dpid: string;
+        switchDPID: string;
+        ports: Port09[];
+      }[];
+      const s1 = switches.find((s) => s.dpid === S1);
+      assert.ok(s1 && s1.switchDPID === S1, JSON.stringify(switches));
+      // linear,2: s1-eth1 to h1, s1-eth2 to s2, and the bridge's LOCAL port (a Java short: -2).
+      const byName = (ports: Port09[]) => ports.map((p) => [p.name, p.portNumber]).sort();
+      assert.deepEqual(byName(s1.ports), [
+        ['s1', -2],
+        ['s1-eth1', 1],
+        ['s1-eth2', 2],
+      ]);
+      const eth1 = s1.ports.find((p) => p.name === 's1-eth1')!;
+      assert.match(eth1.hardwareAddress, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+      for (const key of ['config', 'state', 'currentFeatures', 'advertisedFeatures', 'supportedFeatures']) {
+        assert.ok(Number.isInteger(eth1[key]), `${key}: ${String(eth1[key])}`);
+      }
+      // Link up: OFPPS_LINK_DOWN (bit 0) is clear on a port Mininet wired.
+      assert.equal((eth1.state as number) & 1, 0);
+
+      const features = (await check(`/wm/core/switch/${S1}/features/json`)) as {
+        dpid: string;
+        ports: Port09[];
+      };
+      assert.equal(features.dpid, S1);
+      assert.deepEqual(byName(features.ports), byName(s1.ports));
+      const all = (await check('/wm/core/switch/all/features/json')) as Record<string, { ports: Port09[] }>;
+      assert.deepEqual(Object.keys(all).sort(), [S1, S2]);
+      assert.equal(all[S2].ports.length, 3);
+    });
+
     test('every /api/v1 GET reply from real switches validates against /openapi.json', async () => {
       const doc = await getJson<OpenApi>('/openapi.json');
       const validate = validatorOf(doc);

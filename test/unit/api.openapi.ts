@@ -7,12 +7,16 @@ interface Operation {
 }
 export type OpenApi = { paths: Record<string, Record<string, Operation>> };
 
-/** `/api/v1/switches/00:..:01/stats/flow?x=1` matches `/api/v1/switches/{dpid}/stats/{kind}`. */
+/**
+ * `/api/v1/switches/00:..:01/stats/flow?x=1` matches `/api/v1/switches/{dpid}/stats/{kind}`. As in the
+ * router, a static segment wins: `/wm/core/switch/1/features/json` is `.../{dpid}/features/json`.
+ */
 export function documentedPath(doc: OpenApi, url: string): string {
   const path = url.split('?')[0];
-  const found = Object.keys(doc.paths).find((p) =>
-    new RegExp('^' + p.replace(/\{[^}]+\}/g, '[^/]+') + '$').test(path),
-  );
+  const params = (p: string) => p.split('{').length;
+  const found = Object.keys(doc.paths)
+    .filter((p) => new RegExp('^' + p.replace(/\{[^}]+\}/g, '[^/]+') + '$').test(path))
+    .sort((a, b) => params(a) - params(b))[0];
   assert.ok(found, `${url} is documented`);
   return found;
 }

@@ -16,6 +16,7 @@ import {
   portsToV1,
   switchToV1,
 } from '../../src/api/format/v1.js';
+import { portTo09, switchToFloodlight } from '../../src/api/format/floodlight.js';
 import * as R from '../../src/api/responses.js';
 import { listingToV1 } from '../../src/api/routes/staticflows.js';
 import type * as sdk from '../../src/client/index.js';
@@ -65,7 +66,15 @@ const sameKeys: [
   SameKeys<Static<typeof R.AclRule>, sdk.AclRule>,
   SameKeys<Static<typeof R.QosStatus>, sdk.QosStatus>,
   SameKeys<Static<typeof R.QosService>, sdk.QosService>,
+  SameKeys<Static<typeof R.FloodlightSwitch>, ReturnType<typeof switchToFloodlight>>,
+  SameKeys<Static<typeof R.FloodlightSwitch>, sdk.FloodlightSwitch>,
+  SameKeys<Rows<Static<typeof R.FloodlightSwitch>['ports']>, sdk.FloodlightPort09>,
+  SameKeys<Rows<Static<typeof R.FloodlightSwitch>['ports']>, ReturnType<typeof portTo09>>,
 ] = [
+  true,
+  true,
+  true,
+  true,
   true,
   true,
   true,
@@ -359,4 +368,49 @@ test('real replies validate against the documented schemas (successes and errors
     statuses.has(200) && statuses.has(201) && statuses.has(400) && statuses.has(404),
     [...statuses].join(),
   );
+});
+
+test('Floodlight replies carrying 0.9 keys: documented, same bytes with schemas as without, valid', async () => {
+  const { typed, plain, deps } = await world();
+  // A LOCAL port: its 0.9 portNumber is negative (a Java short), which the schema must allow.
+  deps.s2.ports.set(0xfffffffe, port(0xfffffffe, 's2'));
+  const doc = JSON.parse((await call(typed, 'GET', '/openapi.json')).body) as OpenApi;
+  const ok = (path: string) => doc.paths[path].get.responses?.['200']?.content?.['application/json']?.schema;
+  const sw = ok('/wm/core/controller/switches/json') as {
+    items: { properties: Record<string, { items?: { properties: object } }> };
+  };
+  assert.deepEqual(Object.keys(sw.items.properties), [
+    'inetAddress',
+    'connectedSince',
+    'switchDPID',
+    'openFlowVersion',
+    'dpid',
+    'ports',
+  ]);
+  const port09 = [
+    'portNumber',
+    'hardwareAddress',
+    'name',
+    'config',
+    'state',
+    'currentFeatures',
+    'advertisedFeatures',
+    'supportedFeatures',
+    'peerFeatures',
+  ];
+  assert.deepEqual(Object.keys(sw.items.properties.ports.items!.properties), port09);
+  assert.ok(ok('/wm/core/switch/{dpid}/features/json'), 'features documented');
+
+  const validate = validatorOf(doc);
+  const urls = [
+    '/wm/core/controller/switches/json',
+    ...[D1, D2, 'all', '0x9', 'zz'].map((d) => `/wm/core/switch/${d}/features/json`),
+  ];
+  for (const url of urls) {
+    const [a, b] = [await call(typed, 'GET', url), await call(plain, 'GET', url)];
+    assert.deepEqual(a, b, `GET ${url}`);
+    validate('GET', url, a);
+  }
+  const [one] = JSON.parse((await call(typed, 'GET', urls[0])).body) as { ports: { portNumber: number }[] }[];
+  assert.ok(one.ports.length > 0);
 });

@@ -12,7 +12,7 @@ import {
   type RouteArea,
 } from '../../src/api/index.js';
 import { RequestTimeoutError } from '../../src/controller/errors.js';
-import { fakeDeps } from './api.fakes.js';
+import { fakeDeps, port } from './api.fakes.js';
 
 const D1 = '00:00:00:00:00:00:00:01';
 const D2 = '00:00:00:00:00:00:00:02';
@@ -41,7 +41,8 @@ test('switch list and live stats in Floodlight 1.2 shapes', async () => {
   const { app } = await server();
   const sw = await app.inject('/wm/core/controller/switches/json');
   assert.equal(sw.statusCode, 200);
-  assert.deepEqual(sw.json()[0], {
+  const { dpid: _09dpid, ports: _09ports, ...keys12 } = sw.json()[0];
+  assert.deepEqual(keys12, {
     inetAddress: '/127.0.0.1:40000',
     connectedSince: Date.parse('2026-11-28T10:00:00Z'),
     switchDPID: D1,
@@ -83,6 +84,69 @@ test('switch list and live stats in Floodlight 1.2 shapes', async () => {
   for (const kind of ['aggregate', 'queue', 'table', 'group', 'group-desc', 'meter']) {
     assert.equal((await app.inject(`/wm/core/switch/${D1}/${kind}/json`)).statusCode, 200, kind);
   }
+});
+
+test('Floodlight 0.9 keys ride beside 1.2 ones: switches dpid and ports, features ports', async () => {
+  const { app, deps } = await server();
+  // A LOCAL port with every bit field set high: 0.9 wrote a Java short and Java ints.
+  const local = { ...port(0xfffffffe, 's1'), hwAddr: '0a:0b:0c:0d:0e:0f' };
+  deps.s1.ports.set(0xfffffffe, { ...local, config: 1, state: 4, curr: 0x2840 });
+  deps.s1.ports.set(3, { ...port(3, 's1-eth3'), advertised: 0x80000000, supported: 0xff, peer: 0x20 });
+  // The codec widens OF1.0's port numbers: its LOCAL (0xfffe) arrives as 0xfffffffe too.
+  deps.s2.ports.set(0xfffffffe, { ...local, name: 's2' });
+  const switches = (await app.inject('/wm/core/controller/switches/json')).json();
+  assert.deepEqual(
+    switches.map((s: { dpid: string; switchDPID: string }) => [s.dpid, s.switchDPID]),
+    [
+      [D1, D1],
+      [D2, D2],
+    ],
+  );
+  const none = { config: 0, state: 0, currentFeatures: 0, advertisedFeatures: 0, supportedFeatures: 0 };
+  const p09 = (portNumber: number, hardwareAddress: string, name: string) => ({
+    portNumber,
+    hardwareAddress,
+    name,
+    ...none,
+    peerFeatures: 0,
+  });
+  assert.deepEqual(switches[0].ports, [
+    p09(1, '02:00:00:00:00:01', 's1-eth1'),
+    p09(2, '02:00:00:00:00:02', 's1-eth2'),
+    { ...p09(-2, '0a:0b:0c:0d:0e:0f', 's1'), config: 1, state: 4, currentFeatures: 0x2840 },
+    {
+      ...p09(3, '02:00:00:00:00:03', 's1-eth3'),
+      advertisedFeatures: -0x80000000,
+      supportedFeatures: 0xff,
+      peerFeatures: 0x20,
+    },
+  ]);
+  assert.deepEqual(
+    switches[1].ports.map((p: { portNumber: number; name: string }) => [p.portNumber, p.name]),
+    [
+      [1, 's2-eth1'],
+      [2, 's2-eth2'],
+      [-2, 's2'],
+    ],
+  );
+
+  // features: the same ports beside 1.2's keys, which keep their values (OF1.0 still has port_desc).
+  const f1 = (await app.inject(`/wm/core/switch/${D1}/features/json`)).json();
+  assert.deepEqual(f1.ports, switches[0].ports);
+  assert.deepEqual(
+    { ...f1, ports: undefined },
+    { capabilities: '79', dpid: D1, buffers: '256', tables: '254', version: 'OF_13', ports: undefined },
+  );
+  const f2 = (await app.inject(`/wm/core/switch/${D2}/features/json`)).json();
+  assert.deepEqual(f2.ports, switches[1].ports);
+  assert.equal(f2.port_desc.length, 3);
+  assert.equal(f2.port_desc[2].port_number, 'LOCAL');
+  assert.equal(f2.actions, '0');
+  const all = (await app.inject('/wm/core/switch/all/features/json')).json();
+  assert.deepEqual(all, { [D1]: f1, [D2]: f2 });
+  const bad = await app.inject('/wm/core/switch/zz/features/json');
+  assert.equal(bad.statusCode, 400);
+  assert.equal(bad.json().field, 'dpid');
 });
 
 test('stats routes reject bad DPIDs, unknown switches, unknown kinds and OF1.0 limits', async () => {

@@ -1,7 +1,7 @@
 /**
  * Floodlight 1.2 REST shapes (the ones existing scripts and GUIs parse). Pure functions from the view model
  * to plain JSON. Floodlight writes 64-bit counters as strings in stats replies; so do we, which also keeps
- * them exact.
+ * them exact. A few Floodlight 0.9 keys ride alongside (see portTo09) for the GUIs of that era.
  */
 import { formatDpid } from '../../util/index.js';
 import type {
@@ -28,12 +28,38 @@ export function ofVersionName(v: OfVersion): string {
 
 const str = (n: bigint | number) => n.toString();
 
+/**
+ * Floodlight 0.9's port JSON (its OFPhysicalPort serializer): Java numbers, so the 16-bit port number is a
+ * signed short (LOCAL, 0xfffe, is -2, which GUIs of that era expect) and the bit fields are signed ints.
+ * OpenFlow 1.3's reserved ports (0xffffff00 and up) become their 1.0 equals (same low 16 bits); a 1.3
+ * port number above 0xffff that is not reserved has no short and is written as it is.
+ */
+export function portTo09(p: PortDesc) {
+  const port = p.portNo >= 0xffffff00 ? p.portNo & 0xffff : p.portNo;
+  return {
+    portNumber: port > 0xffff ? port : (port << 16) >> 16,
+    hardwareAddress: p.hwAddr,
+    name: p.name,
+    config: p.config | 0,
+    state: p.state | 0,
+    currentFeatures: p.curr | 0,
+    advertisedFeatures: p.advertised | 0,
+    supportedFeatures: p.supported | 0,
+    peerFeatures: p.peer | 0,
+  };
+}
+
+const portsTo09 = (sw: SwitchView) => [...sw.ports.values()].map(portTo09);
+
+/** 1.2's keys, then 0.9's `dpid` and `ports` (Avior and the 0.9 web UI read those). */
 export function switchToFloodlight(sw: SwitchView) {
   return {
     inetAddress: '/' + sw.remoteAddress,
     connectedSince: sw.connectedSince.getTime(),
     switchDPID: formatDpid(sw.dpid),
     openFlowVersion: ofVersionName(sw.version),
+    dpid: formatDpid(sw.dpid),
+    ports: portsTo09(sw),
   };
 }
 
@@ -225,7 +251,10 @@ export function statsToFloodlight(version: OfVersion, reply: StatsReplyBody): Re
   }
 }
 
-/** /wm/core/switch/{dpid}/features/json, from the handshake's FEATURES_REPLY. */
+/**
+ * /wm/core/switch/{dpid}/features/json, from the handshake's FEATURES_REPLY (and the port map, which OF1.3
+ * fills from port-desc): 1.2's keys plus 0.9's `ports`.
+ */
 export function featuresToFloodlight(sw: SwitchView): Record<string, unknown> {
   const out: Record<string, unknown> = {
     capabilities: str(sw.features.capabilities),
@@ -233,6 +262,7 @@ export function featuresToFloodlight(sw: SwitchView): Record<string, unknown> {
     buffers: str(sw.features.nBuffers),
     tables: str(sw.features.nTables),
     version: ofVersionName(sw.version),
+    ports: portsTo09(sw),
   };
   if (sw.version === OFP_VERSION_1_0) {
     out.port_desc = [...sw.ports.values()].map((p) => portDescToFloodlight(sw.version, p));

@@ -1,8 +1,10 @@
 /** /wm/core/...: controller-level facts in Floodlight 1.2 shapes. */
 import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { freemem, totalmem } from 'node:os';
 import type { ApiContext } from '../context.js';
 import { switchToFloodlight } from '../format/floodlight.js';
+import { FloodlightSwitch, replies } from '../responses.js';
 import { StringEnum } from '../schemas.js';
 
 const tags = ['floodlight: core'];
@@ -27,7 +29,13 @@ export function coreRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get(
     '/wm/core/controller/switches/json',
-    { schema: { tags, summary: 'Connected switches' } },
+    {
+      schema: {
+        tags,
+        summary: 'Connected switches (1.2 keys, and 0.9 dpid and ports)',
+        response: replies(Type.Array(FloodlightSwitch)),
+      },
+    },
     async () => [...ctx.switches.switches.values()].map(switchToFloodlight),
   );
 
