@@ -5,6 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { StoreError, type Store, type WatchEvent } from '../../src/store/index.js';
+import { waitFor } from './wait.js';
 
 export interface StoreHarness {
   /** A fresh, empty store. */
@@ -17,19 +18,6 @@ export interface StoreHarness {
   ttlSeconds: number;
   /** How long a poll may wait for an asynchronous effect. */
   pollTimeoutMs?: number;
-}
-
-export async function eventually(
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs = 2000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export async function rejectsWith(p: Promise<unknown>, code: string, field?: string): Promise<StoreError> {
@@ -167,7 +155,7 @@ export function storeContractTests(name: string, h: StoreHarness): void {
       const r2 = await store.put(`${p}/w/b`, 2);
       await store.delete(`${p}/w/a`);
       await store.delete(`${p}/w/never`);
-      await eventually(() => seen.length >= 3, poll, 'three watch events');
+      await waitFor(() => seen.length >= 3, { what: 'three watch events', timeoutMs: poll, intervalMs: 10 });
       assert.deepEqual(seen.slice(0, 2), [
         { type: 'put', key: `${p}/w/a`, value: { v: 1 }, revision: r1 },
         { type: 'put', key: `${p}/w/b`, value: 2, revision: r2 },
@@ -180,7 +168,7 @@ export function storeContractTests(name: string, h: StoreHarness): void {
       const marker: WatchEvent[] = [];
       const stopMarker = store.watch(`${p}/m`, (ev) => marker.push(ev));
       await store.put(`${p}/m`, 'marker');
-      await eventually(() => marker.length === 1, poll, 'marker event');
+      await waitFor(() => marker.length === 1, { what: 'marker event', timeoutMs: poll, intervalMs: 10 });
       stopMarker();
       assert.equal(seen.length, 3, 'no events after unsubscribe');
     });
@@ -194,7 +182,7 @@ export function storeContractTests(name: string, h: StoreHarness): void {
       const stopGood = store.watch(`${p}/`, (ev) => seen.push(ev.key));
       await store.put(`${p}/a`, 1);
       await store.put(`${p}/b`, 1);
-      await eventually(() => seen.length === 2, poll, 'both events');
+      await waitFor(() => seen.length === 2, { what: 'both events', timeoutMs: poll, intervalMs: 10 });
       stopBad();
       stopGood();
       assert.deepEqual(seen, [`${p}/a`, `${p}/b`]);
@@ -208,12 +196,16 @@ export function storeContractTests(name: string, h: StoreHarness): void {
       await store.put(`${p}/leased`, 'x', { lease });
       await store.put(`${p}/kept`, 'y');
       await h.elapse(h.ttlSeconds * 1000 + 100);
-      await eventually(
-        async () => (await store.get(`${p}/leased`)) === undefined,
-        poll,
-        'leased key to vanish',
-      );
-      await eventually(() => events.some((e) => e.type === 'delete'), poll, 'delete event');
+      await waitFor(async () => (await store.get(`${p}/leased`)) === undefined, {
+        what: 'leased key to vanish',
+        timeoutMs: poll,
+        intervalMs: 10,
+      });
+      await waitFor(() => events.some((e) => e.type === 'delete'), {
+        what: 'delete event',
+        timeoutMs: poll,
+        intervalMs: 10,
+      });
       stop();
       assert.deepEqual(
         events.map((e) => [e.type, e.key]),
@@ -243,7 +235,11 @@ export function storeContractTests(name: string, h: StoreHarness): void {
         'still there 1.2 TTL after grant thanks to keepAlive',
       );
       await h.elapse(ttlMs * 0.5);
-      await eventually(async () => (await store.get(`${p}/k`)) === undefined, poll, 'key to vanish');
+      await waitFor(async () => (await store.get(`${p}/k`)) === undefined, {
+        what: 'key to vanish',
+        timeoutMs: poll,
+        intervalMs: 10,
+      });
     });
 
     test('revokeLease deletes its keys at once; a put without the lease detaches the key', async () => {

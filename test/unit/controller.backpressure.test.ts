@@ -4,7 +4,8 @@ import { Duplex } from 'node:stream';
 import { Controller, appCookie, type Logger } from '../../src/controller/index.js';
 import { FrameReader, decode, encode, type OfMessage } from '../../src/openflow/index.js';
 import type { Store } from '../../src/store/index.js';
-import { port, until } from './controller.fake-switch.js';
+import { port } from './controller.fake-switch.js';
+import { waitFor } from '../support/wait.js';
 
 const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
@@ -74,7 +75,7 @@ test('a switch that stops reading is not read from until its write buffer drains
     const mem = new MemorySwitch();
     c.accept(mem, 'memory:1');
     mem.send({ type: 'hello', version: 1, xid: 1, versions: [] });
-    await until(() => c.switches.has(0xbeefn), 'in-memory switch up');
+    await waitFor(() => c.switches.has(0xbeefn), { what: 'in-memory switch up', intervalMs: 5 });
 
     mem.stalled = true;
     const pin = (i: number): OfMessage => ({
@@ -90,7 +91,7 @@ test('a switch that stops reading is not read from until its write buffer drains
       data: Buffer.alloc(1500, i),
     });
     for (let i = 0; i < 20; i++) mem.send(pin(i));
-    await until(() => mem.isPaused(), 'controller pauses reading');
+    await waitFor(() => mem.isPaused(), { what: 'controller pauses reading', intervalMs: 5 });
     const handled = c.metrics.packetIn;
     assert.ok(handled >= 11 && handled <= 20, `handled ${handled} before pausing`);
     for (let i = 20; i < 30; i++) mem.send(pin(i));
@@ -98,11 +99,14 @@ test('a switch that stops reading is not read from until its write buffer drains
     assert.equal(c.metrics.packetIn, handled, 'nothing read while paused');
 
     mem.unstall();
-    await until(() => c.metrics.packetIn === 30, 'all packet-ins handled after drain');
-    await until(
-      () => mem.received.filter((m) => m.type === 'packet_out').length === 30,
-      'all answers written',
-    );
+    await waitFor(() => c.metrics.packetIn === 30, {
+      what: 'all packet-ins handled after drain',
+      intervalMs: 5,
+    });
+    await waitFor(() => mem.received.filter((m) => m.type === 'packet_out').length === 30, {
+      what: 'all answers written',
+      intervalMs: 5,
+    });
   } finally {
     await c.stop();
   }

@@ -4,7 +4,8 @@ import net from 'node:net';
 import { Controller, type Logger } from '../../src/controller/index.js';
 import { FrameReader, decode, encode, type OfMessage } from '../../src/openflow/index.js';
 import type { Store } from '../../src/store/index.js';
-import { FakeSwitch, port, until } from './controller.fake-switch.js';
+import { FakeSwitch, port } from './controller.fake-switch.js';
+import { waitFor } from '../support/wait.js';
 
 const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 let c: Controller;
@@ -23,7 +24,7 @@ before(async () => {
   await c.start();
   good = new FakeSwitch({ dpid: 1n });
   await good.connect(c.addresses[0].port);
-  await until(() => c.switches.has(1n), 'good switch up');
+  await waitFor(() => c.switches.has(1n), { what: 'good switch up', intervalMs: 5 });
 });
 
 after(async () => {
@@ -42,7 +43,7 @@ async function handshaken(dpid: bigint, versions = [1, 4]): Promise<FakeSwitch> 
   const f = new FakeSwitch({ dpid, versions });
   fakes.push(f);
   await f.connect(c.addresses[0].port);
-  await until(() => c.switches.has(dpid), `switch ${dpid} up`);
+  await waitFor(() => c.switches.has(dpid), { what: `switch ${dpid} up`, intervalMs: 5 });
   return f;
 }
 
@@ -59,7 +60,7 @@ test('a message with a truncated body gets BAD_REQUEST back; the connection stay
   const f = await handshaken(0x100n);
   // OF1.3 FEATURES_REPLY (type 6) needs 32 bytes; this one is only the header.
   f.writeRaw(header(4, 6, 8, 0xabc));
-  await until(() => f.of('error').length === 1, 'error reply');
+  await waitFor(() => f.of('error').length === 1, { what: 'error reply', intervalMs: 5 });
   const e = f.of('error')[0];
   assert.equal(e.errType, 1);
   assert.equal(e.xid, 0xabc);
@@ -71,7 +72,7 @@ test('a message with a truncated body gets BAD_REQUEST back; the connection stay
 test('an unknown message type gets BAD_REQUEST/BAD_TYPE; the connection stays', async () => {
   const f = await handshaken(0x101n);
   f.writeRaw(header(4, 99, 8, 77));
-  await until(() => f.of('error').length === 1, 'error reply');
+  await waitFor(() => f.of('error').length === 1, { what: 'error reply', intervalMs: 5 });
   assert.deepEqual([f.of('error')[0].errType, f.of('error')[0].code, f.of('error')[0].xid], [1, 1, 77]);
   await c.switches.get(0x101n)!.barrier();
 });
@@ -79,7 +80,7 @@ test('an unknown message type gets BAD_REQUEST/BAD_TYPE; the connection stays', 
 test('a length below the header size is a framing error: error sent, only that connection closed', async () => {
   const f = await handshaken(0x102n);
   f.writeRaw(header(4, 2, 4, 5, 8));
-  await until(() => f.closed, 'connection closed');
+  await waitFor(() => f.closed, { what: 'connection closed', intervalMs: 5 });
   assert.ok(f.of('error').length >= 1);
   assert.equal(c.switches.has(0x102n), false);
   await goodSwitchStillWorks();
@@ -88,7 +89,7 @@ test('a length below the header size is a framing error: error sent, only that c
 test('a length above the maximum frame size is a framing error: error sent, connection closed', async () => {
   const f = await handshaken(0x104n);
   f.writeRaw(header(4, 10, 5000, 6, 5000));
-  await until(() => f.closed, 'connection closed');
+  await waitFor(() => f.closed, { what: 'connection closed', intervalMs: 5 });
   assert.ok(f.of('error').length >= 1);
   assert.equal(c.switches.has(0x104n), false);
   await goodSwitchStillWorks();
@@ -97,7 +98,7 @@ test('a length above the maximum frame size is a framing error: error sent, conn
 test('the wrong wire version after negotiation closes the connection', async () => {
   const f = await handshaken(0x103n, [1]);
   f.writeRaw(header(4, 2, 8, 9));
-  await until(() => f.closed, 'connection closed');
+  await waitFor(() => f.closed, { what: 'connection closed', intervalMs: 5 });
   const err = f.of('error')[0];
   assert.equal(err.errType, 1);
   assert.equal(err.code, 0); // BAD_VERSION
@@ -207,7 +208,7 @@ test('a fuzzed stream of mutated frames never takes the controller down', async 
       await new Promise((r) => setImmediate(r));
       if (f.closed || !c.switches.has(0x200n)) {
         f.close();
-        await until(() => !c.switches.has(0x200n), 'fuzzed switch gone');
+        await waitFor(() => !c.switches.has(0x200n), { what: 'fuzzed switch gone', intervalMs: 5 });
         f = await handshaken(0x200n);
       }
     }

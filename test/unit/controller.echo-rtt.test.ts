@@ -2,7 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Controller, type SwitchSession } from '../../src/controller/index.js';
 import type { Store } from '../../src/store/index.js';
-import { FakeSwitch, until } from './controller.fake-switch.js';
+import { FakeSwitch } from './controller.fake-switch.js';
+import { waitFor } from '../support/wait.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const running: Controller[] = [];
@@ -26,7 +27,7 @@ async function setup(dpid: bigint, clock: () => number) {
   const fake = new FakeSwitch({ dpid });
   fakes.push(fake);
   await fake.connect(c.addresses[0].port);
-  await until(() => c.switches.has(dpid), `switch ${dpid} connected`);
+  await waitFor(() => c.switches.has(dpid), { what: `switch ${dpid} connected`, intervalMs: 5 });
   return { c, fake, sw: c.switches.get(dpid)! as SwitchSession };
 }
 
@@ -37,7 +38,7 @@ test('echo round trip: measured from the keepalive echo with the injected clock'
   now += 1500;
   c.checkLiveness(); // idle for longer than echoIntervalMs: sends the keepalive echo
   now += 7; // the reply cannot arrive before this synchronous step
-  await until(() => sw.echoRttMs !== undefined, 'echo answered');
+  await waitFor(() => sw.echoRttMs !== undefined, { what: 'echo answered', intervalMs: 5 });
   assert.equal(sw.echoRttMs, 7);
 });
 

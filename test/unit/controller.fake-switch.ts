@@ -247,12 +247,3 @@ export class FakeSwitch {
     }
   }
 }
-
-/** Polls `cond` until true (or throws after `timeoutMs` naming `what`). */
-export async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
 import { readWithSharedBuffer } from '../../src/controller/ownbuffer.js';
+import { waitFor } from '../support/wait.js';
 
 /** A loopback server whose accepted sockets read through the shared buffer; resolves with their chunks. */
 async function withServer(
@@ -30,14 +31,6 @@ async function withServer(
   }
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 test('accepted TCP sockets deliver every byte, in order, as private copies', async () => {
   await withServer(async (port, accepted) => {
     const client = net.connect(port, '127.0.0.1');
@@ -50,10 +43,13 @@ test('accepted TCP sockets deliver every byte, in order, as private copies', asy
       sent.push(b);
       client.write(b);
       // Let some writes land as separate reads so the shared buffer is reused under earlier chunks.
-      if (i % 10 === 0) await until(() => chunks.length > 0, 'a read');
+      if (i % 10 === 0) await waitFor(() => chunks.length > 0, { what: 'a read', intervalMs: 5 });
     }
     const total = sent.reduce((n, b) => n + b.length, 0);
-    await until(() => chunks.reduce((n, c) => n + c.length, 0) === total, `${total} bytes`);
+    await waitFor(() => chunks.reduce((n, c) => n + c.length, 0) === total, {
+      what: `${total} bytes`,
+      intervalMs: 5,
+    });
     assert.ok(chunks.length > 1, 'input arrived over several reads');
     // Earlier chunks still hold their own bytes after later reads overwrote the shared buffer.
     assert.deepEqual(Buffer.concat(chunks), Buffer.concat(sent));
@@ -69,12 +65,15 @@ test('pause and resume keep working (backpressure on a switch that does not read
     await once(client, 'connect');
     const { socket, chunks } = await accepted;
     client.write('a');
-    await until(() => chunks.length === 1, 'the first read');
+    await waitFor(() => chunks.length === 1, { what: 'the first read', intervalMs: 5 });
     socket.pause();
     assert.equal(socket.isPaused(), true);
     client.write('bcd');
     socket.resume();
-    await until(() => Buffer.concat(chunks).toString() === 'abcd', 'the bytes sent around the pause');
+    await waitFor(() => Buffer.concat(chunks).toString() === 'abcd', {
+      what: 'the bytes sent around the pause',
+      intervalMs: 5,
+    });
     client.destroy();
     socket.destroy();
   });

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { Controller, appCookie, flowModAdd, type App, type Logger } from '../../src/controller/index.js';
 import { OFPFC, OFP_VERSION_1_3, type FlowStatsEntry } from '../../src/openflow/index.js';
 import type { Store } from '../../src/store/index.js';
-import { FakeSwitch, until } from './controller.fake-switch.js';
+import { FakeSwitch } from './controller.fake-switch.js';
+import { waitFor } from '../support/wait.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const running: Controller[] = [];
@@ -49,7 +50,7 @@ async function boot(app: App, flows: FlowStatsEntry[], versions = [4]) {
   const f = new FakeSwitch({ dpid: 0x70n, flows, versions });
   fakes.push(f);
   await f.connect(c.addresses[0].port);
-  await until(() => c.switches.has(0x70n), 'connected');
+  await waitFor(() => c.switches.has(0x70n), { what: 'connected', intervalMs: 5 });
   return { c, f };
 }
 
@@ -71,8 +72,11 @@ for (const versions of [[1], [4]]) {
         (f.cookie & (0xffffn << 48n)) === APP || (f.cookie === USER_COOKIE && f.priority === 50),
     };
     const { c, f } = await boot(app, [stale, foreign], versions);
-    await until(() => f.flows.some((x) => x.cookie === USER_COOKIE), 'user-cookie flow added');
-    await until(() => !f.flows.includes(stale), 'stale flow of the app removed');
+    await waitFor(() => f.flows.some((x) => x.cookie === USER_COOKIE), {
+      what: 'user-cookie flow added',
+      intervalMs: 5,
+    });
+    await waitFor(() => !f.flows.includes(stale), { what: 'stale flow of the app removed', intervalMs: 5 });
     assert.ok(f.flows.includes(foreign), 'other apps’ flows untouched');
     const adds = () =>
       f.of('flow_mod').filter((m) => m.command === OFPFC.ADD && m.cookie === USER_COOKIE).length;
@@ -80,7 +84,7 @@ for (const versions of [[1], [4]]) {
     // Reconciling again finds it in place: no second ADD (which would reset its counters).
     const runs = c.metrics.reconcileRuns;
     c.requestReconcile('staticflows');
-    await until(() => c.metrics.reconcileRuns > runs, 'second reconcile');
+    await waitFor(() => c.metrics.reconcileRuns > runs, { what: 'second reconcile', intervalMs: 5 });
     assert.equal(adds(), 1);
   });
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { Controller, type Logger } from '../../src/controller/index.js';
 import { L2FlowModTemplate, l2FlowMod, type L2FlowVars } from '../../src/openflow/index.js';
 import type { Store } from '../../src/store/index.js';
-import { FakeSwitch, until } from './controller.fake-switch.js';
+import { FakeSwitch } from './controller.fake-switch.js';
+import { waitFor } from '../support/wait.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const running: Controller[] = [];
@@ -30,11 +31,14 @@ for (const version of [1, 4] as const) {
     const sw = new FakeSwitch({ dpid: 0x50n + BigInt(version), versions: [version] });
     switches.push(sw);
     await sw.connect(c.addresses[0].port);
-    await until(() => c.switches.has(sw.opts.dpid), 'switch connected');
+    await waitFor(() => c.switches.has(sw.opts.dpid), { what: 'switch connected', intervalMs: 5 });
     const session = c.switches.get(sw.opts.dpid)!;
     const flowModsBefore = c.metrics.flowMods;
     const xid = session.sendFrame(new L2FlowModTemplate(version, fixed).encode(vars));
-    await until(() => sw.of('flow_mod').some((m) => m.xid === xid), 'flow_mod received');
+    await waitFor(() => sw.of('flow_mod').some((m) => m.xid === xid), {
+      what: 'flow_mod received',
+      intervalMs: 5,
+    });
     const got = sw.of('flow_mod').find((m) => m.xid === xid)!;
     assert.deepStrictEqual(got, { ...l2FlowMod(fixed, vars), version, xid });
     assert.equal(c.metrics.flowMods, flowModsBefore + 1);

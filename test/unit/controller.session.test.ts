@@ -14,7 +14,8 @@ import { TABLE_MISS } from '../../src/controller/controller.js';
 import { mergeStatsParts, negotiateVersion } from '../../src/controller/session.js';
 import { OFPFC, type FlowStatsEntry, type StatsReply } from '../../src/openflow/index.js';
 import type { Store } from '../../src/store/index.js';
-import { FakeSwitch, until } from './controller.fake-switch.js';
+import { FakeSwitch } from './controller.fake-switch.js';
+import { waitFor } from '../support/wait.js';
 
 const logs: { level: string; msg?: string; obj: object }[] = [];
 const log: Logger = {
@@ -58,7 +59,7 @@ async function connect(
 }
 
 async function connected(c: Controller, dpid: bigint): Promise<SwitchSession> {
-  await until(() => c.switches.has(dpid), `switch ${dpid} connected`);
+  await waitFor(() => c.switches.has(dpid), { what: `switch ${dpid} connected`, intervalMs: 5 });
   return c.switches.get(dpid)!;
 }
 
@@ -145,7 +146,7 @@ test('a controller limited to 1.0 talks 1.0 to a 1.3-capable switch; HELLO witho
 test('incompatible version: HELLO_FAILED error, then the connection is closed', async () => {
   const c = await startController();
   const fake = await connect(c, { dpid: 0x30n, versions: [], helloVersion: 3 });
-  await until(() => fake.closed, 'connection closed');
+  await waitFor(() => fake.closed, { what: 'connection closed', intervalMs: 5 });
   const errs = fake.of('error');
   assert.equal(errs.length, 1);
   assert.equal(errs[0].errType, 0);
@@ -163,9 +164,9 @@ test('echo keepalive: a silent switch is dropped, an answering one stays', async
   const alive = await connect(c, { dpid: 0x41n });
   await connected(c, 0x40n);
   await connected(c, 0x41n);
-  await until(() => gone.includes(0x40n), 'silent switch dropped');
+  await waitFor(() => gone.includes(0x40n), { what: 'silent switch dropped', intervalMs: 5 });
   assert.equal(dead.of('echo_request').length > 0, true);
-  await until(() => dead.closed, 'socket closed');
+  await waitFor(() => dead.closed, { what: 'socket closed', intervalMs: 5 });
   assert.ok(alive.of('echo_request').length > 0);
   assert.ok(c.switches.has(0x41n));
   assert.ok(c.metrics.echoTimeouts >= 1);
@@ -178,10 +179,10 @@ test('keepalive with an injected clock', async () => {
   await connected(c, 0x42n);
   now += 1500;
   c.checkLiveness();
-  await until(() => fake.of('echo_request').length === 1, 'one echo request');
+  await waitFor(() => fake.of('echo_request').length === 1, { what: 'one echo request', intervalMs: 5 });
   now += 2000;
   c.checkLiveness();
-  await until(() => !c.switches.has(0x42n), 'switch dropped after timeout');
+  await waitFor(() => !c.switches.has(0x42n), { what: 'switch dropped after timeout', intervalMs: 5 });
 });
 
 test('requests: replies matched by xid, timeouts and OFPT_ERROR reject with typed errors', async () => {
@@ -267,7 +268,7 @@ test('pipeline: apps run in `after` order, STOP ends it, a throwing app is conta
   const fake = await connect(c, { dpid: 0x70n });
   await connected(c, 0x70n);
   fake.send(unbufferedPacketIn(2));
-  await until(() => seen.length === 3, 'three apps saw the packet');
+  await waitFor(() => seen.length === 3, { what: 'three apps saw the packet', intervalMs: 5 });
   assert.deepEqual(seen, [
     'fw:02:00:00:00:00:02:-:2',
     'broken:02:00:00:00:00:02:deny:2',
@@ -293,7 +294,7 @@ test('packet-ins a switch sent just before hanging up are still handled, then it
   const fake = await connect(c, { dpid: 0x71n });
   await connected(c, 0x71n);
   fake.sendAndHangUp([unbufferedPacketIn(1), unbufferedPacketIn(2), unbufferedPacketIn(3)]);
-  await until(() => !c.switches.has(0x71n), 'switch 0x71 gone');
+  await waitFor(() => !c.switches.has(0x71n), { what: 'switch 0x71 gone', intervalMs: 5 });
   assert.deepEqual(inPorts, [1, 2, 3]);
 });
 
@@ -337,8 +338,11 @@ test('reconciler: adds missing, deletes extras of its own cookie only, restart s
   const c = await startController({}, [app]);
   const fake = await connect(c, { dpid: 0x80n, flows: [stale, foreign] });
   await connected(c, 0x80n);
-  await until(() => fake.flows.some((f) => f.priority === 10), 'desired flow added');
-  await until(() => !fake.flows.includes(stale), 'stale flow removed');
+  await waitFor(() => fake.flows.some((f) => f.priority === 10), {
+    what: 'desired flow added',
+    intervalMs: 5,
+  });
+  await waitFor(() => !fake.flows.includes(stale), { what: 'stale flow removed', intervalMs: 5 });
   assert.ok(fake.flows.includes(foreign));
   assert.equal(fake.flows.length, 3); // table-miss + desired + foreign
   await c.stop();
@@ -349,17 +353,20 @@ test('reconciler: adds missing, deletes extras of its own cookie only, restart s
   switches.push(fake2);
   await fake2.connect(c2.addresses[0].port);
   const sw2 = await connected(c2, 0x80n);
-  await until(
-    () => fake2.of('stats_request').filter((m) => m.body.kind === 'flow').length >= 2,
-    'both owners read',
-  );
+  await waitFor(() => fake2.of('stats_request').filter((m) => m.body.kind === 'flow').length >= 2, {
+    what: 'both owners read',
+    intervalMs: 5,
+  });
   await sw2.barrier();
   assert.equal(fake2.of('flow_mod').length, 0);
 
   // Changed intent + requestReconcile: only the difference goes out.
   wanted = [...wanted, { tableId: 0, priority: 11, match: { in_port: 2 }, instructions: [] }];
   c2.requestReconcile('static');
-  await until(() => fake2.flows.some((f) => f.priority === 11), 'new desired flow added');
+  await waitFor(() => fake2.flows.some((f) => f.priority === 11), {
+    what: 'new desired flow added',
+    intervalMs: 5,
+  });
   const mods = fake2.of('flow_mod');
   assert.equal(mods.length, 1);
   assert.equal(mods[0].command, OFPFC.ADD);
@@ -374,8 +381,8 @@ test('the same DPID connecting again replaces the old connection', async () => {
   const first = await connect(c, { dpid: 0x90n });
   const s1 = await connected(c, 0x90n);
   const second = await connect(c, { dpid: 0x90n });
-  await until(() => c.switches.get(0x90n) !== s1, 'replaced');
-  await until(() => first.closed, 'old connection closed');
+  await waitFor(() => c.switches.get(0x90n) !== s1, { what: 'replaced', intervalMs: 5 });
+  await waitFor(() => first.closed, { what: 'old connection closed', intervalMs: 5 });
   assert.equal(s1.connected, false);
   assert.equal(second.closed, false);
   assert.deepEqual(events, ['up', 'down: replaced by a new connection from the same datapath', 'up']);
@@ -393,9 +400,9 @@ test('port status updates the session ports and reaches apps and listeners', asy
   const sw = await connected(c, 0xa0n);
   const desc = { ...sw.ports.get(1)!, portNo: 5, name: 'p5' };
   fake.send({ type: 'port_status', reason: 0, desc });
-  await until(() => sw.ports.has(5), 'port added');
+  await waitFor(() => sw.ports.has(5), { what: 'port added', intervalMs: 5 });
   fake.send({ type: 'port_status', reason: 1, desc: sw.ports.get(2)! });
-  await until(() => !sw.ports.has(2), 'port deleted');
+  await waitFor(() => !sw.ports.has(2), { what: 'port deleted', intervalMs: 5 });
   assert.deepEqual(seen, [5, 2]);
   assert.deepEqual(events, [0, 1]);
 });
@@ -422,6 +429,6 @@ test('unsolicited switch errors and flow removals become events', async () => {
     byteCount: 0n,
     match: {},
   });
-  await until(() => got.length === 2, 'two events');
+  await waitFor(() => got.length === 2, { what: 'two events', intervalMs: 5 });
   assert.deepEqual(got, ['error 5/1', 'removed 33']);
 });

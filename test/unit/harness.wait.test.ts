@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { canConnect, freePort, waitFor, WaitTimeoutError } from '../integration/harness/index.js';
+import { canConnect, freePort } from '../integration/harness/index.js';
+import { waitFor, WaitTimeoutError } from '../support/wait.js';
 
 test('waitFor returns the first truthy value and treats throws as "not yet"', async () => {
   let calls = 0;

@@ -10,6 +10,7 @@ import {
   OvsdbProtocolError,
   type TableUpdates,
 } from '../../src/ovsdb/index.js';
+import { waitFor } from '../support/wait.js';
 
 interface FakeServer {
   remote: string;
@@ -60,18 +61,6 @@ async function fakeOvsdb(): Promise<FakeServer> {
   return fake;
 }
 
-function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (cond()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
-
 test('a peer that stops answering the keepalive echo is dropped; the client reconnects and resyncs monitors', async () => {
   const fake = await fakeOvsdb();
   fake.answersEcho = (i) => i > 0; // the first connection goes silent
@@ -97,8 +86,8 @@ test('a peer that stops answering the keepalive echo is dropped; the client reco
     assert.deepEqual(seen, [{ Bridge: { 'u-1': { new: { name: 'br0' } } } }]);
     // What the server holds changes while the client is cut off.
     fake.snapshot = { Bridge: { 'u-2': { new: { name: 'br1' } } } };
-    await until(() => events.length === 3, 'the reconnect');
-    await until(() => seen.length === 2, 'the resync update');
+    await waitFor(() => events.length === 3, { what: 'the reconnect', intervalMs: 5 });
+    await waitFor(() => seen.length === 2, { what: 'the resync update', intervalMs: 5 });
     assert.deepEqual(events, ['connected', 'disconnected', 'connected']);
     assert.match(String(errors[0]), /keepalive echo/);
     assert.deepEqual(seen[1], {
@@ -107,7 +96,7 @@ test('a peer that stops answering the keepalive echo is dropped; the client reco
     assert.deepEqual([...mon.tables.get('Bridge')!.keys()], ['u-2']);
     assert.equal(fake.connections.length, 2);
     // The healthy connection stays up through several keepalive rounds.
-    await until(() => fake.echoes[1] >= 3, 'three keepalive rounds');
+    await waitFor(() => fake.echoes[1] >= 3, { what: 'three keepalive rounds', intervalMs: 5 });
     assert.equal(fake.connections.length, 2);
     assert.deepEqual(await client.listDbs(), ['Open_vSwitch']);
   } finally {
@@ -123,9 +112,12 @@ test('garbage from the server drops the connection with a protocol error, then t
   client.on('disconnected', (err) => errors.push(err));
   try {
     await client.connect();
-    await until(() => fake.connections.length === 1, 'the server to see the connection');
+    await waitFor(() => fake.connections.length === 1, {
+      what: 'the server to see the connection',
+      intervalMs: 5,
+    });
     fake.connections[0].write('{"id":null,"method":"update","params":[]}not json');
-    await until(() => errors.length === 1, 'the drop');
+    await waitFor(() => errors.length === 1, { what: 'the drop', intervalMs: 5 });
     assert.ok(errors[0] instanceof OvsdbProtocolError);
     assert.deepEqual(await client.listDbs(), ['Open_vSwitch']);
     assert.equal(fake.connections.length, 2);

@@ -19,7 +19,7 @@ import {
   signalGroup,
   type ProcRecord,
 } from './procs.js';
-import { delay, waitFor } from './wait.js';
+import { delay, waitFor } from '../../support/wait.js';
 
 export const MININET_STATE_DIR = path.join(RUN_DIR, 'mininet');
 /** Tests that make named network namespaces (`ip netns add`) give them this prefix so cleanup can find them. */

@@ -12,7 +12,7 @@ import { REPO_ROOT, SLUICE_CLI } from './paths.js';
 import { run, type RunResult } from './exec.js';
 import { canConnect, freePort } from './ports.js';
 import { DATA_DIR, RUN_DIR, spawnManaged, type ManagedProcess } from './procs.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 export interface ControllerPorts {
   openflowPort: number;

@@ -1,5 +1,5 @@
 /** The integration-test harness: OVS, Mininet, controllers, processes, ports, polling, cleanup. */
-export { waitFor, delay, WaitTimeoutError, type WaitOptions } from './wait.js';
+export { waitFor, delay, WaitTimeoutError, type WaitOptions } from '../../support/wait.js';
 export { freePort, freePorts, canConnect, waitForPort } from './ports.js';
 export { run, runOk, type RunResult } from './exec.js';
 export {

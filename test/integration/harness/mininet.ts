@@ -9,7 +9,7 @@ import { cleanMininetState, MININET_STATE_DIR, rootInterfaces } from './cleanup.
 import { listBridges } from './ovs.js';
 import { MININET_DRIVER, SYSTEM_PYTHON } from './paths.js';
 import { isAlive, onExitSync, signalGroup, spawnManaged, type ManagedProcess } from './procs.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 export type OpenFlowVersionName = 'OpenFlow10' | 'OpenFlow13' | 'OpenFlow10,OpenFlow13';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { MININET_DRIVER } from './paths.js';
 import { processesWithArg, RUN_DIR } from './procs.js';
 import { run, runOk } from './exec.js';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 export const OVS_CTL = '/usr/share/openvswitch/scripts/ovs-ctl';
 export const OVS_DB_SOCK = '/var/run/openvswitch/db.sock';

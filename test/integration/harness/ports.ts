@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 /** A TCP port free on 127.0.0.1 right now (the kernel picks it; collisions with later binds are unlikely). */
 export function freePort(host = '127.0.0.1'): Promise<number> {

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../support/wait.js';
 
 /** Everything the harness writes (logs, pid records, Mininet state) lives under here. */
 export const RUN_DIR = process.env.SLUICE_IT_DIR ?? '/tmp/sluice-it';

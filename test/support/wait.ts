@@ -1,9 +1,12 @@
-/** Polling instead of sleeping: every wait names what it waited for, so a timeout says what never happened. */
+/**
+ * Polling instead of sleeping: every wait names what it waited for, so a timeout says what never happened.
+ * The one polling helper of the tests: unit tests import it from here, integration tests through the harness.
+ */
 
 export interface WaitOptions {
   /** Give up after this long (default 10 s). */
   timeoutMs?: number;
-  /** Time between attempts (default 100 ms). */
+  /** Time between attempts (default 100 ms; unit tests polling in-process state pass a few ms). */
   intervalMs?: number;
   /** What we are waiting for, in words: it is the subject of the timeout error. */
   what: string;
