@@ -9,8 +9,10 @@ import type {
   FeaturesReply,
   FlowRemoved,
   FlowStatsEntry,
+  GroupDescEntry,
   Instruction,
   Match,
+  MeterConfigEntry,
   OfMessage,
   OfMessageBody,
   OfVersion,
@@ -118,6 +120,80 @@ export interface FlowSpec {
   flags?: number;
 }
 
+/**
+ * Which flow on a switch: its identity (table, priority, match) and, to delete it exactly, its cookie
+ * (default: the owning app's cookie).
+ */
+export interface FlowRef {
+  tableId: number;
+  priority: number;
+  match: Match;
+  cookie?: bigint;
+}
+
+/** A request to bring one app's intent onto one switch (or every connected switch). */
+export interface ReconcileRequest {
+  app: string;
+  /** Default: every connected switch. */
+  dpid?: bigint;
+  /**
+   * A targeted run: only the flows with these identities, whose intent the caller just changed. Each one
+   * that is desired now is (re)added, each one that is not is deleted (DELETE_STRICT, by its cookie); the
+   * switch is not read first, and meters and groups are left to full runs. Default: the app's whole intent
+   * against what the switch reports (flows, and meters/groups when the app declares them).
+   */
+  flows?: readonly FlowRef[];
+}
+
+/** Why one message of a reconcile run did not take effect. */
+export interface ModError {
+  /** The switch's OFPT_ERROR type and code; absent when the message could not be built or encoded. */
+  errType?: number;
+  code?: number;
+  message: string;
+}
+
+/** What became of one flow mod the reconciler sent; no `error` means the switch's barrier confirmed it. */
+export interface FlowOutcome {
+  app: string;
+  op: 'add' | 'delete';
+  flow: FlowRef & Partial<FlowSpec>;
+  error?: ModError;
+}
+
+export interface MeterOutcome {
+  app: string;
+  op: 'add' | 'modify' | 'delete';
+  meterId: number;
+  error?: ModError;
+}
+
+export interface GroupOutcome {
+  app: string;
+  op: 'add' | 'modify' | 'delete';
+  groupId: number;
+  error?: ModError;
+}
+
+/**
+ * One reconcile run on one switch: what it sent and how the switch answered each message. Things already
+ * in place are not listed (nothing was sent for them).
+ */
+export interface SwitchReconcile {
+  dpid: bigint;
+  version: OfVersion;
+  /** The apps the run covered. */
+  apps: string[];
+  flows: FlowOutcome[];
+  meters: MeterOutcome[];
+  groups: GroupOutcome[];
+  /**
+   * Set when the run stopped early (a stats request failed, a barrier timed out, the connection closed):
+   * outcomes sent before it stay listed, but those without an error were not confirmed.
+   */
+  failure?: Error;
+}
+
 /** What apps can see of the controller (the Controller class implements it). */
 export interface ControllerApi {
   readonly switches: ReadonlyMap<bigint, SwitchSession>;
@@ -170,6 +246,12 @@ export interface AppContext {
   now(): number;
   /** Ask the reconciler to re-sync this app's flows on one or all switches (debounced). */
   requestReconcile(appName: string, dpid?: bigint): void;
+  /**
+   * Reconcile soon (the next turn; requests of one turn share a run and a barrier per switch) and resolve
+   * with the run on each switch it covered, once the switch has answered (the run that includes every
+   * change the app made before calling). An empty list: no connected switch was concerned.
+   */
+  reconcile(req: ReconcileRequest): Promise<SwitchReconcile[]>;
   /** Other apps, by name (topology, hosts...) for queries. */
   app<T extends App>(name: string): T | undefined;
 }
@@ -197,6 +279,22 @@ export interface App {
    * app's FlowSpecs may carry any cookie.
    */
   ownsFlow?(sw: SwitchSession, flow: FlowStatsEntry): boolean;
+  /**
+   * For apps with many flows per switch: the desired flows with the identities of `refs` (the part of
+   * desiredFlows(sw) a targeted reconcile needs). Without it, desiredFlows(sw) is filtered.
+   */
+  desiredFlowsFor?(sw: SwitchSession, refs: readonly FlowRef[]): FlowSpec[];
+  /**
+   * Intent for OpenFlow 1.3 meters: the meters this app wants on `sw` now. Reconciled against the switch's
+   * meter-config stats: added/modified before the flows that use them, deleted after the flows are gone.
+   */
+  desiredMeters?(sw: SwitchSession): MeterConfigEntry[];
+  /** Which switch meters are this app's (deleted when no longer desired); required with desiredMeters. */
+  ownsMeter?(meterId: number): boolean;
+  /** Intent for OpenFlow 1.3 groups, reconciled against group-desc stats like meters. */
+  desiredGroups?(sw: SwitchSession): GroupDescEntry[];
+  /** Which switch groups are this app's; required with desiredGroups. */
+  ownsGroup?(groupId: number): boolean;
 }
 
 /** Cookie bits that name the owning app. */

@@ -10,7 +10,6 @@ import {
   OFPP,
   type ErrorMsg,
   type FlowRemoved,
-  type FlowStatsEntry,
   type OfVersion,
   type PacketIn,
   type PortStatus,
@@ -29,12 +28,12 @@ import {
   type FlowSpec,
   type Logger,
   type PacketDecision,
+  type ReconcileRequest,
+  type SwitchReconcile,
   type SwitchSession,
 } from './app.js';
-import { allFlowsRequest } from './flowstats.js';
 import { orderApps } from './pipeline.js';
-import { flowModAdd, flowModDeleteStrict } from './flowmod.js';
-import { diffFlows, ownedBy } from './reconcile.js';
+import { Reconciler, hasIntent } from './reconciler.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
 
 export interface ListenAddress {
@@ -191,11 +190,7 @@ export class Controller implements ControllerApi {
   private started = false;
   private stopping = false;
   private readonly appErrorLog = new Map<string, { last: number; skipped: number }>();
-  /** requestReconcile: app names (undefined key = every switch) waiting for the debounce timer. */
-  private readonly reconcileQueue = new Map<bigint | undefined, Set<string>>();
-  private reconcileTimer: NodeJS.Timeout | undefined;
-  /** Per switch, the tail of its chain of reconcile runs (runs on one switch never overlap). */
-  private readonly reconcileChains = new Map<Session, Promise<void>>();
+  private readonly reconciler: Reconciler;
 
   private readonly log: Logger;
   private readonly store: Store;
@@ -203,7 +198,6 @@ export class Controller implements ControllerApi {
   private readonly listen: ListenAddress[];
   private readonly echoIntervalMs: number;
   private readonly echoTimeoutMs: number;
-  private readonly reconcileDebounceMs: number;
   private readonly sessionConfig: SessionConfig;
   private readonly host: SessionHost;
 
@@ -219,7 +213,14 @@ export class Controller implements ControllerApi {
     }
     this.echoIntervalMs = positiveInt(opts, 'echoIntervalMs');
     this.echoTimeoutMs = positiveInt(opts, 'echoTimeoutMs');
-    this.reconcileDebounceMs = positiveInt(opts, 'reconcileDebounceMs', 0);
+    this.reconciler = new Reconciler({
+      apps: () => this.apps,
+      switches: () => this.announced.values(),
+      guard: (app, hook, fn) => this.guard(app, hook, fn),
+      log: this.log,
+      metrics: this.metrics,
+      debounceMs: positiveInt(opts, 'reconcileDebounceMs', 0),
+    });
     this.sessionConfig = {
       versions,
       requestTimeoutMs: positiveInt(opts, 'requestTimeoutMs'),
@@ -333,7 +334,7 @@ export class Controller implements ControllerApi {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.sweepTimer);
-    clearTimeout(this.reconcileTimer);
+    this.reconciler.stop();
     const closing = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const s of [...this.sessions]) s.close('controller stopping');
     await Promise.all(closing);
@@ -407,6 +408,7 @@ export class Controller implements ControllerApi {
       log: childLogger(this.log, { app: app.name }),
       now: this.now,
       requestReconcile: (appName, dpid) => this.requestReconcile(appName, dpid),
+      reconcile: (req) => this.reconcile(req),
       app: <T extends App>(name: string) => this.app<T>(name),
     };
   }
@@ -432,7 +434,8 @@ export class Controller implements ControllerApi {
 
   private async onHandshakeDone(s: Session): Promise<void> {
     // The table-miss entry goes in before apps hear of the switch, so their first packet-ins can arrive.
-    await this.reconcileSwitch(s, [coreApp]);
+    // (OpenFlow 1.0 needs none, and the core owns nothing else: no stats round trip there.)
+    if (s.version === OFP_VERSION_1_3) await this.reconcileSwitch(s, [coreApp]);
     if (!s.connected) return;
     const old = this.announced.get(s.dpid);
     if (old && old !== s) old.close('replaced by a new connection from the same datapath');
@@ -447,13 +450,13 @@ export class Controller implements ControllerApi {
       if (app.switchConnected) this.guard(app, 'switchConnected', () => app.switchConnected!(s));
     this.emit('switch_connected', s);
     for (const msg of s.takeEarlyPacketIns()) if (s.connected) this.onPacketIn(s, msg);
-    const others = this.apps.filter((a) => a !== coreApp && a.desiredFlows);
+    const others = this.apps.filter((a) => a !== coreApp && hasIntent(a));
     if (others.length) void this.reconcileSwitch(s, others);
   }
 
   private onClosed(s: Session, reason: string): void {
     this.sessions.delete(s);
-    this.reconcileChains.delete(s);
+    this.reconciler.forget(s);
     if (!s.announced || this.announced.get(s.dpid) !== s) {
       if (!s.announced)
         this.log.info({ remote: s.remoteAddress, reason }, 'switch connection ended before handshake');
@@ -502,9 +505,16 @@ export class Controller implements ControllerApi {
   }
 
   private onSwitchError(s: Session, msg: ErrorMsg): void {
+    const mod = this.reconciler.switchError(s, msg);
     this.log.warn(
-      { dpid: dpidText(s), errType: msg.errType, code: msg.code, xid: msg.xid },
-      'switch reported error',
+      {
+        dpid: dpidText(s),
+        errType: msg.errType,
+        code: msg.code,
+        xid: msg.xid,
+        ...(mod ? { app: mod.outcome.app, kind: mod.kind, op: mod.outcome.op } : {}),
+      },
+      mod ? 'switch rejected a reconciled message' : 'switch reported error',
     );
     this.emit('error', s, msg);
   }
@@ -513,99 +523,23 @@ export class Controller implements ControllerApi {
   // Reconciler
 
   requestReconcile(appName: string, dpid?: bigint): void {
-    const app = this.byName.get(appName);
-    if (!app) throw new RangeError(`appName: no app named '${appName}'`);
-    if (!app.desiredFlows) return;
-    const set = this.reconcileQueue.get(dpid) ?? new Set<string>();
-    set.add(appName);
-    this.reconcileQueue.set(dpid, set);
-    if (this.reconcileTimer === undefined) {
-      this.reconcileTimer = setTimeout(() => this.drainReconcileQueue(), this.reconcileDebounceMs);
-      this.reconcileTimer.unref();
-    }
+    this.reconciler.request(appName, dpid);
   }
 
-  private drainReconcileQueue(): void {
-    this.reconcileTimer = undefined;
-    const everywhere = this.reconcileQueue.get(undefined) ?? new Set<string>();
-    for (const s of this.announced.values()) {
-      const names = new Set([...everywhere, ...(this.reconcileQueue.get(s.dpid) ?? [])]);
-      const apps = this.apps.filter((a) => names.has(a.name));
-      if (apps.length) void this.reconcileSwitch(s, apps);
-    }
-    this.reconcileQueue.clear();
+  /** See AppContext.reconcile. */
+  reconcile(req: ReconcileRequest): Promise<SwitchReconcile[]> {
+    return this.reconciler.reconcile(req);
   }
 
   /**
-   * Brings `apps`' flows on one switch in line with their intent. Runs on one switch are serialised; a
+   * Brings `apps`' intent on one switch in line (their whole intent). Runs on one switch are serialised; a
    * failure is logged and leaves the switch as it was (the next run retries). Resolves when done.
    */
-  reconcileSwitch(s: Session, apps: readonly App[]): Promise<void> {
-    const prev = this.reconcileChains.get(s) ?? Promise.resolve();
-    const run = prev.then(() => this.reconcileNow(s, apps));
-    this.reconcileChains.set(s, run);
-    return run;
-  }
-
-  private async reconcileNow(s: Session, apps: readonly App[]): Promise<void> {
-    if (!s.connected) return;
-    try {
-      let allFlows: FlowStatsEntry[] | undefined;
-      let sent = 0;
-      for (const app of apps) {
-        const desired = this.guard(app, 'desiredFlows', () => app.desiredFlows?.(s));
-        if (!desired) continue;
-        // An owner with no intent on OF1.0 (core) has nothing to read or remove: skip the stats round trip.
-        if (!desired.length && app === coreApp) continue;
-        let actual: FlowStatsEntry[];
-        const owns = app.ownsFlow?.bind(app);
-        if (owns) {
-          // Owned by the app's own judgement (users' cookies): every flow of the switch is a candidate.
-          allFlows ??= (await s.stats(allFlowsRequest())).flows;
-          actual = allFlows.filter((f) => this.guard(app, 'ownsFlow', () => owns(s, f)) === true);
-        } else if (s.version === OFP_VERSION_1_3) {
-          actual = (await s.stats({ ...allFlowsRequest(), cookie: app.cookie, cookieMask: APP_COOKIE_MASK }))
-            .flows;
-        } else {
-          // OF1.0 cannot filter by cookie: read once, filter per owner.
-          allFlows ??= (await s.stats(allFlowsRequest())).flows;
-          actual = allFlows;
-        }
-        const diff = diffFlows(
-          desired,
-          owns ? actual : actual.filter((f) => ownedBy(f.cookie, app.cookie)),
-          app.cookie,
-          s.version,
-        );
-        for (const e of diff.remove) s.send(flowModDeleteStrict(e, s.version));
-        for (const spec of diff.add) {
-          try {
-            s.send(flowModAdd(spec, app.cookie, s.version, { anyCookie: Boolean(owns) }));
-          } catch (err) {
-            this.appFailed(app, 'desiredFlows (flow not encodable)', err);
-          }
-        }
-        this.metrics.reconcileFlowsAdded += diff.add.length;
-        this.metrics.reconcileFlowsDeleted += diff.remove.length;
-        sent += diff.add.length + diff.remove.length;
-        if (diff.add.length || diff.remove.length) {
-          this.log.info(
-            {
-              dpid: dpidText(s),
-              app: app.name,
-              added: diff.add.length,
-              deleted: diff.remove.length,
-              unchanged: diff.unchanged,
-            },
-            'reconciled flows',
-          );
-        }
-      }
-      if (sent) await s.barrier();
-      this.metrics.reconcileRuns++;
-    } catch (err) {
-      if (s.connected) this.log.warn({ dpid: dpidText(s), err: errText(err) }, 'reconcile failed');
-    }
+  reconcileSwitch(s: SwitchSession, apps: readonly App[]): Promise<SwitchReconcile> {
+    return this.reconciler.run(
+      s,
+      apps.map((app) => ({ app })),
+    );
   }
 }
 

@@ -18,4 +18,30 @@ export {
   type FlowAddFields,
   type FlowDeleteFields,
 } from './flowmod.js';
-export { canonicalMatch, diffFlows, flowKey, ownedBy, type FlowDiff } from './reconcile.js';
+export {
+  canonicalMatch,
+  diffFlows,
+  diffGroups,
+  diffMeters,
+  flowKey,
+  flowOutcome,
+  ownedBy,
+  planReconcile,
+  recordOutcome,
+  rejections,
+  sameMeter,
+  switchError,
+  type Actual,
+  type FlowDiff,
+  type IdDiff,
+  type Intent,
+  type PlannedMod,
+  type ReconcilePlan,
+} from './reconcile.js';
+export {
+  Reconciler,
+  desiredFlowsAt,
+  hasIntent,
+  type ReconcileWork,
+  type ReconcilerHost,
+} from './reconciler.js';

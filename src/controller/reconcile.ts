@@ -3,13 +3,27 @@
  * that close the gap. The session-facing half lives in controller.ts.
  */
 import {
+  OFPMF,
   OFP_VERSION_1_0,
   type FlowStatsEntry,
+  type GroupDescEntry,
   type Instruction,
   type Match,
+  type MeterConfigEntry,
   type OfVersion,
 } from '../openflow/index.js';
-import { APP_COOKIE_MASK, type FlowSpec } from './app.js';
+import {
+  APP_COOKIE_MASK,
+  type FlowOutcome,
+  type FlowRef,
+  type FlowSpec,
+  type GroupOutcome,
+  type MeterOutcome,
+  type ModError,
+  type OfMessageBody,
+  type SwitchReconcile,
+} from './app.js';
+import { flowModAdd, flowModDeleteStrict } from './flowmod.js';
 
 export interface FlowDiff {
   /** Desired flows missing on the switch, or present with other instructions/timeouts/cookie/flags. */
@@ -119,4 +133,240 @@ function sameFlow(spec: FlowSpec, cur: FlowStatsEntry, ownerCookie: bigint, vers
 /** Does this switch flow belong to the owner with this cookie (high 16 bits)? */
 export function ownedBy(entryCookie: bigint, ownerCookie: bigint): boolean {
   return (entryCookie & APP_COOKIE_MASK) === (ownerCookie & APP_COOKIE_MASK);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Meters and groups
+
+export interface IdDiff<T> {
+  add: T[];
+  modify: T[];
+  /** Ids owned by the app on the switch that no desired entry names. */
+  remove: number[];
+}
+
+/** Meter flag bits that change what a meter does (OVS reports STATS and burst sizes its own way). */
+const METER_FLAG_BITS = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST;
+
+export function sameMeter(a: MeterConfigEntry, b: MeterConfigEntry): boolean {
+  if ((a.flags & METER_FLAG_BITS) !== (b.flags & METER_FLAG_BITS) || a.bands.length !== b.bands.length) {
+    return false;
+  }
+  const burst = (a.flags & OFPMF.BURST) !== 0;
+  return a.bands.every((x, i) => {
+    const y = b.bands[i];
+    const prec = (band: typeof x) => (band.type === 'dscp_remark' ? band.precLevel : undefined);
+    return (
+      x.type === y.type && x.rate === y.rate && (!burst || x.burstSize === y.burstSize) && prec(x) === prec(y)
+    );
+  });
+}
+
+function sameGroup(a: GroupDescEntry, b: GroupDescEntry): boolean {
+  return (
+    a.groupType === b.groupType &&
+    JSON.stringify(canonicalValue(a.buckets)) === JSON.stringify(canonicalValue(b.buckets))
+  );
+}
+
+function diffById<T>(
+  wanted: readonly T[],
+  actual: readonly T[],
+  idOf: (x: T) => number,
+  owns: (id: number) => boolean,
+  same: (a: T, b: T) => boolean,
+): IdDiff<T> {
+  const have = new Map(actual.filter((x) => owns(idOf(x))).map((x) => [idOf(x), x] as const));
+  const diff: IdDiff<T> = { add: [], modify: [], remove: [] };
+  const want = new Set<number>();
+  for (const x of wanted) {
+    want.add(idOf(x));
+    const cur = have.get(idOf(x));
+    if (!cur) diff.add.push(x);
+    else if (!same(x, cur)) diff.modify.push(x);
+  }
+  for (const id of have.keys()) if (!want.has(id)) diff.remove.push(id);
+  return diff;
+}
+
+/** What to send so the switch has exactly the wanted meters among those `owns` claims; others are left. */
+export function diffMeters(
+  wanted: readonly MeterConfigEntry[],
+  actual: readonly MeterConfigEntry[],
+  owns: (meterId: number) => boolean,
+): IdDiff<MeterConfigEntry> {
+  return diffById(wanted, actual, (m) => m.meterId, owns, sameMeter);
+}
+
+export function diffGroups(
+  wanted: readonly GroupDescEntry[],
+  actual: readonly GroupDescEntry[],
+  owns: (groupId: number) => boolean,
+): IdDiff<GroupDescEntry> {
+  return diffById(wanted, actual, (g) => g.groupId, owns, sameGroup);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The plan of one run
+
+/** OFPMC_* and OFPGC_* (OpenFlow 1.3 meter_mod and group_mod commands share the numbers). */
+const MOD_COMMAND = { add: 0, modify: 1, delete: 2 } as const;
+
+/** The owner of some intent, as the planner needs it (an App fits). */
+export interface IntentOwner {
+  name: string;
+  cookie: bigint;
+  /** Ownership by App.ownsFlow: desired flows may carry any cookie. */
+  ownsFlow?: unknown;
+  ownsMeter?(meterId: number): boolean;
+  ownsGroup?(groupId: number): boolean;
+}
+
+export interface Intent {
+  flows: readonly FlowSpec[];
+  /** Undefined: meters are not part of this run. */
+  meters?: readonly MeterConfigEntry[];
+  groups?: readonly GroupDescEntry[];
+}
+
+/** What the switch reported: the owner's flows (unused by a targeted run), all meters, all groups. */
+export interface Actual {
+  flows: readonly FlowStatsEntry[];
+  meters?: readonly MeterConfigEntry[];
+  groups?: readonly GroupDescEntry[];
+}
+
+/** One message to send and the outcome it will fill; no `msg`: it could not be built (outcome.error says why). */
+export interface PlannedMod {
+  msg?: OfMessageBody;
+  outcome: FlowOutcome | MeterOutcome | GroupOutcome;
+  kind: 'flow' | 'meter' | 'group';
+}
+
+/**
+ * Phases, in order, with a barrier after each that sent anything: meters and groups a flow may use, then
+ * the flows (deletes before adds), then the meters and groups no flow uses any more (a switch deletes the
+ * flows that use a meter or group it deletes).
+ */
+export interface ReconcilePlan {
+  before: PlannedMod[];
+  flows: PlannedMod[];
+  after: PlannedMod[];
+  /** Desired flows already in place (full runs). */
+  unchanged: number;
+}
+
+const notBuilt = (err: unknown): ModError => ({
+  message: `not sent: ${err instanceof Error ? err.message : String(err)}`,
+});
+
+/**
+ * The flow, meter and group mods that bring one owner's part of a switch in line with its intent. Pure.
+ * `scope`: a targeted run over these flow identities (see ReconcileRequest.flows).
+ */
+export function planReconcile(
+  owner: IntentOwner,
+  version: OfVersion,
+  intent: Intent,
+  actual: Actual,
+  scope?: readonly FlowRef[],
+): ReconcilePlan {
+  const plan: ReconcilePlan = { before: [], flows: [], after: [], unchanged: 0 };
+  const anyCookie = owner.ownsFlow !== undefined;
+  const add = (spec: FlowSpec): PlannedMod => {
+    const outcome: FlowOutcome = { app: owner.name, op: 'add', flow: spec };
+    try {
+      return { kind: 'flow', outcome, msg: flowModAdd(spec, owner.cookie, version, { anyCookie }) };
+    } catch (err) {
+      outcome.error = notBuilt(err);
+      return { kind: 'flow', outcome };
+    }
+  };
+  const del = (ref: FlowRef): PlannedMod => {
+    const flow = { ...ref, cookie: ref.cookie ?? owner.cookie };
+    return {
+      kind: 'flow',
+      outcome: { app: owner.name, op: 'delete', flow },
+      msg: flowModDeleteStrict(flow, version),
+    };
+  };
+
+  if (scope) {
+    const want = new Map<string, FlowSpec>();
+    for (const spec of intent.flows) want.set(flowKey(spec, version), spec);
+    const seen = new Set<string>();
+    const adds: PlannedMod[] = [];
+    for (const ref of scope) {
+      const key = flowKey(ref, version);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const spec = want.get(key);
+      if (spec) adds.push(add(spec));
+      else plan.flows.push(del(ref));
+    }
+    plan.flows.push(...adds);
+  } else {
+    const diff = diffFlows(intent.flows, actual.flows, owner.cookie, version);
+    plan.flows.push(...diff.remove.map(del), ...diff.add.map(add));
+    plan.unchanged = diff.unchanged;
+  }
+
+  const byId = <T>(d: IdDiff<T>, mod: (op: MeterOutcome['op'], x: T | number) => PlannedMod) => {
+    plan.before.push(...d.add.map((x) => mod('add', x)), ...d.modify.map((x) => mod('modify', x)));
+    plan.after.push(...d.remove.map((id) => mod('delete', id)));
+  };
+  if (intent.meters && actual.meters) {
+    const owns = owner.ownsMeter?.bind(owner) ?? (() => false);
+    byId(diffMeters(intent.meters, actual.meters, owns), (op, x) => {
+      const m = typeof x === 'number' ? { meterId: x, flags: 0, bands: [] } : x;
+      return {
+        kind: 'meter',
+        outcome: { app: owner.name, op, meterId: m.meterId },
+        msg: { type: 'meter_mod', command: MOD_COMMAND[op], ...m },
+      };
+    });
+  }
+  if (intent.groups && actual.groups) {
+    const owns = owner.ownsGroup?.bind(owner) ?? (() => false);
+    byId(diffGroups(intent.groups, actual.groups, owns), (op, x) => {
+      const g = typeof x === 'number' ? { groupId: x, groupType: 0, buckets: [] } : x;
+      return {
+        kind: 'group',
+        outcome: { app: owner.name, op, groupId: g.groupId },
+        msg: { type: 'group_mod', command: MOD_COMMAND[op], ...g },
+      };
+    });
+  }
+  return plan;
+}
+
+/** Adds a planned mod's outcome to the run's result, in its list. */
+export function recordOutcome(result: SwitchReconcile, mod: PlannedMod): void {
+  if (mod.kind === 'flow') result.flows.push(mod.outcome as FlowOutcome);
+  else if (mod.kind === 'meter') result.meters.push(mod.outcome as MeterOutcome);
+  else result.groups.push(mod.outcome as GroupOutcome);
+}
+
+/** The switch's answer to one message, as a ModError. */
+export function switchError(msg: { errType: number; code: number }): ModError {
+  return { errType: msg.errType, code: msg.code, message: `OFPT_ERROR type ${msg.errType} code ${msg.code}` };
+}
+
+/**
+ * The outcome of the flow with `ref`'s identity in a run (the last message sent for it), or undefined when
+ * the run sent nothing for it (already in place, or not the run's business).
+ */
+export function flowOutcome(result: SwitchReconcile, ref: FlowRef): FlowOutcome | undefined {
+  const key = flowKey(ref, result.version);
+  for (let i = result.flows.length - 1; i >= 0; i--) {
+    if (flowKey(result.flows[i].flow, result.version) === key) return result.flows[i];
+  }
+  return undefined;
+}
+
+/** Every message of the runs that the switch rejected or that could not be sent. */
+export function rejections(
+  results: readonly SwitchReconcile[],
+): (FlowOutcome | MeterOutcome | GroupOutcome)[] {
+  return results.flatMap((r) => [...r.meters, ...r.groups, ...r.flows].filter((o) => o.error !== undefined));
 }

@@ -8,14 +8,22 @@
 import { EventEmitter } from 'node:events';
 import {
   APP_COOKIE_MASK,
+  desiredFlowsAt,
+  hasIntent,
   orderApps,
+  ownedBy,
+  planReconcile,
+  recordOutcome,
+  switchError,
   type App,
   type AppContext,
   type ControllerApi,
   type ControllerMetrics,
+  type FlowRef,
   type Logger,
   type OfMessageBody,
   type PacketDecision,
+  type SwitchReconcile,
   type SwitchSession,
 } from '../../src/controller/index.js';
 import {
@@ -30,7 +38,11 @@ import {
   type Action,
   type FeaturesReply,
   type FlowMod,
+  type FlowStatsEntry,
+  type Instruction,
   type Match,
+  type MeterConfigEntry,
+  type MeterMod,
   type OfMessage,
   type OfVersion,
   type PacketIn,
@@ -51,7 +63,6 @@ import {
 } from '../../src/packet/index.js';
 import type { Store } from '../../src/store/index.js';
 import { canonicalMatch } from '../../src/controller/reconcile.js';
-import { flowModAdd } from '../../src/controller/flowmod.js';
 import { port } from './controller.fake-switch.js';
 
 export class FakeClock {
@@ -65,6 +76,10 @@ export interface FlowEntry {
   match: Match;
   /** Empty: drop. */
   actions: Action[];
+  /** As the FLOW_MOD gave them (what flow stats report). */
+  instructions: Instruction[];
+  /** The meter instruction's meter (OpenFlow 1.3). */
+  meterId?: number;
   cookie: bigint;
   idleTimeout: number;
   hardTimeout: number;
@@ -142,6 +157,21 @@ function sameMatch(a: Match, b: Match): boolean {
   return canonicalMatch(a) === canonicalMatch(b);
 }
 
+/** OFPET_METER_MOD_FAILED and its codes (OFPMMFC_*). */
+const METER_MOD_FAILED = 12;
+const OFPMMFC = { METER_EXISTS: 1, UNKNOWN_METER: 7 } as const;
+
+/** What a packet gets from a switch's table: where it goes and what marks it on the way. */
+export interface Treatment {
+  /** Output ports, 'controller', or [] (drop). */
+  output: number[] | 'controller';
+  meterId?: number;
+  /** DSCP set by the flow. */
+  dscp?: number;
+  /** Queue set by set_queue or enqueue. */
+  queue?: number;
+}
+
 /** Non-strict delete: the entry is at least as specific as the delete's match. */
 function covers(del: Match, entry: Match): boolean {
   return Object.entries(del).every(([k, v]) => v === undefined || entry[k as keyof Match] === v);
@@ -151,6 +181,7 @@ function actionsOf(msg: FlowMod, version: OfVersion): Action[] {
   if (msg.instructions.length === 0) return [];
   const out: Action[] = [];
   for (const ins of msg.instructions) {
+    if (ins.type === 'meter') continue;
     if (ins.type !== 'apply_actions') throw new Error(`fake switch: instruction ${ins.type} not supported`);
     out.push(...ins.actions);
   }
@@ -165,8 +196,14 @@ export class FakeSwitch implements SwitchSession {
   connected = false;
   readonly ports = new Map<number, PortDesc>();
   readonly flows: FlowEntry[] = [];
+  /** OpenFlow 1.3 meters by id. */
+  readonly meters = new Map<number, MeterConfigEntry>();
   /** Every message the apps sent to this switch, in order. */
   readonly sent: OfMessageBody[] = [];
+  /** OFPT_ERRORs this switch answered with, by the xid they answer. */
+  readonly errors = new Map<number, { errType: number; code: number }>();
+  /** A test's veto: messages it returns an error for are refused (answered with that OFPT_ERROR). */
+  refuse?: (msg: OfMessageBody) => { errType: number; code: number } | undefined;
   readonly features: FeaturesReply;
   packetIns = 0;
   private xid = 1;
@@ -201,7 +238,8 @@ export class FakeSwitch implements SwitchSession {
     const xid = this.xid++;
     const wire = decode(encode({ ...msg, version: this.version, xid } as OfMessage)) as OfMessageBody;
     this.sent.push(wire);
-    this.net.fromController(this, wire);
+    const err = this.refuse?.(wire) ?? this.net.fromController(this, wire);
+    if (err) this.errors.set(xid, err);
     return xid;
   }
   /** A precompiled frame takes the same path as a message: decoded, as the switch would read it. */
@@ -233,6 +271,26 @@ export class FakeSwitch implements SwitchSession {
       if ((best === undefined || e.priority > best.priority) && matchFields(e.match, inPort, f)) best = e;
     }
     return best;
+  }
+
+  /** From the flow table alone: what a packet arriving on `inPort` gets. */
+  treat(inPort: number, data: Buffer): Treatment {
+    const e = this.lookup(inPort, parseEthernet(data));
+    if (!e) return { output: 'controller' };
+    const t: Treatment = { output: [] };
+    if (e.meterId !== undefined) t.meterId = e.meterId;
+    for (const a of e.actions) {
+      if (a.type === 'set_field' && a.field === 'ip_dscp') t.dscp = Number(a.value);
+      else if (a.type === 'set_queue') t.queue = a.queueId;
+      else if (a.type === 'enqueue') {
+        t.queue = a.queueId;
+        (t.output as number[]).push(a.port);
+      } else if (a.type === 'output') {
+        if (a.port === OFPP.CONTROLLER) return { ...t, output: 'controller' };
+        (t.output as number[]).push(a.port === OFPP.IN_PORT ? inPort : a.port);
+      } else throw new Error(`fake switch: action ${a.type} not supported`);
+    }
+    return t;
   }
 
   /** From the flow table alone: output ports, 'controller' (table miss or explicit), or [] (drop). */
@@ -299,7 +357,10 @@ export class FakeNetwork {
   maxEvents = 20_000;
   readonly ctx: AppContext;
 
-  constructor() {
+  /** Every reconcile run, in order (what the reconciler sent and how the switches answered). */
+  readonly reconciles: SwitchReconcile[] = [];
+
+  constructor(opts: { store?: Store } = {}) {
     const controller: ControllerApi = {
       switches: this.sessions,
       on: (event, listener) => {
@@ -307,15 +368,16 @@ export class FakeNetwork {
         return () => this.events.off(event, listener as never);
       },
       off: (event, listener) => void this.events.off(event, listener as never),
-      requestReconcile: (name, dpid) => this.reconcile(name, dpid),
+      requestReconcile: (name, dpid) => void this.reconcile(name, dpid),
       metrics: {} as ControllerMetrics,
     };
     this.ctx = {
       controller,
-      store: {} as Store,
+      store: opts.store ?? ({} as Store),
       log: silentLog,
       now: this.clock.now,
-      requestReconcile: (name, dpid) => this.reconcile(name, dpid),
+      requestReconcile: (name, dpid) => void this.reconcile(name, dpid),
+      reconcile: async (req) => this.reconcile(req.app, req.dpid, req.flows),
       app: <T extends App>(name: string) => this.apps.find((a) => a.name === name) as T | undefined,
     };
   }
@@ -379,7 +441,7 @@ export class FakeNetwork {
     const sw = this.switches.get(dpid)!;
     sw.connected = true;
     this.sessions.set(dpid, sw);
-    for (const app of this.apps) this.installDesired(app, sw);
+    for (const app of this.apps) if (hasIntent(app)) this.reconcileOn(app, sw);
     for (const app of this.apps) app.switchConnected?.(sw);
     this.events.emit('switch_connected', sw);
     this.run();
@@ -505,9 +567,12 @@ export class FakeNetwork {
 
   // ------------------------------------------------------------------------------------------ internals
 
-  fromController(sw: FakeSwitch, msg: OfMessageBody): void {
+  /** Applies a message; returns the OFPT_ERROR a switch would answer with, if any. */
+  fromController(sw: FakeSwitch, msg: OfMessageBody): { errType: number; code: number } | void {
     if (!sw.connected) throw new Error(`message to disconnected switch s${sw.dpid}`);
     switch (msg.type) {
+      case 'meter_mod':
+        return this.meterMod(sw, msg as MeterMod);
       case 'packet_out': {
         let inPort = msg.inPort;
         let data = msg.data;
@@ -516,14 +581,27 @@ export class FakeNetwork {
         return;
       }
       case 'flow_mod':
-        this.flowMod(sw, msg as FlowMod);
-        return;
+        return this.flowMod(sw, msg as FlowMod);
       default:
         throw new Error(`fake switch: message ${msg.type} not supported`);
     }
   }
 
-  private flowMod(sw: FakeSwitch, msg: FlowMod): void {
+  private meterMod(sw: FakeSwitch, msg: MeterMod): { errType: number; code: number } | void {
+    const exists = sw.meters.has(msg.meterId);
+    if (msg.command === 0 && exists) return { errType: METER_MOD_FAILED, code: OFPMMFC.METER_EXISTS };
+    if (msg.command !== 0 && !exists) return { errType: METER_MOD_FAILED, code: OFPMMFC.UNKNOWN_METER };
+    if (msg.command === 2) {
+      sw.meters.delete(msg.meterId);
+      // A switch deletes the flows that use a meter it deletes.
+      for (let i = sw.flows.length - 1; i >= 0; i--)
+        if (sw.flows[i].meterId === msg.meterId) sw.flows.splice(i, 1);
+      return;
+    }
+    sw.meters.set(msg.meterId, { meterId: msg.meterId, flags: msg.flags, bands: msg.bands });
+  }
+
+  private flowMod(sw: FakeSwitch, msg: FlowMod): { errType: number; code: number } | void {
     const cookieOk = (e: FlowEntry): boolean =>
       sw.version === OFP_VERSION_1_0 ||
       msg.cookieMask === 0n ||
@@ -533,6 +611,11 @@ export class FakeNetwork {
     switch (msg.command) {
       case OFPFC.ADD: {
         const actions = actionsOf(msg, sw.version);
+        const meter = msg.instructions.find((i) => i.type === 'meter');
+        const meterId = meter?.type === 'meter' ? meter.meterId : undefined;
+        if (meterId !== undefined && !sw.meters.has(meterId)) {
+          return { errType: METER_MOD_FAILED, code: OFPMMFC.UNKNOWN_METER };
+        }
         const i = sw.flows.findIndex((e) => e.priority === msg.priority && sameMatch(e.match, msg.match));
         if (i >= 0) sw.flows.splice(i, 1);
         const now = this.clock.t;
@@ -541,6 +624,8 @@ export class FakeNetwork {
           priority: msg.priority,
           match: msg.match,
           actions,
+          instructions: msg.instructions,
+          ...(meterId !== undefined ? { meterId } : {}),
           cookie: msg.cookie,
           idleTimeout: msg.idleTimeout,
           hardTimeout: msg.hardTimeout,
@@ -615,8 +700,15 @@ export class FakeNetwork {
   }
 
   private execute(sw: FakeSwitch, inPort: number, data: Buffer, actions: Action[]): void {
-    for (const a of actions) {
-      if (a.type !== 'output') throw new Error(`fake switch: action ${a.type} not supported`);
+    for (const action of actions) {
+      if (action.type === 'set_field' && action.field === 'ip_dscp') {
+        data = withDscp(data, Number(action.value));
+        continue;
+      }
+      if (action.type === 'set_queue') continue; // queues shape nothing here
+      if (action.type !== 'output' && action.type !== 'enqueue')
+        throw new Error(`fake switch: action ${action.type} not supported`);
+      const a = { port: action.port };
       if (a.port === OFPP.CONTROLLER) {
         this.queue.push({ kind: 'packet_in', sw, inPort, data, reason: 1 });
       } else if (a.port === OFPP.FLOOD || a.port === OFPP.ALL) {
@@ -694,26 +786,84 @@ export class FakeNetwork {
     }
   }
 
-  private installDesired(app: App, sw: FakeSwitch): void {
-    if (!app.desiredFlows) return;
-    for (let i = sw.flows.length - 1; i >= 0; i--)
-      if ((sw.flows[i].cookie & APP_COOKIE_MASK) === app.cookie && sw.flows[i].idleTimeout === 0)
-        sw.flows.splice(i, 1);
-    for (const spec of app.desiredFlows(sw)) {
-      this.flowMod(sw, {
-        ...flowModAdd(spec, app.cookie, sw.version),
-        version: sw.version,
-        xid: 0,
-      } as FlowMod);
+  /**
+   * The reconciler's plan (the real planReconcile) against this switch's tables, sent in its phases; the
+   * fake answers at once, so the run is synchronous. Returns what it sent and how the switch answered.
+   */
+  private reconcileOn(app: App, sw: FakeSwitch, scope?: readonly FlowRef[]): SwitchReconcile {
+    const of13 = sw.version !== OFP_VERSION_1_0;
+    const owns = app.ownsFlow?.bind(app);
+    // As the real reconciler: an app without desiredFlows owns no flows it would remove.
+    const flows = (app.desiredFlows ? sw.flows : [])
+      .map((e) => statsEntry(e))
+      .filter((f) => (owns ? owns(sw, f) : ownedBy(f.cookie, app.cookie)));
+    const wantMeters = !scope && of13 && app.desiredMeters ? app.desiredMeters(sw) : undefined;
+    const plan = planReconcile(
+      app,
+      sw.version,
+      {
+        flows: scope ? desiredFlowsAt(app, sw, scope) : (app.desiredFlows?.(sw) ?? []),
+        ...(wantMeters ? { meters: wantMeters } : {}),
+      },
+      { flows, meters: [...sw.meters.values()] },
+      scope,
+    );
+    const result: SwitchReconcile = {
+      dpid: sw.dpid,
+      version: sw.version,
+      apps: [app.name],
+      flows: [],
+      meters: [],
+      groups: [],
+    };
+    for (const mod of [...plan.before, ...plan.flows, ...plan.after]) {
+      recordOutcome(result, mod);
+      if (!mod.msg) continue;
+      const xid = sw.send(mod.msg);
+      const err = sw.errors.get(xid);
+      if (err) mod.outcome.error = switchError(err);
     }
+    this.reconciles.push(result);
+    this.run();
+    return result;
   }
 
-  private reconcile(name: string, dpid?: bigint): void {
+  private reconcile(name: string, dpid?: bigint, scope?: readonly FlowRef[]): SwitchReconcile[] {
     const app = this.apps.find((a) => a.name === name);
-    if (!app) return;
+    if (!app) return [];
+    const out: SwitchReconcile[] = [];
     for (const sw of this.switches.values())
-      if (sw.connected && (dpid === undefined || sw.dpid === dpid)) this.installDesired(app, sw);
+      if (sw.connected && (dpid === undefined || sw.dpid === dpid))
+        out.push(this.reconcileOn(app, sw, scope));
+    return out;
   }
+}
+
+/** A copy of an IPv4 frame with its DSCP rewritten (the checksum is not checked here). */
+function withDscp(data: Buffer, dscp: number): Buffer {
+  const f = parseEthernet(data);
+  if (!f.ipv4) return data;
+  const out = Buffer.from(data);
+  out[f.l3Offset + 1] = (dscp << 2) | (out[f.l3Offset + 1] & 3);
+  return out;
+}
+
+/** A fake flow as flow stats report it. */
+function statsEntry(e: FlowEntry): FlowStatsEntry {
+  return {
+    tableId: e.tableId,
+    durationSec: 0,
+    durationNsec: 0,
+    priority: e.priority,
+    idleTimeout: e.idleTimeout,
+    hardTimeout: e.hardTimeout,
+    flags: e.flags,
+    cookie: e.cookie,
+    packetCount: BigInt(e.packets),
+    byteCount: 0n,
+    match: e.match,
+    instructions: e.instructions,
+  };
 }
 
 // ------------------------------------------------------------------------------------ topologies

@@ -367,6 +367,7 @@ function world(dir: string, store?: Store) {
     log: quietLog,
     now: Date.now,
     requestReconcile: controller.requestReconcile,
+    reconcile: async () => [],
     app: ((name: string) =>
       name === 'topology' ? topology : name === 'hosts' ? hostsApp : undefined) as AppContext['app'],
   };

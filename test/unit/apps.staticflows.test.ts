@@ -13,7 +13,13 @@ import {
   entryToJson,
   parseEntry,
 } from '../../src/apps/staticflows/index.js';
-import { diffFlows, type AppContext, type SwitchSession } from '../../src/controller/index.js';
+import {
+  Reconciler,
+  diffFlows,
+  type AppContext,
+  type ReconcileRequest,
+  type SwitchSession,
+} from '../../src/controller/index.js';
 import {
   OFPFC,
   OFP_VERSION_1_0,
@@ -374,32 +380,36 @@ class FakeSession {
   }
 }
 
+const asSession = (s: FakeSession) => s as unknown as SwitchSession;
+
 async function harness(t: { after: (fn: () => Promise<void> | void) => void }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-unit-'));
   let store: Store = openEmbeddedStore(dir);
   const switches = new Map<bigint, FakeSession>();
   let errorListener: ((sw: FakeSession, msg: ErrorMsg) => void) | undefined;
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-  const ctxOf = (s: Store) =>
-    ({
-      controller: {
-        switches,
-        on: (_e: string, l: typeof errorListener) => {
-          errorListener = l;
-          return () => {};
-        },
-        off() {},
-        requestReconcile() {},
-        metrics: {},
-      },
+  const sessions = () => [...switches.values()].map(asSession);
+  // The real reconciler over the fake sessions; the switch's OFPT_ERRORs go to it as the controller's do.
+  const ctxOf = (s: Store, app: StaticFlowsApp) => {
+    const reconciler = new Reconciler({
+      apps: () => [app],
+      switches: sessions,
+      guard: (_a, _h, fn) => fn(),
+      log: quiet,
+    });
+    errorListener = (sw, msg) => void reconciler.switchError(asSession(sw), msg);
+    return {
+      controller: { switches, on: () => () => {}, off() {}, requestReconcile() {}, metrics: {} },
       store: s,
       log: quiet,
       now: () => 0,
       requestReconcile() {},
+      reconcile: (req: ReconcileRequest) => reconciler.reconcile(req),
       app: () => undefined,
-    }) as unknown as AppContext;
+    } as unknown as AppContext;
+  };
   const app = new StaticFlowsApp();
-  await app.start(ctxOf(store));
+  await app.start(ctxOf(store, app));
   t.after(async () => {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -414,7 +424,7 @@ async function harness(t: { after: (fn: () => Promise<void> | void) => void }) {
     await store.close();
     store = openEmbeddedStore(dir);
     const again = new StaticFlowsApp();
-    await again.start(ctxOf(store));
+    await again.start(ctxOf(store, again));
     return again;
   };
   return {
@@ -424,8 +434,6 @@ async function harness(t: { after: (fn: () => Promise<void> | void) => void }) {
     stored: async () => (await store.list('/apps/staticflows/entries/')).map((e) => e.key),
   };
 }
-
-const asSession = (s: FakeSession) => s as unknown as SwitchSession;
 
 test('add stores before answering and pushes with a barrier; delete removes exactly that flow', async (t) => {
   const h = await harness(t);

@@ -42,6 +42,10 @@ export function fakeAppContext(store: Store): { ctx: AppContext; reconciles: str
     log: quietLog,
     now: Date.now,
     requestReconcile,
+    reconcile: async (req) => {
+      reconciles.push(req.app);
+      return [];
+    },
     app: () => undefined,
   };
   return { ctx, reconciles };

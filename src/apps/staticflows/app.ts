@@ -1,7 +1,8 @@
 /**
  * The `staticflows` app (Floodlight's static entry pusher): named flow entries kept in the store, pushed
  * when their switch connects and re-pushed when it reconnects (through the reconciler's desiredFlows),
- * removed exactly (DELETE_STRICT), listed with live counters.
+ * removed exactly (DELETE_STRICT), listed with live counters. A change is stored, then a targeted reconcile
+ * of just its flows is awaited, so the API answers with the switch's verdict on it.
  *
  * Users' cookies are kept: the app owns its flows by (table, priority, match, cookie) of its entries
  * (App.ownsFlow), not only by the cookie's high bits.
@@ -11,18 +12,19 @@ import {
   allFlowsRequest,
   appCookie,
   flowKey,
-  flowModAdd,
-  flowModDeleteStrict,
+  flowOutcome,
+  rejections,
   type App,
   type AppContext,
+  type FlowRef,
   type FlowSpec,
   type Logger,
+  type SwitchReconcile,
   type SwitchSession,
 } from '../../controller/index.js';
 import {
   OFP_VERSION_1_0,
   OFP_VERSION_1_3,
-  type ErrorMsg,
   type FlowRemoved,
   type FlowStatsEntry,
   type OfVersion,
@@ -75,13 +77,8 @@ export class StaticFlowsApp implements App {
   private readonly byName = new Map<string, StaticEntry>();
   /** Per switch: flow key (table 0 for OF1.0 lookups is handled in keyOf) -> entry name. */
   private readonly byKey = new Map<bigint, Map<string, string>>();
-  /** Switch errors that answer one of our pushes, by `dpid/xid`, collected until its barrier. */
-  private readonly pushes = new Map<string, ErrorMsg | null>();
   /** Serialises changes to one entry name (store write + memory + push must not interleave). */
   private readonly locks = new Map<string, Promise<unknown>>();
-  private unsubscribe: (() => void) | undefined;
-  /** The barrier the pushes of the current turn will share, per session. */
-  private readonly barriers = new Map<SwitchSession, Promise<void>>();
 
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
@@ -96,15 +93,7 @@ export class StaticFlowsApp implements App {
         this.log.error({ key: err.field, err: err.message }, 'skipping invalid stored static entry'),
     });
     for (const item of items) this.remember(parseEntry(item.value));
-    this.unsubscribe = ctx.controller.on('error', (sw, msg) => {
-      const k = `${sw.dpid}/${msg.xid}`;
-      if (this.pushes.has(k)) this.pushes.set(k, msg);
-    });
     this.log.info({ entries: this.byName.size }, 'static entries loaded');
-  }
-
-  stop(): void {
-    this.unsubscribe?.();
   }
 
   /** Write-batching counters (tests, benchmark). */
@@ -115,8 +104,19 @@ export class StaticFlowsApp implements App {
   // ---- reconciler hooks
 
   desiredFlows(sw: SwitchSession): FlowSpec[] {
+    return this.specsOn(sw, this.byKey.get(sw.dpid)?.values() ?? []);
+  }
+
+  /** A targeted reconcile's lookup: the entries at these identities, without walking the switch's others. */
+  desiredFlowsFor(sw: SwitchSession, refs: readonly FlowRef[]): FlowSpec[] {
+    const keys = this.byKey.get(sw.dpid);
+    const names = refs.map((r) => keys?.get(keyOf(r, OFP_VERSION_1_3))).filter((n) => n !== undefined);
+    return this.specsOn(sw, new Set(names));
+  }
+
+  private specsOn(sw: SwitchSession, names: Iterable<string>): FlowSpec[] {
     const out: FlowSpec[] = [];
-    for (const name of this.byKey.get(sw.dpid)?.values() ?? []) {
+    for (const name of names) {
       const e = this.byName.get(name)!;
       if (!e.active) continue;
       try {
@@ -159,8 +159,9 @@ export class StaticFlowsApp implements App {
   // ---- commands (the REST routes call these)
 
   /**
-   * Validates, stores (durably, before answering), then pushes when the switch is connected and waits for
-   * its barrier. A switch that rejects the flow gets the store rolled back. Throws EntryError.
+   * Validates, stores (durably, before answering), then has the reconciler push it when the switch is
+   * connected and waits for that run's barrier. A switch that rejects the flow gets the store rolled back.
+   * Throws EntryError.
    */
   async add(body: unknown): Promise<AddResult> {
     const e = parseEntry(body);
@@ -176,25 +177,33 @@ export class StaticFlowsApp implements App {
           409,
         );
       }
-      const json = entryToJson(e);
-      await this.writer.put(ENTRIES_PREFIX + e.name, json);
+      await this.writer.put(ENTRIES_PREFIX + e.name, entryToJson(e));
       if (old) this.forget(old);
       this.remember(e);
-      let pushed = false;
-      if (sw?.connected) {
-        try {
-          pushed = await this.push(sw, e, old);
-        } catch (err) {
-          // Put the store and memory back as they were, so a rejected entry leaves no trace.
-          this.forget(e);
-          if (old) {
-            await this.writer.put(ENTRIES_PREFIX + old.name, entryToJson(old));
-            this.remember(old);
-          } else await this.writer.delete(ENTRIES_PREFIX + e.name);
-          throw err;
+      const changed = [old, e].filter((x) => x?.active) as StaticEntry[];
+      try {
+        const runs = await this.sync(changed);
+        const mine = e.active ? runs.find((r) => r.dpid === e.dpid) : undefined;
+        if (mine?.failure) throw mine.failure;
+        const outcome = mine && flowOutcome(mine, entryFlowSpec(e, this.cookie));
+        if (outcome?.error) {
+          throw new EntryError(
+            'actions',
+            `switch ${formatDpid(e.dpid)} rejected the flow: ${outcome.error.message}`,
+          );
         }
+        return { name: e.name, pushed: mine !== undefined, replaced: old !== undefined };
+      } catch (err) {
+        // Put the store and memory back as they were, so a rejected entry leaves no trace, and the old
+        // entry's flow back on its switch.
+        this.forget(e);
+        if (old) {
+          await this.writer.put(ENTRIES_PREFIX + old.name, entryToJson(old));
+          this.remember(old);
+        } else await this.writer.delete(ENTRIES_PREFIX + e.name);
+        void this.sync(changed);
+        throw err;
       }
-      return { name: e.name, pushed, replaced: old !== undefined };
     });
   }
 
@@ -228,8 +237,7 @@ export class StaticFlowsApp implements App {
       if (!e) throw new EntryError('name', `no static entry named '${name}'`, 404);
       await this.writer.delete(ENTRIES_PREFIX + name);
       this.forget(e);
-      const sw = this.ctx.controller.switches.get(e.dpid);
-      if (sw?.connected && e.active) sw.send(this.deleteStrict(e, sw.version));
+      if (e.active) await this.sync([e]);
       return e;
     });
   }
@@ -240,12 +248,9 @@ export class StaticFlowsApp implements App {
     const victims = [...this.byName.values()].filter((e) => dpid === undefined || e.dpid === dpid);
     if (!victims.length) return 0;
     await this.writer.all(victims.map((e) => ({ type: 'delete' as const, key: ENTRIES_PREFIX + e.name })));
-    for (const e of victims) {
-      if (this.byName.get(e.name) !== e) continue;
-      this.forget(e);
-      const sw = this.ctx.controller.switches.get(e.dpid);
-      if (sw?.connected && e.active) sw.send(this.deleteStrict(e, sw.version));
-    }
+    const gone = victims.filter((e) => this.byName.get(e.name) === e);
+    for (const e of gone) this.forget(e);
+    await this.sync(gone.filter((e) => e.active));
     return victims.length;
   }
 
@@ -314,57 +319,26 @@ export class StaticFlowsApp implements App {
     return run;
   }
 
-  /** Sends the flow (and removes the old entry's flow when its identity changed), then a barrier. */
-  private async push(sw: SwitchSession, e: StaticEntry, old: StaticEntry | undefined): Promise<boolean> {
-    if (old && old.active && old.dpid === e.dpid) {
-      const sameKey =
-        keyOf(entryFlowSpec(old, this.cookie), sw.version) ===
-        keyOf(entryFlowSpec(e, this.cookie), sw.version);
-      if (!sameKey || !e.active) sw.send(this.deleteStrict(old, sw.version));
-    } else if (old && old.active) {
-      const oldSw = this.ctx.controller.switches.get(old.dpid);
-      if (oldSw?.connected) oldSw.send(this.deleteStrict(old, oldSw.version));
-    }
-    if (!e.active) return false;
-    const xid = sw.send(
-      flowModAdd(entryFlowSpec(e, this.cookie), this.cookie, sw.version, { anyCookie: true }),
-    );
-    const k = `${sw.dpid}/${xid}`;
-    this.pushes.set(k, null);
-    try {
-      await this.sharedBarrier(sw);
-      const err = this.pushes.get(k);
-      if (err) {
-        throw new EntryError(
-          'actions',
-          `switch ${formatDpid(sw.dpid)} rejected the flow: OFPT_ERROR type ${err.errType} code ${err.code}`,
-        );
-      }
-    } finally {
-      this.pushes.delete(k);
-    }
-    return true;
-  }
-
   /**
-   * One barrier for every push sent to a switch in the same event-loop turn (concurrent requests): it
-   * confirms all of them, and an error for any one still finds its own request by xid.
+   * Asks the reconciler for a targeted run over these entries' flows on their switches (each is added if
+   * still wanted, deleted if not) and waits for it. The switch's rejections are logged; add() also reports
+   * its own flow's.
    */
-  private sharedBarrier(sw: SwitchSession): Promise<void> {
-    let b = this.barriers.get(sw);
-    if (!b) {
-      b = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        // Pushes sent from here on are not covered by this barrier: they start the next one.
-        this.barriers.delete(sw);
-        return sw.barrier();
-      });
-      this.barriers.set(sw, b);
+  private async sync(entries: readonly StaticEntry[]): Promise<SwitchReconcile[]> {
+    const byDpid = new Map<bigint, FlowRef[]>();
+    for (const e of entries) {
+      const refs = byDpid.get(e.dpid) ?? [];
+      refs.push(entryFlowSpec(e, this.cookie));
+      byDpid.set(e.dpid, refs);
     }
-    return b;
-  }
-
-  private deleteStrict(e: StaticEntry, version: OfVersion) {
-    const spec = entryFlowSpec(e, this.cookie);
-    return flowModDeleteStrict({ ...spec, cookie: spec.cookie! } as FlowStatsEntry, version);
+    const runs = (
+      await Promise.all(
+        [...byDpid].map(([dpid, flows]) => this.ctx.reconcile({ app: this.name, dpid, flows })),
+      )
+    ).flat();
+    for (const o of rejections(runs)) {
+      this.log.warn({ op: o.op, err: o.error!.message }, 'switch rejected a static entry change');
+    }
+    return runs;
   }
 }
