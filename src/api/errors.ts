@@ -1,5 +1,13 @@
 /** The API's one error shape: `{"error": code, "detail": human text, "field": name}` with a 4xx/5xx status. */
+import type { EntryError } from '../apps/staticflows/index.js';
+import type { RuleError } from '../apps/firewall/index.js';
+import type { QosError } from '../apps/qos/index.js';
+import type { ControllerErrorCode } from '../controller/index.js';
+import type { OpenFlowDecodeErrorCode, OpenFlowEncodeErrorCode } from '../openflow/index.js';
+import type { StoreErrorCode } from '../store/index.js';
+import { AppError, FieldError, type AppErrorCode } from '../util/index.js';
 
+/** The `error` strings clients see (and may switch on): part of the API, so never renamed. */
 export type ApiErrorCode =
   | 'bad_request'
   | 'bad_json'
@@ -7,14 +15,17 @@ export type ApiErrorCode =
   | 'unauthorized'
   | 'not_found'
   | 'no_route'
+  | 'conflict'
   | 'payload_too_large'
   | 'unsupported_by_switch'
   | 'switch_error'
   | 'switch_timeout'
+  | 'ovsdb_unavailable'
+  | 'store_unavailable'
   | 'internal';
 
 export interface ApiErrorBody {
-  error: ApiErrorCode | string;
+  error: ApiErrorCode;
   detail: string;
   field?: string;
 }
@@ -84,33 +95,80 @@ export function jsonErrorPosition(message: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Statuses of app errors that are not 'validation'. */
-const APP_ERROR_CODES: Readonly<Record<number, string>> = {
-  404: 'not_found',
-  409: 'conflict',
-  503: 'ovsdb_unavailable',
-};
+/** Every stable `code` an error that reaches a route can carry (the apps translate OVSDB's own). */
+export type ErrorCode =
+  | Exclude<AppErrorCode, `SLU_${string}_INVALID`>
+  | QosError['code']
+  | EntryError['code']
+  | RuleError['code']
+  | ControllerErrorCode
+  | StoreErrorCode
+  | OpenFlowEncodeErrorCode
+  | OpenFlowDecodeErrorCode;
+
+const INTERNAL = { status: 500, error: 'internal' } as const;
+export const INTERNAL_DETAIL = 'internal error; see the controller log';
 
 /**
- * App errors that name a field ({status, field, reason}: FieldError, QosError) -> the API's error shape;
- * anything else passes through.
+ * The one table from error codes to what the client gets. A missing code fails to compile; `internal` replies
+ * hide the message (it is logged instead).
  */
-export function appErrorToHttp(err: unknown): unknown {
-  const e = err as { status?: unknown; field?: unknown; reason?: unknown; message?: string };
-  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 600 && typeof e.field === 'string') {
-    const code = APP_ERROR_CODES[e.status] ?? 'validation';
-    const reason = typeof e.reason === 'string' ? e.reason : (e.message ?? 'invalid');
-    return new HttpError(e.status, code as ApiErrorCode, `${e.field}: ${reason}`, e.field);
-  }
-  return err;
+export const ERROR_HTTP: { readonly [C in ErrorCode]: { status: number; error: ApiErrorCode } } = {
+  SLU_INVALID: { status: 400, error: 'validation' },
+  SLU_QOS_INVALID: { status: 400, error: 'validation' },
+  SLU_STATICFLOW_INVALID: { status: 400, error: 'validation' },
+  SLU_RULE_INVALID: { status: 400, error: 'validation' },
+  SLU_NOT_FOUND: { status: 404, error: 'not_found' },
+  SLU_CONFLICT: { status: 409, error: 'conflict' },
+  SLU_OVSDB_UNAVAILABLE: { status: 503, error: 'ovsdb_unavailable' },
+  CTL_REQUEST_TIMEOUT: { status: 504, error: 'switch_timeout' },
+  CTL_OF_ERROR: { status: 502, error: 'switch_error' },
+  CTL_SESSION_CLOSED: { status: 503, error: 'switch_error' },
+  CTL_HANDSHAKE: { status: 503, error: 'switch_error' },
+  CTL_APP_ORDER: INTERNAL,
+  // A store that cannot be reached (etcd down, the database file unopenable) or is shutting down: retry later.
+  STORE_UNAVAILABLE: { status: 503, error: 'store_unavailable' },
+  STORE_CLOSED: { status: 503, error: 'store_unavailable' },
+  // The rest are bugs or a damaged data directory: apps validate what they store.
+  STORE_INVALID: INTERNAL,
+  STORE_LEASE_NOT_FOUND: INTERNAL,
+  STORE_LOCKED: INTERNAL,
+  STORE_CORRUPT: INTERNAL,
+  OF_UNSUPPORTED: { status: 400, error: 'unsupported_by_switch' },
+  OF_BAD_FIELD: INTERNAL,
+  OF_BAD_LENGTH: INTERNAL,
+  OF_TRUNCATED: INTERNAL,
+  OF_BAD_VERSION: INTERNAL,
+  OF_BAD_TYPE: INTERNAL,
+};
+
+const isErrorCode = (code: unknown): code is ErrorCode =>
+  typeof code === 'string' && Object.hasOwn(ERROR_HTTP, code);
+
+/**
+ * An error with a stable `code` -> the API's error (an AppError's field named). Undefined for an `internal`
+ * one (the error handler logs the original, then answers 500 without its message) and for uncoded errors.
+ * A validation error of an app not in the table yet still answers 400 validation.
+ */
+export function codedErrorToHttp(err: unknown): HttpError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  const key = isErrorCode(code) ? code : err instanceof FieldError ? 'SLU_INVALID' : undefined;
+  if (key === undefined || ERROR_HTTP[key].error === 'internal') return undefined;
+  const { status, error } = ERROR_HTTP[key];
+  return new HttpError(
+    status,
+    error,
+    (err as Error).message,
+    err instanceof AppError ? err.field : undefined,
+  );
 }
 
-/** Runs an app call, its field-naming errors turned into the API's. */
+/** Runs an app call, its coded errors turned into the API's. */
 export async function callApp<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw appErrorToHttp(err);
+    throw codedErrorToHttp(err) ?? err;
   }
 }
 

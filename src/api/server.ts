@@ -15,7 +15,14 @@ import swagger from '@fastify/swagger';
 import type { IncomingMessage } from 'node:http';
 import { PUBLIC_PATHS, bearerMatches } from './auth.js';
 import { makeContext, type ApiDeps, type RouteArea } from './context.js';
-import { HttpError, ajvErrorToHttpError, jsonErrorPosition, type AjvErrorLike } from './errors.js';
+import {
+  HttpError,
+  INTERNAL_DETAIL,
+  ajvErrorToHttpError,
+  codedErrorToHttp,
+  jsonErrorPosition,
+  type AjvErrorLike,
+} from './errors.js';
 import { coreRoutes } from './routes/core.js';
 import { deviceRoutes } from './routes/devices.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -89,22 +96,6 @@ function parseJsonBody(text: string): unknown {
   }
 }
 
-/** Errors of switch requests (src/controller, src/openflow) carry stable `code` strings. */
-function switchErrorToHttp(err: { code?: unknown; message: string }): HttpError | undefined {
-  switch (err.code) {
-    case 'CTL_REQUEST_TIMEOUT':
-      return new HttpError(504, 'switch_timeout', err.message);
-    case 'CTL_OF_ERROR':
-      return new HttpError(502, 'switch_error', err.message);
-    case 'CTL_SESSION_CLOSED':
-      return new HttpError(503, 'switch_error', err.message);
-    case 'OF_UNSUPPORTED':
-      return new HttpError(400, 'unsupported_by_switch', err.message);
-    default:
-      return undefined;
-  }
-}
-
 export function toHttpError(err: FastifyError | Error): HttpError {
   if (err instanceof HttpError) return err;
   const fe = err as FastifyError & { validation?: AjvErrorLike[]; validationContext?: string };
@@ -112,12 +103,12 @@ export function toHttpError(err: FastifyError | Error): HttpError {
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return new HttpError(413, 'payload_too_large', 'request body is larger than the limit', 'body');
   }
-  const sw = switchErrorToHttp(fe);
-  if (sw) return sw;
+  const coded = codedErrorToHttp(err);
+  if (coded) return coded;
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new HttpError(fe.statusCode, 'bad_request', fe.message);
   }
-  return new HttpError(500, 'internal', 'internal error; see the controller log');
+  return new HttpError(500, 'internal', INTERNAL_DETAIL);
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {

@@ -1,16 +1,16 @@
 /** Typed failures of switch requests; `code` strings are stable (callers and the API switch on them). */
 import type { ErrorMsg } from '../openflow/index.js';
+import { SluiceError } from '../util/index.js';
 
 export type ControllerErrorCode =
   'CTL_REQUEST_TIMEOUT' | 'CTL_OF_ERROR' | 'CTL_SESSION_CLOSED' | 'CTL_HANDSHAKE' | 'CTL_APP_ORDER';
 
-export class ControllerError extends Error {
+export class ControllerError extends SluiceError {
   constructor(
-    readonly code: ControllerErrorCode,
+    override readonly code: ControllerErrorCode,
     message: string,
   ) {
     super(message);
-    this.name = new.target.name;
   }
 }
 

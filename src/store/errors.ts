@@ -1,3 +1,5 @@
+import { SluiceError } from '../util/index.js';
+
 export type StoreErrorCode =
   | 'STORE_INVALID' // a key, value, prefix, TTL or option failed validation
   | 'STORE_LEASE_NOT_FOUND'
@@ -6,10 +8,10 @@ export type StoreErrorCode =
   | 'STORE_CORRUPT' // the database file or a stored record cannot be read
   | 'STORE_UNAVAILABLE'; // the backend cannot be reached (etcd)
 
-export class StoreError extends Error {
-  override readonly name = 'StoreError';
+/** Every store failure; one class, the `code` says which (the store's callers branch on it). */
+export class StoreError extends SluiceError {
   constructor(
-    readonly code: StoreErrorCode,
+    override readonly code: StoreErrorCode,
     /** What was wrong: 'key', 'value.rules[2].port', 'ttlSeconds', the key of a corrupt record, a file path... */
     readonly field: string | undefined,
     readonly reason: string,

@@ -1,12 +1,14 @@
 export { formatDpid, parseDpid } from './dpid.js';
-export {
-  FieldError,
-  ipv4Num,
-  ipv4Text,
-  parseIntIn,
-  parseMac,
-  parsePrefix,
-  prefixMask,
-  type Prefix,
-} from './values.js';
+export { ipv4Num, ipv4Text, parseIntIn, parseMac, parsePrefix, prefixMask, type Prefix } from './values.js';
 export { SerialQueue } from './serial.js';
+export {
+  AppError,
+  ConflictError,
+  FieldError,
+  NotFoundError,
+  OvsdbUnavailableError,
+  SluiceError,
+  throwingAs,
+  type AppErrorCode,
+  type ValidationErrorCode,
+} from './errors.js';

@@ -2,19 +2,7 @@
  * Parsers for values that cross a boundary (HTTP bodies, stored rules, CLI options): integers, MAC addresses,
  * IPv4 addresses and prefixes. Each throws FieldError naming the field at fault.
  */
-
-export class FieldError extends Error {
-  override readonly name: string = 'FieldError';
-  constructor(
-    /** The key or option at fault (`src-ip`, `ipv4_dst`, `switch`...). */
-    readonly field: string,
-    readonly reason: string,
-    /** 400 bad input, 404 no such thing, 409 a clash with an existing one, 503 a service (OVSDB) unreachable. */
-    readonly status: 400 | 404 | 409 | 503 = 400,
-  ) {
-    super(`${field}: ${reason}`);
-  }
-}
+import { FieldError } from './errors.js';
 
 const DEC = /^-?\d+$/;
 const HEX = /^0x[0-9a-f]+$/i;

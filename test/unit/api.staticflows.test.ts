@@ -8,6 +8,7 @@ import {
 } from '../../src/api/routes/staticflows.js';
 import { EntryError } from '../../src/apps/staticflows/index.js';
 import { OFP_VERSION_1_0, OFP_VERSION_1_3 } from '../../src/openflow/index.js';
+import { ConflictError, NotFoundError } from '../../src/util/index.js';
 import { fakeDeps } from './api.fakes.js';
 
 const D1 = '00:00:00:00:00:00:00:01';
@@ -62,7 +63,7 @@ function fakeView() {
       calls.push(['add', body]);
       const b = body as Record<string, unknown>;
       if (b.bogus !== undefined) throw new EntryError('bogus', 'is not a known field');
-      if (b.name === 'clash') throw new EntryError('name', "entry 'x' already has this match", 409);
+      if (b.name === 'clash') throw new ConflictError('name', "entry 'x' already has this match");
       return { name: String(b.name), pushed: true, replaced: false };
     },
     async addMany(bodies) {
@@ -75,7 +76,7 @@ function fakeView() {
     },
     async delete(name) {
       calls.push(['delete', name]);
-      if (name !== 'f1') throw new EntryError('name', `no static entry named '${String(name)}'`, 404);
+      if (name !== 'f1') throw new NotFoundError('name', `no static entry named '${String(name)}'`);
     },
     async clear(dpid) {
       calls.push(['clear', dpid]);

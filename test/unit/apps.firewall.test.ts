@@ -30,6 +30,7 @@ import {
   parseEthernet,
 } from '../../src/packet/index.js';
 import type { Store } from '../../src/store/index.js';
+import { AppError, ConflictError, NotFoundError } from '../../src/util/index.js';
 import { FakeNetwork, linear, type FakeHost } from './apps.fakenet.js';
 import { tempStore } from './apps.testctx.js';
 
@@ -105,7 +106,7 @@ for (const [body, field] of BAD) {
   test(`parseRule rejects ${JSON.stringify(body)} naming ${field}`, () => {
     assert.throws(
       () => parseRule(body),
-      (e: unknown) => e instanceof RuleError && e.field === field && e.status === 400,
+      (e: unknown) => e instanceof RuleError && e.field === field && e.code === 'SLU_RULE_INVALID',
     );
   });
 }
@@ -335,19 +336,16 @@ test('add/delete errors leave the store unchanged: 409 similar rule, 404 unknown
   const { fw, store } = await firewalled(OFP_VERSION_1_3);
   await fw.add({ 'src-ip': '10.0.0.1' });
   const before = await store.list(RULES_PREFIX);
-  const fails: [() => Promise<unknown>, number, string][] = [
-    [() => fw.add({ 'src-ip': '10.0.0.1/32', priority: 4 }), 409, 'body'],
-    [() => fw.add({ 'src-ip': 'nope' }), 400, 'src-ip'],
-    [() => fw.delete(42), 404, 'ruleid'],
-    [() => fw.delete('x'), 400, 'ruleid'],
-    [() => fw.delete(undefined), 400, 'ruleid'],
-    [() => fw.setSubnetMask('255.0.255.0'), 400, 'subnet-mask'],
+  const fails: [() => Promise<unknown>, typeof AppError, string][] = [
+    [() => fw.add({ 'src-ip': '10.0.0.1/32', priority: 4 }), ConflictError, 'body'],
+    [() => fw.add({ 'src-ip': 'nope' }), RuleError, 'src-ip'],
+    [() => fw.delete(42), NotFoundError, 'ruleid'],
+    [() => fw.delete('x'), RuleError, 'ruleid'],
+    [() => fw.delete(undefined), RuleError, 'ruleid'],
+    [() => fw.setSubnetMask('255.0.255.0'), RuleError, 'subnet-mask'],
   ];
-  for (const [fn, status, field] of fails) {
-    await assert.rejects(
-      fn,
-      (e: unknown) => e instanceof RuleError && e.status === status && e.field === field,
-    );
+  for (const [fn, kind, field] of fails) {
+    await assert.rejects(fn, (e: unknown) => e instanceof kind && (e as AppError).field === field);
   }
   assert.deepEqual(await store.list(RULES_PREFIX), before);
 });

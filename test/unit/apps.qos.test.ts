@@ -35,6 +35,7 @@ import {
   type OfVersion,
 } from '../../src/openflow/index.js';
 import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import { AppError } from '../../src/util/index.js';
 import { quietLog, tempDir } from './apps.testctx.js';
 
 const COOKIE = 6n << 48n;
@@ -44,19 +45,21 @@ const services = new Map<string, Service>([
 ]);
 const svc = (n: string) => services.get(n);
 
-function fieldOf(fn: () => unknown): { field: string; status: number } {
+/** The field and code of what `fn` throws: a QosError for bad input, another AppError (404...) otherwise. */
+function fieldOf(fn: () => unknown): { field: string; code: string } {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof QosError, `expected QosError, got ${String(err)}`);
-    return { field: err.field, status: err.status };
+    assert.ok(err instanceof AppError, `expected an AppError, got ${String(err)}`);
+    assert.equal(err instanceof QosError, err.code === 'SLU_QOS_INVALID', `${err.name} ${err.code}`);
+    return { field: err.field, code: err.code };
   }
   assert.fail('expected a QosError');
 }
 
 test('policy validation names the field at fault', () => {
   const base = { name: 'p', sw: 'all' };
-  const cases: [Record<string, unknown>, string, number?][] = [
+  const cases: [Record<string, unknown>, string, string?][] = [
     [{ ...base, queue: 1, 'enqueue-port': 2, service: 'EF' }, 'service'],
     [{ ...base, service: 'EF', 'rate-kbps': 10 }, 'rate-kbps'],
     [{ ...base, queue: 1 }, 'enqueue-port'],
@@ -68,7 +71,7 @@ test('policy validation names the field at fault', () => {
     [{ ...base, service: 'EF', 'burst-kb': 10 }, 'burst-kb'],
     [{ ...base, queue: 1, 'enqueue-port': 2, 'out-port': 3 }, 'out-port'],
     [{ ...base, service: 'EF', 'enqueue-port': 2 }, 'enqueue-port'],
-    [{ ...base, service: 'Gold' }, 'service', 404],
+    [{ ...base, service: 'Gold' }, 'service', 'SLU_NOT_FOUND'],
     [{ ...base, 'rate-kbps': 10, 'dst-port': 80 }, 'dst-port'],
     [{ ...base, 'rate-kbps': 10, protocol: 1, 'src-port': 80 }, 'src-port'],
     [{ ...base, 'rate-kbps': 10, 'eth-type': '0x86dd', 'ip-src': '10.0.0.1' }, 'eth-type'],
@@ -82,10 +85,10 @@ test('policy validation names the field at fault', () => {
     [{ ...base, 'rate-kbps': 10, sw: 'switch-1' }, 'sw'],
     [{ ...base, 'rate-kbps': 10, colour: 'red' }, 'colour'],
   ];
-  for (const [body, field, status = 400] of cases) {
+  for (const [body, field, code = 'SLU_QOS_INVALID'] of cases) {
     assert.deepEqual(
       fieldOf(() => parsePolicyBody(body, svc)),
-      { field, status },
+      { field, code },
       JSON.stringify(body),
     );
   }
@@ -199,7 +202,7 @@ test('rate policy: a meter and its flow on 1.3, refused on 1.0 naming rate-kbps'
   assert.equal(placementMeter(placement({})), undefined);
   assert.deepEqual(
     fieldOf(() => placementFlow(p, OFP_VERSION_1_0, COOKIE)),
-    { field: 'rate-kbps', status: 400 },
+    { field: 'rate-kbps', code: 'SLU_QOS_INVALID' },
   );
 });
 
@@ -444,10 +447,10 @@ test('policies survive a restart; ids, names and services checked; OF1.0 refuses
   await app.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2, sw: '1' });
   await assert.rejects(app.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2 }), {
     field: 'name',
-    status: 409,
+    code: 'SLU_CONFLICT',
   });
-  await assert.rejects(app.deleteService(2), { field: 'sid', status: 409 });
-  await assert.rejects(app.deletePolicy(99), { field: 'policy-id', status: 404 });
+  await assert.rejects(app.deleteService(2), { field: 'sid', code: 'SLU_CONFLICT' });
+  await assert.rejects(app.deletePolicy(99), { field: 'policy-id', code: 'SLU_NOT_FOUND' });
   // The ToS policy outputs where forwarding would: toward 10.0.0.2 (route from s1, host port on s2).
   const sw1 = w.switches.get(1n)! as unknown as SwitchSession;
   const tosFlow = app.desiredFlows(sw1).find((f) => f.cookie === (app.cookie | BigInt(p.id)))!;
@@ -458,7 +461,7 @@ test('policies survive a restart; ids, names and services checked; OF1.0 refuses
   w.switches.set(4n, new FakeSw(4n, OFP_VERSION_1_0));
   await assert.rejects(app.addPolicy({ name: 'r', 'rate-kbps': 100, sw: 'all' }), {
     field: 'rate-kbps',
-    status: 400,
+    code: 'SLU_QOS_INVALID',
   });
   await app.stop();
 
@@ -519,5 +522,5 @@ test('queues go through OVSDB (fake): set, list, clear, errors name the key', as
 
   const down = new QosApp({ queueStore: async () => Promise.reject(new Error('ECONNREFUSED')) });
   await down.start(world(tmp()).ctx);
-  await assert.rejects(down.listQueues(), { field: 'ovsdb', status: 503 });
+  await assert.rejects(down.listQueues(), { field: 'ovsdb', code: 'SLU_OVSDB_UNAVAILABLE' });
 });

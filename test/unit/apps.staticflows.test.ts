@@ -30,6 +30,7 @@ import {
   type OfVersion,
 } from '../../src/openflow/index.js';
 import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import { ConflictError, NotFoundError } from '../../src/util/index.js';
 
 const SW = '00:00:00:00:00:00:00:01';
 const base = { switch: SW, name: 'f1' };
@@ -281,7 +282,7 @@ test('bad input names the field and the reason', () => {
     const err = fault(body);
     assert.equal(err.field, field, `field for ${JSON.stringify(body)}: ${err.message}`);
     assert.match(err.reason, reason, `reason for ${JSON.stringify(body)}`);
-    assert.equal(err.status, 400);
+    assert.equal(err.code, 'SLU_STATICFLOW_INVALID');
   }
 });
 
@@ -468,7 +469,7 @@ test('add stores before answering and pushes with a barrier; delete removes exac
   const del = s1.sent.at(-1)!;
   assert.equal(del.command, OFPFC.DELETE_STRICT);
   assert.equal(del.cookie, 0xbeefn);
-  await assert.rejects(h.app.delete('user'), (e: EntryError) => e.status === 404 && e.field === 'name');
+  await assert.rejects(h.app.delete('user'), (e) => e instanceof NotFoundError && e.field === 'name');
   assert.deepEqual(await h.stored(), ['/apps/staticflows/entries/f1']);
 });
 
@@ -491,7 +492,7 @@ test('bad entries, unknown ports, clashes and switch rejections leave the store 
   );
   await assert.rejects(
     h.app.add({ ...base, name: 'clash', eth_type: '0x800', actions: 'output=2' }),
-    (e: EntryError) => e.status === 409 && /entry 'f1'/.test(e.reason),
+    (e) => e instanceof ConflictError && /entry 'f1'/.test(e.reason),
   );
   s1.rejectNext = { type: 'error', version: 1, xid: 0, errType: 3, code: 0, data: Buffer.alloc(0) };
   await assert.rejects(h.app.add({ ...base, name: 'rej', eth_type: '0x806' }), /rejected the flow/);

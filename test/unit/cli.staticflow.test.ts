@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
 import { staticFlowRoutes, type StaticFlowsView } from '../../src/api/routes/staticflows.js';
+import { EntryError } from '../../src/apps/staticflows/index.js';
 import { entriesFromOptions, matchArg, staticFlowsText } from '../../src/cli/staticflow.js';
 import { runCli, type CliIo } from '../../src/cli/run.js';
 import { fakeDeps } from './api.fakes.js';
@@ -19,11 +20,7 @@ before(async () => {
       added.push(b);
       const body = b as Record<string, unknown>;
       if (body.udp_dst !== undefined && body.ip_proto === undefined) {
-        throw Object.assign(new Error('x'), {
-          status: 400,
-          field: 'udp_dst',
-          reason: 'needs ip_proto 17 (UDP)',
-        });
+        throw new EntryError('udp_dst', 'needs ip_proto 17 (UDP)');
       }
       return { name: String(body.name), pushed: true, replaced: false };
     },

@@ -12,8 +12,8 @@ import {
   type FlowSpec,
   type SwitchSession,
 } from '../../controller/index.js';
-import { SerialQueue } from '../../util/index.js';
-import { RuleError, loadStoredRules, parseRuleId } from '../firewall/index.js';
+import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
+import { loadStoredRules, parseRuleId } from '../firewall/index.js';
 import { aclFlows } from './flows.js';
 import { MAX_ACL_ID, aclRuleToJson, parseAclRule, sameAclMatch, type AclRule } from './rule.js';
 
@@ -50,13 +50,13 @@ export class AclApp implements App {
     return this.serial.run(async () => {
       const input = parseAclRule(body);
       const clash = this.list().find((r) => sameAclMatch(r, input));
-      if (clash) throw new RuleError('body', `the rule matches existing rule ${clash.id}`, 409);
+      if (clash) throw new ConflictError('body', `the rule matches existing rule ${clash.id}`);
       if (input.id !== undefined && this.rules.has(input.id)) {
-        throw new RuleError('ruleid', `rule ${input.id} already exists`, 409);
+        throw new ConflictError('ruleid', `rule ${input.id} already exists`);
       }
       const id = input.id ?? Math.max(0, ...this.rules.keys()) + 1;
       if (id > MAX_ACL_ID)
-        throw new RuleError('ruleid', `no rule id left (largest is ${MAX_ACL_ID}); clear some rules`, 409);
+        throw new ConflictError('ruleid', `no rule id left (largest is ${MAX_ACL_ID}); clear some rules`);
       const rule: AclRule = { ...input, id };
       await this.store().put(ACL_RULES_PREFIX + id, aclRuleToJson(rule));
       this.rules.set(id, rule);
@@ -69,7 +69,7 @@ export class AclApp implements App {
     return this.serial.run(async () => {
       const id = parseRuleId(rawId);
       const rule = this.rules.get(id);
-      if (!rule) throw new RuleError('ruleid', `no ACL rule ${id}`, 404);
+      if (!rule) throw new NotFoundError('ruleid', `no ACL rule ${id}`);
       await this.store().delete(ACL_RULES_PREFIX + id);
       this.rules.delete(id);
       this.changed();

@@ -26,7 +26,7 @@ import {
 } from '../../controller/index.js';
 import { OFP_NO_BUFFER, OFP_VERSION_1_3, type Match, type PacketIn } from '../../openflow/index.js';
 import type { EthernetFrame } from '../../packet/index.js';
-import { SerialQueue } from '../../util/index.js';
+import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
 import { decide, parseSubnetMask, sortRules } from './decide.js';
 import { deleteAppFlows, deleteByMatch, deleteByTag, denyFlowMod, ruleCookieTag } from './flows.js';
 import {
@@ -145,12 +145,12 @@ export class FirewallApp implements App {
     return this.serial.run(async () => {
       const input = parseRule(body);
       const clash = this.sorted.find((r) => sameRule(r, input));
-      if (clash) throw new RuleError('body', `a similar rule already exists (ruleid ${clash.id})`, 409);
+      if (clash) throw new ConflictError('body', `a similar rule already exists (ruleid ${clash.id})`);
       if (input.id !== undefined && this.rules.has(input.id)) {
-        throw new RuleError('ruleid', `rule ${input.id} already exists`, 409);
+        throw new ConflictError('ruleid', `rule ${input.id} already exists`);
       }
       const id = input.id ?? this.highestId + 1;
-      if (id > MAX_RULE_ID) throw new RuleError('ruleid', `no rule id left (largest is ${MAX_RULE_ID})`, 409);
+      if (id > MAX_RULE_ID) throw new ConflictError('ruleid', `no rule id left (largest is ${MAX_RULE_ID})`);
       const rule: FirewallRule = { ...input, id };
       await this.store().put(RULES_PREFIX + id, ruleToJson(rule));
       this.rules.set(id, rule);
@@ -166,7 +166,7 @@ export class FirewallApp implements App {
     return this.serial.run(async () => {
       const id = parseRuleId(rawId);
       const rule = this.rules.get(id);
-      if (!rule) throw new RuleError('ruleid', `no firewall rule ${id}`, 404);
+      if (!rule) throw new NotFoundError('ruleid', `no firewall rule ${id}`);
       await this.store().delete(RULES_PREFIX + id);
       this.rules.delete(id);
       this.sorted = sortRules(this.rules.values());

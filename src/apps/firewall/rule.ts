@@ -8,20 +8,19 @@
  * Done better: tp-src/tp-dst need nw-proto TCP or UDP whatever the key order (Floodlight issue 590), and
  * every bad value is a 400 naming the key instead of a logged, silently dropped field.
  */
+import * as shared from '../../util/index.js';
 import {
   FieldError,
   formatDpid,
   ipv4Num,
   ipv4Text,
   parseDpid,
-  parseIntIn,
-  parseMac,
-  parsePrefix,
   prefixMask,
+  throwingAs,
   type Prefix,
 } from '../../util/index.js';
 
-export { ipv4Num, ipv4Text, parseIntIn, parsePrefix, prefixMask, type Prefix };
+export { ipv4Num, ipv4Text, prefixMask, type Prefix };
 
 export type FirewallAction = 'allow' | 'deny';
 
@@ -45,9 +44,17 @@ export interface FirewallRule {
 /** A rule as POSTed, before an id is assigned (a `ruleid` in the body is kept when given). */
 export type RuleInput = Omit<FirewallRule, 'id'> & { id?: number };
 
-/** A rule's errors name the key at fault: 400 bad input, 404 no such rule, 409 clash with an existing rule. */
-export const RuleError = FieldError;
-export type RuleError = FieldError;
+/**
+ * Bad firewall or ACL rule input (400), naming the key at fault. No such rule is a NotFoundError (404), a
+ * clash with an existing rule a ConflictError (409).
+ */
+export class RuleError extends FieldError {
+  override readonly code = 'SLU_RULE_INVALID';
+}
+/** The shared parsers, throwing RuleError (the ACL uses these too). */
+export const parseIntIn = throwingAs(RuleError)(shared.parseIntIn);
+export const parsePrefix = throwingAs(RuleError)(shared.parsePrefix);
+const parseMac = throwingAs(RuleError)(shared.parseMac);
 
 export const RULE_KEYS = [
   'ruleid',

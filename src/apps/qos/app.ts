@@ -30,7 +30,14 @@ import {
   type QosSpec,
 } from '../../ovsdb/index.js';
 import { collection, type Collection } from '../../store/index.js';
-import { SerialQueue, formatDpid, parseDpid } from '../../util/index.js';
+import {
+  ConflictError,
+  NotFoundError,
+  OvsdbUnavailableError,
+  SerialQueue,
+  formatDpid,
+  parseDpid,
+} from '../../util/index.js';
 import type { Host, HostsApp } from '../hosts/index.js';
 import type { TopologyApp } from '../topology/index.js';
 import {
@@ -530,7 +537,7 @@ export class QosApp implements App {
   async addService(body: unknown): Promise<Service> {
     const s = parseServiceBody(body);
     return this.serial.run(async () => {
-      if (this.serviceByName(s.name)) throw new QosError('name', `a service named '${s.name}' exists`, 409);
+      if (this.serviceByName(s.name)) throw new ConflictError('name', `a service named '${s.name}' exists`);
       const service: Service = { sid: this.nextId(this.services.keys()), ...s };
       await this.serviceStore.put(String(service.sid), serviceToJson(service));
       this.services.set(service.sid, service);
@@ -542,7 +549,7 @@ export class QosApp implements App {
     const sid = idOf('sid', sidRaw);
     return this.serial.run(async () => {
       const s = this.services.get(sid);
-      if (!s) throw new QosError('sid', `no service with sid ${sid}`, 404);
+      if (!s) throw new NotFoundError('sid', `no service with sid ${sid}`);
       const user =
         [...this.policies.values()].find((p) => p.action.kind === 'service' && p.action.service === s.name)
           ?.name ??
@@ -550,7 +557,7 @@ export class QosApp implements App {
           (p) => p.template.action.kind === 'service' && p.template.action.service === s.name,
         )?.name;
       if (user !== undefined)
-        throw new QosError('sid', `service '${s.name}' is used by '${user}'; delete that first`, 409);
+        throw new ConflictError('sid', `service '${s.name}' is used by '${user}'; delete that first`);
       await this.serviceStore.delete(String(sid));
       this.services.delete(sid);
       return s;
@@ -570,7 +577,7 @@ export class QosApp implements App {
     const parsed = parsePolicyBody(body, (n) => this.serviceByName(n));
     return this.serial.run(async () => {
       if ([...this.policies.values()].some((p) => p.name === parsed.name)) {
-        throw new QosError('name', `a policy named '${parsed.name}' exists`, 409);
+        throw new ConflictError('name', `a policy named '${parsed.name}' exists`);
       }
       if (parsed.action.kind === 'rate') this.checkMeters(parsed.sw);
       const policy: Policy = { id: this.nextId(this.policies.keys(), this.paths.keys()), ...parsed };
@@ -585,7 +592,7 @@ export class QosApp implements App {
     const id = idOf('policy-id', idRaw);
     return this.serial.run(async () => {
       const p = this.policies.get(id);
-      if (!p) throw new QosError('policy-id', `no policy with id ${id}`, 404);
+      if (!p) throw new NotFoundError('policy-id', `no policy with id ${id}`);
       await this.policyStore.delete(String(id));
       this.policies.delete(id);
       this.forgetLearned(id);
@@ -612,7 +619,7 @@ export class QosApp implements App {
     const parsed = parsePathBody(body, (n) => this.serviceByName(n));
     return this.serial.run(async () => {
       if ([...this.paths.values()].some((p) => p.name === parsed.name)) {
-        throw new QosError('name', `a QoS path named '${parsed.name}' exists`, 409);
+        throw new ConflictError('name', `a QoS path named '${parsed.name}' exists`);
       }
       if (parsed.template.action.kind === 'rate') this.checkMeters('all', 'policy.rate-kbps');
       const path: QosPath = { id: this.nextId(this.policies.keys(), this.paths.keys()), ...parsed };
@@ -632,7 +639,7 @@ export class QosApp implements App {
     const key = String(nameRaw).trim();
     return this.serial.run(async () => {
       const p = [...this.paths.values()].find((x) => x.name === key || String(x.id) === key);
-      if (!p) throw new QosError('name', `no QoS path named '${key}'`, 404);
+      if (!p) throw new NotFoundError('name', `no QoS path named '${key}'`);
       const view = this.pathView(p);
       await this.pathStore.delete(String(p.id));
       this.paths.delete(p.id);
@@ -692,10 +699,9 @@ export class QosApp implements App {
     try {
       return await this.queueStore;
     } catch (err) {
-      throw new QosError(
+      throw new OvsdbUnavailableError(
         'ovsdb',
         `cannot reach OVSDB at ${this.ovsdbRemote}: ${(err as Error).message}`,
-        503,
       );
     }
   }
@@ -731,7 +737,7 @@ export class QosApp implements App {
   private nextId(...used: Iterable<number>[]): number {
     let max = 0;
     for (const ids of used) for (const id of ids) max = Math.max(max, id);
-    if (max >= MAX_ID) throw new QosError('name', `no free id (ids run to ${MAX_ID})`, 409);
+    if (max >= MAX_ID) throw new ConflictError('name', `no free id (ids run to ${MAX_ID})`);
     return max + 1;
   }
 }
@@ -748,9 +754,9 @@ async function ovsdbCall<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof OvsdbArgumentError) throw new QosError(`queues.${err.field}`, err.reason);
     if (err instanceof OvsdbNotFoundError) {
-      throw new QosError('port', `OVSDB has no ${err.table} '${err.key}'`, 404);
+      throw new NotFoundError('port', `OVSDB has no ${err.table} '${err.key}'`);
     }
-    if (err instanceof OvsdbError) throw new QosError('ovsdb', err.message, 503);
+    if (err instanceof OvsdbError) throw new OvsdbUnavailableError('ovsdb', err.message);
     throw err;
   }
 }

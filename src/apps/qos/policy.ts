@@ -12,12 +12,18 @@
  */
 import { isIP } from 'node:net';
 import { OFPP } from '../../openflow/index.js';
-import { FieldError, formatDpid, parseDpid, parseIntIn, parseMac } from '../../util/index.js';
+import * as shared from '../../util/index.js';
+import { FieldError, NotFoundError, formatDpid, parseDpid, throwingAs } from '../../util/index.js';
 
-/** Errors name the key at fault (`queue`, `policy.service`, `sid`...): 400 bad input; 404 unknown id/name;
- * 409 a clash with what is stored; 503 OVSDB unreachable. */
-export const QosError = FieldError;
-export type QosError = FieldError;
+/**
+ * Bad QoS input (400), naming the key at fault (`queue`, `policy.service`...). An unknown id or name is a
+ * NotFoundError (404), a clash with what is stored a ConflictError (409), OVSDB trouble OvsdbUnavailableError.
+ */
+export class QosError extends FieldError {
+  override readonly code = 'SLU_QOS_INVALID';
+}
+const parseIntIn = throwingAs(QosError)(shared.parseIntIn);
+const parseMac = throwingAs(QosError)(shared.parseMac);
 
 export interface Service {
   sid: number;
@@ -334,7 +340,7 @@ function checkService(
   prefix: string,
 ): void {
   if (a.kind === 'service' && !services(a.service)) {
-    throw new QosError(prefix + 'service', `no service named '${a.service}' (add it first)`, 404);
+    throw new NotFoundError(prefix + 'service', `no service named '${a.service}' (add it first)`);
   }
 }
 

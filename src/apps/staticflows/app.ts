@@ -30,7 +30,7 @@ import {
   type OfVersion,
 } from '../../openflow/index.js';
 import { collection, type Collection } from '../../store/index.js';
-import { formatDpid } from '../../util/index.js';
+import { AppError, ConflictError, NotFoundError, formatDpid } from '../../util/index.js';
 import { entryToJson, parseEntry, parseSwitch, type StaticEntry } from './entry.js';
 import { checkForSwitch, entryCookie, entryFlowSpec } from './flows.js';
 import { EntryError } from './values.js';
@@ -171,10 +171,9 @@ export class StaticFlowsApp implements App {
       const old = this.byName.get(e.name);
       const clash = this.byKey.get(e.dpid)?.get(keyOf(entryFlowSpec(e, this.cookie), OFP_VERSION_1_3));
       if (clash !== undefined && clash !== e.name) {
-        throw new EntryError(
+        throw new ConflictError(
           'name',
           `entry '${clash}' already has this switch, table, priority and match; delete it or use its name to replace it`,
-          409,
         );
       }
       await this.writer.put(ENTRIES_PREFIX + e.name, entryToJson(e));
@@ -221,20 +220,20 @@ export class StaticFlowsApp implements App {
         const sw = this.ctx.controller.switches.get(e.dpid);
         if (sw) checkForSwitch(e, sw, this.cookie);
       } catch (err) {
-        if (err instanceof EntryError) throw new EntryError(`[${i}].${err.field}`, err.reason, err.status);
+        if (err instanceof AppError) throw err.under(`[${i}].`);
         throw err;
       }
     });
     return Promise.all(bodies.map((b) => this.add(b)));
   }
 
-  /** Removes one entry by name and exactly its flow. Throws EntryError 404 for an unknown name. */
+  /** Removes one entry by name and exactly its flow. Throws NotFoundError for an unknown name. */
   async delete(nameRaw: unknown): Promise<StaticEntry> {
     if (typeof nameRaw !== 'string' || nameRaw.trim() === '') throw new EntryError('name', 'is required');
     const name = nameRaw.trim();
     return this.withLock(name, async () => {
       const e = this.byName.get(name);
-      if (!e) throw new EntryError('name', `no static entry named '${name}'`, 404);
+      if (!e) throw new NotFoundError('name', `no static entry named '${name}'`);
       await this.writer.delete(ENTRIES_PREFIX + name);
       this.forget(e);
       if (e.active) await this.sync([e]);

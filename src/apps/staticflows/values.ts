@@ -5,14 +5,19 @@
  */
 import { isIP } from 'node:net';
 import { OFPP } from '../../openflow/index.js';
-import { FieldError, parseIntIn, parseMac } from '../../util/index.js';
+import * as shared from '../../util/index.js';
+import { FieldError, throwingAs } from '../../util/index.js';
 import { PORT_NAMES, type ValueKind } from './fields.js';
 
-export { parseMac };
-
-/** Errors name the entry key at fault: 400 for bad input; 404 unknown entry/switch; 409 a clash with another entry. */
-export const EntryError = FieldError;
-export type EntryError = FieldError;
+/**
+ * Bad static-entry input (400), naming the entry key at fault. An unknown entry is a NotFoundError (404), a
+ * clash with another entry a ConflictError (409).
+ */
+export class EntryError extends FieldError {
+  override readonly code = 'SLU_STATICFLOW_INVALID';
+}
+const parseIntIn = throwingAs(EntryError)(shared.parseIntIn);
+export const parseMac = throwingAs(EntryError)(shared.parseMac);
 
 export type Scalar = string | number | boolean;
 export type MatchValue = number | bigint | string;
