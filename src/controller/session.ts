@@ -427,16 +427,14 @@ export class Session implements SwitchSession {
       return;
     }
     this.bytesIn += chunk.length;
-    let frames: Buffer[];
-    try {
-      frames = this.reader.push(chunk);
-    } catch (err) {
-      this.cfg.metrics.decodeErrors++;
-      this.failFraming(err, chunk);
-      return;
-    }
+    // Frames ahead of a bad length are handled before the connection ends, however TCP split the reads.
+    const { frames, error, badBytes } = this.reader.pushUntilError(chunk);
     this.lastRx = this.cfg.now();
     for (let i = 0; i < frames.length && this.connected; i++) this.onFrame(frames[i]);
+    if (error && this.connected) {
+      this.cfg.metrics.decodeErrors++;
+      this.failFraming(error, badBytes ?? chunk);
+    }
   }
 
   private onFrame(frame: Buffer): void {
@@ -602,14 +600,10 @@ export class Session implements SwitchSession {
   }
 
   /** FrameReader errors are sticky: the byte stream has lost its framing, so this connection ends. */
-  private failFraming(err: unknown, chunk: Buffer): void {
-    if (err instanceof OpenFlowDecodeError) {
-      if (this.phase !== 'hello') this.sendError(err.ofpErrType, err.ofpErrCode, chunk);
-      else this.sendError(OFPET_BAD_REQUEST, OFPBRC_BAD_LEN, chunk);
-      this.closeWith(`framing error: ${err.detail}`);
-      return;
-    }
-    this.closeWith(`framing error: ${(err as Error).message}`);
+  private failFraming(err: OpenFlowDecodeError, badBytes: Buffer): void {
+    if (this.phase !== 'hello') this.sendError(err.ofpErrType, err.ofpErrCode, badBytes);
+    else this.sendError(OFPET_BAD_REQUEST, OFPBRC_BAD_LEN, badBytes);
+    this.closeWith(`framing error: ${err.detail}`);
   }
 
   /** Close after letting queued bytes (typically an OFPT_ERROR) go out. */

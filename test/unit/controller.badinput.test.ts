@@ -86,6 +86,20 @@ test('a length below the header size is a framing error: error sent, only that c
   await goodSwitchStillWorks();
 });
 
+test('frames ahead of a bad length in the same read are handled; the error quotes the bad frame', async () => {
+  const f = await handshaken(0x105n);
+  const echo = encode({ type: 'echo_request', version: 4, xid: 0x51, data: Buffer.from('before') });
+  f.writeRaw(Buffer.concat([echo, header(4, 2, 4, 0x52, 8)]));
+  await waitFor(() => f.closed, { what: 'connection closed', intervalMs: 5 });
+  assert.deepEqual(
+    f.received.filter((m) => m.type === 'echo_reply' || m.type === 'error').map((m) => [m.type, m.xid]),
+    [
+      ['echo_reply', 0x51],
+      ['error', 0x52],
+    ],
+  );
+});
+
 test('a length above the maximum frame size is a framing error: error sent, connection closed', async () => {
   const f = await handshaken(0x104n);
   f.writeRaw(header(4, 10, 5000, 6, 5000));

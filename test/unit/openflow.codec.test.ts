@@ -342,6 +342,30 @@ test('FrameReader assembles a 64 KiB frame pushed one byte at a time', () => {
   assert.equal(fr.buffered, 0);
 });
 
+test('FrameReader.pushUntilError keeps the whole frames ahead of a bad length; the error stays', () => {
+  const a = hex('0100000800000001');
+  const bad = hex('01000004');
+  const fr = new FrameReader();
+  const got = fr.pushUntilError(Buffer.concat([a, a, bad]));
+  assert.deepStrictEqual(got.frames, [a, a]);
+  assert.ok(got.error instanceof OpenFlowDecodeError && got.error.code === 'OF_BAD_LENGTH');
+  assert.deepStrictEqual(got.badBytes, bad);
+  assert.deepStrictEqual(fr.pushUntilError(a), { frames: [], error: got.error });
+  assert.throws(
+    () => fr.push(a),
+    (e: unknown) => e === got.error,
+  );
+  // The same split across reads: a frame finished by the read that carries the bad length still counts.
+  const split = new FrameReader();
+  assert.deepStrictEqual(split.pushUntilError(a.subarray(0, 5)).frames, []);
+  const rest = split.pushUntilError(Buffer.concat([a.subarray(5), bad]));
+  assert.deepStrictEqual([rest.frames, rest.error?.code, rest.badBytes], [[a], 'OF_BAD_LENGTH', bad]);
+  // A bad length in a frame still being assembled: the bytes held back are what gets quoted.
+  const held = new FrameReader();
+  held.pushUntilError(hex('0100'));
+  assert.deepStrictEqual(held.pushUntilError(hex('0004aa')).badBytes, hex('01000004aa'));
+});
+
 test('encodeMessage stamps version and xid on a header-less body, same bytes as encode', () => {
   for (const v of VERSIONS) {
     for (const m of sampleMessages(v)) {
