@@ -162,6 +162,17 @@ function rng(seed: number): () => number {
   };
 }
 
+/** What one fuzzed connection was sent and what came back: the fuzz test's failure message. */
+interface FuzzedConnection {
+  frames: number;
+  bytes: number;
+  /** OFPT_ERRORs the controller sent back. */
+  errors: number;
+  /** Zero bytes sent to finish a frame whose mutated length the stream left unfinished. */
+  padded: boolean;
+  end: 'open' | 'echo answered' | 'closed by the controller';
+}
+
 test('a fuzzed stream of mutated frames never takes the controller down', async () => {
   const seeds: OfMessage[] = [
     { type: 'echo_request', version: 4, xid: 1, data: Buffer.from('ping') },
@@ -205,28 +216,99 @@ test('a fuzzed stream of mutated frames never takes the controller down', async 
   ];
   const frames = seeds.map((m) => encode(m));
   const random = rng(0x5eed);
-  const errorsBefore = c.metrics.decodeErrors;
-  let f = await handshaken(0x200n);
-  for (let i = 0; i < 400; i++) {
-    const frame = Buffer.from(frames[Math.floor(random() * frames.length)]);
-    const flips = 1 + Math.floor(random() * 4);
-    // Mostly body mutations; now and then the header (type, length) too.
-    for (let k = 0; k < flips; k++) {
-      const at =
-        random() < 0.8 ? 8 + Math.floor(random() * (frame.length - 8)) : 1 + Math.floor(random() * 3);
-      frame[at] = Math.floor(random() * 256);
-    }
-    f.writeRaw(frame);
-    if (i % 20 === 19) {
-      // Give the controller the chance to drop us, then carry on with a fresh connection if it did.
-      await new Promise((r) => setImmediate(r));
-      if (f.closed || !c.switches.has(0x200n)) {
-        f.close();
-        await waitFor(() => !c.switches.has(0x200n), { what: 'fuzzed switch gone', intervalMs: 5 });
-        f = await handshaken(0x200n);
+  const before = { ...c.metrics };
+  const seen: FuzzedConnection[] = [];
+  const report = () =>
+    JSON.stringify({
+      messagesIn: c.metrics.messagesIn - before.messagesIn,
+      decodeErrors: c.metrics.decodeErrors - before.decodeErrors,
+      connections: seen,
+    });
+  // The controller's framer and version check, mirrored: they say which whole frames reach the decoder and
+  // whether the controller must close the connection (a bad length, or a frame of another version once
+  // a mutated length has put the stream out of step), so each connection's outcome can be checked.
+  let f!: FakeSwitch;
+  let mirror!: FrameReader;
+  let closing = false;
+  let conn!: FuzzedConnection;
+  let handled = 0;
+  let rejected = 0;
+  let framingErrors = 0;
+  const deliver = (bytes: Buffer): void => {
+    f.writeRaw(bytes);
+    conn.bytes += bytes.length;
+    if (closing) return;
+    const { frames: whole, error } = mirror.pushUntilError(bytes);
+    for (const frame of whole) {
+      handled++;
+      if (frame[0] !== 4) {
+        rejected++;
+        closing = true;
+        return;
+      }
+      try {
+        decode(frame);
+      } catch {
+        rejected++;
       }
     }
+    if (error) {
+      closing = true;
+      framingErrors++;
+    }
+  };
+  /** Waits until the controller has read all we sent: TCP may hold bytes for tens of ms on a busy machine. */
+  const settle = async (echoXid: number): Promise<void> => {
+    if (!closing && mirror.buffered > 0) {
+      // A mutated length left a frame unfinished: zeros finish it, then a zero length breaks the framing.
+      conn.padded = true;
+      deliver(Buffer.alloc(4096 + 8));
+    }
+    if (!closing) deliver(encode({ type: 'echo_request', version: 4, xid: echoXid, data: Buffer.alloc(0) }));
+    const answered = () => f.of('echo_reply').some((m) => m.xid === echoXid);
+    await waitFor(() => f.closed || answered(), {
+      what: 'the fuzzed connection to answer or close',
+      intervalMs: 5,
+      detail: report,
+    });
+    conn.errors = f.of('error').length;
+    conn.end = f.closed ? 'closed by the controller' : 'echo answered';
+    assert.equal(f.closed, closing, `closed exactly when the stream broke: ${report()}`);
+  };
+  let sent = 0;
+  for (let round = 0; sent < 400; round++) {
+    f = await handshaken(0x200n);
+    mirror = new FrameReader({ maxFrame: 4096 });
+    closing = false;
+    conn = { frames: 0, bytes: 0, errors: 0, padded: false, end: 'open' };
+    seen.push(conn);
+    // Up to 20 frames a connection; one that breaks the stream ends it early (nothing after it is read).
+    while (conn.frames < 20 && sent < 400 && !closing) {
+      const frame = Buffer.from(frames[Math.floor(random() * frames.length)]);
+      const flips = 1 + Math.floor(random() * 4);
+      // Mostly body mutations; now and then the header (type, length) too.
+      for (let k = 0; k < flips; k++) {
+        const at =
+          random() < 0.8 ? 8 + Math.floor(random() * (frame.length - 8)) : 1 + Math.floor(random() * 3);
+        frame[at] = Math.floor(random() * 256);
+      }
+      conn.frames++;
+      sent++;
+      deliver(frame);
+    }
+    await settle(0xec00_0000 + round);
+    f.close();
+    await waitFor(() => !c.switches.has(0x200n), { what: 'fuzzed switch gone', intervalMs: 5 });
   }
   await goodSwitchStillWorks();
-  assert.ok(c.metrics.decodeErrors > errorsBefore, 'some mutations were rejected');
+  assert.ok(rejected > 0 && framingErrors > 0, `the fuzz exercised both kinds of rejection: ${report()}`);
+  assert.ok(
+    c.metrics.messagesIn - before.messagesIn >= handled,
+    `every whole frame reached the controller (${handled}): ${report()}`,
+  );
+  assert.equal(
+    c.metrics.decodeErrors - before.decodeErrors,
+    rejected + framingErrors,
+    `every rejection counted (${rejected} undecodable frames, ${framingErrors} framing errors): ${report()}`,
+  );
 });

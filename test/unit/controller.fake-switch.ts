@@ -68,7 +68,8 @@ export class FakeSwitch {
 
   connect(port: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.socket = net.connect(port, '127.0.0.1', () => {
+      // Like OVS (TCP_NODELAY): a reply waits neither for Nagle nor for the controller's delayed ACK.
+      this.socket = net.connect({ port, host: '127.0.0.1', noDelay: true }, () => {
         this.sendHello();
         resolve();
       });
