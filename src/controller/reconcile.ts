@@ -11,6 +11,7 @@ import {
   type Match,
   type MeterConfigEntry,
   type OfVersion,
+  type OpaqueOxm,
 } from '../openflow/index.js';
 import {
   APP_COOKIE_MASK,
@@ -63,11 +64,21 @@ function canonicalValue(v: unknown): unknown {
   return typeof v === 'string' ? v.toLowerCase() : v;
 }
 
+/** Opaque OXM fields (tcp_flags...) in a normal form: full masks dropped, sorted (switches may reorder). */
+function canonicalOpaque(list: readonly OpaqueOxm[]): string[] {
+  const full = (b: Buffer | undefined) => b !== undefined && b.every((x) => x === 0xff);
+  return list.map((o) => JSON.stringify(canonicalValue(full(o.mask) ? { ...o, mask: undefined } : o))).sort();
+}
+
 /** Match in a normal form: keys sorted, full masks dropped, case folded. */
 export function canonicalMatch(match: Match): string {
   const m: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(match)) {
     if (v === undefined) continue;
+    if (k === 'opaque') {
+      m[k] = canonicalOpaque(v as OpaqueOxm[]);
+      continue;
+    }
     if (k.endsWith('_mask')) {
       const text = typeof v === 'bigint' ? String(v) : String(v).toLowerCase();
       if (FULL_MASKS.has(text) || FULL_MASK_NUMBERS[k] === v) continue;

@@ -2,8 +2,8 @@
  * Flow entries as `ovs-ofctl dump-flows` prints them (OVS lib/match.c match_format, ofp-actions.c and
  * ofp-flow.c ofputil_flow_stats_format), so operators can compare our output with OVS's side by side.
  */
-import type { Action, FlowMod, FlowStatsEntry, Instruction, Match, OfVersion } from './types.js';
-import { OFPP, OFP_VERSION_1_0 } from './types.js';
+import type { Action, FlowMod, FlowStatsEntry, Instruction, Match, OfVersion, OpaqueOxm } from './types.js';
+import { OFPP, OFP_VERSION_1_0, OXM_CLASS_EXPERIMENTER } from './types.js';
 import { writeIpv6 } from './wire.js';
 
 const OFP_DEFAULT_PRIORITY = 0x8000;
@@ -109,15 +109,88 @@ function shorthand(m: Match): [string, boolean] | undefined {
   return undefined;
 }
 
+const ONF_EXPERIMENTER = 0x4f4e4600;
+const NXM_NX = 0x0001;
+const TCP_FLAG_NAMES = [
+  'fin',
+  'syn',
+  'rst',
+  'psh',
+  'ack',
+  'urg',
+  'ece',
+  'cwr',
+  'ns',
+  '[200]',
+  '[400]',
+  '[800]',
+];
+
+/** OVS's format_flags_masked for tcp_flags (12 bits): `syn|ack` when exact, else `+syn-ack`. */
+function tcpFlagsText(value: number, mask: number): string {
+  const names = (bits: number, sign: (bit: number) => string, sep: string) =>
+    TCP_FLAG_NAMES.flatMap((n, i) => (bits & (1 << i) ? [sign(1 << i) + n] : [])).join(sep);
+  mask &= 0xfff;
+  if (mask === 0xfff) return value & 0xfff ? names(value, () => '', '|') : '0';
+  if (mask === 0) return '0/0';
+  return names(mask, (bit) => (value & bit ? '+' : '-'), '');
+}
+
+/** printf's `%#x`: no prefix for 0. */
+const altHex = (v: number) => (v === 0 ? '0' : hex(v));
+
+/** Where match_format prints a field ovs-ofctl knows by name; the rest go last, in a generic form. */
+type OpaqueSlot = 'reg' | 'nw_ttl' | 'nw_frag' | 'tcp_flags' | 'other';
+
+const NW_FRAG: Record<number, readonly string[]> = {
+  3: ['no', 'first', '<error>', 'later'],
+  1: ['no', 'yes', 'no', 'yes'],
+  2: ['not_later', 'not_later', 'later', 'later'],
+};
+
+/** One opaque OXM as `name=value`, the way ovs-ofctl prints the fields it knows (NXM registers, nw_ttl,
+ * nw_frag, tcp_flags), else `oxm(class:field[:experimenter])=0xvalue[/0xmask]`. */
+export function formatOpaqueOxm(o: OpaqueOxm): [OpaqueSlot, string] {
+  const { value: v, mask } = o;
+  const len = v.length;
+  if (o.oxmClass === NXM_NX && o.field <= 15 && len === 4) {
+    const m = mask ? mask.readUInt32BE(0) : 0xffffffff;
+    const text = altHex(v.readUInt32BE(0)) + (m === 0xffffffff ? '' : `/${altHex(m)}`);
+    return ['reg', `reg${o.field}=${text}`];
+  }
+  if (o.oxmClass === NXM_NX && o.field === 29 && len === 1 && !mask) return ['nw_ttl', `nw_ttl=${v[0]}`];
+  if (o.oxmClass === NXM_NX && o.field === 26 && len === 1) {
+    const m = (mask ? mask[0] : 0xff) & 3;
+    if (m) return ['nw_frag', `nw_frag=${NW_FRAG[m][v[0] & 3]}`];
+  }
+  const tcpFlags =
+    (o.oxmClass === NXM_NX && o.field === 34) ||
+    (o.oxmClass === OXM_CLASS_EXPERIMENTER && o.experimenter === ONF_EXPERIMENTER && o.field === 42);
+  if (tcpFlags && len === 2)
+    return [
+      'tcp_flags',
+      `tcp_flags=${tcpFlagsText(v.readUInt16BE(0), mask ? mask.readUInt16BE(0) : 0xffff)}`,
+    ];
+  const exp = o.experimenter === undefined ? '' : `:${hex(o.experimenter)}`;
+  const bytes = (b: Buffer) => `0x${b.toString('hex')}`;
+  const text = bytes(v) + (mask ? `/${bytes(mask)}` : '');
+  return ['other', `oxm(${hex4(o.oxmClass)}:${o.field}${exp})=${text}`];
+}
+
 /** The match part, `priority=N,` first when not the default, as OVS's match_format. */
 export function formatMatch(m: Match, priority = OFP_DEFAULT_PRIORITY): string {
   const out: string[] = [];
   const put = (name: string, v: unknown, text: () => string = () => String(v)) => {
     if (v !== undefined) out.push(`${name}=${text()}`);
   };
+  const opaque = (m.opaque ?? []).map(formatOpaqueOxm);
+  const putOpaque = (slot: OpaqueSlot) => {
+    for (const [s, text] of opaque) if (s === slot) out.push(text);
+  };
   if (priority !== OFP_DEFAULT_PRIORITY) out.push(`priority=${priority}`);
   const sh = shorthand(m);
   if (sh) out.push(sh[0]);
+  putOpaque('reg');
   put('metadata', m.metadata, () => masked(m.metadata, m.metadata_mask, hex));
   put('tun_id', m.tunnel_id, () => masked(m.tunnel_id, m.tunnel_id_mask, hex));
   put('in_port', m.in_port, () => formatPort(m.in_port!));
@@ -140,9 +213,11 @@ export function formatMatch(m: Match, priority = OFP_DEFAULT_PRIORITY): string {
   put('arp_tha', m.arp_tha, () => masked(m.arp_tha, m.arp_tha_mask));
   put('nw_tos', m.ip_dscp, () => String(m.ip_dscp! << 2));
   put('nw_ecn', m.ip_ecn);
+  putOpaque('nw_ttl');
   put('mpls_label', m.mpls_label);
   put('mpls_tc', m.mpls_tc);
   put('mpls_bos', m.mpls_bos);
+  putOpaque('nw_frag');
   put('icmp_type', m.icmpv4_type ?? m.icmpv6_type);
   put('icmp_code', m.icmpv4_code ?? m.icmpv6_code);
   put('nd_target', m.ipv6_nd_target);
@@ -151,7 +226,9 @@ export function formatMatch(m: Match, priority = OFP_DEFAULT_PRIORITY): string {
   put('tp_src', m.tcp_src ?? m.udp_src ?? m.sctp_src);
   put('tp_dst', m.tcp_dst ?? m.udp_dst ?? m.sctp_dst);
   put('pbb_isid', m.pbb_isid, () => masked(m.pbb_isid, m.pbb_isid_mask, hex));
+  putOpaque('tcp_flags');
   put('ipv6_exthdr', m.ipv6_exthdr, () => masked(m.ipv6_exthdr, m.ipv6_exthdr_mask, hex));
+  putOpaque('other');
   return out.join(',');
 }
 

@@ -11,4 +11,11 @@ export {
   type OpenFlowEncodeErrorCode,
 } from './errors.js';
 export { OXM_FIELDS } from './oxm.js';
-export { formatFlow, formatMatch, formatActions, formatInstructions, formatPort } from './format.js';
+export {
+  formatFlow,
+  formatMatch,
+  formatActions,
+  formatInstructions,
+  formatOpaqueOxm,
+  formatPort,
+} from './format.js';

@@ -3,11 +3,12 @@
  * OF1.0 set-action mapping. Entries are in OXM code order, which is also a valid prerequisite order
  * (eth_type before ip_proto before tcp_src...), so encoders emit fields in table order.
  */
-import type { Match } from './types.js';
+import type { Match, MatchValueField, OpaqueOxm } from './types.js';
+import { OXM_CLASS_EXPERIMENTER } from './types.js';
 import { OpenFlowDecodeError, atPath, badField, truncated, OFPET13, OFPBMC } from './errors.js';
 import { Reader, Writer } from './wire.js';
 
-export type ValueField = Exclude<keyof Match, `${string}_mask`>;
+export type ValueField = MatchValueField;
 
 interface CodecValues {
   u8: number;
@@ -157,6 +158,10 @@ export function oxmFieldsLength(match: Match, field: string): number {
   let n = 0;
   for (const k in m) {
     if (m[k] === undefined) continue;
+    if (k === 'opaque') {
+      n += opaqueLength(m[k], `${field}.opaque`);
+      continue;
+    }
     const f = OXM_BY_NAME.get(k);
     if (f) {
       n += 4 + (m[MASK_KEY_OF.get(k)!] !== undefined ? 2 * f.len : f.len);
@@ -167,6 +172,54 @@ export function oxmFieldsLength(match: Match, field: string): number {
     if (m[masked.name] === undefined) throw badField(`${field}.${k}`, `mask without ${masked.name}`);
   }
   return n;
+}
+
+const isU = (v: unknown, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+
+/** Payload bytes of one opaque TLV (experimenter id, value, mask), as its oxm_length says. */
+const opaquePayload = (o: OpaqueOxm) =>
+  (o.experimenter === undefined ? 0 : 4) + o.value.length + (o.mask?.length ?? 0);
+
+/** Validates `match.opaque` and returns its bytes on the wire. */
+function opaqueLength(list: unknown, field: string): number {
+  if (!Array.isArray(list)) throw badField(field, 'must be an array');
+  let n = 0;
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i] as OpaqueOxm;
+    const f = `${field}[${i}]`;
+    if (o === null || typeof o !== 'object') throw badField(f, 'must be an object');
+    if (!isU(o.oxmClass, 0xffff)) throw badField(`${f}.oxmClass`, 'must be an integer 0..0xffff');
+    if (o.oxmClass === OXM_CLASS_OPENFLOW_BASIC)
+      throw badField(`${f}.oxmClass`, 'is OpenFlow basic: use the named match field');
+    if (!isU(o.field, 0x7f)) throw badField(`${f}.field`, 'must be an integer 0..127');
+    if (o.oxmClass === OXM_CLASS_EXPERIMENTER) {
+      if (!isU(o.experimenter, 0xffffffff))
+        throw badField(`${f}.experimenter`, 'class 0xffff needs a 32-bit experimenter id');
+    } else if (o.experimenter !== undefined) {
+      throw badField(`${f}.experimenter`, 'only class 0xffff carries an experimenter id');
+    }
+    if (!Buffer.isBuffer(o.value)) throw badField(`${f}.value`, 'must be a Buffer');
+    if (o.mask !== undefined && (!Buffer.isBuffer(o.mask) || o.mask.length !== o.value.length))
+      throw badField(`${f}.mask`, 'must be a Buffer as long as value');
+    if (opaquePayload(o) > 0xff) throw badField(f, 'OXM payload exceeds 255 bytes');
+    for (let j = 0; j < i; j++) {
+      const p = list[j] as OpaqueOxm;
+      if (p.oxmClass === o.oxmClass && p.field === o.field && p.experimenter === o.experimenter)
+        throw badField(f, 'the same OXM field appears twice');
+    }
+    n += 4 + opaquePayload(o);
+  }
+  return n;
+}
+
+function writeOpaque(w: Writer, list: readonly OpaqueOxm[]): void {
+  for (const o of list) {
+    w.u32(((o.oxmClass << 16) | (o.field << 9) | (o.mask ? 0x100 : 0) | opaquePayload(o)) >>> 0, 'oxm');
+    if (o.experimenter !== undefined) w.u32(o.experimenter, 'experimenter');
+    w.bytes(o.value);
+    if (o.mask) w.bytes(o.mask);
+  }
 }
 
 /** ofp_match size on the wire for OF1.3, padding included. */
@@ -208,6 +261,7 @@ export function writeOxmFields(w: Writer, match: Match, field: string): void {
       writeOxmValue(f, w, m[f.name]!, f.name);
       if (mask !== undefined) writeOxmValue(f, w, mask, maskKey);
     }
+    if (match.opaque) writeOpaque(w, match.opaque);
   } catch (e) {
     throw atPath(e, field);
   }
@@ -233,18 +287,44 @@ function matchError(code: number, detail: string): OpenFlowDecodeError {
   );
 }
 
+/** An OXM TLV of another class than OpenFlow basic (its header already read), kept as bytes. */
+function readOpaque(r: Reader, h: number, len: number): OpaqueOxm {
+  const oxmClass = h >>> 16;
+  const field = (h >>> 9) & 0x7f;
+  const o: OpaqueOxm = { oxmClass, field, value: r.buf };
+  let payload = len;
+  if (oxmClass === OXM_CLASS_EXPERIMENTER) {
+    if (len < 4) throw matchError(OFPBMC.BAD_LEN, `experimenter OXM ${field} has length ${len}`);
+    o.experimenter = r.u32();
+    payload -= 4;
+  }
+  if (h & 0x100) {
+    if (payload % 2 !== 0)
+      throw matchError(OFPBMC.BAD_LEN, `masked OXM 0x${oxmClass.toString(16)}:${field} has odd length`);
+    o.value = r.bytes(payload / 2);
+    o.mask = r.bytes(payload / 2);
+  } else o.value = r.bytes(payload);
+  return o;
+}
+
 /**
- * Reads OXM TLVs in [r.off, end) into `out`. TLVs of other classes (Nicira registers, experimenter
- * fields OVS may add to packet-ins) are skipped: the model has no place for them.
+ * Reads OXM TLVs in [r.off, end) into `out`. TLVs of other classes (Nicira registers, experimenter fields
+ * such as tcp_flags) go to `out.opaque` in wire order, so nothing the switch matches on is lost.
  */
-export function readOxmFields(r: Reader, end: number, out: Record<string, AnyValue>): void {
+export function readOxmFields(r: Reader, end: number, out: Record<string, unknown>): void {
   while (r.off < end) {
     if (r.off + 4 > end) throw matchError(OFPBMC.BAD_LEN, 'OXM header runs past the match');
     const h = r.u32();
     const len = h & 0xff;
     if (r.off + len > end) throw matchError(OFPBMC.BAD_LEN, 'OXM value runs past the match');
     if (h >>> 16 !== OXM_CLASS_OPENFLOW_BASIC) {
-      r.skip(len);
+      const o = readOpaque(r, h, len);
+      const list = (out.opaque ??= []) as OpaqueOxm[];
+      for (const p of list) {
+        if (p.oxmClass === o.oxmClass && p.field === o.field && p.experimenter === o.experimenter)
+          throw matchError(OFPBMC.DUP_FIELD, `OXM 0x${o.oxmClass.toString(16)}:${o.field} appears twice`);
+      }
+      list.push(o);
       continue;
     }
     const f = OXM_BY_CODE[(h >>> 9) & 0x7f];
@@ -269,7 +349,7 @@ export function readMatch13(r: Reader): Match {
   const end = r.off - 4 + len;
   if (pad8(end - (r.off - 4)) + r.off - 4 > r.end)
     throw matchError(OFPBMC.BAD_LEN, 'match runs past the message');
-  const out: Record<string, AnyValue> = {};
+  const out: Record<string, unknown> = {};
   readOxmFields(r, end, out);
   r.skip(pad8(len) - len);
   return out as Match;

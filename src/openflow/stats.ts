@@ -4,6 +4,8 @@
  */
 import type {
   DescStats,
+  ExperimenterStats,
+  RawStats,
   FlowStatsEntry,
   GroupDescEntry,
   GroupStatsEntry,
@@ -17,7 +19,7 @@ import type {
   TableStatsEntry,
 } from './types.js';
 import { OFPG_ANY, OFP_VERSION_1_0, OFP_VERSION_1_3 } from './types.js';
-import { OpenFlowDecodeError, OFPBRC_ALL, OFPET13, badField, badLength, unsupported } from './errors.js';
+import { badField, badLength, unsupported } from './errors.js';
 import { defineCodec } from './registry.js';
 import {
   PORT_DESC_LEN,
@@ -57,6 +59,9 @@ interface BodyCodec<B> {
 const BOTH = (n: number) => ({ [OFP_VERSION_1_0]: n, [OFP_VERSION_1_3]: n });
 const ONLY13 = (n: number) => ({ [OFP_VERSION_1_3]: n });
 
+/** Kinds with a body codec; 'raw' stands for any other type number. */
+type NamedKind = Exclude<StatsRequestBody['kind'], 'raw'>;
+
 /** OFPST_* / OFPMP_* numbers by kind. */
 export const STATS_TYPE = {
   desc: BOTH(0),
@@ -70,7 +75,8 @@ export const STATS_TYPE = {
   meter: ONLY13(9),
   meter_config: ONLY13(10),
   port_desc: ONLY13(13),
-} as const satisfies Record<StatsRequestBody['kind'], Partial<Record<OfVersion, number>>>;
+  experimenter: BOTH(0xffff),
+} as const satisfies Record<NamedKind, Partial<Record<OfVersion, number>>>;
 
 function empty<K extends StatsRequestBody['kind']>(kind: K): BodyCodec<ReqOf<K>> {
   return { kinds: [kind], size: () => 0, write: () => undefined, read: () => ({ kind }) as ReqOf<K> };
@@ -168,6 +174,38 @@ const queueRequest: BodyCodec<ReqOf<'queue'>> = {
     const portNo = readPort(r, v);
     if (v === OFP_VERSION_1_0) r.skip(2);
     return { kind: 'queue', portNo, queueId: r.u32() };
+  },
+};
+
+/** Nicira's vendor id: its OF1.0 vendor stats (nicira10_stats_msg) put a u32 subtype after it. */
+export const NX_VENDOR_ID = 0x00002320;
+const hasExpType = (v: OfVersion, experimenter: number) =>
+  v !== OFP_VERSION_1_0 || experimenter === NX_VENDOR_ID;
+
+/** Vendor/experimenter stats, request or reply: the ids, then the body as bytes. */
+const experimenterBody: BodyCodec<ExperimenterStats> = {
+  kinds: ['experimenter'],
+  size(b, v) {
+    if (!Buffer.isBuffer(b.data)) throw badField('body.data', 'must be a Buffer');
+    const sub = hasExpType(v, b.experimenter);
+    if (!sub && b.expType !== 0)
+      throw unsupported('body.expType', 'OpenFlow 1.0 vendor stats carry a subtype only for Nicira (0x2320)');
+    return (sub ? 8 : 4) + b.data.length;
+  },
+  write(w, b, v) {
+    w.u32(b.experimenter, 'body.experimenter');
+    if (hasExpType(v, b.experimenter)) w.u32(b.expType, 'body.expType');
+    w.bytes(b.data);
+  },
+  read(r, v) {
+    r.need(4, 'experimenter stats');
+    const experimenter = r.u32();
+    let expType = 0;
+    if (hasExpType(v, experimenter)) {
+      r.need(4, 'experimenter stats');
+      expType = r.u32();
+    }
+    return { kind: 'experimenter', experimenter, expType, data: r.rest() };
   },
 };
 
@@ -560,7 +598,7 @@ class BodyRegistry<B extends { kind: string }> {
       for (const kind of c.kinds) {
         if (this.byKind.has(kind)) throw new Error(`duplicate stats body codec for ${kind}`);
         this.byKind.set(kind, c);
-        const wire = STATS_TYPE[kind as StatsRequestBody['kind']];
+        const wire = STATS_TYPE[kind as NamedKind];
         for (const [v, n] of Object.entries(wire)) {
           const table = this.byWire.get(Number(v) as OfVersion)!;
           if (table.has(n)) throw new Error(`duplicate stats body codec for type ${n} in version ${v}`);
@@ -572,23 +610,26 @@ class BodyRegistry<B extends { kind: string }> {
   forKind(kind: string, v: OfVersion): [number, BodyCodec<B>] {
     const c = this.byKind.get(kind);
     if (!c) throw badField('body.kind', `unknown stats kind ${String(kind)}`);
-    const n = STATS_TYPE[kind as StatsRequestBody['kind']][v as 1 & 4];
+    const n = STATS_TYPE[kind as NamedKind][v as 1 & 4];
     if (n === undefined)
       throw unsupported('body.kind', `${kind} stats are not in OpenFlow ${v === 1 ? '1.0' : '1.3'}`);
     return [n, c];
   }
-  forWire(v: OfVersion, n: number): [string, BodyCodec<B>] {
-    const hit = this.byWire.get(v)!.get(n);
-    if (!hit) {
-      throw new OpenFlowDecodeError(
-        'OF_BAD_TYPE',
-        OFPET13.BAD_REQUEST,
-        OFPBRC_ALL.BAD_MULTIPART,
-        `unsupported stats/multipart type ${n}`,
-      );
-    }
-    return hit;
+  /** The kind and codec of a wire type; undefined for types the model has no shape for. */
+  forWire(v: OfVersion, n: number): [string, BodyCodec<B>] | undefined {
+    return this.byWire.get(v)!.get(n);
   }
+}
+
+/** Validates a raw body: a 16-bit type that no named kind covers (else decoding would name it). */
+function rawSize(b: RawStats, v: OfVersion, bodies: BodyRegistry<{ kind: string }>): number {
+  const t = b.statsType;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t > 0xffff)
+    throw badField('body.statsType', 'must be an integer 0..0xffff');
+  const named = bodies.forWire(v, t);
+  if (named) throw badField('body.statsType', `type ${t} is kind '${named[0]}': use that kind`);
+  if (!Buffer.isBuffer(b.data)) throw badField('body.data', 'must be a Buffer');
+  return b.data.length;
 }
 
 export const STATS_REQUEST_BODIES = new BodyRegistry<StatsRequestBody>([
@@ -602,6 +643,7 @@ export const STATS_REQUEST_BODIES = new BodyRegistry<StatsRequestBody>([
   empty('group_desc'),
   idRequest('meter', 'meterId'),
   idRequest('meter_config', 'meterId'),
+  experimenterBody,
 ]);
 
 export const STATS_REPLY_BODIES = new BodyRegistry<StatsReplyBody>([
@@ -616,6 +658,7 @@ export const STATS_REPLY_BODIES = new BodyRegistry<StatsReplyBody>([
   listReply('group_desc', 'groups', groupDescEntry),
   listReply('meter', 'meters', meterStatsEntry),
   listReply('meter_config', 'meters', meterConfigEntry),
+  experimenterBody,
 ]);
 
 /** Stats header after ofp_header: type, flags (+4 bytes pad in OF1.3). */
@@ -631,23 +674,27 @@ function statsCodec<K extends 'stats_request' | 'stats_reply'>(
     wire,
     size(m: { body: { kind: string } }, v) {
       if (m.body === null || typeof m.body !== 'object') throw badField('body', 'must be an object');
+      if (m.body.kind === 'raw') return statsHeaderLen(v) + rawSize(m.body as RawStats, v, bodies);
       const [, c] = bodies.forKind(m.body.kind, v);
       return statsHeaderLen(v) + c.size(m.body, v);
     },
     write(w, m: { body: { kind: string }; flags: number }, v) {
-      const [n, c] = bodies.forKind(m.body.kind, v);
+      const raw = m.body.kind === 'raw' ? (m.body as RawStats) : undefined;
+      const [n, c] = raw ? [raw.statsType, undefined] : bodies.forKind(m.body.kind, v);
       w.u16(n, 'body.kind');
       w.u16(m.flags, 'flags');
       if (v !== OFP_VERSION_1_0) w.zeros(4);
-      c.write(w, m.body, v);
+      if (raw) w.bytes(raw.data);
+      else c!.write(w, m.body, v);
     },
     read(r, version, xid) {
       r.need(statsHeaderLen(version), type);
       const n = r.u16();
       const flags = r.u16();
       if (version !== OFP_VERSION_1_0) r.skip(4);
-      const [kind, c] = bodies.forWire(version, n);
-      return { type, version, xid, flags, body: c.read(r, version, kind) } as never;
+      const hit = bodies.forWire(version, n);
+      const body = hit ? hit[1].read(r, version, hit[0]) : { kind: 'raw', statsType: n, data: r.rest() };
+      return { type, version, xid, flags, body } as never;
     },
   });
 }

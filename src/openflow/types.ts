@@ -106,17 +106,40 @@ export interface Match {
   tunnel_id_mask?: bigint;
   ipv6_exthdr?: number;
   ipv6_exthdr_mask?: number;
+  /**
+   * OF1.3 OXM TLVs of classes the model does not name (Nicira NXM 0x0000/0x0001 such as registers,
+   * experimenter 0xffff such as ONF's tcp_flags, which ovs-ofctl sends), in wire order. Kept so a flow
+   * re-encodes to the match the switch has, not a wider one. Encoded after the basic fields.
+   */
+  opaque?: OpaqueOxm[];
 }
 
+/** One OXM TLV kept as bytes: header fields, experimenter id (class 0xffff only), value and mask. */
+export interface OpaqueOxm {
+  /** oxm_class: anything but 0x8000 (OpenFlow basic, whose fields have names in Match). */
+  oxmClass: number;
+  /** oxm_field, 0..127. */
+  field: number;
+  /** Present exactly when oxmClass is 0xffff: the experimenter id that starts the TLV's payload. */
+  experimenter?: number;
+  value: Buffer;
+  /** Present when the TLV has OXM_HASMASK; as long as value. */
+  mask?: Buffer;
+}
+
+export const OXM_CLASS_EXPERIMENTER = 0xffff;
+
 export type MatchField = keyof Match;
+/** Match keys that name one OXM basic field's value. */
+export type MatchValueField = Exclude<MatchField, `${string}_mask` | 'opaque'>;
 
 // ---------------------------------------------------------------------------------------------------------
 // Actions and instructions
 
 /** Set-field values use the same representation as Match values of the same name. */
 export type SetFieldAction = {
-  [K in Exclude<MatchField, `${string}_mask`>]: { type: 'set_field'; field: K; value: NonNullable<Match[K]> };
-}[Exclude<MatchField, `${string}_mask`>];
+  [K in MatchValueField]: { type: 'set_field'; field: K; value: NonNullable<Match[K]> };
+}[MatchValueField];
 
 export type Action =
   /** maxLen: bytes sent to the controller when port is CONTROLLER (OF1.3 OFPCML_NO_BUFFER = 0xffff). */
@@ -487,6 +510,30 @@ export interface DescStats {
   dpDesc: string;
 }
 
+/**
+ * OF1.0 vendor stats / OF1.3 experimenter multipart (type 0xffff), request or reply, kept as bytes: e.g.
+ * the Nicira NXST_FLOW and NXST_AGGREGATE that `ovs-ofctl dump-flows` and `dump-aggregate` send over 1.0.
+ */
+export interface ExperimenterStats {
+  kind: 'experimenter';
+  experimenter: number;
+  /** OF1.3 exp_type; in OF1.0 the subtype that follows Nicira's vendor id (0x2320); 0 for other vendors. */
+  expType: number;
+  /** The rest of the body (for Nicira OF1.0, from the 4 pad bytes after the subtype on). */
+  data: Buffer;
+}
+
+/**
+ * A stats/multipart type the model has no shape for (e.g. OF1.3 table features, which ovs-ofctl asks for
+ * before add-flow), request or reply, kept as its body bytes. Decoded only; apps do not build it.
+ */
+export interface RawStats {
+  kind: 'raw';
+  /** OFPST_* / OFPMP_* number; never one a named kind covers. */
+  statsType: number;
+  data: Buffer;
+}
+
 export type StatsRequestBody =
   | { kind: 'desc' }
   | {
@@ -506,7 +553,9 @@ export type StatsRequestBody =
   | { kind: 'group'; groupId: number }
   | { kind: 'group_desc' }
   | { kind: 'meter'; meterId: number }
-  | { kind: 'meter_config'; meterId: number };
+  | { kind: 'meter_config'; meterId: number }
+  | ExperimenterStats
+  | RawStats;
 
 export type StatsReplyBody =
   | { kind: 'desc'; desc: DescStats }
@@ -519,7 +568,9 @@ export type StatsReplyBody =
   | { kind: 'group'; groups: GroupStatsEntry[] }
   | { kind: 'group_desc'; groups: GroupDescEntry[] }
   | { kind: 'meter'; meters: MeterStatsEntry[] }
-  | { kind: 'meter_config'; meters: MeterConfigEntry[] };
+  | { kind: 'meter_config'; meters: MeterConfigEntry[] }
+  | ExperimenterStats
+  | RawStats;
 
 export const OFPSF_REPLY_MORE = 1;
 

@@ -123,6 +123,9 @@ export class FakeSwitch implements SwitchView {
           kind: 'meter_config',
           meters: [{ flags: 1, meterId: 1, bands: [{ type: 'drop', rate: 2000, burstSize: 0 }] }],
         };
+      case 'experimenter':
+      case 'raw':
+        return body;
     }
   }
 }

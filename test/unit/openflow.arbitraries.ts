@@ -5,18 +5,22 @@
 import fc from 'fast-check';
 import type {
   Action,
+  ExperimenterStats,
   Bucket,
   Instruction,
   Match,
   MeterBand,
   OfMessage,
   OfVersion,
+  OpaqueOxm,
   PortDesc,
+  RawStats,
   StatsReplyBody,
   StatsRequestBody,
 } from '../../src/openflow/index.js';
 import { OFPP, OFP_VERSION_1_0 } from '../../src/openflow/index.js';
 import { OXM_FIELDS, type OxmField } from '../../src/openflow/oxm.js';
+import { NX_VENDOR_ID, STATS_TYPE } from '../../src/openflow/stats.js';
 import { formatIpv4, formatIpv6, formatMacAt } from '../../src/openflow/wire.js';
 
 /** fc.record with ordinary prototypes, so generated messages deep-equal decoded ones. */
@@ -61,6 +65,39 @@ function compact<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** Bytes of a given length. */
+const bytesOf = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b));
+
+/**
+ * OXM TLVs of classes the model keeps as bytes: Nicira NXM (0x0000/0x0001), experimenter (0xffff, e.g. ONF's
+ * tcp_flags) and any other non-basic class; masked or not; at most one per (class, field, experimenter).
+ */
+export const opaqueOxm: fc.Arbitrary<OpaqueOxm> = fc
+  .record({
+    oxmClass: fc.oneof(
+      fc.constantFrom(0x0000, 0x0001, 0xffff),
+      u16.filter((c) => c !== 0x8000),
+    ),
+    field: fc.integer({ min: 0, max: 127 }),
+    experimenter: fc.oneof(fc.constant(0x4f4e4600), u32),
+    len: fc.integer({ min: 0, max: 16 }),
+    masked: fc.boolean(),
+  })
+  .chain(({ oxmClass, field, experimenter, len, masked }) =>
+    fc.tuple(bytesOf(len), masked ? bytesOf(len) : fc.constant(undefined)).map(([value, mask]) => {
+      const o: OpaqueOxm = { oxmClass, field, value };
+      if (oxmClass === 0xffff) o.experimenter = experimenter;
+      if (mask) o.mask = mask;
+      return o;
+    }),
+  );
+
+const opaqueList = fc.uniqueArray(opaqueOxm, {
+  minLength: 1,
+  maxLength: 3,
+  selector: (o) => `${o.oxmClass}:${o.field}:${o.experimenter}`,
+});
+
 export const match13: fc.Arbitrary<Match> = fc
   .tuple(
     ...OXM_FIELDS.map((f) =>
@@ -76,15 +113,18 @@ export const match13: fc.Arbitrary<Match> = fc
       ),
     ),
   )
-  .map((vals) => {
-    const m: Record<string, unknown> = {};
-    vals.forEach((vm, i) => {
-      if (!vm) return;
-      m[OXM_FIELDS[i].name] = vm[0];
-      if (vm[1] !== undefined) m[`${OXM_FIELDS[i].name}_mask`] = vm[1];
-    });
-    return m as Match;
-  });
+  .chain((vals) =>
+    fc.option(opaqueList, { nil: undefined, freq: 3 }).map((opaque) => {
+      const m: Record<string, unknown> = {};
+      vals.forEach((vm, i) => {
+        if (!vm) return;
+        m[OXM_FIELDS[i].name] = vm[0];
+        if (vm[1] !== undefined) m[`${OXM_FIELDS[i].name}_mask`] = vm[1];
+      });
+      if (opaque) m.opaque = opaque;
+      return m as Match;
+    }),
+  );
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 
@@ -261,6 +301,29 @@ const band: fc.Arbitrary<MeterBand> = fc.oneof(
   record({ type: fc.constant('experimenter' as const), rate: u32, burstSize: u32, experimenter: u32 }),
 );
 
+/**
+ * Vendor (1.0) / experimenter (1.3) stats, request or reply. In 1.0 only Nicira's vendor id carries a
+ * subtype; other vendors decode with expType 0.
+ */
+function experimenterStats(v: OfVersion): fc.Arbitrary<ExperimenterStats> {
+  const kind = fc.constant('experimenter' as const);
+  if (v !== OFP_VERSION_1_0) return record({ kind, experimenter: u32, expType: u32, data });
+  return fc.oneof(
+    record({ kind, experimenter: fc.constant(NX_VENDOR_ID), expType: u32, data }),
+    record({ kind, experimenter: u32.filter((e) => e !== NX_VENDOR_ID), expType: fc.constant(0), data }),
+  );
+}
+
+/** A stats/multipart type no named kind covers in the version, with any body bytes. */
+function rawStats(v: OfVersion): fc.Arbitrary<RawStats> {
+  const named = new Set(Object.values(STATS_TYPE).map((t) => (t as Partial<Record<OfVersion, number>>)[v]));
+  return record({
+    kind: fc.constant('raw' as const),
+    statsType: u16.filter((t) => !named.has(t)),
+    data,
+  });
+}
+
 function statsRequestBody(v: OfVersion): fc.Arbitrary<StatsRequestBody> {
   const is10 = v === OFP_VERSION_1_0;
   const flowLike = record({
@@ -277,6 +340,8 @@ function statsRequestBody(v: OfVersion): fc.Arbitrary<StatsRequestBody> {
     flowLike,
     record({ kind: fc.constant('port' as const), portNo: portFor(v) }),
     record({ kind: fc.constant('queue' as const), portNo: portFor(v), queueId: u32 }),
+    experimenterStats(v),
+    rawStats(v),
   ];
   if (is10) return fc.oneof(...both);
   return fc.oneof(
@@ -367,6 +432,8 @@ function statsReplyBody(v: OfVersion): fc.Arbitrary<StatsReplyBody> {
         }),
       ),
     }),
+    experimenterStats(v),
+    rawStats(v),
   ];
   if (is10) return fc.oneof(...both);
   const pairs = <K extends string>(a: K, b: K) =>

@@ -1,4 +1,5 @@
 /** Shared fixtures for the OpenFlow codec tests: one normal-form message of every type for a version. */
+import assert from 'node:assert/strict';
 import type {
   FlowMod,
   FlowStatsEntry,
@@ -86,6 +87,13 @@ export function statsRequests(v: OfVersion): StatsRequestBody[] {
     { kind: 'port', portNo: OFPP.ANY },
     { kind: 'table' },
     { kind: 'queue', portNo: OFPP.ALL, queueId: 0xffffffff },
+    // NXST_FLOW (subtype 0) for all flows, as ovs-ofctl dump-flows sends it: 1.0 has 4 pad bytes first.
+    {
+      kind: 'experimenter',
+      experimenter: 0x2320,
+      expType: 0,
+      data: Buffer.from(`${v === OFP_VERSION_1_0 ? '00000000' : ''}ffff0000ff000000`, 'hex'),
+    },
   ];
   if (v === OFP_VERSION_1_0) return both;
   return [
@@ -95,6 +103,7 @@ export function statsRequests(v: OfVersion): StatsRequestBody[] {
     { kind: 'group_desc' },
     { kind: 'meter', meterId: 0xffffffff },
     { kind: 'meter_config', meterId: 3 },
+    { kind: 'raw', statsType: 12, data: Buffer.alloc(0) }, // table features, as ovs-ofctl asks
   ];
 }
 
@@ -129,9 +138,36 @@ export function statsReplies(v: OfVersion): StatsReplyBody[] {
           instructions: [{ type: 'apply_actions', actions: [{ type: 'output', port: 2, maxLen: 0 }] }],
         },
         flowStats({ durationSec: 20 }),
+        // OVS reports a tcp_flags match as ONF's experimenter OXM (1.3 only: 1.0 has no OXM).
+        ...(is10
+          ? []
+          : [
+              flowStats({
+                match: {
+                  eth_type: 0x0800,
+                  ip_proto: 6,
+                  opaque: [
+                    {
+                      oxmClass: 0xffff,
+                      field: 42,
+                      experimenter: 0x4f4e4600,
+                      value: Buffer.from('0002', 'hex'),
+                      mask: Buffer.from('0fff', 'hex'),
+                    },
+                  ],
+                },
+              }),
+            ]),
       ],
     },
     { kind: 'aggregate', packetCount: 10n, byteCount: 1000n, flowCount: 2 },
+    // NXST_AGGREGATE reply (subtype 1): packets, bytes, flows, pad.
+    {
+      kind: 'experimenter',
+      experimenter: 0x2320,
+      expType: 1,
+      data: Buffer.from(`${is10 ? '00000000' : ''}000000000000000a00000000000003e80000000200000000`, 'hex'),
+    },
     {
       kind: 'port',
       ports: [
@@ -431,4 +467,15 @@ export function sampleMessages(v: OfVersion): OfMessage[] {
       ],
     }),
   ];
+}
+
+/** The error `fn` throws, asserting its class. */
+export function thrown<E>(fn: () => unknown, cls: new (...args: never[]) => E): E {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof cls, `expected ${cls.name}, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('did not throw');
 }

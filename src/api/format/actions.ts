@@ -2,7 +2,13 @@
  * Floodlight's REST text forms of matches and actions (`output=2,set_field=eth_dst->00:00:00:00:00:02`).
  * The ovs-ofctl forms come from src/openflow's formatFlow.
  */
-import { formatPort, type Action, type Instruction, type Match } from '../../openflow/index.js';
+import {
+  formatOpaqueOxm,
+  formatPort,
+  type Action,
+  type Instruction,
+  type Match,
+} from '../../openflow/index.js';
 
 /** A port number, or its reserved name (LOCAL, CONTROLLER...). */
 export const portName = formatPort;
@@ -19,15 +25,25 @@ export function matchValueText(field: string, value: unknown): string {
   return String(value);
 }
 
+/** Opaque OXM fields (tcp_flags, NXM registers...) as [name, value] the way ovs-ofctl prints them. */
+export function opaqueMatchEntries(match: Match): [string, string][] {
+  return (match.opaque ?? []).map((o) => {
+    const text = formatOpaqueOxm(o)[1];
+    const eq = text.indexOf('=');
+    return [text.slice(0, eq), text.slice(eq + 1)];
+  });
+}
+
 /** Floodlight's match object: every present field as a string, masks as `value/mask`. */
 export function matchToFloodlight(match: Match): Record<string, string> {
   const out: Record<string, string> = {};
   const m = match as Record<string, unknown>;
   for (const [field, value] of Object.entries(m)) {
-    if (value === undefined || field.endsWith('_mask')) continue;
+    if (value === undefined || field.endsWith('_mask') || field === 'opaque') continue;
     const mask = m[`${field}_mask`];
     out[field] = matchValueText(field, value) + (mask === undefined ? '' : '/' + matchValueText(field, mask));
   }
+  for (const [k, v] of opaqueMatchEntries(match)) out[k] = v;
   return out;
 }
 

@@ -248,6 +248,17 @@ export function statsToFloodlight(version: OfVersion, reply: StatsReplyBody): Re
           meter_bands: m.bands.map(meterBand),
         })),
       };
+    case 'experimenter': // no URL asks for these two; kept printable rather than a crash
+      return {
+        version: v,
+        experimenter: {
+          experimenter: str(reply.experimenter),
+          exp_type: str(reply.expType),
+          data: reply.data.toString('hex'),
+        },
+      };
+    case 'raw':
+      return { version: v, raw: { stats_type: str(reply.statsType), data: reply.data.toString('hex') } };
   }
 }
 

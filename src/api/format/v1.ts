@@ -9,13 +9,14 @@ import {
   OFPPC_PORT_DOWN,
   OFPPS_LINK_DOWN,
   type FlowStatsEntry,
+  type Match,
   type OfVersion,
   type PortDesc,
   type PortStatsEntry,
   type StatsReplyBody,
 } from '../../openflow/index.js';
 import type { HostInfo, LinkInfo, PortRef, SwitchView } from '../views.js';
-import { matchValueText, portName } from './actions.js';
+import { matchValueText, opaqueMatchEntries, portName } from './actions.js';
 
 export function ofVersionText(v: OfVersion): '1.0' | '1.3' {
   return v === OFP_VERSION_1_0 ? '1.0' : '1.3';
@@ -79,12 +80,13 @@ export function portsToV1(ports: Iterable<PortDesc>, stats: readonly PortStatsEn
     });
 }
 
-export function matchToV1(match: object): Record<string, string | number> {
+export function matchToV1(match: Match): Record<string, string | number> {
   const out: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(match)) {
-    if (v === undefined) continue;
+    if (v === undefined || k === 'opaque') continue;
     out[k] = typeof v === 'number' ? v : matchValueText(k, v);
   }
+  for (const [k, v] of opaqueMatchEntries(match)) out[k] = v;
   return out;
 }
 
