@@ -4,8 +4,11 @@
  * here with an OpenFlow 1.3 meter, since the userspace datapath does not shape by queue), ToS marking seen by
  * tcpdump, queues set up through the API and seen by ovs-vsctl and tc, enqueue actions in the flow table, a
  * controller restart that loses no policy and wipes no QoS flow, and bad input that changes nothing.
+ *
+ * The tests share one controller and network, but each sets up the QoS state it needs (the helpers below) and
+ * removes it when it ends, so any one runs alone (--test-name-pattern) or in any order.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   SLUICE_CLI,
@@ -71,6 +74,114 @@ async function qosDurations(sw: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** A request that must succeed; returns its JSON. */
+async function ok(method: string, path: string, body?: unknown, form = false): Promise<unknown> {
+  const r = await http(method, path, body, form);
+  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+const enableQos = () => ok('PUT', '/api/v1/qos', { enabled: true });
+
+async function deletePolicies(name: string): Promise<void> {
+  const all = (await ok('GET', '/wm/qos/policy/json')) as { name: string; policyid: number }[];
+  for (const p of all.filter((p) => p.name === name)) {
+    await ok('DELETE', '/wm/qos/policy/json', { 'policy-id': p.policyid }, true);
+  }
+}
+
+/**
+ * Waits for a QoS flow on `sw` whose dump-flows line passes `match` (or, present false, for none: a cleanup
+ * waits for its flows to go, so the next test does not see them leave under it).
+ */
+async function qosFlowOn(sw: string, match: (line: string) => boolean, what: string, present = true) {
+  await waitFor(async () => (await qosFlows(sw)).some(match) === present, {
+    what: `${what} ${present ? 'on' : 'gone from'} ${sw}`,
+    timeoutMs: 10_000,
+    detail: async () => (await dumpFlows(sw)).join('\n'),
+  });
+}
+
+type PathView = { state: string; hops: { switch: string; 'out-port': number }[] };
+
+/** The rate path h1 -> h2 (2 Mbit/s, a meter on s1 and s2) through the CLI; deleted when `t` ends. */
+async function ratePathH1H2(t: TestContext): Promise<PathView> {
+  await enableQos();
+  const policy = '{"rate-kbps": 2000}';
+  const add = await cli(
+    'path',
+    'add',
+    'h1-h2',
+    '--src',
+    '10.0.0.1',
+    '--dst',
+    '10.0.0.2',
+    '--policy',
+    policy,
+    '--json',
+  );
+  assert.equal(add.code, 0, add.stderr);
+  const meterFlow = (l: string) => l.includes('meter:') && l.includes('nw_dst=10.0.0.2');
+  t.after(async () => {
+    await ok('DELETE', '/api/v1/qos/paths/h1-h2');
+    for (const sw of ['s1', 's2']) await qosFlowOn(sw, meterFlow, 'the meter flow', false);
+  });
+  for (const sw of ['s1', 's2']) await qosFlowOn(sw, meterFlow, 'the meter flow');
+  return JSON.parse(add.stdout) as PathView;
+}
+
+/** Service Expedited (ToS 184) and a policy marking h1 -> h3 ICMP on s1; both deleted when `t` ends. */
+async function tosPolicyH1H3(t: TestContext): Promise<void> {
+  await enableQos();
+  const svc = await http('POST', '/wm/qos/service/json', '{"name": "Expedited", "tos": "184"}', true);
+  assert.equal(svc.status, 200);
+  assert.match((svc.json as { status: string }).status, /^Adding Type Of Service: Expedited 184/);
+  const tosFlow = (l: string) => /mod_nw_tos:184|46->ip_dscp|184->nw_tos/.test(l);
+  // The policy goes before the service it uses.
+  t.after(async () => {
+    await deletePolicies('mark-h1-h3');
+    await ok('DELETE', '/wm/qos/service/json', { sid: (svc.json as { sid: number }).sid }, true);
+    await qosFlowOn('s1', tosFlow, 'the ToS flow', false);
+  });
+  const pol = await http(
+    'POST',
+    '/wm/qos/policy/json',
+    JSON.stringify({
+      name: 'mark-h1-h3',
+      sw: S1,
+      protocol: '1',
+      'ip-src': '10.0.0.1',
+      'ip-dst': '10.0.0.3',
+      service: 'Expedited',
+    }),
+    true,
+  );
+  assert.equal(pol.status, 200, JSON.stringify(pol.json));
+  const policyid = (pol.json as { policyid: number }).policyid;
+  assert.deepEqual(pol.json, { status: 'Adding Policy: mark-h1-h3', policyid });
+  await qosFlowOn('s1', tosFlow, 'the ToS flow');
+}
+
+/** The seed's queuing policy (h1 -> h4 TCP to queue 2 of s1 port 2), as qosmanager2.py sends it. */
+async function enqueuePolicyH1H4(t: TestContext): Promise<void> {
+  await enableQos();
+  const pol = await http(
+    'POST',
+    '/wm/qos/policy/json',
+    '{"name": "Enqueue 2:2 s1", "protocol":"6","eth-type": "0x0800", "ingress-port": "1","ip-src":"10.0.0.1", ' +
+      '"ip-dst": "10.0.0.4", "sw": "00:00:00:00:00:00:00:01","queue":"2","enqueue-port":"2"}',
+    true,
+  );
+  assert.equal(pol.status, 200, JSON.stringify(pol.json));
+  const policyid = (pol.json as { policyid: number }).policyid;
+  const queueFlow = (l: string) => l.includes('actions=set_queue:2,output:2');
+  t.after(async () => {
+    await ok('DELETE', '/wm/qos/policy/json', { 'policy-id': policyid }, true);
+    await qosFlowOn('s1', queueFlow, 'set_queue:2,output:2', false);
+  });
+  await qosFlowOn('s1', queueFlow, 'set_queue:2,output:2');
+}
+
 before(async () => {
   await ensureOvs();
   ctl = await startController();
@@ -100,6 +211,10 @@ after(async () => {
 });
 
 test('Floodlight tool paths: status is a bare boolean, enable replies its status object', async () => {
+  assert.deepEqual((await http('GET', '/wm/qos/tool/disable/json')).json, {
+    status: 'success',
+    details: 'QoS Disabled',
+  });
   assert.deepEqual((await http('GET', '/wm/qos/tool/status/json')).json, false);
   assert.deepEqual((await http('GET', '/wm/qos/tool/enable/json')).json, {
     status: 'success',
@@ -113,21 +228,8 @@ test('Floodlight tool paths: status is a bare boolean, enable replies its status
   );
 });
 
-test('rate path h1 -> h2 (sluice qos path): h1 -> h2 held to about 2 Mbit/s, h2 -> h1 at least 50x faster', async () => {
-  const add = await cli(
-    'path',
-    'add',
-    'h1-h2',
-    '--src',
-    '10.0.0.1',
-    '--dst',
-    '10.0.0.2',
-    '--policy',
-    '{"rate-kbps": 2000}',
-    '--json',
-  );
-  assert.equal(add.code, 0, add.stderr);
-  const view = JSON.parse(add.stdout) as { state: string; hops: { switch: string; 'out-port': number }[] };
+test('rate path h1 -> h2 (sluice qos path): h1 -> h2 held to about 2 Mbit/s, h2 -> h1 at least 50x faster', async (t) => {
+  const view = await ratePathH1H2(t);
   assert.equal(view.state, 'active');
   assert.deepEqual(
     view.hops.map((h) => [h.switch, h['out-port']]),
@@ -137,14 +239,6 @@ test('rate path h1 -> h2 (sluice qos path): h1 -> h2 held to about 2 Mbit/s, h2 
     ],
   );
   for (const sw of ['s1', 's2']) {
-    await waitFor(
-      async () => (await qosFlows(sw)).some((l) => l.includes('meter:') && l.includes('nw_dst=10.0.0.2')),
-      {
-        what: `the meter flow on ${sw}`,
-        timeoutMs: 10_000,
-        detail: async () => (await dumpFlows(sw)).join('\n'),
-      },
-    );
     assert.match(await ofctl(['dump-meters', sw]), /kbps.*\n?.*type=drop rate=2000/);
   }
   assert.deepEqual(await qosFlows('s3'), [], 's3 is not on the path');
@@ -166,36 +260,8 @@ test('rate path h1 -> h2 (sluice qos path): h1 -> h2 held to about 2 Mbit/s, h2 
   assert.ok(reverse >= 50 * forward, `h2 -> h1 at ${reverse} bit/s, expected at least 50x ${forward}`);
 });
 
-test('ToS policy marks h1 -> h3 packets: tcpdump on h3 sees tos 0xb8 (DSCP 46)', async () => {
-  const svc = await http('POST', '/wm/qos/service/json', '{"name": "Expedited", "tos": "184"}', true);
-  assert.equal(svc.status, 200);
-  assert.match((svc.json as { status: string }).status, /^Adding Type Of Service: Expedited 184/);
-  const pol = await http(
-    'POST',
-    '/wm/qos/policy/json',
-    JSON.stringify({
-      name: 'mark-h1-h3',
-      sw: S1,
-      protocol: '1',
-      'ip-src': '10.0.0.1',
-      'ip-dst': '10.0.0.3',
-      service: 'Expedited',
-    }),
-    true,
-  );
-  assert.equal(pol.status, 200, JSON.stringify(pol.json));
-  assert.deepEqual(pol.json, {
-    status: 'Adding Policy: mark-h1-h3',
-    policyid: (pol.json as { policyid: number }).policyid,
-  });
-  await waitFor(
-    async () => (await qosFlows('s1')).some((l) => /mod_nw_tos:184|46->ip_dscp|184->nw_tos/.test(l)),
-    {
-      what: 'the ToS flow on s1',
-      timeoutMs: 10_000,
-      detail: async () => (await dumpFlows('s1')).join('\n'),
-    },
-  );
+test('ToS policy marks h1 -> h3 packets: tcpdump on h3 sees tos 0xb8 (DSCP 46)', async (t) => {
+  await tosPolicyH1H3(t);
   // Until tcpdump listens it sees nothing: repeat capture + pings until a marked packet shows up.
   const seen = await waitFor(
     async () => {
@@ -219,7 +285,7 @@ test('ToS policy marks h1 -> h3 packets: tcpdump on h3 sees tos 0xb8 (DSCP 46)',
   assert.match(seen, /tos 0xb8/);
 });
 
-test('queues through the API appear in ovs-vsctl and tc; a queuing policy puts set_queue in the flow', async () => {
+test('queues through the API appear in ovs-vsctl and tc; a queuing policy puts set_queue in the flow', async (t) => {
   const body = {
     port: 's1-eth2',
     'max-rate': 1_000_000_000,
@@ -227,6 +293,7 @@ test('queues through the API appear in ovs-vsctl and tc; a queuing policy puts s
   };
   const set = await http('PUT', '/api/v1/qos/queues', body);
   assert.equal(set.status, 200, JSON.stringify(set.json));
+  t.after(() => ok('DELETE', '/api/v1/qos/queues?port=s1-eth2'));
   const qos = await vsctl('list', 'qos');
   assert.match(qos, /linux-htb/);
   assert.match(qos, /max-rate="1000000000"/);
@@ -248,25 +315,16 @@ test('queues through the API appear in ovs-vsctl and tc; a queuing policy puts s
     2: { 'max-rate': 2_000_000 },
   });
 
-  // The seed's policy (to h4, so it does not overlap the h1 -> h2 path), as qosmanager2.py sends it.
-  const pol = await http(
-    'POST',
-    '/wm/qos/policy/json',
-    '{"name": "Enqueue 2:2 s1", "protocol":"6","eth-type": "0x0800", "ingress-port": "1","ip-src":"10.0.0.1", ' +
-      '"ip-dst": "10.0.0.4", "sw": "00:00:00:00:00:00:00:01","queue":"2","enqueue-port":"2"}',
-    true,
-  );
-  assert.equal(pol.status, 200, JSON.stringify(pol.json));
-  await waitFor(async () => (await qosFlows('s1')).some((l) => l.includes('actions=set_queue:2,output:2')), {
-    what: 'set_queue:2,output:2 on s1',
-    timeoutMs: 10_000,
-    detail: async () => (await dumpFlows('s1')).join('\n'),
-  });
+  // The seed's policy (to h4, so it does not overlap the h1 -> h2 path).
+  await enqueuePolicyH1H4(t);
   const listed = (await http('GET', '/wm/qos/policy/json')).json as { name: string; policyid: number }[];
   assert.ok(listed.some((p) => p.name === 'Enqueue 2:2 s1' && typeof p.policyid === 'number'));
 });
 
-test('bad input to every endpoint and CLI verb: 4xx / nonzero exit, state unchanged', async () => {
+test('bad input to every endpoint and CLI verb: 4xx / nonzero exit, state unchanged', async (t) => {
+  // Names that exist, for the duplicate cases.
+  await ratePathH1H2(t);
+  await enqueuePolicyH1H4(t);
   const snapshot = async () =>
     JSON.stringify([
       (await http('GET', '/api/v1/qos/services')).json,
@@ -348,7 +406,10 @@ test('bad input to every endpoint and CLI verb: 4xx / nonzero exit, state unchan
   assert.equal(await snapshot(), before);
 });
 
-test('controller restart: no policy lost, no QoS flow wiped, meters kept', async () => {
+test('controller restart: no policy lost, no QoS flow wiped, meters kept', async (t) => {
+  await ratePathH1H2(t);
+  await tosPolicyH1H3(t);
+  await enqueuePolicyH1H4(t);
   const policiesBefore = (await http('GET', '/wm/qos/policy/json')).json;
   const pathsBefore = ((await http('GET', '/api/v1/qos/paths')).json as { path: unknown }[]).map(
     (p) => p.path,
@@ -383,6 +444,10 @@ test('controller restart: no policy lost, no QoS flow wiped, meters kept', async
     JSON.stringify({ name: 'probe', sw: S1, 'ip-dst': '10.0.0.9', 'rate-kbps': 100, 'out-port': 2 }),
   );
   assert.equal(probe.code, 0, probe.stderr);
+  t.after(async () => {
+    await deletePolicies('probe');
+    await qosFlowOn('s1', (l) => l.includes('nw_dst=10.0.0.9'), 'the probe flow', false);
+  });
   await waitFor(async () => (await qosFlows('s1')).some((l) => l.includes('nw_dst=10.0.0.9')), {
     what: 'the probe policy flow on s1',
     timeoutMs: 15_000,
