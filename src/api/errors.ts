@@ -8,21 +8,23 @@ import type { StoreErrorCode } from '../store/index.js';
 import { AppError, FieldError, type AppErrorCode } from '../util/index.js';
 
 /** The `error` strings clients see (and may switch on): part of the API, so never renamed. */
-export type ApiErrorCode =
-  | 'bad_request'
-  | 'bad_json'
-  | 'validation'
-  | 'unauthorized'
-  | 'not_found'
-  | 'no_route'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_by_switch'
-  | 'switch_error'
-  | 'switch_timeout'
-  | 'ovsdb_unavailable'
-  | 'store_unavailable'
-  | 'internal';
+export const API_ERROR_CODES = [
+  'bad_request',
+  'bad_json',
+  'validation',
+  'unauthorized',
+  'not_found',
+  'no_route',
+  'conflict',
+  'payload_too_large',
+  'unsupported_by_switch',
+  'switch_error',
+  'switch_timeout',
+  'ovsdb_unavailable',
+  'store_unavailable',
+  'internal',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
 export interface ApiErrorBody {
   error: ApiErrorCode;

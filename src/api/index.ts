@@ -6,7 +6,14 @@ export {
   type ApiServerOptions,
 } from './server.js';
 export { makeContext, type ApiContext, type ApiDeps, type RouteArea } from './context.js';
-export { HttpError, badRequest, notFound, type ApiErrorBody, type ApiErrorCode } from './errors.js';
+export {
+  API_ERROR_CODES,
+  HttpError,
+  badRequest,
+  notFound,
+  type ApiErrorBody,
+  type ApiErrorCode,
+} from './errors.js';
 export { checkListenSecurity, isLoopbackHost, ListenConfigError, PUBLIC_PATHS } from './auth.js';
 export { STATS_KINDS, type StatsKind } from './switchstats.js';
 export type * from './views.js';

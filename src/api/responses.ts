@@ -9,6 +9,7 @@
  * proves every GET answers the same bytes with and without them.
  */
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
+import { API_ERROR_CODES, type ApiErrorCode } from './errors.js';
 import { DPID_DESCRIPTION } from './schemas.js';
 
 const Int = (description?: string) => Type.Integer(description ? { description } : {});
@@ -20,7 +21,11 @@ const Open = (description: string) => Type.Object({}, { additionalProperties: tr
 /** The API's one error shape (every 4xx/5xx). */
 export const ErrorBody = Type.Object(
   {
-    error: Type.String({ description: 'stable code: validation, not_found, switch_timeout...' }),
+    error: Type.Unsafe<ApiErrorCode>({
+      type: 'string',
+      enum: [...API_ERROR_CODES],
+      description: 'stable code (docs/contracts.md, Errors); clients may switch on it',
+    }),
     detail: Type.String({ description: 'what went wrong, naming the field and the reason' }),
     field: Type.Optional(Type.String({ description: 'the request field at fault (match.in_port, dpid...)' })),
   },

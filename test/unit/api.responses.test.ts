@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Static } from '@sinclair/typebox';
-import { createApiServer, STATS_KINDS } from '../../src/api/index.js';
+import { API_ERROR_CODES, createApiServer, STATS_KINDS } from '../../src/api/index.js';
 import {
   flowToV1,
   hostToV1,
@@ -338,8 +338,10 @@ test('/openapi.json documents a success and an error body for every /api/v1 oper
     }
     const err = op.responses?.['4XX']?.content?.['application/json']?.schema as {
       required?: string[];
+      properties?: { error?: { enum?: string[] } };
     };
     assert.deepEqual(err.required, ['error', 'detail'], `${name}: error body`);
+    assert.deepEqual(err.properties?.error?.enum, [...API_ERROR_CODES], `${name}: every wire error code`);
   }
   // Without them, nothing is documented (the switch the equality test relies on does what it says).
   const bare = JSON.parse((await call(plain, 'GET', '/openapi.json')).body) as OpenApi;
