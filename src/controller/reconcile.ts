@@ -368,12 +368,15 @@ export function switchError(msg: { errType: number; code: number }): ModError {
  * the run sent nothing for it (already in place, or not the run's business).
  */
 export function flowOutcome(result: SwitchReconcile, ref: FlowRef): FlowOutcome | undefined {
-  const key = flowKey(ref, result.version);
-  for (let i = result.flows.length - 1; i >= 0; i--) {
-    if (flowKey(result.flows[i].flow, result.version) === key) return result.flows[i];
+  let index = outcomeIndex.get(result);
+  if (index?.size !== result.flows.length) {
+    // Many callers share one run (a turn's requests): index it once, by flow identity.
+    index = new Map(result.flows.map((o) => [flowKey(o.flow, result.version), o]));
+    outcomeIndex.set(result, index);
   }
-  return undefined;
+  return index.get(flowKey(ref, result.version));
 }
+const outcomeIndex = new WeakMap<SwitchReconcile, Map<string, FlowOutcome>>();
 
 /** Every message of the runs that the switch rejected or that could not be sent. */
 export function rejections(

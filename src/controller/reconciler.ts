@@ -145,7 +145,12 @@ export class Reconciler {
       const byApp = new Map<App, FlowRef[] | undefined>();
       for (const q of mine) {
         const cur = byApp.has(q.app) ? byApp.get(q.app) : [];
-        byApp.set(q.app, cur === undefined || q.flows === undefined ? undefined : [...cur, ...q.flows]);
+        if (cur === undefined || q.flows === undefined) byApp.set(q.app, undefined);
+        else
+          byApp
+            .set(q.app, cur)
+            .get(q.app)!
+            .push(...q.flows);
       }
       const work = this.host
         .apps()

@@ -13,7 +13,6 @@ import {
   appCookie,
   flowKey,
   flowOutcome,
-  rejections,
   type App,
   type AppContext,
   type FlowRef,
@@ -320,24 +319,27 @@ export class StaticFlowsApp implements App {
 
   /**
    * Asks the reconciler for a targeted run over these entries' flows on their switches (each is added if
-   * still wanted, deleted if not) and waits for it. The switch's rejections are logged; add() also reports
-   * its own flow's.
+   * still wanted, deleted if not) and waits for it: one run per switch. The switch's rejections of these
+   * entries' flows are logged; add() also reports its own.
    */
   private async sync(entries: readonly StaticEntry[]): Promise<SwitchReconcile[]> {
-    const byDpid = new Map<bigint, FlowRef[]>();
+    const byDpid = new Map<bigint, StaticEntry[]>();
     for (const e of entries) {
-      const refs = byDpid.get(e.dpid) ?? [];
-      refs.push(entryFlowSpec(e, this.cookie));
-      byDpid.set(e.dpid, refs);
+      if (!byDpid.has(e.dpid)) byDpid.set(e.dpid, []);
+      byDpid.get(e.dpid)!.push(e);
     }
-    const runs = (
-      await Promise.all(
-        [...byDpid].map(([dpid, flows]) => this.ctx.reconcile({ app: this.name, dpid, flows })),
-      )
-    ).flat();
-    for (const o of rejections(runs)) {
-      this.log.warn({ op: o.op, err: o.error!.message }, 'switch rejected a static entry change');
-    }
-    return runs;
+    const runs = await Promise.all(
+      [...byDpid].map(async ([dpid, es]) => {
+        const flows = es.map((e) => entryFlowSpec(e, this.cookie));
+        const [run] = await this.ctx.reconcile({ app: this.name, dpid, flows });
+        es.forEach((e, i) => {
+          const err = run && flowOutcome(run, flows[i])?.error;
+          if (err)
+            this.log.warn({ entry: e.name, err: err.message }, 'switch rejected a static entry change');
+        });
+        return run;
+      }),
+    );
+    return runs.filter((r) => r !== undefined);
   }
 }
