@@ -1,10 +1,14 @@
+/**
+ * The qos app: its pure halves (policy bodies, flows per version, meters, paths), then the app itself on the
+ * fake network with topology, hosts and forwarding, asserting what packets get (meter, DSCP, port) and what
+ * the switches end up with; and the OVSDB queue verbs over a fake OVSDB.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   QosApp,
   QosError,
   QOS_METER_BASE,
-  diffMeters,
   meterIdOf,
   parsePathBody,
   parsePolicyBody,
@@ -19,24 +23,22 @@ import {
   type QueueStore,
   type Service,
 } from '../../src/apps/qos/index.js';
-import type {
-  AppContext,
-  ControllerApi,
-  ControllerMetrics,
-  OfMessageBody,
-  SwitchSession,
-} from '../../src/controller/index.js';
+import { ForwardingApp } from '../../src/apps/forwarding/index.js';
+import { HostsApp } from '../../src/apps/hosts/index.js';
+import { TopologyApp } from '../../src/apps/topology/index.js';
+import { OFPMF, OFPP, OFP_VERSION_1_0, OFP_VERSION_1_3, type OfVersion } from '../../src/openflow/index.js';
 import {
-  OFPMF,
-  OFPP,
-  OFP_VERSION_1_0,
-  OFP_VERSION_1_3,
-  type MeterConfigEntry,
-  type OfVersion,
-} from '../../src/openflow/index.js';
-import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+  ETH_TYPE,
+  IP_PROTO,
+  buildEthernet,
+  buildIpv4,
+  buildUdpFrame,
+  parseEthernet,
+} from '../../src/packet/index.js';
+import type { Store } from '../../src/store/index.js';
 import { AppError } from '../../src/util/index.js';
-import { quietLog, tempDir } from './apps.testctx.js';
+import { FakeNetwork, linear, ring, type FakeHost } from './apps.fakenet.js';
+import { fakeAppContext, tempStore } from './apps.testctx.js';
 
 const COOKIE = 6n << 48n;
 const services = new Map<string, Service>([
@@ -206,29 +208,6 @@ test('rate policy: a meter and its flow on 1.3, refused on 1.0 naming rate-kbps'
   );
 });
 
-test('meter diff: add missing, modify changed, remove extra QoS meters, leave others alone', () => {
-  const m = (id: number, rate: number): MeterConfigEntry => ({
-    meterId: meterIdOf(id),
-    flags: OFPMF.KBPS | OFPMF.STATS,
-    bands: [{ type: 'drop', rate, burstSize: 0 }],
-  });
-  const foreign: MeterConfigEntry = {
-    meterId: 7,
-    flags: OFPMF.KBPS,
-    bands: [{ type: 'drop', rate: 1, burstSize: 0 }],
-  };
-  const d = diffMeters([m(1, 100), m(2, 200), m(3, 300)], [m(2, 200), { ...m(3, 999) }, m(4, 1), foreign]);
-  assert.deepEqual(d.add, [m(1, 100)]);
-  assert.deepEqual(d.modify, [m(3, 300)]);
-  assert.deepEqual(d.remove, [meterIdOf(4)]);
-  // OVS reports the STATS flag and burst size its own way: only kbps/pktps/burst and rates count.
-  assert.deepEqual(diffMeters([m(1, 100)], [{ ...m(1, 100), flags: OFPMF.KBPS }]), {
-    add: [],
-    modify: [],
-    remove: [],
-  });
-});
-
 test('path expansion: the policy on every hop, each with its own out port, matching src and dst', () => {
   const path: QosPath = {
     id: 9,
@@ -300,173 +279,159 @@ test('queue bodies: rates in bit/s, each queue below the port, names the key', (
     assert.equal(fieldOf(() => parseQueuesBody(body)).field, field, JSON.stringify(body));
 });
 
-// ------------------------------------------------------------------------------------------ the app with fakes
+// ------------------------------------------------------------------------------------------ on the fake network
 
-class FakeSw {
-  readonly sent: OfMessageBody[] = [];
-  meters: MeterConfigEntry[] = [];
-  connected = true;
-  readonly ports = new Map();
-  constructor(
-    readonly dpid: bigint,
-    readonly version: OfVersion,
-  ) {}
-  send(msg: OfMessageBody): number {
-    this.sent.push(msg);
-    if (msg.type === 'meter_mod') {
-      this.meters = this.meters.filter((m) => m.meterId !== msg.meterId);
-      if (msg.command !== 2) this.meters.push({ meterId: msg.meterId, flags: msg.flags, bands: msg.bands });
-    }
-    return this.sent.length;
-  }
-  async stats() {
-    return { kind: 'meter_config' as const, meters: this.meters };
-  }
-  async barrier() {}
+/** A network of OpenFlow 1.3 switches with topology, hosts, forwarding and qos, hosts already learned. */
+async function qosNetwork(build: (net: FakeNetwork) => void, store: Store = tempStore('sluice-qos-')) {
+  const net = new FakeNetwork({ store });
+  build(net);
+  const topo = new TopologyApp({ timers: false });
+  const qos = new QosApp({ queueStore: () => Promise.reject(new Error('no OVSDB here')) });
+  await net.start([topo, new HostsApp({ timers: false }), new ForwardingApp(), qos]);
+  net.connectAll();
+  net.advance(topo.quarantineMs);
+  assert.deepEqual(net.pingAll(), [], 'hosts learned');
+  return { net, qos, store };
 }
 
-interface Net {
-  route: (a: bigint, b: bigint) => { dpid: bigint; inPort: number; outPort: number }[] | undefined;
-}
+const udp = (a: FakeHost, b: FakeHost) =>
+  buildUdpFrame({ ethSrc: a.mac, ethDst: b.mac, ipSrc: a.ip, ipDst: b.ip, srcPort: 5000, dstPort: 5001 });
+const of13 = { version: OFP_VERSION_1_3 as OfVersion };
+/** Flow and meter mods the reconciler sent for qos, over the runs from `from` on. */
+const qosMods = (net: FakeNetwork, from = 0) =>
+  net.reconciles
+    .slice(from)
+    .filter((r) => r.apps.includes('qos'))
+    .reduce((n, r) => n + r.flows.length + r.meters.length, 0);
 
-function world(dir: string, store?: Store) {
-  const st = store ?? openEmbeddedStore(dir);
-  const switches = new Map<bigint, FakeSw>([
-    [1n, new FakeSw(1n, OFP_VERSION_1_3)],
-    [2n, new FakeSw(2n, OFP_VERSION_1_3)],
-    [3n, new FakeSw(3n, OFP_VERSION_1_3)],
-  ]);
-  const listeners: (() => void)[] = [];
-  const net: Net = {
-    route: () => [
-      { dpid: 1n, inPort: 1, outPort: 2 },
-      { dpid: 2n, inPort: 2, outPort: 1 },
-    ],
-  };
-  const hosts = [
-    { ipv4: '10.0.0.1', dpid: 1n, port: 1 },
-    { ipv4: '10.0.0.2', dpid: 2n, port: 1 },
-  ];
-  const topology = {
-    on: (_e: string, l: () => void) => (listeners.push(l), () => {}),
-    route: (a: bigint, _ap: number, b: bigint) => net.route(a, b),
-  };
-  const hostsApp = {
-    on: () => () => {},
-    find: (f: { ipv4?: string }) => hosts.filter((h) => h.ipv4 === f.ipv4),
-    get: () => undefined,
-  };
-  const reconciles: bigint[] = [];
-  const controller = {
-    switches,
-    on: () => () => {},
-    off: () => {},
-    requestReconcile: (_n: string, d?: bigint) => void reconciles.push(d ?? 0n),
-    metrics: {} as ControllerMetrics,
-  } as unknown as ControllerApi;
-  const ctx: AppContext = {
-    controller,
-    store: st,
-    log: quietLog,
-    now: Date.now,
-    requestReconcile: controller.requestReconcile,
-    reconcile: async () => [],
-    app: ((name: string) =>
-      name === 'topology' ? topology : name === 'hosts' ? hostsApp : undefined) as AppContext['app'],
-  };
-  return { store: st, switches, net, reconciles, ctx, changed: () => listeners.forEach((l) => l()) };
-}
-
-const tick = () => new Promise((r) => setImmediate(r));
-async function settle() {
-  for (let i = 0; i < 5; i++) await tick();
-}
-
-const tmp = () => tempDir('sluice-qos-');
-
-test('QoS path: flows and meters on each hop; a route change moves them; disable removes all', async () => {
-  const w = world(tmp());
-  const app = new QosApp();
-  await app.start(w.ctx);
-  assert.equal(app.enabled, false, 'starts disabled, like Floodlight');
-  assert.deepEqual(app.listServices(), [{ sid: 1, name: 'Best Effort', tos: 0 }]);
-  const view = await app.addPath({
+test('a rate path meters h1 -> h2 on every hop and not h2 -> h1; it follows a route change; disable clears it', async () => {
+  const { net, qos } = await qosNetwork((n) => ring(n, 3, of13));
+  const [h1, h2] = [net.host('h1'), net.host('h2')];
+  const [s1, s2, s3] = [1n, 2n, 3n].map((d) => net.switches.get(d)!);
+  const view = await qos.addPath({
     name: 'h1-h2',
-    'src-ip': '10.0.0.1',
-    'dst-ip': '10.0.0.2',
+    'src-ip': h1.ip,
+    'dst-ip': h2.ip,
     policy: { 'rate-kbps': 2000 },
   });
   assert.equal(view.state, 'active');
-  const sw = (d: bigint) => w.switches.get(d)! as unknown as SwitchSession;
-  assert.deepEqual(app.desiredFlows(sw(1n)), [], 'nothing while disabled');
+  assert.deepEqual(s1.treat(1, udp(h1, h2)), { output: [3] }, 'disabled: plain forwarding');
 
-  await app.setEnabled(true);
-  await settle();
-  const outs = (d: bigint) =>
-    app
-      .desiredFlows(sw(d))
-      .map((f) => (f.instructions[1] as { actions: { port: number }[] }).actions[0].port);
-  assert.deepEqual([outs(1n), outs(2n), outs(3n)], [[2], [1], []]);
+  await qos.setEnabled(true);
   const meter = meterIdOf(view.path['path-id'] as number);
+  assert.deepEqual(s1.treat(1, udp(h1, h2)), { output: [3], meterId: meter });
+  assert.deepEqual(s2.treat(2, udp(h1, h2)), { output: [1], meterId: meter });
+  assert.equal(s2.treat(1, udp(h2, h1)).meterId, undefined, 'h2 -> h1 is not limited');
   assert.deepEqual(
-    w.switches.get(1n)!.meters.map((m) => m.meterId),
-    [meter],
+    [...s1.meters.values()].map((m) => [m.meterId, m.bands[0].rate]),
+    [[meter, 2000]],
   );
-  assert.deepEqual(w.switches.get(3n)!.meters, []);
-  assert.ok(w.reconciles.includes(1n) && w.reconciles.includes(2n));
+  assert.equal(s3.meters.size, 0, 's3 is not on the path');
+  assert.equal(net.ping('h1', 'h2'), true);
 
-  // The route now goes through s3: the flows follow, and s3 gets the meter first.
-  w.net.route = () => [
-    { dpid: 1n, inPort: 1, outPort: 3 },
-    { dpid: 3n, inPort: 1, outPort: 2 },
-    { dpid: 2n, inPort: 3, outPort: 1 },
-  ];
-  w.changed();
-  await settle();
-  assert.deepEqual([outs(1n), outs(2n), outs(3n)], [[3], [1], [2]]);
-  assert.deepEqual(
-    w.switches.get(3n)!.meters.map((m) => m.meterId),
-    [meter],
-  );
+  // s1-s2 fails: the path goes round by s3, which gets the meter before its flow.
+  net.setLink(1n, 3, 2n, 2, false);
+  assert.deepEqual(s1.treat(1, udp(h1, h2)), { output: [2], meterId: meter });
+  assert.deepEqual(s3.treat(3, udp(h1, h2)), { output: [2], meterId: meter });
+  assert.deepEqual(s2.treat(3, udp(h1, h2)), { output: [1], meterId: meter });
+  assert.equal(net.ping('h1', 'h2'), true);
 
-  await app.setEnabled(false);
-  await settle();
-  assert.deepEqual([outs(1n), outs(2n), outs(3n)], [[], [], []]);
-  assert.deepEqual(w.switches.get(1n)!.meters, [], 'meters removed when disabled');
-  assert.equal(app.listPaths().length, 1, 'state kept while disabled');
+  await qos.setEnabled(false);
+  for (const sw of [s1, s2, s3]) {
+    assert.equal(sw.meters.size, 0, `meters gone from s${sw.dpid}`);
+    assert.equal(sw.flows.filter((f) => f.cookie >> 48n === 6n).length, 0, `flows gone from s${sw.dpid}`);
+  }
+  assert.equal(qos.listPaths().length, 1, 'state kept while disabled');
 });
 
-test('policies survive a restart; ids, names and services checked; OF1.0 refuses rate naming rate-kbps', async () => {
-  const dir = tmp();
-  const w = world(dir);
-  const app = new QosApp();
-  await app.start(w.ctx);
-  await app.setEnabled(true);
-  await app.addService({ name: 'EF', tos: 184 });
-  const p = await app.addPolicy({ name: 'tos', service: 'EF', 'ip-dst': '10.0.0.2', sw: 'all' });
-  await app.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2, sw: '1' });
-  await assert.rejects(app.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2 }), {
-    field: 'name',
-    code: 'SLU_CONFLICT',
+test('a ToS policy marks h1 -> h3 with DSCP 46 where forwarding would send it; h1 -> h2 stays unmarked', async () => {
+  const { net, qos } = await qosNetwork((n) => linear(n, 3));
+  await qos.setEnabled(true);
+  await qos.addService({ name: 'EF', tos: 184 });
+  const [h1, h2, h3] = ['h1', 'h2', 'h3'].map((n) => net.host(n));
+  const p = await qos.addPolicy({ name: 'mark', service: 'EF', 'ip-src': h1.ip, 'ip-dst': h3.ip, sw: '1' });
+  assert.deepEqual(net.switches.get(1n)!.treat(1, udp(h1, h3)), { output: [3], dscp: 46 });
+  assert.deepEqual((qos.policyView(p).placements as unknown[])[0], {
+    switch: '00:00:00:00:00:00:00:01',
+    'out-port': 3,
   });
-  await assert.rejects(app.deleteService(2), { field: 'sid', code: 'SLU_CONFLICT' });
-  await assert.rejects(app.deletePolicy(99), { field: 'policy-id', code: 'SLU_NOT_FOUND' });
-  // The ToS policy outputs where forwarding would: toward 10.0.0.2 (route from s1, host port on s2).
-  const sw1 = w.switches.get(1n)! as unknown as SwitchSession;
-  const tosFlow = app.desiredFlows(sw1).find((f) => f.cookie === (app.cookie | BigInt(p.id)))!;
-  assert.deepEqual((tosFlow.instructions[0] as { actions: unknown[] }).actions, [
-    { type: 'set_field', field: 'ip_dscp', value: 46 },
-    { type: 'output', port: 2, maxLen: 0 },
-  ]);
-  w.switches.set(4n, new FakeSw(4n, OFP_VERSION_1_0));
-  await assert.rejects(app.addPolicy({ name: 'r', 'rate-kbps': 100, sw: 'all' }), {
-    field: 'rate-kbps',
-    code: 'SLU_QOS_INVALID',
-  });
-  await app.stop();
+  const before = new Map([h2, h3].map((h) => [h, h.received.length]));
+  const dscps = (h: FakeHost, from: FakeHost) =>
+    h.received
+      .slice(before.get(h))
+      .map((d) => parseEthernet(d))
+      .filter((f) => f.ipv4?.src === from.ip)
+      .map((f) => f.ipv4!.dscp);
+  const sent = (a: FakeHost, b: FakeHost) => {
+    const ip = buildIpv4({ src: a.ip, dst: b.ip, proto: IP_PROTO.UDP, payload: Buffer.alloc(8) });
+    net.sendFrom(a, buildEthernet({ dst: b.mac, src: a.mac, ethType: ETH_TYPE.IPV4, payload: ip }));
+    net.run();
+  };
+  sent(h1, h3);
+  sent(h1, h2);
+  assert.ok(dscps(h3, h1).length > 0 && dscps(h3, h1).every((d) => d === 46), `h3 got ${dscps(h3, h1)}`);
+  assert.ok(dscps(h2, h1).every((d) => d === 0));
+});
 
+test("a switch's rejection comes back from the command, which then leaves no trace", async () => {
+  const { net, qos } = await qosNetwork((n) => linear(n, 2, of13));
+  await qos.setEnabled(true);
+  const s1 = net.switches.get(1n)!;
+  s1.refuse = (m) => (m.type === 'meter_mod' && m.command === 0 ? { errType: 12, code: 6 } : undefined);
+  await assert.rejects(
+    qos.addPolicy({ name: 'r', 'rate-kbps': 100, 'ip-dst': '10.0.0.2', sw: '1' }),
+    (e: QosError) =>
+      e.field === 'rate-kbps' &&
+      /switch 00:00:00:00:00:00:00:01 rejected meter .*type 12 code 6/.test(e.reason),
+  );
+  assert.deepEqual(qos.listPolicies(), []);
+  s1.refuse = (m) =>
+    m.type === 'flow_mod' && m.cookie >> 48n === 6n && m.command === 0 ? { errType: 5, code: 0 } : undefined;
+  await assert.rejects(
+    qos.addPath({ name: 'p', 'src-ip': '10.0.0.1', 'dst-ip': '10.0.0.2', policy: { 'rate-kbps': 100 } }),
+    (e: QosError) => e.field === 'policy' && /rejected the flow/.test(e.reason),
+  );
+  assert.deepEqual(qos.listPaths(), []);
+  s1.refuse = undefined;
+  assert.equal(
+    s1.meters.size + net.switches.get(2n)!.meters.size,
+    0,
+    'the meters of the undone changes went too',
+  );
+});
+
+test('a controller restart sends no QoS flow or meter mod when everything is in place; state survives', async () => {
+  const { net, qos, store } = await qosNetwork((n) => linear(n, 3, of13));
+  await qos.setEnabled(true);
+  await qos.addService({ name: 'EF', tos: 184 });
+  await qos.addPath({
+    name: 'h1-h3',
+    'src-ip': '10.0.0.1',
+    'dst-ip': '10.0.0.3',
+    policy: { 'rate-kbps': 500 },
+  });
+  await qos.addPolicy({ name: 'tos', service: 'EF', 'ip-dst': '10.0.0.2', sw: 'all' });
+  await qos.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2, sw: '1' });
+  await new Promise((r) => setImmediate(r)); // the learned routes are written after the tick
+  const flowsBefore = [...net.switches.values()].map(
+    (s) => s.flows.filter((f) => f.cookie >> 48n === 6n).length,
+  );
+  assert.deepEqual(flowsBefore, [3, 2, 2], 'path hop and ToS flow on each switch, the queue on s1');
+
+  const runs = net.reconciles.length;
   const again = new QosApp();
-  await again.start(world(dir, w.store).ctx);
+  // Hosts and links are not re-learned yet: the stored hints keep the path and ports in place.
+  await net.restartController([
+    new TopologyApp({ timers: false }),
+    new HostsApp({ timers: false }),
+    new ForwardingApp(),
+    again,
+  ]);
+  assert.ok(
+    net.reconciles.slice(runs).some((r) => r.apps.includes('qos')),
+    'qos was reconciled',
+  );
+  assert.equal(qosMods(net, runs), 0, 'no QoS flow or meter mod after the restart');
   assert.equal(again.enabled, true);
   assert.deepEqual(
     again.listPolicies().map((x) => x.name),
@@ -477,7 +442,36 @@ test('policies survive a restart; ids, names and services checked; OF1.0 refuses
     ['Best Effort', 'EF'],
   );
   await again.stop();
-  await w.store.close();
+  await store.close();
+});
+
+test('rate policies are refused naming rate-kbps while an OpenFlow 1.0 switch is a target', async () => {
+  const { net, qos } = await qosNetwork((n) => linear(n, 2));
+  await qos.setEnabled(true);
+  for (const sw of ['all', '1']) {
+    await assert.rejects(qos.addPolicy({ name: 'r', 'rate-kbps': 100, sw }), {
+      field: 'rate-kbps',
+      code: 'SLU_QOS_INVALID',
+    });
+  }
+  await assert.rejects(
+    qos.addPath({ name: 'p', 'src-ip': '10.0.0.1', 'dst-ip': '10.0.0.2', policy: { 'rate-kbps': 1 } }),
+    { field: 'policy.rate-kbps' },
+  );
+  // Names, ids and services are checked before anything reaches a switch.
+  await qos.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2, sw: '1' });
+  assert.deepEqual(net.switches.get(1n)!.treat(1, udp(net.host('h1'), net.host('h2'))), {
+    output: [2],
+    queue: 1,
+  });
+  await assert.rejects(qos.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2 }), {
+    field: 'name',
+    code: 'SLU_CONFLICT',
+  });
+  await assert.rejects(qos.deletePolicy(99), { field: 'policy-id', code: 'SLU_NOT_FOUND' });
+  await qos.addService({ name: 'EF', tos: 184 });
+  await qos.addPolicy({ name: 'tos', service: 'EF', 'out-port': 2 });
+  await assert.rejects(qos.deleteService(2), { field: 'sid', code: 'SLU_CONFLICT' });
 });
 
 test('queues go through OVSDB (fake): set, list, clear, errors name the key', async () => {
@@ -496,9 +490,8 @@ test('queues go through OVSDB (fake): set, list, clear, errors name the key', as
     setPortQos: async (port, spec) => (rows.set(port, spec), true),
     clearPortQos: async (port) => rows.delete(port),
   };
-  const w = world(tmp());
   const app = new QosApp({ queueStore: async () => fake });
-  await app.start(w.ctx);
+  await app.start(fakeAppContext(tempStore('sluice-qos-')).ctx);
   const res = await app.setQueues({
     port: 's1-eth2',
     'max-rate': 10_000_000,
@@ -521,6 +514,6 @@ test('queues go through OVSDB (fake): set, list, clear, errors name the key', as
   assert.deepEqual(await app.listQueues(), []);
 
   const down = new QosApp({ queueStore: async () => Promise.reject(new Error('ECONNREFUSED')) });
-  await down.start(world(tmp()).ctx);
+  await down.start(fakeAppContext(tempStore('sluice-qos-')).ctx);
   await assert.rejects(down.listQueues(), { field: 'ovsdb', code: 'SLU_OVSDB_UNAVAILABLE' });
 });

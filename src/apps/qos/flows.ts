@@ -1,6 +1,6 @@
 /**
  * From policies to what switches get, as pure functions: placements (a policy on one switch, with its output
- * port), their FlowSpecs per OpenFlow version, the meters rate policies need, and the meter diff.
+ * port), their FlowSpecs per OpenFlow version and the meters rate policies need.
  *
  * Every QoS flow carries its own output, so it works on a Sluice-controlled switch without relying on a
  * NORMAL pipeline: a queuing policy outputs to its enqueue-port, a path hop to the hop's out port, and a ToS
@@ -32,7 +32,6 @@ import {
 /** QoS owns meter ids QOS_METER_BASE + 1 .. QOS_METER_BASE + MAX_ID (id = policy-id or path-id). */
 export const QOS_METER_BASE = 0x0051_0000;
 const OFPVID_PRESENT = 0x1000;
-const METER_FLAG_BITS = OFPMF.KBPS | OFPMF.PKTPS | OFPMF.BURST;
 
 export const meterIdOf = (id: number): number => QOS_METER_BASE + id;
 export const ownsMeter = (meterId: number): boolean =>
@@ -143,41 +142,6 @@ export function placementMeter(p: Placement): MeterConfigEntry | undefined {
     flags: OFPMF.KBPS | OFPMF.STATS | (a.burstKb !== undefined ? OFPMF.BURST : 0),
     bands: [{ type: 'drop', rate: a.rateKbps, burstSize: a.burstKb ?? 0 }],
   };
-}
-
-export interface MeterDiff {
-  add: MeterConfigEntry[];
-  modify: MeterConfigEntry[];
-  remove: number[];
-}
-
-function sameMeter(a: MeterConfigEntry, b: MeterConfigEntry): boolean {
-  if ((a.flags & METER_FLAG_BITS) !== (b.flags & METER_FLAG_BITS) || a.bands.length !== b.bands.length) {
-    return false;
-  }
-  const burst = (a.flags & OFPMF.BURST) !== 0;
-  return a.bands.every((x, i) => {
-    const y = b.bands[i];
-    return x.type === y.type && x.rate === y.rate && (!burst || x.burstSize === y.burstSize);
-  });
-}
-
-/** What to send so the switch has exactly the wanted QoS meters; meters outside QoS's id range are left. */
-export function diffMeters(
-  wanted: readonly MeterConfigEntry[],
-  actual: readonly MeterConfigEntry[],
-): MeterDiff {
-  const have = new Map(actual.filter((m) => ownsMeter(m.meterId)).map((m) => [m.meterId, m] as const));
-  const diff: MeterDiff = { add: [], modify: [], remove: [] };
-  const want = new Set<number>();
-  for (const m of wanted) {
-    want.add(m.meterId);
-    const cur = have.get(m.meterId);
-    if (!cur) diff.add.push(m);
-    else if (!sameMeter(m, cur)) diff.modify.push(m);
-  }
-  for (const id of have.keys()) if (!want.has(id)) diff.remove.push(id);
-  return diff;
 }
 
 /** A hop of a route: the switch, where the traffic enters and where it leaves. */

@@ -1,19 +1,21 @@
 /**
  * The `qos` app: Floodlight's QoS module (services, queuing and ToS policies, QoS paths) plus rate policies
- * carried out with OpenFlow 1.3 meters, and port queues set up through OVSDB. `QosApp` holds the state and
- * the commands the API calls; policy.ts / flows.ts / queues.ts are the pure halves.
+ * carried out with OpenFlow 1.3 meters, and port queues set up through OVSDB. `QosApp` is the App and the
+ * commands the API calls; one job per module: state.ts (stored config), routes.ts (routes and ports, learned
+ * hints), placements.ts (where policies land: flows, meters, views), queues.ts (OVSDB queues), report.ts
+ * (a switch's rejection as an API error); policy.ts / flows.ts are the pure codecs.
  */
+export { QosApp, QOS_APP_ID, type QosOptions, type PathView } from './app.js';
+export { QOS_PREFIX, QOS_CONFIG_KEY, QosState } from './state.js';
+export { QOS_LEARNED_KEY, Routes, type Network, type PathRoute } from './routes.js';
 export {
-  QosApp,
-  QOS_APP_ID,
-  QOS_PREFIX,
-  QOS_CONFIG_KEY,
-  DEFAULT_OVSDB_REMOTE,
-  type QosOptions,
-  type QueueStore,
-  type PathView,
+  placementsOn,
+  placementFlows,
+  placementMeters,
+  placementViews,
   type PlacementView,
-} from './app.js';
+} from './placements.js';
+export { rejectionOf } from './report.js';
 export {
   QosError,
   BEST_EFFORT,
@@ -44,10 +46,16 @@ export {
   placementMeter,
   placementCookie,
   pathPlacements,
-  diffMeters,
   appliesTo,
   type Placement,
-  type MeterDiff,
   type RouteHop,
 } from './flows.js';
-export { parseQueuesBody, portQosView, type PortQueuesView, type QueueView } from './queues.js';
+export {
+  DEFAULT_OVSDB_REMOTE,
+  PortQueues,
+  parseQueuesBody,
+  portQosView,
+  type PortQueuesView,
+  type QueueStore,
+  type QueueView,
+} from './queues.js';

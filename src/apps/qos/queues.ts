@@ -1,10 +1,29 @@
 /**
- * Port queues (OVSDB QoS + Queue rows) in the API's shape, and the body that sets them:
+ * Port queues (OVSDB QoS + Queue rows): the body that sets them,
  * `{port, type?, max-rate, queues: {"<id>": {min-rate, max-rate, burst?, priority?}}}`, rates in bit/s
- * (what ovs-vsctl's other-config takes). Pure: the app does the OVSDB calls.
+ * (what ovs-vsctl's other-config takes), their API shape, and the verbs that read and write them in OVSDB.
  */
-import type { PortQos, QosSpec, QueueSpec } from '../../ovsdb/index.js';
+import type { Logger } from '../../controller/index.js';
+import {
+  OvsdbArgumentError,
+  OvsdbClient,
+  OvsdbError,
+  OvsdbNotFoundError,
+  Vswitch,
+  type PortQos,
+  type QosSpec,
+  type QueueSpec,
+} from '../../ovsdb/index.js';
+import { NotFoundError, OvsdbUnavailableError } from '../../util/index.js';
 import { objectOf, QosError, textOf, uintOf } from './policy.js';
+
+export const DEFAULT_OVSDB_REMOTE = 'unix:/var/run/openvswitch/db.sock';
+
+/** What the queue verbs need of OVSDB (a Vswitch; tests pass a fake). */
+export type QueueStore = Pick<
+  Vswitch,
+  'listBridges' | 'listPorts' | 'getPortQos' | 'setPortQos' | 'clearPortQos'
+>;
 
 export interface QueueView {
   'min-rate'?: number;
@@ -88,4 +107,95 @@ export function portQosView(port: string, q: PortQos): PortQueuesView {
     queues[id] = v;
   }
   return { port, type: q.type, ...(q.maxRate !== undefined ? { 'max-rate': q.maxRate } : {}), queues };
+}
+
+/** The queue verbs over one OVSDB connection, made on first use (and again after a failed attempt). */
+export class PortQueues {
+  private queueStore?: Promise<QueueStore>;
+  private client?: OvsdbClient;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly remote = DEFAULT_OVSDB_REMOTE,
+    private readonly factory?: () => Promise<QueueStore>,
+  ) {}
+
+  /** Ports with a QoS row (all bridges), or one port (404 when it has none). */
+  async list(portRaw?: unknown): Promise<PortQueuesView[]> {
+    const vs = await this.queues();
+    if (portRaw !== undefined) {
+      const port = portNameOf('port', portRaw);
+      const q = await ovsdbCall(() => vs.getPortQos(port));
+      return q ? [portQosView(port, q)] : [];
+    }
+    const out: PortQueuesView[] = [];
+    for (const br of await ovsdbCall(() => vs.listBridges())) {
+      for (const port of await ovsdbCall(() => vs.listPorts(br))) {
+        const q: PortQos | undefined = await ovsdbCall(() => vs.getPortQos(port));
+        if (q) out.push(portQosView(port, q));
+      }
+    }
+    return out.sort((a, b) => a.port.localeCompare(b.port));
+  }
+
+  async set(body: unknown): Promise<{ changed: boolean; queues: PortQueuesView }> {
+    const { port, spec } = parseQueuesBody(body);
+    const vs = await this.queues();
+    const changed = await ovsdbCall(() => vs.setPortQos(port, spec));
+    const now = await ovsdbCall(() => vs.getPortQos(port));
+    this.log.info({ port, changed }, 'port queues set');
+    return { changed, queues: portQosView(port, now!) };
+  }
+
+  async clear(portRaw: unknown): Promise<{ port: string; cleared: boolean }> {
+    if (portRaw === undefined) throw new QosError('port', 'is required');
+    const port = portNameOf('port', portRaw);
+    const vs = await this.queues();
+    const cleared = await ovsdbCall(() => vs.clearPortQos(port));
+    this.log.info({ port, cleared }, 'port queues cleared');
+    return { port, cleared };
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+  }
+
+  private async queues(): Promise<QueueStore> {
+    if (!this.queueStore) {
+      const attempt = this.factory ? this.factory() : this.connect();
+      this.queueStore = attempt;
+      attempt.catch(() => {
+        if (this.queueStore === attempt) this.queueStore = undefined;
+      });
+    }
+    try {
+      return await this.queueStore;
+    } catch (err) {
+      throw new OvsdbUnavailableError(
+        'ovsdb',
+        `cannot reach OVSDB at ${this.remote}: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  private async connect(): Promise<QueueStore> {
+    const client = new OvsdbClient({ remote: this.remote, reconnect: { maxDelayMs: 5000 } });
+    await client.connect();
+    this.client = client;
+    return new Vswitch(client);
+  }
+}
+
+/** OVSDB failures: a bad argument or an unknown port is the caller's (400/404), the rest is OVSDB's (503). */
+async function ovsdbCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof OvsdbArgumentError) throw new QosError(`queues.${err.field}`, err.reason);
+    if (err instanceof OvsdbNotFoundError) {
+      throw new NotFoundError('port', `OVSDB has no ${err.table} '${err.key}'`);
+    }
+    if (err instanceof OvsdbError) throw new OvsdbUnavailableError('ovsdb', err.message);
+    throw err;
+  }
 }
