@@ -35,6 +35,7 @@ import {
 import { orderApps } from './pipeline.js';
 import { Reconciler, hasIntent } from './reconciler.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
+import { TurnScheduler } from './turns.js';
 
 export interface ListenAddress {
   host: string;
@@ -76,6 +77,8 @@ export interface ControllerOptions {
   store: Store;
   /** Injected clock (ms); default Date.now. */
   now?: () => number;
+  /** Input handling per event-loop turn, replies in one burst; default: one of this controller's own. */
+  turns?: TurnScheduler;
 }
 
 /** Fields and defaults; everything the options validation checks. */
@@ -230,6 +233,7 @@ export class Controller implements ControllerApi {
       maxFrame: positiveInt(opts, 'maxFrame', 64, 0xffff),
       now: this.now,
       metrics: this.metrics,
+      turns: opts.turns ?? new TurnScheduler(),
     };
     this.host = this.makeHost();
     this.registered.push(coreApp);

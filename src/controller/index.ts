@@ -9,6 +9,7 @@ export {
   type TlsOptions,
 } from './controller.js';
 export { allFlowsRequest } from './flowstats.js';
+export { TurnScheduler, type TurnInput } from './turns.js';
 export { orderApps } from './pipeline.js';
 export {
   flowDelete,

@@ -27,6 +27,7 @@ import {
 } from '../openflow/index.js';
 import type { ControllerMetrics, OfMessageBody, StatsReplyOf, StatsRequestOf, SwitchSession } from './app.js';
 import { readWithSharedBuffer } from './ownbuffer.js';
+import type { TurnScheduler } from './turns.js';
 import { OfErrorReplyError, RequestTimeoutError, SessionClosedError } from './errors.js';
 
 /** OFPT_HELLO is type 0 in every version; the other numbers below are shared by 1.0 and 1.3. */
@@ -55,6 +56,8 @@ export interface SessionConfig {
   maxFrame: number;
   now: () => number;
   metrics: ControllerMetrics;
+  /** The owning controller's turn scheduler (input handled per event-loop turn, replies in one burst). */
+  turns: TurnScheduler;
 }
 
 /** What a session reports to its owner. Every call is made from the socket's event handlers. */
@@ -120,42 +123,6 @@ export function mergeStatsParts(parts: readonly StatsReply[]): StatsReplyBody {
   return { ...first, [field]: all } as StatsReplyBody;
 }
 
-/**
- * Input is handled once per event-loop turn, not once per read. A read callback only queues the bytes;
- * after the poll phase has read every readable switch (setImmediate), runTurn handles all of it back to
- * back and then writes every switch's replies in one burst. With many switches each sending one
- * packet-in at a time, handling them together keeps the code and tables hot across packet-ins instead of
- * cold after every read, and the peer wakes once for the burst instead of once per switch.
- */
-let inbox: Session[] = [];
-let burst: Array<() => void> = [];
-let turnScheduled = false;
-/** Set while runTurn runs: any session's writes then join the burst, in the order they were first queued. */
-let inTurn = false;
-function runTurn(): void {
-  inTurn = true;
-  try {
-    const sessions = inbox;
-    inbox = [];
-    for (let i = 0; i < sessions.length; i++) sessions[i].handleInput();
-    inTurn = false;
-    const flushes = burst;
-    burst = [];
-    for (let i = 0; i < flushes.length; i++) flushes[i]();
-  } finally {
-    inTurn = false;
-    turnScheduled = false;
-    // Streams that deliver data synchronously (tests' in-memory pairs) can add input while this runs.
-    if (inbox.length || burst.length) scheduleTurn();
-  }
-}
-function scheduleTurn(): void {
-  if (!turnScheduled) {
-    turnScheduled = true;
-    setImmediate(runTurn);
-  }
-}
-
 export class Session implements SwitchSession {
   version: OfVersion = OFP_VERSION_1_3;
   dpid = 0n;
@@ -198,7 +165,7 @@ export class Session implements SwitchSession {
     this.reader = new FrameReader({ maxFrame: cfg.maxFrame });
     const onData = (chunk: Buffer) => this.onData(chunk);
     if (!readWithSharedBuffer(stream, onData)) stream.on('data', onData);
-    // What the switch sent before it went away is still handled (runTurn has not seen it yet).
+    // What the switch sent before it went away is still handled (its turn has not come yet).
     stream.on('error', (err: Error) => this.closeAfterInput(`socket error: ${err.message}`));
     stream.on('close', () => this.closeAfterInput('connection closed by switch'));
     stream.on('end', () => this.closeAfterInput('connection closed by switch'));
@@ -289,7 +256,7 @@ export class Session implements SwitchSession {
     this.writeQueue.push(buf);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      if (inTurn) burst.push(this.flushBound);
+      if (this.cfg.turns.inTurn) this.cfg.turns.queueFlush(this.flushBound);
       else process.nextTick(this.flushBound);
     }
   }
@@ -374,15 +341,12 @@ export class Session implements SwitchSession {
   // ---------------------------------------------------------------------------------------------------
   // Reading
 
-  /** Chunks read this turn, handled by runTurn. */
+  /** Chunks read this turn, handled by the turn scheduler. */
   private input: Buffer[] = [];
 
   private onData(chunk: Buffer): void {
     if (this.phase === 'closed') return;
-    if (this.input.push(chunk) === 1) {
-      inbox.push(this);
-      scheduleTurn();
-    }
+    if (this.input.push(chunk) === 1) this.cfg.turns.queueInput(this);
   }
 
   /** Handles the input read this turn (replies join the turn's write burst through writeRaw). */
