@@ -12,6 +12,7 @@ import {
   decode,
   encode,
   encodeMessage,
+  negotiateVersion,
   type DescStats,
   type ErrorMsg,
   type FeaturesReply,
@@ -83,19 +84,6 @@ interface Pending {
 }
 
 type Phase = 'hello' | 'features' | 'setup' | 'ready' | 'closed';
-
-/** Highest version both sides speak (OF1.3 §6.3.1: bitmap intersection, else the lower header version). */
-export function negotiateVersion(
-  ours: readonly number[],
-  peerHeaderVersion: number,
-  peerBitmap: readonly number[],
-): OfVersion | undefined {
-  const candidates = peerBitmap.length
-    ? ours.filter((v) => peerBitmap.includes(v))
-    : ours.filter((v) => v === Math.min(peerHeaderVersion, Math.max(...ours)));
-  if (!candidates.length) return undefined;
-  return Math.max(...candidates) as OfVersion;
-}
 
 const LIST_FIELD: Partial<Record<StatsReplyBody['kind'], string>> = {
   flow: 'flows',

@@ -19,6 +19,7 @@ import { CodecRegistry } from './registry.js';
 import { MESSAGE_CODECS, readHelloElements } from './messages.js';
 import { statsReplyCodec, statsRequestCodec } from './stats.js';
 import { Reader, Writer } from './wire.js';
+import { CODEC_VERSIONS, negotiateVersion } from './negotiate.js';
 
 export const OFP_HEADER_LEN = 8;
 export const OFPT_HELLO = 0;
@@ -81,22 +82,16 @@ function badVersion(version: number): OpenFlowDecodeError {
 }
 
 /**
- * A HELLO of any version: the version a session can use is the highest one both sides allow, from the
- * bitmap when there is one, else anything up to the header version (OpenFlow's hello rules).
+ * A HELLO of any version. One of a version this codec speaks keeps it; any other gets the version we
+ * would negotiate with it (negotiateVersion), with the header's in `wireVersion`.
  */
 function decodeHello(r: Reader, wireVersion: number, xid: number): Hello {
   const versions = wireVersion >= OFP_VERSION_1_3 ? readHelloElements(r) : [];
   r.off = r.end; // OF1.0-1.2 hello bodies carry nothing we read
-  let version: OfVersion | undefined;
-  if (wireVersion === OFP_VERSION_1_0 || wireVersion === OFP_VERSION_1_3) version = wireVersion;
-  else if (versions.length > 0) {
-    version = versions.includes(OFP_VERSION_1_3)
-      ? OFP_VERSION_1_3
-      : versions.includes(OFP_VERSION_1_0)
-        ? OFP_VERSION_1_0
-        : undefined;
-  } else if (wireVersion > OFP_VERSION_1_3) version = OFP_VERSION_1_3;
-  else if (wireVersion > OFP_VERSION_1_0) version = OFP_VERSION_1_0;
+  const version =
+    wireVersion === OFP_VERSION_1_0 || wireVersion === OFP_VERSION_1_3
+      ? wireVersion
+      : negotiateVersion(CODEC_VERSIONS, wireVersion, versions);
   if (version === undefined) {
     throw new OpenFlowDecodeError(
       'OF_BAD_VERSION',

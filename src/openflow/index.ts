@@ -1,6 +1,7 @@
 export * from './types.js';
 export { encode, encodeMessage, decode, type OfMessageBody } from './codec.js';
 export { FrameReader, type FramedChunk } from './framer.js';
+export { CODEC_VERSIONS, negotiateVersion } from './negotiate.js';
 export { L2FlowModTemplate, l2FlowMod, type L2FlowFixed, type L2FlowVars } from './template.js';
 export {
   OpenFlowDecodeError,

@@ -219,7 +219,7 @@ export interface Hello extends Header {
   versions: number[];
   /**
    * Set by the decoder only when the hello's header version is one this codec does not speak (e.g. 5 from
-   * an OVS that also allows OF1.4); `version` is then the highest version both sides allow.
+   * an OVS that also allows OF1.4); `version` is then the one negotiateVersion picks with the codec's.
    */
   wireVersion?: number;
 }

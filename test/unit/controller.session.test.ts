@@ -11,8 +11,8 @@ import {
   type SwitchSession,
 } from '../../src/controller/index.js';
 import { TABLE_MISS } from '../../src/controller/controller.js';
-import { mergeStatsParts, negotiateVersion } from '../../src/controller/session.js';
-import { OFPFC, type FlowStatsEntry, type StatsReply } from '../../src/openflow/index.js';
+import { mergeStatsParts } from '../../src/controller/session.js';
+import { OFPFC, negotiateVersion, type FlowStatsEntry, type StatsReply } from '../../src/openflow/index.js';
 import type { Store } from '../../src/store/index.js';
 import { FakeSwitch } from './controller.fake-switch.js';
 import { waitFor } from '../support/wait.js';

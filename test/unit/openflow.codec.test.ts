@@ -265,11 +265,13 @@ test('hello negotiation: a newer hello picks the best common version; none in co
     versions: [1, 4, 6],
     wireVersion: 6,
   });
-  // Without a bitmap, a version-5 hello means "up to 1.4": we use 1.3.
+  // Without a bitmap, the lower header version is the one spoken: 1.3 with a version-5 hello; with a
+  // version-2 hello it would be 1.1, which we do not speak (the same rule as sessions, negotiateVersion).
   assert.equal(decode(hex('05000008 00000001')).version, 4);
-  assert.equal(decode(hex('02000008 00000001')).version, 1);
-  const e = decodeError(hex('06000010 00000005 0001 0008 00000040'));
-  assert.deepEqual([e.code, e.ofpErrType, e.ofpErrCode], ['OF_BAD_VERSION', 0, 0]);
+  for (const frame of ['02000008 00000001', '06000010 00000005 0001 0008 00000040']) {
+    const e = decodeError(hex(frame));
+    assert.deepEqual([e.code, e.ofpErrType, e.ofpErrCode], ['OF_BAD_VERSION', 0, 0], frame);
+  }
 });
 
 test('OF1.0 match decodes transport ports by nw_proto and arp fields by dl_type', () => {
