@@ -36,6 +36,7 @@ import { orderApps } from './pipeline.js';
 import { Reconciler, hasIntent } from './reconciler.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
 import { TurnScheduler } from './turns.js';
+import { sharedReadSupport, type SharedReadSupport } from './ownbuffer.js';
 
 export interface ListenAddress {
   host: string;
@@ -79,6 +80,8 @@ export interface ControllerOptions {
   now?: () => number;
   /** Input handling per event-loop turn, replies in one burst; default: one of this controller's own. */
   turns?: TurnScheduler;
+  /** Default: ownbuffer's check of this Node's private socket fields (tests pass a failed one). */
+  sharedRead?: SharedReadSupport;
 }
 
 /** Fields and defaults; everything the options validation checks. */
@@ -234,6 +237,7 @@ export class Controller implements ControllerApi {
       now: this.now,
       metrics: this.metrics,
       turns: opts.turns ?? new TurnScheduler(),
+      sharedRead: opts.sharedRead ?? sharedReadSupport(),
     };
     this.host = this.makeHost();
     this.registered.push(coreApp);
@@ -332,6 +336,13 @@ export class Controller implements ControllerApi {
     this.sweepTimer = setInterval(() => this.checkLiveness(), sweepEvery);
     this.sweepTimer.unref();
     this.log.info({ listen: this.addresses, tls: Boolean(tlsOpts) }, 'OpenFlow listener up');
+    const read = this.sessionConfig.sharedRead;
+    if (!read.ok) {
+      this.log.warn(
+        { reason: read.reason, node: process.version },
+        "switch sockets read with 'data' events: this Node's private socket fields failed the shared-buffer check",
+      );
+    }
   }
 
   async stop(): Promise<void> {

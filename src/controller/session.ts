@@ -27,7 +27,7 @@ import {
   type StatsRequestBody,
 } from '../openflow/index.js';
 import type { ControllerMetrics, OfMessageBody, StatsReplyOf, StatsRequestOf, SwitchSession } from './app.js';
-import { readWithSharedBuffer } from './ownbuffer.js';
+import { readWithSharedBuffer, type SharedReadSupport } from './ownbuffer.js';
 import type { TurnScheduler } from './turns.js';
 import { OfErrorReplyError, RequestTimeoutError, SessionClosedError } from './errors.js';
 
@@ -59,6 +59,8 @@ export interface SessionConfig {
   metrics: ControllerMetrics;
   /** The owning controller's turn scheduler (input handled per event-loop turn, replies in one burst). */
   turns: TurnScheduler;
+  /** Whether accepted sockets may read through the shared buffer (ownbuffer's check of Node's fields). */
+  sharedRead: SharedReadSupport;
 }
 
 /** What a session reports to its owner. Every call is made from the socket's event handlers. */
@@ -152,7 +154,7 @@ export class Session implements SwitchSession {
     this.lastRx = cfg.now();
     this.reader = new FrameReader({ maxFrame: cfg.maxFrame });
     const onData = (chunk: Buffer) => this.onData(chunk);
-    if (!readWithSharedBuffer(stream, onData)) stream.on('data', onData);
+    if (!readWithSharedBuffer(stream, onData, cfg.sharedRead)) stream.on('data', onData);
     // What the switch sent before it went away is still handled (its turn has not come yet).
     stream.on('error', (err: Error) => this.closeAfterInput(`socket error: ${err.message}`));
     stream.on('close', () => this.closeAfterInput('connection closed by switch'));

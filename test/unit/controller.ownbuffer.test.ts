@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { once } from 'node:events';
-import { readWithSharedBuffer } from '../../src/controller/ownbuffer.js';
+import { Controller, type Logger } from '../../src/controller/index.js';
+import { checkSharedRead, readWithSharedBuffer, sharedReadSupport } from '../../src/controller/ownbuffer.js';
+import type { Store } from '../../src/store/index.js';
+import { FakeSwitch } from './controller.fake-switch.js';
 import { waitFor } from '../support/wait.js';
 
 /** A loopback server whose accepted sockets read through the shared buffer; resolves with their chunks. */
@@ -104,4 +107,64 @@ test('streams that are not plain TCP sockets are left alone', () => {
     'no handle yet',
   );
   unconnected.destroy();
+});
+
+test("the check of Node's private socket fields passes on this Node (a Node that changes them fails here)", () => {
+  const support = sharedReadSupport();
+  assert.equal(support.ok, true, support.ok ? '' : support.reason);
+});
+
+test('the check fails, naming why, for fields that are gone or no longer what onread sets', () => {
+  assert.deepEqual(
+    checkSharedRead(() => ({})),
+    { ok: false, reason: 'net.Socket has no kBuffer, kBufferCb, kBufferGen field' },
+  );
+  // The fields exist, but the option no longer fills them (a socket that ignores `onread`).
+  const ignoresOnread = checkSharedRead(() => new net.Socket());
+  assert.equal(ignoresOnread.ok, false);
+  assert.match(ignoresOnread.ok ? '' : ignoresOnread.reason, /onread option/);
+});
+
+test('after a failed check, switch sockets read with data events and the controller says why', async () => {
+  const warnings: { obj: object; msg?: string }[] = [];
+  const log: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: (obj, msg) => warnings.push({ obj, msg }),
+    error: () => {},
+  };
+  const failed = { ok: false, reason: 'test: fields renamed' } as const;
+  await withServer(async (port, accepted) => {
+    const client = net.connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    const { socket } = await accepted;
+    assert.equal(
+      readWithSharedBuffer(socket, () => {}, failed),
+      false,
+      'left alone',
+    );
+    client.destroy();
+    socket.destroy();
+  });
+  const c = new Controller({
+    listen: [{ host: '127.0.0.1', port: 0 }],
+    log,
+    store: {} as Store,
+    sharedRead: failed,
+  });
+  await c.start();
+  const f = new FakeSwitch({ dpid: 0x0bn });
+  try {
+    assert.ok(
+      warnings.some(
+        (w) => (w.obj as { reason?: string }).reason === failed.reason && /data' events/.test(w.msg ?? ''),
+      ),
+      JSON.stringify(warnings),
+    );
+    await f.connect(c.addresses[0].port);
+    await waitFor(() => c.switches.has(0x0bn), { what: 'the switch up over data events', intervalMs: 5 });
+  } finally {
+    f.close();
+    await c.stop();
+  }
 });
