@@ -6,15 +6,8 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decode, encode, OFP_VERSION_1_0 } from '../../src/openflow/index.js';
 import type { OfMessage, PortDesc, StatsReplyBody, StatsRequest } from '../../src/openflow/index.js';
-import {
-  answeredId,
-  forEachMessage,
-  formatMac,
-  hostMac,
-  OFPT10,
-  PACKET_IN_LEN,
-  stampPacketIn,
-} from './frames.js';
+import { macAt } from '../../src/packet/index.js';
+import { answeredId, forEachMessage, hostMac, OFPT10, PACKET_IN_LEN, stampPacketIn } from './frames.js';
 
 export type DriveMode = 'idle' | 'latency' | 'throughput' | 'paced';
 
@@ -257,7 +250,7 @@ export class FakeSwitch {
     for (let p = 1; p <= this.opts.ports; p++) {
       ports.push({
         portNo: p,
-        hwAddr: formatMac(hostMac(0xfe00 | Number(this.dpid & 0xffn), p)),
+        hwAddr: macAt(hostMac(0xfe00 | Number(this.dpid & 0xffn), p), 0),
         name: `s${this.dpid}-eth${p}`,
         config: 0,
         state: 0,

@@ -82,14 +82,6 @@ export function hostIpv4(switchId: number, index: number): number {
   return ((10 << 24) | ((rest >>> 8) << 16) | ((rest & 0xff) << 8) | last) >>> 0;
 }
 
-export function formatMac(mac: Buffer): string {
-  return Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':');
-}
-
-export function formatIpv4(ip: number): string {
-  return [ip >>> 24, (ip >>> 16) & 0xff, (ip >>> 8) & 0xff, ip & 0xff].join('.');
-}
-
 function ipv4Checksum(header: Buffer): number {
   let sum = 0;
   for (let i = 0; i < header.length; i += 2) sum += header.readUInt16BE(i);

@@ -4,7 +4,7 @@
  */
 import type { Action, FlowMod, FlowStatsEntry, Instruction, Match, OfVersion, OpaqueOxm } from './types.js';
 import { OFPP, OFP_VERSION_1_0, OXM_CLASS_EXPERIMENTER } from './types.js';
-import { writeIpv6 } from './wire.js';
+import { parseIpv4, writeIpv6 } from './wire.js';
 
 const OFP_DEFAULT_PRIORITY = 0x8000;
 
@@ -36,7 +36,7 @@ export function formatDuration(sec: number, nsec: number): string {
 /** IPv4 value with an optional mask, as CIDR when the mask is a prefix. */
 function ipv4Text(value: string, mask: string | undefined): string {
   if (mask === undefined) return value;
-  const n = mask.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+  const n = parseIpv4(mask, 'mask');
   const inv = ~n >>> 0;
   if ((inv & (inv + 1)) === 0) {
     let bits = 32;

@@ -4,7 +4,7 @@
  */
 import type { Match } from './types.js';
 import { atPath, badField, unsupported } from './errors.js';
-import { Reader, Writer, parseIpv4, port10to32, port32to10 } from './wire.js';
+import { Reader, Writer, formatIpv4, parseIpv4, port10to32, port32to10 } from './wire.js';
 
 export const OFP10_MATCH_LEN = 40;
 
@@ -39,8 +39,7 @@ function prefixWildcardBits(mask: string | undefined, field: string): number {
 }
 
 function prefixMask(wildBits: number): string {
-  const m = wildBits >= 32 ? 0 : (0xffffffff << wildBits) >>> 0;
-  return `${m >>> 24}.${(m >>> 16) & 0xff}.${(m >>> 8) & 0xff}.${m & 0xff}`;
+  return formatIpv4(wildBits >= 32 ? 0 : (0xffffffff << wildBits) >>> 0);
 }
 
 export function writeMatch10(w: Writer, match: Match, field = 'match'): void {

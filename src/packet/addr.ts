@@ -1,6 +1,9 @@
 /**
  * Address text <-> bytes/numbers. Lookup tables instead of toString/padStart because these run on every
  * packet-in (MAC and IPv4 text for flow matches).
+ *
+ * The one set of IPv4/MAC helpers (EtherTypes are ETH_TYPE in ethernet.ts): apps, util's boundary parsers
+ * and bench use these. Only src/openflow keeps its own (wire.ts), as it depends on nothing of ours.
  */
 
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -2,6 +2,7 @@
  * Parsers for values that cross a boundary (HTTP bodies, stored rules, CLI options): integers, MAC addresses,
  * IPv4 addresses and prefixes. Each throws FieldError naming the field at fault.
  */
+import { ipv4TextToNum } from '../packet/index.js';
 import { FieldError } from './errors.js';
 
 const DEC = /^-?\d+$/;
@@ -29,19 +30,6 @@ export function parseMac(field: string, text: string): string {
   return text.toLowerCase().replace(/-/g, ':');
 }
 
-/** A dotted quad as an unsigned 32-bit number; undefined for anything else. */
-export function ipv4Num(text: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
-  const o = m.slice(1).map(Number);
-  if (o.some((x) => x > 255)) return undefined;
-  return ((o[0] << 24) | (o[1] << 16) | (o[2] << 8) | o[3]) >>> 0;
-}
-
-export function ipv4Text(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
 /** The netmask of an IPv4 prefix length 0..32. */
 export function prefixMask(bits: number): number {
   return bits === 0 ? 0 : (0xffff_ffff << (32 - bits)) >>> 0;
@@ -56,7 +44,7 @@ export interface Prefix {
 /** `10.0.0.0/24` or a bare address (/32); host bits beyond the prefix are cleared. */
 export function parsePrefix(field: string, text: string): Prefix {
   const [addrText, bitsText, extra] = text.split('/');
-  const addr = ipv4Num(addrText);
+  const addr = ipv4TextToNum(addrText);
   if (addr === undefined || extra !== undefined) {
     throw new FieldError(
       field,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FieldError, ipv4Num, ipv4Text, parseIntIn, parseMac, parsePrefix } from '../../src/util/index.js';
+import { ipv4NumToText, ipv4TextToNum } from '../../src/packet/index.js';
+import { FieldError, parseIntIn, parseMac, parsePrefix } from '../../src/util/index.js';
 
 const fails = (fn: () => unknown, field: string, reason: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof FieldError && e.field === field && reason.test(e.reason));
@@ -20,9 +21,11 @@ test('parseMac takes colons or dashes and returns lower-case colon form', () => 
 });
 
 test('parsePrefix clears host bits; bare addresses are /32', () => {
-  assert.deepEqual(parsePrefix('ip', '10.0.0.7/24'), { addr: ipv4Num('10.0.0.0'), bits: 24 });
+  assert.deepEqual(parsePrefix('ip', '10.0.0.7/24'), { addr: ipv4TextToNum('10.0.0.0'), bits: 24 });
   assert.equal(parsePrefix('ip', '10.0.0.7').bits, 32);
-  assert.equal(ipv4Text(parsePrefix('ip', '192.168.1.1/0').addr), '0.0.0.0');
+  assert.equal(ipv4NumToText(parsePrefix('ip', '192.168.1.1/0').addr), '0.0.0.0');
   fails(() => parsePrefix('dst-ip', '10.0.0.256'), 'dst-ip', /not an IPv4 address/);
   fails(() => parsePrefix('dst-ip', '10.0.0.0/33'), 'dst-ip', /prefix length/);
+  fails(() => parsePrefix('dst-ip', ' 10.0.0.1/8'), 'dst-ip', /not an IPv4 address/);
+  fails(() => parsePrefix('dst-ip', '10.0.0/8'), 'dst-ip', /not an IPv4 address/);
 });

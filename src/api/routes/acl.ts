@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
-import { ipv4Num } from '../../util/index.js';
+import { parsePrefix } from '../../util/index.js';
 import { callApp, objectBody } from '../errors.js';
 import { AclRule, DeletedCount, DeletedId, replies } from '../responses.js';
 import type { RuleEntry } from './firewall.js';
@@ -22,8 +22,8 @@ const PROTOS: Readonly<Record<string, number>> = { ICMP: 1, TCP: 6, UDP: 17 };
 export function aclRuleToFloodlight(r: RuleEntry): Record<string, unknown> {
   const side = (text: string | undefined) => {
     if (text === undefined) return { prefix: 0, bits: 0 };
-    const [addr, bits] = text.split('/');
-    return { prefix: (ipv4Num(addr) ?? 0) | 0, bits: Number(bits) };
+    const p = parsePrefix('prefix', text);
+    return { prefix: p.addr | 0, bits: p.bits };
   };
   const src = side(r['src-ip']);
   const dst = side(r['dst-ip']);

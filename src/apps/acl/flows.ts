@@ -10,7 +10,8 @@
  */
 import type { FlowSpec } from '../../controller/index.js';
 import { OFPP, OFPCML_NO_BUFFER, type Match } from '../../openflow/index.js';
-import { ETH_IPV4, PROTO_TCP, ipv4Text, prefixMask, type Prefix } from '../firewall/index.js';
+import { ETH_TYPE, ipv4NumToText } from '../../packet/index.js';
+import { PROTO_TCP, prefixMask, type Prefix } from '../firewall/index.js';
 import type { AclRule } from './rule.js';
 
 export const ACL_TOP_PRIORITY = 40_000;
@@ -20,11 +21,11 @@ export function aclPriority(id: number): number {
 }
 
 export function aclMatch(r: AclRule): Match {
-  const m: Match = { eth_type: ETH_IPV4 };
+  const m: Match = { eth_type: ETH_TYPE.IPV4 };
   const put = (p: Prefix | undefined, field: 'ipv4_src' | 'ipv4_dst') => {
     if (!p || p.bits === 0) return;
-    m[field] = ipv4Text(p.addr);
-    if (p.bits < 32) m[`${field}_mask`] = ipv4Text(prefixMask(p.bits));
+    m[field] = ipv4NumToText(p.addr);
+    if (p.bits < 32) m[`${field}_mask`] = ipv4NumToText(prefixMask(p.bits));
   };
   put(r.srcIp, 'ipv4_src');
   put(r.dstIp, 'ipv4_dst');

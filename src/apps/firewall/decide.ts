@@ -14,17 +14,8 @@
  * verdict but no cacheable match.
  */
 import type { Match } from '../../openflow/index.js';
-import type { EthernetFrame } from '../../packet/index.js';
-import {
-  ETH_ARP,
-  ETH_IPV4,
-  PROTO_TCP,
-  PROTO_UDP,
-  ipv4Num,
-  prefixContains,
-  type FirewallAction,
-  type FirewallRule,
-} from './rule.js';
+import { ETH_TYPE, ipv4TextToNum, type EthernetFrame } from '../../packet/index.js';
+import { PROTO_TCP, PROTO_UDP, prefixContains, type FirewallAction, type FirewallRule } from './rule.js';
 
 /** What a rule can distinguish on, beyond the always-pinned MACs and EtherType. */
 type Dimension = 'in_port' | 'nw_src' | 'nw_dst' | 'nw_proto' | 'tp_src' | 'tp_dst';
@@ -65,8 +56,8 @@ function dimensions(r: FirewallRule): Dimension[] {
 
 /** Sender/target IPv4 of an IPv4 or ARP packet (ARP rules match the ARP addresses, as Floodlight's do). */
 function l3Addresses(f: EthernetFrame): { src: number; dst: number } | undefined {
-  if (f.ethType === ETH_IPV4 && f.ipv4) return { src: f.ipv4.srcNum, dst: f.ipv4.dstNum };
-  if (f.ethType === ETH_ARP && f.arp) return { src: f.arp.spaNum >>> 0, dst: f.arp.tpaNum >>> 0 };
+  if (f.ethType === ETH_TYPE.IPV4 && f.ipv4) return { src: f.ipv4.srcNum, dst: f.ipv4.dstNum };
+  if (f.ethType === ETH_TYPE.ARP && f.arp) return { src: f.arp.spaNum >>> 0, dst: f.arp.tpaNum >>> 0 };
   return undefined;
 }
 
@@ -108,7 +99,7 @@ export function pinnedMatch(p: PacketFacts, dims: ReadonlySet<Dimension>): Match
   const wantsL3 = dims.has('nw_src') || dims.has('nw_dst');
   const wantsProto = dims.has('nw_proto') || dims.has('tp_src') || dims.has('tp_dst');
   const wantsL4 = dims.has('tp_src') || dims.has('tp_dst');
-  if (f.ethType === ETH_IPV4) {
+  if (f.ethType === ETH_TYPE.IPV4) {
     if (!f.ipv4) return wantsL3 || wantsProto ? undefined : m;
     if (dims.has('nw_src')) m.ipv4_src = f.ipv4.src;
     if (dims.has('nw_dst')) m.ipv4_dst = f.ipv4.dst;
@@ -121,7 +112,7 @@ export function pinnedMatch(p: PacketFacts, dims: ReadonlySet<Dimension>): Match
       if (dims.has('tp_src')) m[src] = l4.srcPort;
       if (dims.has('tp_dst')) m[dst] = l4.dstPort;
     }
-  } else if (f.ethType === ETH_ARP && wantsL3) {
+  } else if (f.ethType === ETH_TYPE.ARP && wantsL3) {
     if (!f.arp) return undefined;
     if (dims.has('nw_src')) m.arp_spa = f.arp.spa;
     if (dims.has('nw_dst')) m.arp_tpa = f.arp.tpa;
@@ -148,7 +139,7 @@ export function decide(
 ): FirewallDecision {
   const f = p.frame;
   if (f.isBroadcast) {
-    if (f.ethType === ETH_IPV4 && f.ipv4 && !isSubnetBroadcast(f.ipv4.dstNum, subnetMask)) {
+    if (f.ethType === ETH_TYPE.IPV4 && f.ipv4 && !isSubnetBroadcast(f.ipv4.dstNum, subnetMask)) {
       return { action: 'deny', reason: 'malformed-broadcast' };
     }
     return { action: 'allow', reason: 'broadcast' };
@@ -164,7 +155,7 @@ export function decide(
 
 /** Subnet mask text (255.255.255.0) -> number; undefined when not a contiguous mask. */
 export function parseSubnetMask(text: string): number | undefined {
-  const n = ipv4Num(text.trim());
+  const n = ipv4TextToNum(text.trim());
   if (n === undefined) return undefined;
   const inv = ~n >>> 0;
   return (inv & (inv + 1)) === 0 ? n : undefined;

@@ -8,19 +8,11 @@
  * Done better: tp-src/tp-dst need nw-proto TCP or UDP whatever the key order (Floodlight issue 590), and
  * every bad value is a 400 naming the key instead of a logged, silently dropped field.
  */
+import { ETH_TYPE, ipv4NumToText } from '../../packet/index.js';
 import * as shared from '../../util/index.js';
-import {
-  FieldError,
-  formatDpid,
-  ipv4Num,
-  ipv4Text,
-  parseDpid,
-  prefixMask,
-  throwingAs,
-  type Prefix,
-} from '../../util/index.js';
+import { FieldError, formatDpid, parseDpid, prefixMask, throwingAs, type Prefix } from '../../util/index.js';
 
-export { ipv4Num, ipv4Text, prefixMask, type Prefix };
+export { prefixMask, type Prefix };
 
 export type FirewallAction = 'allow' | 'deny';
 
@@ -73,8 +65,6 @@ export const RULE_KEYS = [
 ] as const;
 const KNOWN = new Set<string>(RULE_KEYS);
 
-export const ETH_IPV4 = 0x0800;
-export const ETH_ARP = 0x0806;
 export const PROTO_ICMP = 1;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
@@ -97,7 +87,7 @@ function scalarText(field: string, raw: unknown): string | undefined {
 }
 
 export function prefixText(p: Prefix): string {
-  return `${ipv4Text(p.addr)}/${p.bits}`;
+  return `${ipv4NumToText(p.addr)}/${p.bits}`;
 }
 
 export function prefixContains(p: Prefix, addr: number): boolean {
@@ -162,7 +152,8 @@ export function parseRule(body: unknown): RuleInput {
   if ((text = get('dst-mac')) !== undefined) rule.dstMac = parseMac('dst-mac', text);
   if ((text = get('dl-type')) !== undefined) {
     const t = text.toLowerCase();
-    rule.dlType = t === 'arp' ? ETH_ARP : t === 'ipv4' ? ETH_IPV4 : parseIntIn('dl-type', text, 0, 0xffff);
+    rule.dlType =
+      t === 'arp' ? ETH_TYPE.ARP : t === 'ipv4' ? ETH_TYPE.IPV4 : parseIntIn('dl-type', text, 0, 0xffff);
   }
   if ((text = get('src-ip')) !== undefined) rule.srcIp = parsePrefix('src-ip', text);
   if ((text = get('dst-ip')) !== undefined) rule.dstIp = parsePrefix('dst-ip', text);
@@ -175,14 +166,14 @@ export function parseRule(body: unknown): RuleInput {
   // Prerequisites, checked after every key is read so the key order never matters (Floodlight 590).
   for (const key of ['src-ip', 'dst-ip'] as const) {
     if (!f.has(key)) continue;
-    rule.dlType ??= ETH_IPV4;
-    if (rule.dlType !== ETH_IPV4 && rule.dlType !== ETH_ARP) {
+    rule.dlType ??= ETH_TYPE.IPV4;
+    if (rule.dlType !== ETH_TYPE.IPV4 && rule.dlType !== ETH_TYPE.ARP) {
       throw new RuleError(key, `needs dl-type IPv4 or ARP, not 0x${rule.dlType.toString(16)}`);
     }
   }
   if (rule.nwProto !== undefined) {
-    rule.dlType ??= ETH_IPV4;
-    if (rule.dlType !== ETH_IPV4)
+    rule.dlType ??= ETH_TYPE.IPV4;
+    if (rule.dlType !== ETH_TYPE.IPV4)
       throw new RuleError('nw-proto', 'needs dl-type IPv4 (IP protocols ride on IPv4)');
   }
   for (const key of ['tp-src', 'tp-dst'] as const) {
@@ -194,7 +185,7 @@ export function parseRule(body: unknown): RuleInput {
 }
 
 function dlTypeText(t: number): string {
-  return t === ETH_IPV4 ? 'IPv4' : t === ETH_ARP ? 'ARP' : `0x${t.toString(16).padStart(4, '0')}`;
+  return t === ETH_TYPE.IPV4 ? 'IPv4' : t === ETH_TYPE.ARP ? 'ARP' : `0x${t.toString(16).padStart(4, '0')}`;
 }
 
 /** Canonical JSON (POST keys, string values) for the store and listings; parseRule reads it back. */

@@ -12,6 +12,7 @@
  */
 import { isIP } from 'node:net';
 import { OFPP } from '../../openflow/index.js';
+import { ETH_TYPE, ipv4TextToNum } from '../../packet/index.js';
 import * as shared from '../../util/index.js';
 import { FieldError, NotFoundError, formatDpid, parseDpid, throwingAs } from '../../util/index.js';
 
@@ -72,7 +73,6 @@ export const BEST_EFFORT: Omit<Service, 'sid'> = { name: 'Best Effort', tos: 0 }
 /** Ids (sid, policy-id, path id) stay below this: a policy's meter id is derived from its id. */
 export const MAX_ID = 0xffff;
 const NAME_MAX = 200;
-const ETH_IPV4 = 0x0800;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 
@@ -223,11 +223,11 @@ function checkMatch(m: PolicyMatch, needsIp: boolean, prefix: string): PolicyMat
     m.ipDst !== undefined ||
     m.tos !== undefined;
   if (l3) {
-    if (m.ethType !== undefined && m.ethType !== ETH_IPV4) {
+    if (m.ethType !== undefined && m.ethType !== ETH_TYPE.IPV4) {
       const why = needsIp ? 'a ToS policy rewrites IPv4 DSCP' : 'IPv4 match keys are given';
       throw new QosError(prefix + 'eth-type', `must be 0x0800 (or left out) because ${why}`);
     }
-    m = { ...m, ethType: ETH_IPV4 };
+    m = { ...m, ethType: ETH_TYPE.IPV4 };
   }
   if (m.srcPort !== undefined || m.dstPort !== undefined) {
     const key = m.srcPort !== undefined ? 'src-port' : 'dst-port';
@@ -385,8 +385,7 @@ export function parseStoredPolicy(v: unknown): Policy {
   return { id, ...parsePolicyBody(raw, () => BEST_EFFORT as Service) };
 }
 
-const ipToJavaInt = (ip: string | undefined) =>
-  ip === undefined ? -1 : ip.split('.').reduce((a, o) => (a << 8) | Number(o) | 0, 0);
+const ipToJavaInt = (ip: string | undefined) => (ip === undefined ? -1 : ipv4TextToNum(ip)! | 0);
 
 /**
  * Floodlight's listing of a policy (Jackson's view of its QoSPolicy: -1 for unset numbers, IPv4 as a signed

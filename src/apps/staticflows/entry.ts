@@ -3,11 +3,11 @@
  * printed back in canonical form. Pure functions; errors are EntryError naming the field.
  */
 import type { Action, Instruction, Match } from '../../openflow/index.js';
+import { ipv4NumToText, ipv4TextToNum } from '../../packet/index.js';
 import { formatDpid, parseDpid } from '../../util/index.js';
 import { actionsText, parseActions, type ParsedActions } from './actions.js';
 import {
   ENTRY_KEYS,
-  ETH_IPV4,
   FIELD_ALIASES,
   FIELD_BY_KEY,
   FIELD_BY_NAME,
@@ -18,8 +18,6 @@ import {
 } from './fields.js';
 import {
   EntryError,
-  intToIpv4,
-  ipv4ToInt,
   ipv6PrefixLength,
   parseMasked,
   parseU64,
@@ -319,9 +317,9 @@ export function entryInstructions(e: StaticEntry): Instruction[] {
 
 function maskText(spec: FieldSpec, v: MatchValue, mask: MatchValue): string {
   if (spec.kind === 'ipv4') {
-    const inv = ~ipv4ToInt(mask as string) >>> 0;
+    const inv = ~ipv4TextToNum(mask as string)! >>> 0;
     if ((inv & (inv + 1)) === 0) return `${v as string}/${32 - Math.log2(inv + 1)}`;
-    return `${v as string}/${intToIpv4(ipv4ToInt(mask as string))}`;
+    return `${v as string}/${ipv4NumToText(ipv4TextToNum(mask as string)!)}`;
   }
   if (spec.kind === 'ipv6') {
     const bits = ipv6PrefixLength(mask as string);
@@ -372,4 +370,4 @@ export function applyActionText(e: StaticEntry, index: number): string | undefin
   return a && actionsText({ actions: [a] });
 }
 
-export { EntryError, ETH_IPV4 };
+export { EntryError };

@@ -4,6 +4,7 @@
  * prerequisites. Data only; parse.ts interprets it.
  */
 import type { MatchField } from '../../openflow/index.js';
+import { ETH_TYPE } from '../../packet/index.js';
 
 export type ValueKind =
   | 'port'
@@ -38,12 +39,9 @@ export interface FieldSpec {
   prereq?: Prerequisite;
 }
 
-export const ETH_IPV4 = 0x0800;
-export const ETH_ARP = 0x0806;
-export const ETH_IPV6 = 0x86dd;
 export const ETH_MPLS = [0x8847, 0x8848] as const;
 export const ETH_PBB = 0x88e7;
-const IP = [ETH_IPV4, ETH_IPV6] as const;
+const IP = [ETH_TYPE.IPV4, ETH_TYPE.IPV6] as const;
 
 export const IP_PROTO_NAMES: Record<number, string> = {
   1: 'ICMP',
@@ -66,8 +64,8 @@ export const MATCH_FIELDS: readonly FieldSpec[] = [
   { name: 'ip_dscp', key: 'ip_dscp', kind: 'dscp', maskable: false, prereq: { ethType: IP } },
   { name: 'ip_ecn', key: 'ip_ecn', kind: 'ecn', maskable: false, prereq: { ethType: IP } },
   { name: 'ip_proto', key: 'ip_proto', kind: 'u8', maskable: false, prereq: { ethType: IP } },
-  { name: 'ipv4_src', key: 'ipv4_src', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_IPV4] } },
-  { name: 'ipv4_dst', key: 'ipv4_dst', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_IPV4] } },
+  { name: 'ipv4_src', key: 'ipv4_src', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_TYPE.IPV4] } },
+  { name: 'ipv4_dst', key: 'ipv4_dst', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_TYPE.IPV4] } },
   { name: 'tcp_src', key: 'tcp_src', kind: 'u16', maskable: false, prereq: { ethType: IP, ipProto: 6 } },
   { name: 'tcp_dst', key: 'tcp_dst', kind: 'u16', maskable: false, prereq: { ethType: IP, ipProto: 6 } },
   { name: 'udp_src', key: 'udp_src', kind: 'u16', maskable: false, prereq: { ethType: IP, ipProto: 17 } },
@@ -79,36 +77,42 @@ export const MATCH_FIELDS: readonly FieldSpec[] = [
     key: 'icmpv4_type',
     kind: 'u8',
     maskable: false,
-    prereq: { ethType: [ETH_IPV4], ipProto: 1 },
+    prereq: { ethType: [ETH_TYPE.IPV4], ipProto: 1 },
   },
   {
     name: 'icmpv4_code',
     key: 'icmpv4_code',
     kind: 'u8',
     maskable: false,
-    prereq: { ethType: [ETH_IPV4], ipProto: 1 },
+    prereq: { ethType: [ETH_TYPE.IPV4], ipProto: 1 },
   },
-  { name: 'arp_opcode', key: 'arp_op', kind: 'u16', maskable: false, prereq: { ethType: [ETH_ARP] } },
-  { name: 'arp_spa', key: 'arp_spa', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_ARP] } },
-  { name: 'arp_tpa', key: 'arp_tpa', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_ARP] } },
-  { name: 'arp_sha', key: 'arp_sha', kind: 'mac', maskable: true, prereq: { ethType: [ETH_ARP] } },
-  { name: 'arp_tha', key: 'arp_tha', kind: 'mac', maskable: true, prereq: { ethType: [ETH_ARP] } },
-  { name: 'ipv6_src', key: 'ipv6_src', kind: 'ipv6', maskable: true, prereq: { ethType: [ETH_IPV6] } },
-  { name: 'ipv6_dst', key: 'ipv6_dst', kind: 'ipv6', maskable: true, prereq: { ethType: [ETH_IPV6] } },
-  { name: 'ipv6_label', key: 'ipv6_flabel', kind: 'u32', maskable: true, prereq: { ethType: [ETH_IPV6] } },
+  { name: 'arp_opcode', key: 'arp_op', kind: 'u16', maskable: false, prereq: { ethType: [ETH_TYPE.ARP] } },
+  { name: 'arp_spa', key: 'arp_spa', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_TYPE.ARP] } },
+  { name: 'arp_tpa', key: 'arp_tpa', kind: 'ipv4', maskable: true, prereq: { ethType: [ETH_TYPE.ARP] } },
+  { name: 'arp_sha', key: 'arp_sha', kind: 'mac', maskable: true, prereq: { ethType: [ETH_TYPE.ARP] } },
+  { name: 'arp_tha', key: 'arp_tha', kind: 'mac', maskable: true, prereq: { ethType: [ETH_TYPE.ARP] } },
+  { name: 'ipv6_src', key: 'ipv6_src', kind: 'ipv6', maskable: true, prereq: { ethType: [ETH_TYPE.IPV6] } },
+  { name: 'ipv6_dst', key: 'ipv6_dst', kind: 'ipv6', maskable: true, prereq: { ethType: [ETH_TYPE.IPV6] } },
+  {
+    name: 'ipv6_label',
+    key: 'ipv6_flabel',
+    kind: 'u32',
+    maskable: true,
+    prereq: { ethType: [ETH_TYPE.IPV6] },
+  },
   {
     name: 'icmpv6_type',
     key: 'icmpv6_type',
     kind: 'u8',
     maskable: false,
-    prereq: { ethType: [ETH_IPV6], ipProto: 58 },
+    prereq: { ethType: [ETH_TYPE.IPV6], ipProto: 58 },
   },
   {
     name: 'icmpv6_code',
     key: 'icmpv6_code',
     kind: 'u8',
     maskable: false,
-    prereq: { ethType: [ETH_IPV6], ipProto: 58 },
+    prereq: { ethType: [ETH_TYPE.IPV6], ipProto: 58 },
   },
   {
     name: 'ipv6_nd_target',
@@ -124,7 +128,13 @@ export const MATCH_FIELDS: readonly FieldSpec[] = [
   { name: 'mpls_bos', key: 'mpls_bos', kind: 'u8', maskable: false, prereq: { ethType: ETH_MPLS } },
   { name: 'pbb_isid', key: 'pbb_isid', kind: 'u24', maskable: true, prereq: { ethType: [ETH_PBB] } },
   { name: 'tunnel_id', key: 'tunnel_id', kind: 'u64', maskable: true },
-  { name: 'ipv6_exthdr', key: 'ipv6_exthdr', kind: 'u16', maskable: true, prereq: { ethType: [ETH_IPV6] } },
+  {
+    name: 'ipv6_exthdr',
+    key: 'ipv6_exthdr',
+    kind: 'u16',
+    maskable: true,
+    prereq: { ethType: [ETH_TYPE.IPV6] },
+  },
 ];
 
 export const FIELD_BY_NAME: ReadonlyMap<string, FieldSpec> = new Map(MATCH_FIELDS.map((f) => [f.name, f]));

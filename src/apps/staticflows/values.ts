@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { OFPP } from '../../openflow/index.js';
+import { ipv4NumToText, ipv4TextToNum } from '../../packet/index.js';
 import * as shared from '../../util/index.js';
 import { FieldError, throwingAs } from '../../util/index.js';
 import { PORT_NAMES, type ValueKind } from './fields.js';
@@ -48,17 +49,9 @@ export function parseU64(field: string, raw: Scalar): bigint {
   return v;
 }
 
-export function ipv4ToInt(text: string): number {
-  return text.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-}
-
-export function intToIpv4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
-}
-
 export function parseIpv4(field: string, text: string): string {
   if (isIP(text) !== 4) throw new EntryError(field, `'${text}' is not an IPv4 address`);
-  return intToIpv4(ipv4ToInt(text));
+  return ipv4NumToText(ipv4TextToNum(text)!);
 }
 
 /** IPv6 in the compressed lower-case form the codec decodes to (RFC 5952). */
@@ -179,15 +172,15 @@ export function parseMasked(
   const maskText = s.slice(slash + 1).trim();
   switch (kind) {
     case 'ipv4': {
-      const v = ipv4ToInt(parseIpv4(field, valueText));
+      const v = ipv4TextToNum(parseIpv4(field, valueText))!;
       let m: number;
       if (/^\d{1,2}$/.test(maskText)) {
         const bits = Number(maskText);
         if (bits > 32) throw new EntryError(field, `prefix length ${bits} is out of range 0..32`);
         m = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-      } else m = ipv4ToInt(parseIpv4(field, maskText));
-      if (m === 0xffffffff) return { value: intToIpv4(v) };
-      return { value: intToIpv4((v & m) >>> 0), mask: intToIpv4(m) };
+      } else m = ipv4TextToNum(parseIpv4(field, maskText))!;
+      if (m === 0xffffffff) return { value: ipv4NumToText(v) };
+      return { value: ipv4NumToText((v & m) >>> 0), mask: ipv4NumToText(m) };
     }
     case 'ipv6': {
       const v = ipv6ToBig(parseIpv6(field, valueText));
