@@ -4,7 +4,12 @@ import { createApiServer } from '../../src/api/index.js';
 import { qosRoutes } from '../../src/api/routes/qos.js';
 import { QosApp } from '../../src/apps/qos/index.js';
 import { qosView } from '../../src/daemon/qos.js';
+import { ForwardingApp } from '../../src/apps/forwarding/index.js';
+import { HostsApp } from '../../src/apps/hosts/index.js';
+import { TopologyApp } from '../../src/apps/topology/index.js';
+import { OFP_VERSION_1_3 } from '../../src/openflow/index.js';
 import { fakeDeps } from './api.fakes.js';
+import { FakeNetwork, linear } from './apps.fakenet.js';
 import { fakeAppContext, tempStore } from './apps.testctx.js';
 
 async function server() {
@@ -101,4 +106,43 @@ test('/api/v1/qos: 201 on create, field-naming errors, 503 when OVSDB is unreach
   assert.equal((q.json as { field: string }).field, 'ovsdb');
   const bq = await call('PUT', '/api/v1/qos/queues', '{"port": "s1-eth1"}');
   assert.deepEqual([bq.status, (bq.json as { field: string }).field], [400, 'max-rate']);
+});
+
+test("a switch's rejection of a policy's meter comes back in the HTTP reply, and nothing is kept", async () => {
+  const net = new FakeNetwork({ store: tempStore('sluice-qosapi-') });
+  linear(net, 2, { version: OFP_VERSION_1_3 });
+  const qos = new QosApp({ queueStore: () => Promise.reject(new Error('no OVSDB here')) });
+  await net.start([
+    new TopologyApp({ timers: false }),
+    new HostsApp({ timers: false }),
+    new ForwardingApp(),
+    qos,
+  ]);
+  net.connectAll();
+  const api = await createApiServer({ ...fakeDeps(), routes: [qosRoutes(qosView(qos))] });
+  const post = (url: string, body: unknown) =>
+    api.inject({
+      method: 'POST',
+      url,
+      payload: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+  assert.equal(
+    (await api.inject({ method: 'PUT', url: '/api/v1/qos', payload: { enabled: true } })).statusCode,
+    200,
+  );
+  net.switches.get(2n)!.refuse = (m) => (m.type === 'meter_mod' ? { errType: 12, code: 6 } : undefined);
+  const rate = { name: 'r', 'rate-kbps': 100, 'ip-dst': '10.0.0.2', 'out-port': 1, sw: 'all' };
+  for (const url of ['/api/v1/qos/policies', '/wm/qos/policy/json']) {
+    const res = await post(url, rate);
+    assert.equal(res.statusCode, 400, res.body);
+    const body = JSON.parse(res.body) as { field: string };
+    assert.equal(body.field, 'rate-kbps');
+    assert.match(res.body, /switch 00:00:00:00:00:00:00:02 rejected meter .*OFPT_ERROR type 12 code 6/);
+  }
+  assert.deepEqual(JSON.parse((await api.inject({ method: 'GET', url: '/api/v1/qos/policies' })).body), []);
+  assert.equal(net.switches.get(1n)!.meters.size, 0, "s1's meter went with the undone policy");
+  net.switches.get(2n)!.refuse = undefined;
+  assert.equal((await post('/api/v1/qos/policies', rate)).statusCode, 201);
+  assert.equal(net.switches.get(2n)!.meters.size, 1);
 });

@@ -1,9 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalMatch, diffFlows, ownedBy } from '../../src/controller/reconcile.js';
+import { canonicalMatch, diffFlows, ownedBy, planReconcile } from '../../src/controller/reconcile.js';
 import { flowDelete, flowModAdd, flowModDeleteStrict } from '../../src/controller/flowmod.js';
 import { appCookie, type FlowSpec } from '../../src/controller/app.js';
-import { OFPFC, OFP_VERSION_1_0, OFP_VERSION_1_3, type FlowStatsEntry } from '../../src/openflow/types.js';
+import {
+  OFPFC,
+  OFP_VERSION_1_0,
+  OFP_VERSION_1_3,
+  type FlowStatsEntry,
+  type GroupDescEntry,
+} from '../../src/openflow/types.js';
 
 const APP = appCookie(7);
 const OTHER = appCookie(8);
@@ -149,4 +155,38 @@ test('flowDelete: OpenFlow 1.3 filters by cookie in every table; 1.0 keeps only 
   );
   const d10 = flowDelete({ match: {}, cookie: APP, cookieMask: APP }, OFP_VERSION_1_0) as typeof d13;
   assert.deepEqual([d10.command, d10.cookie, d10.cookieMask, d10.tableId], [OFPFC.DELETE, 0n, 0n, 0]);
+});
+
+test('groups: owned ones are added, modified and deleted (after the flows), others left alone', () => {
+  const group = (groupId: number, port: number): GroupDescEntry => ({
+    groupType: 0,
+    groupId,
+    buckets: [
+      {
+        weight: 0,
+        watchPort: 0xffffffff,
+        watchGroup: 0xffffffff,
+        actions: [{ type: 'output', port, maxLen: 0 }],
+      },
+    ],
+  });
+  const owner = { name: 'g', cookie: APP, ownsGroup: (id: number) => id < 100 };
+  const plan = planReconcile(
+    owner,
+    OFP_VERSION_1_3,
+    { flows: [], groups: [group(1, 1), group(2, 2)] },
+    { flows: [], groups: [group(2, 3), group(3, 1), group(500, 1)] },
+  );
+  const ops = (mods: typeof plan.before) =>
+    mods.map((m) => [m.outcome.op, (m.msg as { groupId: number }).groupId]);
+  assert.deepEqual(ops(plan.before), [
+    ['add', 1],
+    ['modify', 2],
+  ]);
+  assert.deepEqual(ops(plan.after), [['delete', 3]], "group 500 is not the owner's");
+  // Without the hook's intent (undefined), groups are not part of the run.
+  assert.deepEqual(
+    planReconcile(owner, OFP_VERSION_1_3, { flows: [] }, { flows: [], groups: [group(3, 1)] }).after,
+    [],
+  );
 });
