@@ -24,6 +24,7 @@ import type {
 } from '../openflow/index.js';
 import type { EthernetFrame } from '../packet/index.js';
 import type { Store } from '../store/index.js';
+import type { Pipeline } from './tables.js';
 
 /** Omit that distributes over a union, so each message variant keeps its own fields. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -252,6 +253,10 @@ export interface AppContext {
    * change the app made before calling). An empty list: no connected switch was concerned.
    */
   reconcile(req: ReconcileRequest): Promise<SwitchReconcile[]>;
+  /** Ask every app whose flows are permanent intent in the pipeline to re-sync them (after a wipe). */
+  requestReconcileIntent(dpid?: bigint): void;
+  /** Where each app's flows go (tables, priority bands): apps take their table and priorities from it. */
+  pipeline: Pipeline;
   /** Other apps, by name (topology, hosts...) for queries. */
   app<T extends App>(name: string): T | undefined;
 }

@@ -7,7 +7,6 @@ import {
   OFP_VERSION_1_0,
   OFP_VERSION_1_3,
   OFPCML_NO_BUFFER,
-  OFPP,
   type ErrorMsg,
   type FlowRemoved,
   type OfVersion,
@@ -33,6 +32,7 @@ import {
   type SwitchSession,
 } from './app.js';
 import { orderApps } from './pipeline.js';
+import { Pipeline, PipelineError, SLUICE_PIPELINE, type PipelineDecl } from './tables.js';
 import { Reconciler, hasIntent } from './reconciler.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
 import { TurnScheduler } from './turns.js';
@@ -82,6 +82,8 @@ export interface ControllerOptions {
   turns?: TurnScheduler;
   /** Default: ownbuffer's check of this Node's private socket fields (tests pass a failed one). */
   sharedRead?: SharedReadSupport;
+  /** Tables and priority bands per app; default SLUICE_PIPELINE. */
+  pipeline?: PipelineDecl;
 }
 
 /** Fields and defaults; everything the options validation checks. */
@@ -141,22 +143,18 @@ function readPem(field: string, file: string): Buffer {
 
 type Listeners = { [E in keyof ControllerEvents]: Set<ControllerEvents[E]> };
 
-/** The controller's own intent: on OF1.3 the table-miss entry that sends unmatched packets to us. */
-export const TABLE_MISS: FlowSpec = {
-  tableId: 0,
-  priority: 0,
-  match: {},
-  instructions: [
-    { type: 'apply_actions', actions: [{ type: 'output', port: OFPP.CONTROLLER, maxLen: OFPCML_NO_BUFFER }] },
-  ],
-};
+/** The OF1.3 miss entry of the last table of Sluice's pipeline: unmatched packets come to the controller. */
+export const TABLE_MISS: FlowSpec = new Pipeline(SLUICE_PIPELINE).missFlows().at(-1)!;
 
-const coreApp: App = {
-  name: 'core',
-  cookie: appCookie(CORE_APP_ID),
-  // OF1.0 switches send table misses to the controller without a flow.
-  desiredFlows: (sw) => (sw.version === OFP_VERSION_1_3 ? [TABLE_MISS] : []),
-};
+function coreAppFor(pipeline: Pipeline): App {
+  const misses = pipeline.missFlows();
+  return {
+    name: 'core',
+    cookie: appCookie(CORE_APP_ID),
+    // OF1.0 switches send table misses to the controller without a flow.
+    desiredFlows: (sw) => (sw.version === OFP_VERSION_1_3 ? misses : []),
+  };
+}
 
 export class Controller implements ControllerApi {
   readonly metrics: ControllerMetrics = {
@@ -178,6 +176,8 @@ export class Controller implements ControllerApi {
     switches: 0,
   };
   readonly addresses: ListenAddress[] = [];
+  readonly pipeline: Pipeline;
+  private readonly coreApp: App;
   private readonly registered: App[] = [];
   private apps: App[] = [];
   private packetApps: App[] = [];
@@ -223,6 +223,7 @@ export class Controller implements ControllerApi {
       apps: () => this.apps,
       switches: () => this.announced.values(),
       guard: (app, hook, fn) => this.guard(app, hook, fn),
+      inBands: (app, flows, version) => this.inBands(app, flows, version),
       log: this.log,
       metrics: this.metrics,
       debounceMs: positiveInt(opts, 'reconcileDebounceMs', 0),
@@ -240,7 +241,9 @@ export class Controller implements ControllerApi {
       sharedRead: opts.sharedRead ?? sharedReadSupport(),
     };
     this.host = this.makeHost();
-    this.registered.push(coreApp);
+    this.pipeline = new Pipeline(opts.pipeline ?? SLUICE_PIPELINE);
+    this.coreApp = coreAppFor(this.pipeline);
+    this.registered.push(this.coreApp);
   }
 
   get switches(): ReadonlyMap<bigint, SwitchSession> {
@@ -260,6 +263,15 @@ export class Controller implements ControllerApi {
     }
     const clash = this.registered.find((a) => a.cookie === app.cookie);
     if (clash) throw new RangeError(`app.cookie (${app.name}): already used by '${clash.name}'`);
+    if (app.desiredFlows && this.pipeline.bandsOf(app.name).length === 0) {
+      throw new PipelineError(
+        `pipeline: app '${app.name}' has flows but no band in the pipeline declaration`,
+      );
+    }
+    this.pipeline.checkOverlap(
+      app.name,
+      this.registered.map((a) => a.name),
+    );
     this.registered.push(app);
   }
 
@@ -424,6 +436,12 @@ export class Controller implements ControllerApi {
       now: this.now,
       requestReconcile: (appName, dpid) => this.requestReconcile(appName, dpid),
       reconcile: (req) => this.reconcile(req),
+      requestReconcileIntent: (dpid) => {
+        for (const name of this.pipeline.intentApps(this.apps.map((a) => a.name))) {
+          this.requestReconcile(name, dpid);
+        }
+      },
+      pipeline: this.pipeline,
       app: <T extends App>(name: string) => this.app<T>(name),
     };
   }
@@ -450,7 +468,7 @@ export class Controller implements ControllerApi {
   private async onHandshakeDone(s: Session): Promise<void> {
     // The table-miss entry goes in before apps hear of the switch, so their first packet-ins can arrive.
     // (OpenFlow 1.0 needs none, and the core owns nothing else: no stats round trip there.)
-    if (s.version === OFP_VERSION_1_3) await this.reconcileSwitch(s, [coreApp]);
+    if (s.version === OFP_VERSION_1_3) await this.reconcileSwitch(s, [this.coreApp]);
     if (!s.connected) return;
     const old = this.announced.get(s.dpid);
     if (old && old !== s) old.close('replaced by a new connection from the same datapath');
@@ -465,7 +483,7 @@ export class Controller implements ControllerApi {
       if (app.switchConnected) this.guard(app, 'switchConnected', () => app.switchConnected!(s));
     this.emit('switch_connected', s);
     for (const msg of s.takeEarlyPacketIns()) if (s.connected) this.onPacketIn(s, msg);
-    const others = this.apps.filter((a) => a !== coreApp && hasIntent(a));
+    const others = this.apps.filter((a) => a !== this.coreApp && hasIntent(a));
     if (others.length) void this.reconcileSwitch(s, others);
   }
 
@@ -555,6 +573,17 @@ export class Controller implements ControllerApi {
       s,
       apps.map((app) => ({ app })),
     );
+  }
+
+  /** The specs inside the app's pipeline bands; each one outside is refused (counted and logged). */
+  private inBands(app: App, specs: FlowSpec[], version: OfVersion): FlowSpec[] {
+    const ok: FlowSpec[] = [];
+    for (const spec of specs) {
+      const why = this.pipeline.refusal(app.name, spec, version);
+      if (why === undefined) ok.push(spec);
+      else this.appFailed(app, 'desiredFlows (flow refused)', new PipelineError(`pipeline: ${why}`));
+    }
+    return ok;
   }
 }
 

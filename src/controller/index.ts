@@ -12,6 +12,18 @@ export { allFlowsRequest } from './flowstats.js';
 export { TurnScheduler, type TurnInput } from './turns.js';
 export { orderApps } from './pipeline.js';
 export {
+  DEFAULT_PIPELINE,
+  Pipeline,
+  PipelineError,
+  SLUICE_PIPELINE,
+  rankIn,
+  type BandDecl,
+  type PipelineDecl,
+  type Place,
+  type PriorityRange,
+  type StageDecl,
+} from './tables.js';
+export {
   flowDelete,
   flowMod,
   flowModAdd,

@@ -11,6 +11,7 @@ import {
   type FlowStatsEntry,
   type GroupDescEntry,
   type MeterConfigEntry,
+  type OfVersion,
 } from '../openflow/index.js';
 import {
   APP_COOKIE_MASK,
@@ -50,6 +51,8 @@ export interface ReconcilerHost {
   switches(): Iterable<SwitchSession>;
   /** Runs an app hook; a throw is counted and logged by the host, and gives undefined. */
   guard<R>(app: App, hook: string, fn: () => R): R | undefined;
+  /** The flows inside the app's pipeline bands on `version`; the host reports each one it refuses. */
+  inBands?(app: App, flows: FlowSpec[], version: OfVersion): FlowSpec[];
   log: Logger;
   metrics?: Pick<ControllerMetrics, 'reconcileRuns' | 'reconcileFlowsAdded' | 'reconcileFlowsDeleted'>;
   /** requestReconcile calls within this window share one run (default 200 ms). */
@@ -213,7 +216,7 @@ export class Reconciler {
         ? guard(app, 'desiredFlowsFor', () => desiredFlowsAt(app, sw, scope))
         : guard(app, 'desiredFlows', () => app.desiredFlows?.(sw) ?? []);
       if (!desired) continue;
-      const intent: Intent = { flows: desired };
+      const intent: Intent = { flows: this.host.inBands?.(app, desired, sw.version) ?? desired };
       const actual: Actual = { flows: [] };
       if (!scope) {
         const owns = app.ownsFlow?.bind(app);

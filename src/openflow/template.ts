@@ -19,6 +19,8 @@ export interface L2FlowFixed {
   hardTimeout: number;
   priority: number;
   flags: number;
+  /** Default 0. */
+  tableId?: number;
 }
 
 /** The fields that change per packet. MACs are 48-bit numbers (as EthernetFrame.srcNum/dstNum). */
@@ -67,7 +69,7 @@ export function l2FlowMod(fixed: L2FlowFixed, vars: L2FlowVars): Omit<FlowMod, '
     type: 'flow_mod',
     cookie: fixed.cookie,
     cookieMask: 0n,
-    tableId: 0,
+    tableId: fixed.tableId ?? 0,
     command: OFPFC.ADD,
     idleTimeout: fixed.idleTimeout,
     hardTimeout: fixed.hardTimeout,

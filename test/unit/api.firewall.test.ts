@@ -13,7 +13,8 @@ import {
   parseAclRule,
 } from '../../src/apps/acl/index.js';
 import { FirewallApp, RULES_PREFIX } from '../../src/apps/firewall/index.js';
-import type { AppContext } from '../../src/controller/index.js';
+import { DEFAULT_PIPELINE, type AppContext } from '../../src/controller/index.js';
+import { OFPCML_NO_BUFFER, OFPP, OFP_VERSION_1_0, OFP_VERSION_1_3 } from '../../src/openflow/index.js';
 import { aclView, firewallView } from '../../src/daemon/firewall.js';
 import { fakeDeps } from './api.fakes.js';
 import { fakeAppContext, tempStore } from './apps.testctx.js';
@@ -234,17 +235,37 @@ test('ACL flows: deny -> drop at a priority from its id; allow only where it sha
   assert.equal(rulesOverlap(r1, r2), true);
   assert.equal(rulesOverlap(r3, r2), true);
   assert.equal(rulesOverlap(r1, r3), false);
-  const flows = aclFlows([r3, r2, r1], cookie);
+  const of10 = DEFAULT_PIPELINE.place('acl', 'rules', OFP_VERSION_1_0);
+  const flows = aclFlows([r3, r2, r1], cookie, of10);
   assert.deepEqual(
-    flows.map((f) => [f.priority, f.cookie, f.instructions.length]),
+    flows.map((f) => [f.tableId, f.priority, f.cookie, f.instructions]),
     [
-      [aclPriority(1), cookie | 1n, 1],
-      [aclPriority(2), cookie | 2n, 0],
+      [
+        0,
+        aclPriority(of10, 1),
+        cookie | 1n,
+        [
+          {
+            type: 'apply_actions',
+            actions: [{ type: 'output', port: OFPP.CONTROLLER, maxLen: OFPCML_NO_BUFFER }],
+          },
+        ],
+      ],
+      [0, aclPriority(of10, 2), cookie | 2n, []],
+    ],
+  );
+  // OpenFlow 1.3: the filter table; an allow passes its packets on to the next stage instead.
+  const of13 = DEFAULT_PIPELINE.place('acl', 'rules', OFP_VERSION_1_3);
+  assert.deepEqual(
+    aclFlows([r3, r2, r1], cookie, of13).map((f) => [f.tableId, f.instructions]),
+    [
+      [of13.tableId, [{ type: 'goto_table', tableId: of13.next }]],
+      [of13.tableId, []],
     ],
   );
   assert.deepEqual(aclMatch(r2), { eth_type: 0x800, ipv4_src: '10.0.0.0', ipv4_src_mask: '255.255.255.0' });
   assert.deepEqual(aclMatch(r3), { eth_type: 0x800, ipv4_dst: '192.168.0.1', ip_proto: 6, tcp_dst: 80 });
-  assert.ok(aclPriority(1) > aclPriority(2));
+  assert.ok(aclPriority(of10, 1) > aclPriority(of10, 2));
 });
 
 test('ACL rules survive a restart and give the same flows (nothing for the reconciler to wipe)', async () => {

@@ -10,6 +10,9 @@ import {
   APP_COOKIE_MASK,
   desiredFlowsAt,
   hasIntent,
+  CORE_APP_ID,
+  DEFAULT_PIPELINE,
+  appCookie,
   orderApps,
   ownedBy,
   planReconcile,
@@ -35,6 +38,8 @@ import {
   OFPPS_LINK_DOWN,
   OFP_NO_BUFFER,
   OFP_VERSION_1_0,
+  OFP_VERSION_1_3,
+  OFPTT_ALL,
   type Action,
   type FeaturesReply,
   type FlowMod,
@@ -74,12 +79,14 @@ export interface FlowEntry {
   tableId: number;
   priority: number;
   match: Match;
-  /** Empty: drop. */
+  /** Apply-actions; empty (and no goto): drop. */
   actions: Action[];
   /** As the FLOW_MOD gave them (what flow stats report). */
   instructions: Instruction[];
   /** The meter instruction's meter (OpenFlow 1.3). */
   meterId?: number;
+  /** OF1.3 goto_table: the pipeline goes on in that table after the actions. */
+  gotoTable?: number;
   cookie: bigint;
   idleTimeout: number;
   hardTimeout: number;
@@ -145,6 +152,12 @@ function matchFields(m: Match, inPort: number, f: EthernetFrame): boolean {
       case 'arp_op':
         ok = f.arp?.op === v;
         break;
+      case 'arp_spa':
+        ok = f.arp?.spa === v;
+        break;
+      case 'arp_tpa':
+        ok = f.arp?.tpa === v;
+        break;
       default:
         throw new Error(`fake switch: match field ${k} not supported`);
     }
@@ -181,7 +194,7 @@ function actionsOf(msg: FlowMod, version: OfVersion): Action[] {
   if (msg.instructions.length === 0) return [];
   const out: Action[] = [];
   for (const ins of msg.instructions) {
-    if (ins.type === 'meter') continue;
+    if (ins.type === 'meter' || ins.type === 'goto_table') continue;
     if (ins.type !== 'apply_actions') throw new Error(`fake switch: instruction ${ins.type} not supported`);
     out.push(...ins.actions);
   }
@@ -265,45 +278,43 @@ export class FakeSwitch implements SwitchSession {
     return p !== undefined && (p.state & OFPPS_LINK_DOWN) === 0;
   }
 
-  lookup(inPort: number, f: EthernetFrame): FlowEntry | undefined {
+  lookup(inPort: number, f: EthernetFrame, tableId = 0): FlowEntry | undefined {
     let best: FlowEntry | undefined;
     for (const e of this.flows) {
+      if (e.tableId !== tableId) continue;
       if ((best === undefined || e.priority > best.priority) && matchFields(e.match, inPort, f)) best = e;
     }
     return best;
   }
 
-  /** From the flow table alone: what a packet arriving on `inPort` gets. */
+  /** From the flow tables alone (goto_table followed): what a packet arriving on `inPort` gets. */
   treat(inPort: number, data: Buffer): Treatment {
-    const e = this.lookup(inPort, parseEthernet(data));
-    if (!e) return { output: 'controller' };
     const t: Treatment = { output: [] };
-    if (e.meterId !== undefined) t.meterId = e.meterId;
-    for (const a of e.actions) {
-      if (a.type === 'set_field' && a.field === 'ip_dscp') t.dscp = Number(a.value);
-      else if (a.type === 'set_queue') t.queue = a.queueId;
-      else if (a.type === 'enqueue') {
-        t.queue = a.queueId;
-        (t.output as number[]).push(a.port);
-      } else if (a.type === 'output') {
-        if (a.port === OFPP.CONTROLLER) return { ...t, output: 'controller' };
-        (t.output as number[]).push(a.port === OFPP.IN_PORT ? inPort : a.port);
-      } else throw new Error(`fake switch: action ${a.type} not supported`);
+    const f = parseEthernet(data);
+    let table: number | undefined = 0;
+    while (table !== undefined) {
+      const e = this.lookup(inPort, f, table);
+      if (!e) return { ...t, output: 'controller' };
+      if (e.meterId !== undefined) t.meterId = e.meterId;
+      for (const a of e.actions) {
+        if (a.type === 'set_field' && a.field === 'ip_dscp') t.dscp = Number(a.value);
+        else if (a.type === 'set_queue') t.queue = a.queueId;
+        else if (a.type === 'enqueue') {
+          t.queue = a.queueId;
+          (t.output as number[]).push(a.port);
+        } else if (a.type === 'output') {
+          if (a.port === OFPP.CONTROLLER) return { ...t, output: 'controller' };
+          (t.output as number[]).push(a.port === OFPP.IN_PORT ? inPort : a.port);
+        } else throw new Error(`fake switch: action ${a.type} not supported`);
+      }
+      table = e.gotoTable;
     }
     return t;
   }
 
-  /** From the flow table alone: output ports, 'controller' (table miss or explicit), or [] (drop). */
+  /** From the flow tables alone: output ports, 'controller' (table miss or explicit), or [] (drop). */
   wouldOutput(inPort: number, data: Buffer): number[] | 'controller' {
-    const e = this.lookup(inPort, parseEthernet(data));
-    if (!e) return 'controller';
-    const ports: number[] = [];
-    for (const a of e.actions) {
-      if (a.type !== 'output') throw new Error(`fake switch: action ${a.type} not supported`);
-      if (a.port === OFPP.CONTROLLER) return 'controller';
-      ports.push(a.port === OFPP.IN_PORT ? inPort : a.port);
-    }
-    return ports;
+    return this.treat(inPort, data).output;
   }
 
   bufferPacket(inPort: number, data: Buffer): number {
@@ -378,6 +389,11 @@ export class FakeNetwork {
       now: this.clock.now,
       requestReconcile: (name, dpid) => void this.reconcile(name, dpid),
       reconcile: async (req) => this.reconcile(req.app, req.dpid, req.flows),
+      requestReconcileIntent: (dpid) => {
+        for (const name of DEFAULT_PIPELINE.intentApps(this.apps.map((a) => a.name)))
+          void this.reconcile(name, dpid);
+      },
+      pipeline: DEFAULT_PIPELINE,
       app: <T extends App>(name: string) => this.apps.find((a) => a.name === name) as T | undefined,
     };
   }
@@ -441,6 +457,7 @@ export class FakeNetwork {
     const sw = this.switches.get(dpid)!;
     sw.connected = true;
     this.sessions.set(dpid, sw);
+    this.reconcileOn(this.core, sw);
     for (const app of this.apps) if (hasIntent(app)) this.reconcileOn(app, sw);
     for (const app of this.apps) app.switchConnected?.(sw);
     this.events.emit('switch_connected', sw);
@@ -616,7 +633,10 @@ export class FakeNetwork {
         if (meterId !== undefined && !sw.meters.has(meterId)) {
           return { errType: METER_MOD_FAILED, code: OFPMMFC.UNKNOWN_METER };
         }
-        const i = sw.flows.findIndex((e) => e.priority === msg.priority && sameMatch(e.match, msg.match));
+        const goto = msg.instructions.find((x) => x.type === 'goto_table');
+        const i = sw.flows.findIndex(
+          (e) => e.tableId === msg.tableId && e.priority === msg.priority && sameMatch(e.match, msg.match),
+        );
         if (i >= 0) sw.flows.splice(i, 1);
         const now = this.clock.t;
         sw.flows.push({
@@ -626,6 +646,7 @@ export class FakeNetwork {
           actions,
           instructions: msg.instructions,
           ...(meterId !== undefined ? { meterId } : {}),
+          ...(goto?.type === 'goto_table' ? { gotoTable: goto.tableId } : {}),
           cookie: msg.cookie,
           idleTimeout: msg.idleTimeout,
           hardTimeout: msg.hardTimeout,
@@ -645,6 +666,7 @@ export class FakeNetwork {
         const strict = msg.command === OFPFC.DELETE_STRICT;
         for (let i = sw.flows.length - 1; i >= 0; i--) {
           const e = sw.flows[i];
+          if (msg.tableId !== OFPTT_ALL && msg.tableId !== e.tableId) continue;
           const hit = strict
             ? e.priority === msg.priority && sameMatch(e.match, msg.match)
             : covers(msg.match, e.match);
@@ -687,19 +709,22 @@ export class FakeNetwork {
     this.tableProcess(sw, port, data);
   }
 
-  private tableProcess(sw: FakeSwitch, inPort: number, data: Buffer): void {
-    const e = sw.lookup(inPort, parseEthernet(data));
+  private tableProcess(sw: FakeSwitch, inPort: number, data: Buffer, tableId = 0): void {
+    const e = sw.lookup(inPort, parseEthernet(data), tableId);
     if (!e) {
-      // Table miss: OF1.0 sends it up; on OF1.3 the controller's table-miss flow would do the same.
-      if (sw.connected) this.queue.push({ kind: 'packet_in', sw, inPort, data, reason: 0 });
+      // No entry at all (not even a table-miss one): OF1.0 sends it up; OF1.3 would drop it.
+      if (sw.connected && sw.version === OFP_VERSION_1_0)
+        this.queue.push({ kind: 'packet_in', sw, inPort, data, reason: 0 });
       return;
     }
     e.lastUsed = this.clock.t;
     e.packets++;
-    this.execute(sw, inPort, data, e.actions);
+    const out = this.execute(sw, inPort, data, e.actions);
+    if (e.gotoTable !== undefined) this.tableProcess(sw, inPort, out, e.gotoTable);
   }
 
-  private execute(sw: FakeSwitch, inPort: number, data: Buffer, actions: Action[]): void {
+  /** Applies `actions` in order; returns the packet as they left it (set_field), for the next table. */
+  private execute(sw: FakeSwitch, inPort: number, data: Buffer, actions: Action[]): Buffer {
     for (const action of actions) {
       if (action.type === 'set_field' && action.field === 'ip_dscp') {
         data = withDscp(data, Number(action.value));
@@ -723,6 +748,7 @@ export class FakeNetwork {
         this.transmit(sw, a.port, data);
       }
     }
+    return data;
   }
 
   private transmit(sw: FakeSwitch, port: number, data: Buffer): void {
@@ -785,6 +811,13 @@ export class FakeNetwork {
       this.sendFrom(h, buildEthernet({ dst: f.src, src: h.mac, ethType: ETH_TYPE.IPV4, payload: ip }));
     }
   }
+
+  /** The controller's own flows: on OF1.3 each table's miss entry from the pipeline. */
+  private readonly core: App = {
+    name: 'core',
+    cookie: appCookie(CORE_APP_ID),
+    desiredFlows: (sw) => (sw.version === OFP_VERSION_1_3 ? DEFAULT_PIPELINE.missFlows() : []),
+  };
 
   /**
    * The reconciler's plan (the real planReconcile) against this switch's tables, sent in its phases; the

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FORWARDING_PRIORITY, ForwardingApp, type Outgoing } from '../../src/apps/forwarding/index.js';
+import { ForwardingApp, type Outgoing } from '../../src/apps/forwarding/index.js';
+import { DEFAULT_PIPELINE } from '../../src/controller/index.js';
 import type { App, Disposition, PacketDecision } from '../../src/controller/index.js';
 import {
   OFPG_ANY,
@@ -75,11 +76,11 @@ for (const version of [OFP_VERSION_1_0, OFP_VERSION_1_3] as const) {
       type: 'flow_mod',
       cookie: fwd.cookie,
       cookieMask: 0n,
-      tableId: 0,
+      tableId: DEFAULT_PIPELINE.place('forwarding', 'paths', version).tableId,
       command: 0,
       idleTimeout: fwd.idleTimeout,
       hardTimeout: 0,
-      priority: FORWARDING_PRIORITY,
+      priority: DEFAULT_PIPELINE.place('forwarding', 'paths', version).low,
       bufferId: fm.bufferId,
       outPort: OFPP.ANY,
       outGroup: OFPG_ANY,

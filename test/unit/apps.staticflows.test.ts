@@ -14,6 +14,7 @@ import {
   parseEntry,
 } from '../../src/apps/staticflows/index.js';
 import {
+  DEFAULT_PIPELINE,
   Reconciler,
   diffFlows,
   type AppContext,
@@ -49,7 +50,13 @@ test('parses Floodlight entries: names, strings or numbers, defaults; empty acti
   const e = parseEntry({ ...base, eth_type: '0x800', ipv4_dst: '10.0.0.2', actions: 'output=2' });
   assert.equal(e.dpid, 1n);
   assert.equal(e.priority, 32768);
-  assert.equal(e.tableId, 0);
+  // No table given: the pipeline's forwarding stage (OpenFlow 1.3's last table), after firewall, ACL and QoS.
+  assert.equal(e.tableId, undefined);
+  assert.equal(
+    entryFlowSpec(e, 0n).tableId,
+    DEFAULT_PIPELINE.place('forwarding', 'paths', OFP_VERSION_1_3).tableId,
+  );
+  assert.equal(parseEntry({ ...base, table: 0, actions: 'output=2' }).tableId, 0);
   assert.equal(e.active, true);
   assert.equal(e.cookie, undefined);
   assert.deepEqual(e.match, { eth_type: 0x800, ipv4_dst: '10.0.0.2' });
@@ -304,7 +311,7 @@ test('switch checks: the version must carry every field/action; ports must exist
   const cases: [object, typeof on10, string, RegExp][] = [
     [{ actions: 'set_queue=1,output=2' }, on10, 'actions', /set_queue=1: .*not in OpenFlow 1\.0/],
     [{ actions: 'enqueue=1:1' }, on13, 'actions', /enqueue=1:1: .*OpenFlow 1\.0 only/],
-    [{ actions: 'goto_table=1' }, on10, 'actions', /goto_table=1: /],
+    [{ table: 0, actions: 'goto_table=1' }, on10, 'actions', /goto_table=1: /],
     [{ actions: 'meter=1,output=1' }, on10, 'actions', /meter=1: /],
     [{ eth_type: '0x86dd', ipv6_src: '::1' }, on10, 'ipv6_src', /not carried by OpenFlow 1\.0/],
     [{ eth_type: '0x800', ipv4_src: '10.0.0.0/255.0.255.0' }, on10, 'ipv4_src', /prefix/],

@@ -3,7 +3,13 @@ import { after } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppContext, ControllerApi, ControllerMetrics, Logger } from '../../src/controller/index.js';
+import {
+  DEFAULT_PIPELINE,
+  type AppContext,
+  type ControllerApi,
+  type ControllerMetrics,
+  type Logger,
+} from '../../src/controller/index.js';
 import { openEmbeddedStore, type Store } from '../../src/store/index.js';
 
 const dirs: string[] = [];
@@ -46,6 +52,8 @@ export function fakeAppContext(store: Store): { ctx: AppContext; reconciles: str
       reconciles.push(req.app);
       return [];
     },
+    requestReconcileIntent: () => void reconciles.push('*intent*'),
+    pipeline: DEFAULT_PIPELINE,
     app: () => undefined,
   };
   return { ctx, reconciles };

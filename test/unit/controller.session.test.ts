@@ -3,9 +3,13 @@ import assert from 'node:assert/strict';
 import {
   Controller,
   OfErrorReplyError,
+  PipelineError,
   RequestTimeoutError,
+  SLUICE_PIPELINE,
   appCookie,
   type App,
+  type BandDecl,
+  type PipelineDecl,
   type ControllerOptions,
   type Logger,
   type SwitchSession,
@@ -31,6 +35,12 @@ after(async () => {
   for (const s of switches) s.close();
   for (const c of running) await c.stop();
 });
+
+/** Sluice's pipeline plus one band for a test app: table 0 (OF1.3 filter stage), priorities 1..100. */
+function withBand(app: string, band: Partial<BandDecl> = {}): PipelineDecl {
+  const own: BandDecl = { app, role: 'test', stage: 'filter', of13: [1, 100], of10: [1, 100], intent: true };
+  return { ...SLUICE_PIPELINE, bands: [...SLUICE_PIPELINE.bands, { ...own, ...band }] };
+}
 
 async function startController(opts: Partial<ControllerOptions> = {}, apps: App[] = []): Promise<Controller> {
   const c = new Controller({
@@ -115,12 +125,16 @@ test('OF1.3 handshake: features, config, port-desc, desc, table-miss, then switc
   assert.deepEqual(events, ['up 19']);
   const cfg = fake.of('set_config');
   assert.equal(cfg[0].missSendLen, 0xffff);
-  // The table-miss entry was on the switch before the announcement.
-  assert.equal(fake.flows.length, 1);
-  assert.equal(fake.flows[0].priority, 0);
-  assert.deepEqual(fake.flows[0].match, {});
-  assert.deepEqual(fake.flows[0].instructions, TABLE_MISS.instructions);
-  assert.equal(fake.flows[0].cookie, appCookie(0xffff));
+  // The table-miss entries were on the switch before the announcement: each table goes on to the next,
+  // the last one (forwarding) to the controller.
+  const misses = [...fake.flows].sort((x, y) => x.tableId - y.tableId);
+  assert.deepEqual(
+    misses.map((f) => [f.tableId, f.priority, f.match, f.cookie]),
+    [0, 1, 2].map((t) => [t, 0, {}, appCookie(0xffff)]),
+  );
+  assert.deepEqual(misses[0].instructions, [{ type: 'goto_table', tableId: 1 }]);
+  assert.deepEqual(misses[1].instructions, [{ type: 'goto_table', tableId: 2 }]);
+  assert.deepEqual(misses[2].instructions, TABLE_MISS.instructions);
   assert.equal(c.metrics.switches, 1);
 });
 
@@ -235,8 +249,8 @@ test('multipart flow stats are collected until MORE clears', async () => {
     cookieMask: 0n,
     match: {},
   });
-  // 7 seeded + the table-miss entry, delivered in 3 parts.
-  assert.equal(r.flows.length, 8);
+  // 7 seeded + the three tables' miss entries, delivered in parts of 3.
+  assert.equal(r.flows.length, 10);
   const last = fake.received.filter((m) => m.type === 'stats_request').pop()!;
   assert.equal(last.type === 'stats_request' && last.body.kind, 'flow');
 });
@@ -335,7 +349,8 @@ test('reconciler: adds missing, deletes extras of its own cookie only, restart s
     instructions: [],
   };
   const foreign = { ...stale, cookie: appCookie(10), match: { in_port: 8 } };
-  const c = await startController({}, [app]);
+  const pipeline = withBand('static');
+  const c = await startController({ pipeline }, [app]);
   const fake = await connect(c, { dpid: 0x80n, flows: [stale, foreign] });
   await connected(c, 0x80n);
   await waitFor(() => fake.flows.some((f) => f.priority === 10), {
@@ -344,11 +359,11 @@ test('reconciler: adds missing, deletes extras of its own cookie only, restart s
   });
   await waitFor(() => !fake.flows.includes(stale), { what: 'stale flow removed', intervalMs: 5 });
   assert.ok(fake.flows.includes(foreign));
-  assert.equal(fake.flows.length, 3); // table-miss + desired + foreign
+  assert.equal(fake.flows.length, 5); // 3 table-misses + desired + foreign
   await c.stop();
 
   // A new controller (a restart) finds everything in place and changes nothing.
-  const c2 = await startController({}, [app]);
+  const c2 = await startController({ pipeline }, [app]);
   const fake2 = new FakeSwitch({ dpid: 0x80n, flows: fake.flows });
   switches.push(fake2);
   await fake2.connect(c2.addresses[0].port);
@@ -371,6 +386,47 @@ test('reconciler: adds missing, deletes extras of its own cookie only, restart s
   assert.equal(mods.length, 1);
   assert.equal(mods[0].command, OFPFC.ADD);
   assert.throws(() => c2.requestReconcile('nope'), /appName/);
+});
+
+test("pipeline: a flow outside its app's band is refused, the others go in", async () => {
+  const APP = appCookie(11);
+  const app: App = {
+    name: 'banded',
+    cookie: APP,
+    desiredFlows: () => [
+      { tableId: 0, priority: 50, match: { in_port: 1 }, instructions: [] },
+      { tableId: 0, priority: 500, match: { in_port: 2 }, instructions: [] },
+      { tableId: 1, priority: 50, match: { in_port: 3 }, instructions: [] },
+    ],
+  };
+  const pipeline = withBand('banded');
+  const c = await startController({ pipeline }, [app]);
+  const fake = await connect(c, { dpid: 0x81n });
+  await connected(c, 0x81n);
+  await waitFor(() => fake.flows.some((f) => f.priority === 50), {
+    what: 'the flow inside the band added',
+    intervalMs: 5,
+  });
+  await waitFor(() => c.metrics.appErrors === 2, { what: 'both others refused', intervalMs: 5 });
+  assert.deepEqual(
+    fake.flows.filter((f) => f.cookie === APP).map((f) => [f.tableId, f.priority]),
+    [[0, 50]],
+  );
+});
+
+test("pipeline: registering an app whose band overlaps another app's names both apps", () => {
+  const pipeline = withBand('intruder', { of13: [0x9000, 0x9000], of10: [0x10, 0x10] });
+  const c = new Controller({ listen: [{ host: '127.0.0.1', port: 0 }], log, store: {} as Store, pipeline });
+  c.use({ name: 'acl', cookie: appCookie(5), desiredFlows: () => [] });
+  assert.throws(
+    () => c.use({ name: 'intruder', cookie: appCookie(12), desiredFlows: () => [] }),
+    (err: Error) =>
+      err instanceof PipelineError && /'intruder'/.test(err.message) && /'acl'/.test(err.message),
+  );
+  assert.throws(
+    () => c.use({ name: 'unplaced', cookie: appCookie(13), desiredFlows: () => [] }),
+    /app 'unplaced' has flows but no band/,
+  );
 });
 
 test('the same DPID connecting again replaces the old connection', async () => {

@@ -6,6 +6,7 @@
  * re-reads the rules and the reconciler finds the flows already in place, so nothing is wiped.
  */
 import {
+  DEFAULT_PIPELINE,
   appCookie,
   type App,
   type AppContext,
@@ -25,7 +26,8 @@ export class AclApp implements App {
   readonly cookie = appCookie(ACL_APP_ID);
   private ctx: AppContext | undefined;
   private readonly rules = new Map<number, AclRule>();
-  private flows: FlowSpec[] = [];
+  /** Per OpenFlow version (the band differs), computed on first use after a change. */
+  private readonly flows = new Map<number, FlowSpec[]>();
   /** Store writes and the state changes that follow them, one at a time. */
   private readonly serial = new SerialQueue();
 
@@ -34,11 +36,15 @@ export class AclApp implements App {
     for (const [id, rule] of await loadStoredRules(ctx, ACL_RULES_PREFIX, parseAclRule, 'ACL rule')) {
       this.rules.set(id, rule);
     }
-    this.flows = aclFlows([...this.rules.values()], this.cookie);
   }
 
-  desiredFlows(_sw: SwitchSession): FlowSpec[] {
-    return this.flows;
+  desiredFlows(sw: SwitchSession): FlowSpec[] {
+    let flows = this.flows.get(sw.version);
+    if (!flows) {
+      const place = (this.ctx?.pipeline ?? DEFAULT_PIPELINE).place(this.name, 'rules', sw.version);
+      this.flows.set(sw.version, (flows = aclFlows([...this.rules.values()], this.cookie, place)));
+    }
+    return flows;
   }
 
   /** Rules in precedence order (earliest first). */
@@ -91,7 +97,7 @@ export class AclApp implements App {
   }
 
   private changed(): void {
-    this.flows = aclFlows([...this.rules.values()], this.cookie);
+    this.flows.clear();
     this.ctx?.requestReconcile(this.name);
   }
 

@@ -1,5 +1,5 @@
 export { AclApp, ACL_APP_ID, ACL_RULES_PREFIX } from './app.js';
-export { aclFlows, aclMatch, aclPriority, rulesOverlap, ACL_TOP_PRIORITY } from './flows.js';
+export { aclFlows, aclMatch, aclPriority, rulesOverlap } from './flows.js';
 export {
   parseAclRule,
   aclRuleToJson,

@@ -5,6 +5,9 @@
  * forwarding. Disabled (the state at first start), it leaves packets alone. Enabled, the first matching rule
  * decides and no matching rule means deny (see decide.ts for the order and the width of cached flows).
  * - deny: the firewall itself installs a drop flow (its cookie, tagged with the rule) and stops the pipeline.
+ * Drop flows sit in the pipeline's filter stage, ahead of QoS and forwarding. Deny rules that one flow can
+ * state and no earlier allow rule overlaps are also permanent flows (intent, reconciled) while the firewall
+ * is enabled, so they win even over flows that keep packets from the controller (flows.ts, denyRuleFlows).
  * - allow: it sets PacketDecision {verdict: 'allow', match, notes.forwarding.cookieTag}; forwarding narrows
  *   its flows to that match and tags their cookies, so they are the rule's flows too.
  * Rule changes: deleting a rule deletes exactly the flows tagged with it (flows.ts); adding a rule, enabling,
@@ -16,19 +19,37 @@
  */
 import {
   APP_COOKIE_MASK,
+  DEFAULT_PIPELINE,
   appCookie,
+  ownedBy,
   type App,
   type AppContext,
   type Disposition,
+  type FlowSpec,
   type OfMessageBody,
+  type Place,
   type PacketDecision,
   type SwitchSession,
 } from '../../controller/index.js';
-import { OFP_NO_BUFFER, OFP_VERSION_1_3, type Match, type PacketIn } from '../../openflow/index.js';
+import {
+  OFP_NO_BUFFER,
+  OFP_VERSION_1_3,
+  type FlowStatsEntry,
+  type Match,
+  type OfVersion,
+  type PacketIn,
+} from '../../openflow/index.js';
 import type { EthernetFrame } from '../../packet/index.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
 import { decide, parseSubnetMask, sortRules } from './decide.js';
-import { deleteAppFlows, deleteByMatch, deleteByTag, denyFlowMod, ruleCookieTag } from './flows.js';
+import {
+  deleteAppFlows,
+  deleteByMatch,
+  deleteByTag,
+  denyFlowMod,
+  denyRuleFlows,
+  ruleCookieTag,
+} from './flows.js';
 import {
   MAX_RULE_ID,
   RuleError,
@@ -44,8 +65,6 @@ export const RULES_PREFIX = '/apps/firewall/rules/';
 export const ENABLED_KEY = '/apps/firewall/enabled';
 export const SUBNET_MASK_KEY = '/apps/firewall/subnet-mask';
 export const DEFAULT_SUBNET_MASK = '255.255.255.0';
-/** Apps whose permanent flows an OpenFlow 1.0 delete-all must have re-pushed. */
-const PERMANENT_FLOW_APPS = ['topology', 'staticflows', 'acl', 'qos'];
 
 export interface FirewallOptions {
   /** Idle timeout of the drop flows the firewall installs, seconds; default 5 (forwarding's). */
@@ -103,6 +122,26 @@ export class FirewallApp implements App {
       this.highestId = Math.max(this.highestId, id);
     }
     this.sorted = sortRules(this.rules.values());
+  }
+
+  /** The firewall's band in the filter stage on a switch of `version`. */
+  private place(version: OfVersion): Place {
+    return (this.ctx?.pipeline ?? DEFAULT_PIPELINE).place(this.name, 'deny', version);
+  }
+
+  /** Intent: the deny rules' permanent drop flows while enabled. */
+  desiredFlows(sw: SwitchSession): FlowSpec[] {
+    return this.enabledFlag ? denyRuleFlows(this.sorted, this.cookie, sw.dpid, this.place(sw.version)) : [];
+  }
+
+  /** The permanent flows only: the drops cached from packet-ins (lower in the band) age out on their own. */
+  ownsFlow(sw: SwitchSession, flow: FlowStatsEntry): boolean {
+    const place = this.place(sw.version);
+    return (
+      ownedBy(flow.cookie, this.cookie) &&
+      flow.priority === place.high &&
+      (sw.version !== OFP_VERSION_1_3 || flow.tableId === place.tableId)
+    );
   }
 
   /** Capture outgoing messages instead of sending them (unit tests). */
@@ -216,7 +255,7 @@ export class FirewallApp implements App {
       this.remember(tag, d.match);
       this.sink({
         dpid: sw.dpid,
-        msg: denyFlowMod(this.cookie, tag, d.match, msg.bufferId, this.idleTimeout),
+        msg: denyFlowMod(this.cookie, tag, d.match, msg.bufferId, this.idleTimeout, this.place(sw.version)),
       });
     } else if (msg.bufferId !== OFP_NO_BUFFER) {
       this.sink({
@@ -271,6 +310,9 @@ export class FirewallApp implements App {
           : matches.map((m) => deleteByMatch(m, sw.version));
       for (const msg of msgs) this.sink({ dpid: sw.dpid, msg });
     }
+    // The deletes also take the deny rules' permanent flows (same tags): the reconciler puts back the ones
+    // the rules still want.
+    this.ctx?.requestReconcile(this.name);
   }
 
   /**
@@ -290,9 +332,7 @@ export class FirewallApp implements App {
         wiped = true;
       }
     }
-    if (wiped) {
-      for (const name of PERMANENT_FLOW_APPS) if (this.ctx?.app(name)) this.ctx.requestReconcile(name);
-    }
+    if (wiped) this.ctx?.requestReconcileIntent();
   }
 
   private switches(): SwitchSession[] {

@@ -9,14 +9,21 @@
  * by cookie: there the firewall remembers the matches it decided per rule and deletes by those matches
  * (non-strict, so forwarding's narrower per-hop flows go too).
  */
-import { APP_COOKIE_MASK, flowDelete, flowMod, type OfMessageBody } from '../../controller/index.js';
+import {
+  APP_COOKIE_MASK,
+  flowDelete,
+  flowMod,
+  type FlowSpec,
+  type OfMessageBody,
+  type Place,
+} from '../../controller/index.js';
 import { OFP_VERSION_1_0, OFP_VERSION_1_3, type Match } from '../../openflow/index.js';
+import { ETH_TYPE, ipv4NumToText } from '../../packet/index.js';
+import { PROTO_TCP, PROTO_UDP, prefixMask, type FirewallRule, type Prefix } from './rule.js';
 
 /** Marks a cookie's low bits as "caches a firewall decision". */
 export const DECIDED_BIT = 1n << 32n;
 export const RULE_TAG_MASK = DECIDED_BIT | 0xffff_ffffn;
-/** Above forwarding's flows (10) and its own deny flows (20). */
-export const FIREWALL_DENY_PRIORITY = 30;
 
 /** Low cookie bits for flows caused by `ruleId` (undefined: the default deny). */
 export function ruleCookieTag(ruleId: number | undefined): bigint {
@@ -28,18 +35,23 @@ export function ruleIdOfCookie(cookie: bigint): number | undefined {
   return (cookie & DECIDED_BIT) === 0n ? undefined : Number(cookie & 0xffff_ffffn);
 }
 
+/**
+ * A decision cached from a packet-in: a drop flow at the bottom of the firewall's band (`place`), below its
+ * deny rules' permanent flows (which sit at the top, so the two never replace each other).
+ */
 export function denyFlowMod(
   appCookie: bigint,
   tag: bigint,
   match: Match,
   bufferId: number,
   idleTimeout: number,
+  place: Place,
 ): OfMessageBody {
   return flowMod({
     cookie: appCookie | tag,
-    tableId: 0,
+    tableId: place.tableId,
     idleTimeout,
-    priority: FIREWALL_DENY_PRIORITY,
+    priority: place.low,
     bufferId,
     match,
     instructions: [],
@@ -70,4 +82,89 @@ export function deleteAppFlows(appCookie: bigint): OfMessageBody {
 /** A non-strict delete by match, any cookie (OpenFlow 1.0's only way; version picks the table field). */
 export function deleteByMatch(match: Match, version: number): OfMessageBody {
   return deleteMod(match, 0n, 0n, version === OFP_VERSION_1_3);
+}
+
+/** Some address lies in both prefixes (an absent prefix is "any"). */
+export function prefixesOverlap(a: Prefix | undefined, b: Prefix | undefined): boolean {
+  if (!a || !b) return true;
+  const mask = prefixMask(Math.min(a.bits, b.bits));
+  return (a.addr & mask) >>> 0 === (b.addr & mask) >>> 0;
+}
+
+/** Some packet may match both rules. */
+export function firewallRulesOverlap(a: FirewallRule, b: FirewallRule): boolean {
+  const same = <T>(x: T | undefined, y: T | undefined) => x === undefined || y === undefined || x === y;
+  return (
+    same(a.dpid, b.dpid) &&
+    same(a.inPort, b.inPort) &&
+    same(a.srcMac, b.srcMac) &&
+    same(a.dstMac, b.dstMac) &&
+    same(a.dlType, b.dlType) &&
+    prefixesOverlap(a.srcIp, b.srcIp) &&
+    prefixesOverlap(a.dstIp, b.dstIp) &&
+    same(a.nwProto, b.nwProto) &&
+    same(a.tpSrc, b.tpSrc) &&
+    same(a.tpDst, b.tpDst)
+  );
+}
+
+/** Sets ipv4_src/ipv4_dst (with masks when shorter than /32) of `m`; absent or /0 prefixes add nothing. */
+export function putPrefixes(m: Match, src: Prefix | undefined, dst: Prefix | undefined): Match {
+  for (const [p, field] of [
+    [src, 'ipv4_src'],
+    [dst, 'ipv4_dst'],
+  ] as const) {
+    if (!p || p.bits === 0) continue;
+    m[field] = ipv4NumToText(p.addr);
+    if (p.bits < 32) m[`${field}_mask`] = ipv4NumToText(prefixMask(p.bits));
+  }
+  return m;
+}
+
+/** An IPv4 deny rule as a flow match; undefined when one flow cannot say it (L4 ports without a protocol). */
+function ruleMatch(r: FirewallRule): Match | undefined {
+  if (r.dlType !== ETH_TYPE.IPV4) return undefined;
+  const m: Match = { eth_type: ETH_TYPE.IPV4 };
+  if (r.inPort !== undefined) m.in_port = r.inPort;
+  if (r.srcMac !== undefined) m.eth_src = r.srcMac;
+  if (r.dstMac !== undefined) m.eth_dst = r.dstMac;
+  putPrefixes(m, r.srcIp, r.dstIp);
+  if (r.nwProto !== undefined) m.ip_proto = r.nwProto;
+  if (r.tpSrc !== undefined || r.tpDst !== undefined) {
+    if (r.nwProto !== PROTO_TCP && r.nwProto !== PROTO_UDP) return undefined;
+    const l4 = r.nwProto === PROTO_TCP ? 'tcp' : 'udp';
+    if (r.tpSrc !== undefined) m[`${l4}_src`] = r.tpSrc;
+    if (r.tpDst !== undefined) m[`${l4}_dst`] = r.tpDst;
+  }
+  return m;
+}
+
+/**
+ * The permanent drop flows of an enabled firewall on switch `dpid`: one per IPv4 deny rule that no earlier
+ * allow rule overlaps, at the top of the firewall's band in the filter stage. They make a deny rule win over
+ * flows that keep its packets from the controller (QoS or static flows that forward them proactively, on
+ * OpenFlow 1.0's single table in particular). Everything else (the default deny, shadowed deny rules, ARP)
+ * is decided per packet-in as before. `sorted` is in evaluation order.
+ */
+export function denyRuleFlows(
+  sorted: readonly FirewallRule[],
+  appCookie: bigint,
+  dpid: bigint,
+  place: Place,
+): FlowSpec[] {
+  const flows: FlowSpec[] = [];
+  sorted.forEach((r, i) => {
+    if (r.action !== 'deny' || (r.dpid !== undefined && r.dpid !== dpid)) return;
+    if (sorted.slice(0, i).some((e) => e.action === 'allow' && firewallRulesOverlap(e, r))) return;
+    const match = ruleMatch(r);
+    if (!match) return;
+    flows.push({
+      tableId: place.tableId,
+      priority: place.high,
+      match,
+      instructions: [],
+      cookie: appCookie | ruleCookieTag(r.id),
+    });
+  });
+  return flows;
 }

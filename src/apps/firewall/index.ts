@@ -22,7 +22,10 @@ export {
 export {
   DECIDED_BIT,
   RULE_TAG_MASK,
-  FIREWALL_DENY_PRIORITY,
+  denyRuleFlows,
+  firewallRulesOverlap,
+  prefixesOverlap,
+  putPrefixes,
   ruleCookieTag,
   ruleIdOfCookie,
 } from './flows.js';

@@ -10,6 +10,9 @@
  *
  * L2 mode (no topology): a per-switch learning switch (what cbench exercises).
  *
+ * Flows go where the pipeline puts them: paths in the forwarding stage (the last table on OpenFlow 1.3, whose
+ * miss brings packets here), cached deny verdicts in the filter stage.
+ *
  * A 'deny' verdict from an earlier app (firewall) wins: a drop flow for the decision's match, no forwarding.
  * An 'allow' verdict with a match narrows every flow this packet causes to that match (the firewall's cached
  * decision must not cover packets it would treat differently) and ORs `notes.forwarding.cookieTag` (low 48
@@ -21,6 +24,7 @@
  */
 import {
   APP_COOKIE_MASK,
+  DEFAULT_PIPELINE,
   appCookie,
   flowDelete,
   flowKey,
@@ -30,6 +34,7 @@ import {
   type Disposition,
   type OfMessageBody,
   type PacketDecision,
+  type Place,
   type SwitchSession,
 } from '../../controller/index.js';
 import {
@@ -57,9 +62,6 @@ import type { HostsApp, Host } from '../hosts/index.js';
 import { undirectedKey, type Hop, type TopologyApp, type TopologyChange } from '../topology/index.js';
 
 export const FORWARDING_APP_ID = 3;
-export const FORWARDING_PRIORITY = 10;
-/** Above forwarding flows so a cached deny wins over a path installed earlier. */
-export const DENY_PRIORITY = 20;
 const OFPVID_PRESENT = 0x1000;
 
 export interface ForwardingOptions {
@@ -169,6 +171,11 @@ export class ForwardingApp implements App {
     this.sink = sink;
   }
 
+  /** Where this app's `role` flows go on a switch of `version` ('paths' or 'verdict'). */
+  place(version: OfVersion, role: 'paths' | 'verdict' = 'paths'): Place {
+    return (this.ctx?.pipeline ?? DEFAULT_PIPELINE).place(this.name, role, version);
+  }
+
   switchDisconnected(dpid: bigint): void {
     this.macTables.delete(dpid);
     this.pathFlows.delete(dpid);
@@ -178,7 +185,7 @@ export class ForwardingApp implements App {
     if ((msg.cookie & APP_COOKIE_MASK) !== this.cookie) return;
     this.pathFlows
       .get(sw.dpid)
-      ?.delete(flowKey({ tableId: 0, priority: msg.priority, match: msg.match }, sw.version));
+      ?.delete(flowKey({ tableId: 0, priority: msg.priority, match: msg.match }, OFP_VERSION_1_3));
   }
 
   packetIn(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, decision: PacketDecision): Disposition {
@@ -264,10 +271,11 @@ export class ForwardingApp implements App {
       );
       // The match object: for the generic message, and as the record of a multi-hop flow.
       const match = fast === undefined || multiHop ? reactiveMatch(narrow, hop.inPort, frame) : undefined;
+      const place = this.place(version ?? sw.version);
       this.sink(
         fast ?? {
           dpid: hop.dpid,
-          msg: this.flowMod(match!, [{ type: 'output', port: hop.outPort, maxLen: 0 }], FORWARDING_PRIORITY, {
+          msg: this.flowMod(match!, [{ type: 'output', port: hop.outPort, maxLen: 0 }], place, {
             bufferId,
             flags,
             cookieTag: narrow?.cookieTag,
@@ -277,14 +285,12 @@ export class ForwardingApp implements App {
       if (multiHop) {
         let perSwitch = this.pathFlows.get(hop.dpid);
         if (!perSwitch) this.pathFlows.set(hop.dpid, (perSwitch = new Map()));
-        perSwitch.set(
-          flowKey({ tableId: 0, priority: FORWARDING_PRIORITY, match: match! }, OFP_VERSION_1_3),
-          {
-            match: match!,
-            links,
-            dstMac: frame.dstNum,
-          },
-        );
+        // Keyed as flowRemoved sees it (one table for this app's paths, version-free key).
+        perSwitch.set(flowKey({ tableId: 0, priority: place.low, match: match! }, OFP_VERSION_1_3), {
+          match: match!,
+          links,
+          dstMac: frame.dstNum,
+        });
       }
     }
     // A buffered packet went with the ingress FLOW_MOD; an unbuffered one needs its own PACKET_OUT.
@@ -351,7 +357,7 @@ export class ForwardingApp implements App {
     this.sink(
       this.precompiled(sw.dpid, sw.version, narrow, frame, 0, bufferId, inPort, out) ?? {
         dpid: sw.dpid,
-        msg: this.flowMod(reactiveMatch(narrow, inPort, frame), actions, FORWARDING_PRIORITY, {
+        msg: this.flowMod(reactiveMatch(narrow, inPort, frame), actions, this.place(sw.version), {
           bufferId,
           cookieTag: narrow?.cookieTag,
         }),
@@ -370,7 +376,9 @@ export class ForwardingApp implements App {
     // A drop flow (no instructions); a buffered packet is handed to it and so dropped too.
     this.sink({
       dpid: sw.dpid,
-      msg: this.flowMod(decision.match, undefined, DENY_PRIORITY, { bufferId: msg.bufferId }),
+      msg: this.flowMod(decision.match, undefined, this.place(sw.version, 'verdict'), {
+        bufferId: msg.bufferId,
+      }),
     });
   }
 
@@ -410,7 +418,7 @@ export class ForwardingApp implements App {
         flows.delete(k);
         this.sink({
           dpid,
-          msg: this.deleteMod(f.match, OFPFC.DELETE_STRICT, FORWARDING_PRIORITY, OFPP.ANY, version),
+          msg: this.deleteMod(f.match, OFPFC.DELETE_STRICT, this.place(version).low, OFPP.ANY, version),
         });
       }
     }
@@ -437,12 +445,14 @@ export class ForwardingApp implements App {
     const key = version * 0x10000 + flags;
     let t = this.templates.get(key);
     if (t === undefined) {
+      const place = this.place(version);
       const fixed = {
         cookie: this.cookie,
         idleTimeout: this.idleTimeout,
         hardTimeout: 0,
-        priority: FORWARDING_PRIORITY,
+        priority: place.low,
         flags,
+        tableId: place.tableId,
       };
       this.templates.set(key, (t = new L2FlowModTemplate(version, fixed)));
     }
@@ -455,15 +465,15 @@ export class ForwardingApp implements App {
   private flowMod(
     match: Match,
     actions: Action[] | undefined,
-    priority: number,
+    place: Place,
     opts: { bufferId: number; flags?: number; cookieTag?: bigint },
   ): OfMessageBody {
     return flowMod({
       // BigInt arithmetic allocates: only when there is a tag to add.
       cookie: opts.cookieTag ? this.cookie | (opts.cookieTag & ~APP_COOKIE_MASK) : this.cookie,
-      tableId: 0,
+      tableId: place.tableId,
       idleTimeout: this.idleTimeout,
-      priority,
+      priority: place.low,
       bufferId: opts.bufferId,
       flags: opts.flags ?? 0,
       match,

@@ -1,8 +1,1 @@
-export {
-  ForwardingApp,
-  FORWARDING_APP_ID,
-  FORWARDING_PRIORITY,
-  DENY_PRIORITY,
-  type ForwardingOptions,
-  type Outgoing,
-} from './app.js';
+export { ForwardingApp, FORWARDING_APP_ID, type ForwardingOptions, type Outgoing } from './app.js';

@@ -2,13 +2,16 @@
  * From policies to what switches get, as pure functions: placements (a policy on one switch, with its output
  * port), their FlowSpecs per OpenFlow version and the meters rate policies need.
  *
- * Every QoS flow carries its own output, so it works on a Sluice-controlled switch without relying on a
- * NORMAL pipeline: a queuing policy outputs to its enqueue-port, a path hop to the hop's out port, and a ToS
- * or rate policy to its out-port or, when none is given, to the port forwarding would pick toward the
- * destination host (ip-dst or eth-dst, as the hosts and topology apps know it). A placement without an
- * output port is not installed and is reported as such.
+ * Where the flows go is the pipeline's QoS stage. On OpenFlow 1.3 that is a table of its own between the
+ * filter (ACL, firewall) and forwarding: a QoS flow meters, marks or queues and then goes on to forwarding
+ * (goto_table), so the firewall's and ACL's decisions still apply and forwarding still picks the port.
+ * OpenFlow 1.0 has one table: there a QoS flow sits in the QoS priority band (below the filter band, above
+ * forwarding) and carries its own output: a queuing policy outputs to its enqueue-port, a path hop to the
+ * hop's out port, and a ToS policy to its out-port or, when none is given, to the port forwarding would pick
+ * toward the destination host (ip-dst or eth-dst, as the hosts and topology apps know it). A placement
+ * without an output port is not installed there and is reported as such.
  */
-import type { FlowSpec } from '../../controller/index.js';
+import { DEFAULT_PIPELINE, rankIn, type FlowSpec, type Place } from '../../controller/index.js';
 import {
   OFPMF,
   OFPP,
@@ -80,11 +83,24 @@ function outputTo(port: number, m: PolicyMatch): Action {
 }
 
 /**
- * The FlowSpec of a placement on a switch of `version`. Throws QosError naming the key when the switch
- * cannot carry it (rate-kbps on OpenFlow 1.0) or the placement has no output port (out-port).
+ * The FlowSpec of a placement on a switch of `version`, in the pipeline's QoS stage (`place`). Throws
+ * QosError naming the key when the switch cannot carry it (rate-kbps on OpenFlow 1.0) or, on OpenFlow 1.0,
+ * the placement has no output port (out-port).
  */
-export function placementFlow(p: Placement, version: OfVersion, appCookie: bigint): FlowSpec {
+export function placementFlow(
+  p: Placement,
+  version: OfVersion,
+  appCookie: bigint,
+  place: Place = DEFAULT_PIPELINE.place('qos', 'policies', version),
+): FlowSpec {
   const a = p.action;
+  const base = {
+    tableId: place.tableId,
+    priority: rankIn(place, p.priority),
+    match: policyMatch(p.match),
+    cookie: placementCookie(p, appCookie),
+  };
+  if (place.next !== undefined) return { ...base, instructions: markThenGo(p, place.next) };
   const port = a.kind === 'queue' ? (a.enqueuePort ?? p.outPort) : p.outPort;
   if (port === undefined) {
     throw new QosError(
@@ -124,13 +140,22 @@ export function placementFlow(p: Placement, version: OfVersion, appCookie: bigin
       { type: 'apply_actions', actions: [out] },
     ];
   }
-  return {
-    tableId: 0,
-    priority: p.priority,
-    match: policyMatch(p.match),
-    instructions,
-    cookie: placementCookie(p, appCookie),
-  };
+  return { ...base, instructions };
+}
+
+/** OpenFlow 1.3: meter, mark or queue, then on to the next stage (forwarding picks the port). */
+function markThenGo(p: Placement, next: number): Instruction[] {
+  const a = p.action;
+  const go: Instruction = { type: 'goto_table', tableId: next };
+  if (a.kind === 'queue')
+    return [{ type: 'apply_actions', actions: [{ type: 'set_queue', queueId: a.queue }] }, go];
+  if (a.kind === 'service') {
+    return [
+      { type: 'apply_actions', actions: [{ type: 'set_field', field: 'ip_dscp', value: (p.tos ?? 0) >> 2 }] },
+      go,
+    ];
+  }
+  return [{ type: 'meter', meterId: meterIdOf(p.id) }, go];
 }
 
 /** The meter a rate placement needs (kbps, one drop band, burst when given); undefined for other kinds. */

@@ -2,7 +2,8 @@
  * A static entry: parsed from Floodlight's flat JSON (names or aliases, strings or numbers), validated, and
  * printed back in canonical form. Pure functions; errors are EntryError naming the field.
  */
-import type { Action, Instruction, Match } from '../../openflow/index.js';
+import { DEFAULT_PIPELINE } from '../../controller/index.js';
+import { OFP_VERSION_1_3, type Action, type Instruction, type Match } from '../../openflow/index.js';
 import { ipv4NumToText, ipv4TextToNum } from '../../packet/index.js';
 import { formatDpid, parseDpid } from '../../util/index.js';
 import { actionsText, parseActions, type ParsedActions } from './actions.js';
@@ -32,7 +33,11 @@ export interface StaticEntry {
   name: string;
   dpid: bigint;
   priority: number;
-  tableId: number;
+  /**
+   * Where the user put the entry; absent: the pipeline's forwarding stage (OpenFlow 1.3's last table, after
+   * the ACL/firewall filter and QoS), so the firewall's and ACL's decisions apply to it.
+   */
+  tableId?: number;
   idleTimeout: number;
   hardTimeout: number;
   /** The user's cookie, kept exactly; absent means the app picks one in its own cookie space. */
@@ -47,7 +52,10 @@ export interface StaticEntry {
   writeMetadata?: { metadata: bigint; mask: bigint };
 }
 
+/** Floodlight's default; in the pipeline's forwarding band on both OpenFlow versions. */
 export const DEFAULT_PRIORITY = 32768;
+/** The OpenFlow 1.3 table of an entry that names none: the forwarding stage. */
+export const DEFAULT_TABLE = DEFAULT_PIPELINE.place('staticflows', 'entries', OFP_VERSION_1_3).tableId;
 const MAX_NAME = 200;
 const ENTRY_KEY_SET: ReadonlySet<string> = new Set(ENTRY_KEYS);
 
@@ -261,18 +269,20 @@ export function parseEntry(body: unknown): StaticEntry {
   instr('instruction_goto_table', 'gotoTable', 254);
   instr('instruction_goto_meter', 'meter', 0xffff0000);
 
-  const tableId = num('table', 254, 0);
-  if (apply.gotoTable !== undefined && apply.gotoTable <= tableId) {
+  const tableId = get('table') === undefined ? undefined : num('table', 254, 0);
+  const fromTable = tableId ?? DEFAULT_TABLE;
+  if (apply.gotoTable !== undefined && apply.gotoTable <= fromTable) {
     throw new EntryError(
       keyOf(get('instruction_goto_table') === undefined ? applyKey : 'instruction_goto_table'),
-      `goto_table=${apply.gotoTable} must name a later table than table ${tableId}`,
+      `goto_table=${apply.gotoTable} must name a later table than table ${fromTable}` +
+        (tableId === undefined ? ' (the forwarding stage, where an entry without a table goes)' : ''),
     );
   }
   const entry: StaticEntry = {
     name,
     dpid,
     priority: num('priority', 0xffff, DEFAULT_PRIORITY),
-    tableId,
+    ...(tableId !== undefined ? { tableId } : {}),
     idleTimeout: num('idle_timeout', 0xffff, 0),
     hardTimeout: num('hard_timeout', 0xffff, 0),
     active: activeRaw === undefined ? true : parseBool(keyOf('active'), activeRaw),
@@ -348,7 +358,7 @@ export function entryToJson(e: StaticEntry): Record<string, string> {
     switch: formatDpid(e.dpid),
     name: e.name,
     priority: String(e.priority),
-    table: String(e.tableId),
+    ...(e.tableId !== undefined ? { table: String(e.tableId) } : {}),
     idle_timeout: String(e.idleTimeout),
     hard_timeout: String(e.hardTimeout),
     active: String(e.active),

@@ -12,7 +12,7 @@ import {
   type OfVersion,
 } from '../../openflow/index.js';
 import { formatDpid } from '../../util/index.js';
-import { applyActionText, entryInstructions, type StaticEntry } from './entry.js';
+import { DEFAULT_TABLE, applyActionText, entryInstructions, type StaticEntry } from './entry.js';
 import { FIELD_BY_KEY } from './fields.js';
 import { EntryError, portText } from './values.js';
 
@@ -33,7 +33,7 @@ export function entryCookie(e: StaticEntry, appCookie: bigint): bigint {
 
 export function entryFlowSpec(e: StaticEntry, appCookie: bigint): FlowSpec {
   const spec: FlowSpec = {
-    tableId: e.tableId,
+    tableId: e.tableId ?? DEFAULT_TABLE,
     priority: e.priority,
     match: e.match,
     instructions: entryInstructions(e),
@@ -85,7 +85,7 @@ function faultOf(e: StaticEntry, err: OpenFlowEncodeError): { field: string; wha
  */
 export function checkForSwitch(e: StaticEntry, sw: SwitchFacts, appCookie: bigint): void {
   const on = `switch ${formatDpid(sw.dpid)} speaks ${versionName(sw.version)}`;
-  if (sw.version === OFP_VERSION_1_0 && e.tableId !== 0) {
+  if (sw.version === OFP_VERSION_1_0 && e.tableId !== undefined && e.tableId !== 0) {
     throw new EntryError('table', `${on}, which has a single table (0)`);
   }
   const spec = entryFlowSpec(e, appCookie);

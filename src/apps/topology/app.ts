@@ -15,6 +15,7 @@ import {
   type FlowSpec,
   type OfMessageBody,
   type SwitchSession,
+  DEFAULT_PIPELINE,
 } from '../../controller/index.js';
 import {
   OFPP,
@@ -32,7 +33,6 @@ import { combineLatency, latencySample, smoothLatency } from './latency.js';
 
 export const TOPOLOGY_APP_ID = 1;
 /** Above every other app's flows so that no forwarding or ACL entry can swallow discovery frames. */
-export const LLDP_FLOW_PRIORITY = 0xfffe;
 const OFPPR_DELETE = 1;
 
 export interface TopologyOptions {
@@ -195,11 +195,12 @@ export class TopologyApp implements App {
     return latencySample(probe, this.intervalMs);
   }
 
-  desiredFlows(_sw: SwitchSession): FlowSpec[] {
+  desiredFlows(sw: SwitchSession): FlowSpec[] {
+    const place = (this.ctx?.pipeline ?? DEFAULT_PIPELINE).place(this.name, 'lldp', sw.version);
     return [
       {
-        tableId: 0,
-        priority: LLDP_FLOW_PRIORITY,
+        tableId: place.tableId,
+        priority: place.high - 1,
         match: { eth_type: ETH_TYPE.LLDP },
         instructions: [
           {

@@ -1,7 +1,6 @@
 export {
   TopologyApp,
   TOPOLOGY_APP_ID,
-  LLDP_FLOW_PRIORITY,
   type TopologyOptions,
   type TopologyLink,
   type LinkView,
