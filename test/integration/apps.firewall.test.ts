@@ -17,6 +17,7 @@ import {
   type BackgroundProcess,
   type RunningController,
 } from './harness/index.js';
+import { ONE_SWITCH_THREE_HOSTS } from './helpers/mininet.js';
 
 let ctl: RunningController;
 let net: MininetNet;
@@ -64,15 +65,7 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
       await ensureOvs();
       ctl = await startController();
       net = await MininetNet.start({
-        topo: {
-          switches: ['s1'],
-          hosts: ['h1', 'h2', 'h3'],
-          links: [
-            ['h1', 's1'],
-            ['h2', 's1'],
-            ['h3', 's1'],
-          ],
-        },
+        topo: ONE_SWITCH_THREE_HOSTS,
         protocols,
         controllerPort: ctl.openflowPort,
       });

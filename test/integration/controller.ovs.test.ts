@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import {
   allFlowsRequest,
   Controller,
+  SLUICE_PIPELINE,
   appCookie,
   type App,
   type Logger,
@@ -62,6 +63,21 @@ async function startController(): Promise<Controller> {
     store: {} as Store,
     echoIntervalMs: 2000,
     echoTimeoutMs: 6000,
+    // The test app's flow gets a band of its own in the filter stage.
+    pipeline: {
+      ...SLUICE_PIPELINE,
+      bands: [
+        ...SLUICE_PIPELINE.bands,
+        {
+          app: 'itstatic',
+          role: 'test',
+          stage: 'filter',
+          of13: [1234, 1234],
+          of10: [1234, 1234],
+          intent: true,
+        },
+      ],
+    },
   });
   c.use(staticApp);
   await c.start();
@@ -97,8 +113,12 @@ test('OVS connects with 1.3, gets the table-miss entry and app intent, answers s
     },
     { what: 'app flow on the switch' },
   );
-  const miss = flows.find((l) => l.includes('priority=0'));
-  assert.ok(miss, `table-miss entry in ${flows.join('; ')}`);
+  // Each table's miss entry goes on to the next table; the last one's sends packets to the controller.
+  const misses = flows.filter((l) => /priority=0\b/.test(l));
+  assert.equal(misses.length, 3, `three table-miss entries in ${flows.join('; ')}`);
+  assert.equal(misses.filter((l) => /goto_table:[12]/.test(l)).length, 2);
+  const miss = misses.find((l) => l.includes('CONTROLLER'));
+  assert.ok(miss, `table-miss entry to the controller in ${flows.join('; ')}`);
   assert.match(miss, /cookie=0xffff000000000000/);
   assert.match(miss, /actions=CONTROLLER:65535/);
 
@@ -155,8 +175,8 @@ test('OVS connects with 1.0; a bridge speaking both negotiates 1.3', async () =>
   const again = await switchUp(c2, 0x5110n, 1);
   await switchUp(c2, 0x5111n, 4);
   await switchUp(c2, 0x5113n, 4);
-  // Each switch: one run for the core owner, one for the app.
-  await waitFor(() => c2.metrics.reconcileRuns >= 6, { what: 'reconcile runs on all three switches' });
+  // Each switch: one run for the app, and on the 1.3 ones one before it for the core (table-miss) owner.
+  await waitFor(() => c2.metrics.reconcileRuns >= 5, { what: 'reconcile runs on all three switches' });
   await again.barrier();
   assert.equal(c2.metrics.flowMods, 0, 'no flow mods after restart');
   assert.deepEqual((await dumpFlows('sitctl10', 'OpenFlow10')).sort(), flows10.sort());

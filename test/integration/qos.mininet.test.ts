@@ -23,6 +23,7 @@ import {
   waitFor,
   type RunningController,
 } from './harness/index.js';
+import { pingsSeenWithTos } from './helpers/mininet.js';
 
 let ctl: RunningController;
 let net: MininetNet;
@@ -174,12 +175,12 @@ async function enqueuePolicyH1H4(t: TestContext): Promise<void> {
   );
   assert.equal(pol.status, 200, JSON.stringify(pol.json));
   const policyid = (pol.json as { policyid: number }).policyid;
-  const queueFlow = (l: string) => l.includes('actions=set_queue:2,output:2');
+  const queueFlow = (l: string) => l.includes('actions=set_queue:2,goto_table:2');
   t.after(async () => {
     await ok('DELETE', '/wm/qos/policy/json', { 'policy-id': policyid }, true);
-    await qosFlowOn('s1', queueFlow, 'set_queue:2,output:2', false);
+    await qosFlowOn('s1', queueFlow, 'set_queue:2,goto_table:2', false);
   });
-  await qosFlowOn('s1', queueFlow, 'set_queue:2,output:2');
+  await qosFlowOn('s1', queueFlow, 'set_queue:2,goto_table:2');
 }
 
 before(async () => {
@@ -263,24 +264,11 @@ test('rate path h1 -> h2 (sluice qos path): h1 -> h2 held to about 2 Mbit/s, h2 
 test('ToS policy marks h1 -> h3 packets: tcpdump on h3 sees tos 0xb8 (DSCP 46)', async (t) => {
   await tosPolicyH1H3(t);
   // Until tcpdump listens it sees nothing: repeat capture + pings until a marked packet shows up.
-  const seen = await waitFor(
-    async () => {
-      const dump = await net.bg('h3', [
-        'tcpdump',
-        '-v',
-        '-n',
-        '-l',
-        '-c',
-        '2',
-        '-i',
-        'h3-eth0',
-        'icmp and src 10.0.0.1',
-      ]);
-      await net.ping('h1', '10.0.0.3', { count: 3, intervalSec: 0.2 });
-      const out = (await dump.kill()).stdout;
-      return out.includes('tos 0xb8') ? out : undefined;
-    },
-    { what: 'tos 0xb8 in tcpdump on h3', timeoutMs: 20_000 },
+  const seen = await pingsSeenWithTos(
+    net,
+    { host: 'h1', ip: '10.0.0.1' },
+    { host: 'h3', ip: '10.0.0.3' },
+    'tos 0xb8',
   );
   assert.match(seen, /tos 0xb8/);
 });
