@@ -257,8 +257,6 @@ export interface AppContext {
   requestReconcileIntent(dpid?: bigint): void;
   /** Where each app's flows go (tables, priority bands): apps take their table and priorities from it. */
   pipeline: Pipeline;
-  /** Other apps, by name (topology, hosts...) for queries. */
-  app<T extends App>(name: string): T | undefined;
 }
 
 export interface App {

@@ -275,10 +275,6 @@ export class Controller implements ControllerApi {
     this.registered.push(app);
   }
 
-  app<T extends App>(name: string): T | undefined {
-    return this.byName.get(name) as T | undefined;
-  }
-
   // ---------------------------------------------------------------------------------------------------
   // Events
 
@@ -442,7 +438,6 @@ export class Controller implements ControllerApi {
         }
       },
       pipeline: this.pipeline,
-      app: <T extends App>(name: string) => this.app<T>(name),
     };
   }
 

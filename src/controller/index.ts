@@ -10,6 +10,7 @@ export {
 } from './controller.js';
 export { allFlowsRequest } from './flowstats.js';
 export { TurnScheduler, type TurnInput } from './turns.js';
+export { switchSink, type Outgoing, type Sink } from './sink.js';
 export { orderApps } from './pipeline.js';
 export {
   DEFAULT_PIPELINE,

@@ -52,9 +52,10 @@ export function coreApps(): {
   forwarding: ForwardingApp;
   all: App[];
 } {
+  // Apps reach the services they depend on through these typed handles, never by name.
   const topology = new TopologyApp();
-  const hosts = new HostsApp();
-  const forwarding = new ForwardingApp();
+  const hosts = new HostsApp({ topology });
+  const forwarding = new ForwardingApp({ topology, hosts });
   return { topology, hosts, forwarding, all: [topology, hosts, forwarding] };
 }
 
@@ -133,11 +134,15 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     for (const app of apps.all) controller.use(app);
     const staticflows = new StaticFlowsApp();
     controller.use(staticflows);
-    const firewall = new FirewallApp();
+    const firewall = new FirewallApp({ forwarding: apps.forwarding });
     const acl = new AclApp();
     controller.use(firewall);
     controller.use(acl);
-    const qos = new QosApp(config.ovsdb ? { ovsdbRemote: config.ovsdb.remote } : {});
+    const qos = new QosApp({
+      topology: apps.topology,
+      hosts: apps.hosts,
+      ...(config.ovsdb ? { ovsdbRemote: config.ovsdb.remote } : {}),
+    });
     controller.use(qos);
     await controller.start();
     cleanup.push(() => controller.stop());

@@ -394,7 +394,6 @@ export class FakeNetwork {
           void this.reconcile(name, dpid);
       },
       pipeline: DEFAULT_PIPELINE,
-      app: <T extends App>(name: string) => this.apps.find((a) => a.name === name) as T | undefined,
     };
   }
 

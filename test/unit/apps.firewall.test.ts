@@ -232,9 +232,10 @@ async function firewalled(version: OfVersion) {
   const store = tempStore();
   (net.ctx as { store: Store }).store = store;
   const topo = new TopologyApp({ timers: false });
-  const fw = new FirewallApp();
-  const fwd = new ForwardingApp();
-  await net.start([topo, new HostsApp({ timers: false }), fw, fwd]);
+  const hosts = new HostsApp({ timers: false, topology: topo });
+  const fwd = new ForwardingApp({ topology: topo, hosts });
+  const fw = new FirewallApp({ forwarding: fwd });
+  await net.start([topo, hosts, fw, fwd]);
   net.connectAll();
   net.advance(topo.quarantineMs);
   return { net, fw, fwd, store };

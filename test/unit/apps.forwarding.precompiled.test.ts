@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ForwardingApp, type Outgoing } from '../../src/apps/forwarding/index.js';
+import { ForwardingApp } from '../../src/apps/forwarding/index.js';
+import type { Outgoing } from '../../src/controller/index.js';
 import { DEFAULT_PIPELINE } from '../../src/controller/index.js';
 import type { App, Disposition, PacketDecision } from '../../src/controller/index.js';
 import {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ForwardingApp, type Outgoing } from '../../src/apps/forwarding/index.js';
+import { ForwardingApp } from '../../src/apps/forwarding/index.js';
+import type { Outgoing } from '../../src/controller/index.js';
 import { HostsApp } from '../../src/apps/hosts/index.js';
 import { TopologyApp } from '../../src/apps/topology/index.js';
 import type { App } from '../../src/controller/index.js';
@@ -28,8 +29,8 @@ async function network(
   const net = new FakeNetwork();
   build(net, { version });
   const topo = new TopologyApp({ timers: false });
-  const hosts = new HostsApp({ timers: false });
-  const fwd = new ForwardingApp(fwdOpts);
+  const hosts = new HostsApp({ timers: false, topology: topo });
+  const fwd = new ForwardingApp({ topology: topo, hosts, ...fwdOpts });
   await net.start([topo, hosts, fwd, ...extra]);
   net.connectAll();
   net.advance(topo.quarantineMs); // past the new-port quarantine
@@ -113,7 +114,8 @@ test('OF1.3: flows from before a controller restart are cleared off a failed lin
   const { net } = await network((n, o) => ring(n, 4, o), OFP_VERSION_1_3);
   assert.equal(net.ping('h1', 'h2'), true);
   const topo = new TopologyApp({ timers: false });
-  await net.restartController([topo, new HostsApp({ timers: false }), new ForwardingApp()]);
+  const hosts = new HostsApp({ timers: false, topology: topo });
+  await net.restartController([topo, hosts, new ForwardingApp({ topology: topo, hosts })]);
   net.advance(topo.quarantineMs);
   const s1 = net.switches.get(1n)!;
   const frame = icmpFrame(net.host('h1'), net.host('h2'));
@@ -229,14 +231,10 @@ for (const mode of ['l2', 'path'] as const) {
   test(`cbench-like load (${mode} mode, buffered packet-ins): every packet-in gets a FLOW_MOD or PACKET_OUT`, async () => {
     const net = new FakeNetwork();
     net.addSwitch(1n, 4, { buffering: true });
+    const topology = new TopologyApp({ timers: false, quarantineMs: 0 });
+    const hosts = new HostsApp({ timers: false, topology });
     const apps: App[] =
-      mode === 'l2'
-        ? [new ForwardingApp()]
-        : [
-            new TopologyApp({ timers: false, quarantineMs: 0 }),
-            new HostsApp({ timers: false }),
-            new ForwardingApp(),
-          ];
+      mode === 'l2' ? [new ForwardingApp()] : [topology, hosts, new ForwardingApp({ topology, hosts })];
     await net.start(apps);
     net.connect(1n);
     const sw = net.switches.get(1n)!;

@@ -10,7 +10,7 @@ async function setup(n = 3) {
   const net = new FakeNetwork();
   linear(net, n);
   const topo = new TopologyApp({ timers: false });
-  const hosts = new HostsApp({ timers: false, maxAgeMs: 60_000 });
+  const hosts = new HostsApp({ timers: false, maxAgeMs: 60_000, topology: topo });
   await net.start([hosts, topo]); // registration order does not matter: hosts runs after topology
   net.connectAll();
   return { net, topo, hosts };
@@ -121,7 +121,7 @@ test('hosts seen on a port that LLDP later shows to be inter-switch are forgotte
   const net = new FakeNetwork();
   linear(net, 2);
   const topo = new TopologyApp({ timers: false });
-  const hosts = new HostsApp({ timers: false });
+  const hosts = new HostsApp({ timers: false, topology: topo });
   await net.start([topo, hosts]);
   net.connect(1n); // s2 not yet connected: s1 port 3 looks like a host port
   deliver(net, hosts, 1n, 3, arpFrom('00:00:00:00:00:02', '10.0.0.2'));

@@ -55,16 +55,11 @@ async function network(version: OfVersion) {
   linear(net, 2, { version });
   (net.ctx as { store: Store }).store = tempStore();
   const topo = new TopologyApp({ timers: false });
-  const fw = new FirewallApp();
+  const hosts = new HostsApp({ timers: false, topology: topo });
+  const fwd = new ForwardingApp({ topology: topo, hosts });
+  const fw = new FirewallApp({ forwarding: fwd });
   const acl = new AclApp();
-  await net.start([
-    topo,
-    new HostsApp({ timers: false }),
-    fw,
-    acl,
-    tosBothWays(() => net.ctx),
-    new ForwardingApp(),
-  ]);
+  await net.start([topo, hosts, fw, acl, tosBothWays(() => net.ctx), fwd]);
   net.connectAll();
   net.advance(topo.quarantineMs);
   return { net, fw, acl };

@@ -26,7 +26,15 @@ import {
 import { ForwardingApp } from '../../src/apps/forwarding/index.js';
 import { HostsApp } from '../../src/apps/hosts/index.js';
 import { TopologyApp } from '../../src/apps/topology/index.js';
-import { OFPMF, OFPP, OFP_VERSION_1_0, OFP_VERSION_1_3, type OfVersion } from '../../src/openflow/index.js';
+import { DEFAULT_PIPELINE } from '../../src/controller/index.js';
+import {
+  OFPMF,
+  OFPP,
+  OFP_VERSION_1_0,
+  OFP_VERSION_1_3,
+  type Instruction,
+  type OfVersion,
+} from '../../src/openflow/index.js';
 import {
   ETH_TYPE,
   IP_PROTO,
@@ -142,7 +150,12 @@ function placement(over: Partial<Placement>): Placement {
   };
 }
 
-test('queuing policy: enqueue on OpenFlow 1.0, set_queue + output on 1.3', () => {
+const QOS10 = DEFAULT_PIPELINE.place('qos', 'policies', OFP_VERSION_1_0);
+const QOS13 = DEFAULT_PIPELINE.place('qos', 'policies', OFP_VERSION_1_3);
+/** OpenFlow 1.3: after QoS, on to forwarding (the next stage's table). */
+const GO_ON: Instruction = { type: 'goto_table', tableId: QOS13.next! };
+
+test('queuing policy: enqueue on OpenFlow 1.0; set_queue then on to forwarding on 1.3', () => {
   const p = placement({});
   const f10 = placementFlow(p, OFP_VERSION_1_0, COOKIE);
   assert.deepEqual(f10.instructions, [
@@ -150,52 +163,62 @@ test('queuing policy: enqueue on OpenFlow 1.0, set_queue + output on 1.3', () =>
   ]);
   assert.deepEqual(f10.match, { eth_type: 0x800, ipv4_src: '10.0.0.1' });
   assert.equal(f10.cookie, COOKIE | 3n);
-  assert.equal(f10.priority, 100);
+  // One table on 1.0: the policy priority ranks inside the QoS band (below the filter band).
+  assert.equal(f10.tableId, 0);
+  assert.ok(f10.priority >= QOS10.low && f10.priority <= QOS10.high);
+  assert.ok(placementFlow(placement({ priority: 60000 }), OFP_VERSION_1_0, COOKIE).priority > f10.priority);
   const f13 = placementFlow(p, OFP_VERSION_1_3, COOKIE);
+  assert.equal(f13.tableId, QOS13.tableId);
+  assert.equal(f13.priority, 100);
   assert.deepEqual(f13.instructions, [
-    {
-      type: 'apply_actions',
-      actions: [
-        { type: 'set_queue', queueId: 2 },
-        { type: 'output', port: 2, maxLen: 0 },
-      ],
-    },
+    { type: 'apply_actions', actions: [{ type: 'set_queue', queueId: 2 }] },
+    GO_ON,
   ]);
-  // Out of the port it came in on: IN_PORT, or the switch would drop it.
-  const back = placementFlow(placement({ match: { ingressPort: 2 } }), OFP_VERSION_1_3, COOKIE);
+  // OpenFlow 1.0: out of the port it came in on is IN_PORT, or the switch would drop it.
+  const back = placementFlow(
+    placement({
+      match: { ingressPort: 2 },
+      action: { kind: 'service', service: 'EF' },
+      tos: 184,
+      outPort: 2,
+    }),
+    OFP_VERSION_1_0,
+    COOKIE,
+  );
   assert.deepEqual(back.instructions[0], {
     type: 'apply_actions',
     actions: [
-      { type: 'set_queue', queueId: 2 },
+      { type: 'set_field', field: 'ip_dscp', value: 46 },
       { type: 'output', port: OFPP.IN_PORT, maxLen: 0 },
     ],
   });
 });
 
-test('ToS policy: set_field ip_dscp = tos >> 2, then output, on both versions', () => {
+test('ToS policy: set_field ip_dscp = tos >> 2, then output (1.0) or on to forwarding (1.3)', () => {
   const p = placement({ action: { kind: 'service', service: 'EF' }, tos: 184, outPort: 3 });
-  for (const v of [OFP_VERSION_1_0, OFP_VERSION_1_3] as OfVersion[]) {
-    assert.deepEqual(placementFlow(p, v, COOKIE).instructions, [
-      {
-        type: 'apply_actions',
-        actions: [
-          { type: 'set_field', field: 'ip_dscp', value: 46 },
-          { type: 'output', port: 3, maxLen: 0 },
-        ],
-      },
-    ]);
-  }
+  assert.deepEqual(placementFlow(p, OFP_VERSION_1_0, COOKIE).instructions, [
+    {
+      type: 'apply_actions',
+      actions: [
+        { type: 'set_field', field: 'ip_dscp', value: 46 },
+        { type: 'output', port: 3, maxLen: 0 },
+      ],
+    },
+  ]);
+  assert.deepEqual(placementFlow(p, OFP_VERSION_1_3, COOKIE).instructions, [
+    { type: 'apply_actions', actions: [{ type: 'set_field', field: 'ip_dscp', value: 46 }] },
+    GO_ON,
+  ]);
   const noPort = placement({ action: { kind: 'service', service: 'EF' }, tos: 184 });
-  assert.equal(fieldOf(() => placementFlow(noPort, OFP_VERSION_1_3, COOKIE)).field, 'out-port');
+  assert.equal(fieldOf(() => placementFlow(noPort, OFP_VERSION_1_0, COOKIE)).field, 'out-port');
+  // 1.3 needs no port of its own: forwarding picks it.
+  assert.equal(placementFlow(noPort, OFP_VERSION_1_3, COOKIE).instructions.length, 2);
 });
 
-test('rate policy: a meter and its flow on 1.3, refused on 1.0 naming rate-kbps', () => {
+test('rate policy: a meter then on to forwarding on 1.3, refused on 1.0 naming rate-kbps', () => {
   const p = placement({ action: { kind: 'rate', rateKbps: 2000, burstKb: 100 }, outPort: 2 });
   const f = placementFlow(p, OFP_VERSION_1_3, COOKIE);
-  assert.deepEqual(f.instructions, [
-    { type: 'meter', meterId: QOS_METER_BASE + 3 },
-    { type: 'apply_actions', actions: [{ type: 'output', port: 2, maxLen: 0 }] },
-  ]);
+  assert.deepEqual(f.instructions, [{ type: 'meter', meterId: QOS_METER_BASE + 3 }, GO_ON]);
   assert.deepEqual(placementMeter(p), {
     meterId: QOS_METER_BASE + 3,
     flags: OFPMF.KBPS | OFPMF.STATS | OFPMF.BURST,
@@ -286,8 +309,13 @@ async function qosNetwork(build: (net: FakeNetwork) => void, store: Store = temp
   const net = new FakeNetwork({ store });
   build(net);
   const topo = new TopologyApp({ timers: false });
-  const qos = new QosApp({ queueStore: () => Promise.reject(new Error('no OVSDB here')) });
-  await net.start([topo, new HostsApp({ timers: false }), new ForwardingApp(), qos]);
+  const hosts = new HostsApp({ timers: false, topology: topo });
+  const qos = new QosApp({
+    queueStore: () => Promise.reject(new Error('no OVSDB here')),
+    topology: topo,
+    hosts,
+  });
+  await net.start([topo, hosts, new ForwardingApp({ topology: topo, hosts }), qos]);
   net.connectAll();
   net.advance(topo.quarantineMs);
   assert.deepEqual(net.pingAll(), [], 'hosts learned');
@@ -329,12 +357,13 @@ test('a rate path meters h1 -> h2 on every hop and not h2 -> h1; it follows a ro
   assert.equal(s3.meters.size, 0, 's3 is not on the path');
   assert.equal(net.ping('h1', 'h2'), true);
 
-  // s1-s2 fails: the path goes round by s3, which gets the meter before its flow.
+  // s1-s2 fails: the path goes round by s3, which gets the meter before its flow. QoS meters and goes on
+  // to forwarding (OpenFlow 1.3 pipeline), whose flows the next packet re-installs along the new route.
   net.setLink(1n, 3, 2n, 2, false);
+  assert.equal(net.ping('h1', 'h2'), true);
   assert.deepEqual(s1.treat(1, udp(h1, h2)), { output: [2], meterId: meter });
   assert.deepEqual(s3.treat(3, udp(h1, h2)), { output: [2], meterId: meter });
   assert.deepEqual(s2.treat(3, udp(h1, h2)), { output: [1], meterId: meter });
-  assert.equal(net.ping('h1', 'h2'), true);
 
   await qos.setEnabled(false);
   for (const sw of [s1, s2, s3]) {
@@ -419,14 +448,11 @@ test('a controller restart sends no QoS flow or meter mod when everything is in 
   assert.deepEqual(flowsBefore, [3, 2, 2], 'path hop and ToS flow on each switch, the queue on s1');
 
   const runs = net.reconciles.length;
-  const again = new QosApp();
   // Hosts and links are not re-learned yet: the stored hints keep the path and ports in place.
-  await net.restartController([
-    new TopologyApp({ timers: false }),
-    new HostsApp({ timers: false }),
-    new ForwardingApp(),
-    again,
-  ]);
+  const topology = new TopologyApp({ timers: false });
+  const hosts = new HostsApp({ timers: false, topology });
+  const again = new QosApp({ topology, hosts });
+  await net.restartController([topology, hosts, new ForwardingApp({ topology, hosts }), again]);
   assert.ok(
     net.reconciles.slice(runs).some((r) => r.apps.includes('qos')),
     'qos was reconciled',

@@ -54,7 +54,6 @@ export function fakeAppContext(store: Store): { ctx: AppContext; reconciles: str
     },
     requestReconcileIntent: () => void reconciles.push('*intent*'),
     pipeline: DEFAULT_PIPELINE,
-    app: () => undefined,
   };
   return { ctx, reconciles };
 }

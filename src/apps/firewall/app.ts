@@ -25,9 +25,10 @@ import {
   type App,
   type AppContext,
   type Disposition,
+  switchSink,
   type FlowSpec,
-  type OfMessageBody,
   type Place,
+  type Sink,
   type PacketDecision,
   type SwitchSession,
 } from '../../controller/index.js';
@@ -71,11 +72,11 @@ export interface FirewallOptions {
   idleTimeout?: number;
   /** Cap on decided matches remembered for OpenFlow 1.0 deletes; default 50000 (oldest forgotten first). */
   maxRemembered?: number;
-}
-
-export interface Outgoing {
-  dpid: bigint;
-  msg: OfMessageBody;
+  /**
+   * The app whose reactive flows carry this firewall's allow decisions (forwarding, a typed handle): its
+   * cookie selects them for deletes. Absent: only the firewall's own flows are deleted.
+   */
+  forwarding?: { readonly cookie: bigint };
 }
 
 function matchKey(m: Match): string {
@@ -101,11 +102,13 @@ export class FirewallApp implements App {
   /** Serialises changes so ids and store writes never interleave. */
   /** Store writes and the state changes that follow them, one at a time. */
   private readonly serial = new SerialQueue();
-  private sink: (out: Outgoing) => void = (o) => this.ctx?.controller.switches.get(o.dpid)?.send(o.msg);
+  private sink: Sink = switchSink(() => this.ctx?.controller.switches);
+  private readonly forwarding?: { readonly cookie: bigint };
 
   constructor(opts: FirewallOptions = {}) {
     this.idleTimeout = opts.idleTimeout ?? 5;
     this.maxRemembered = opts.maxRemembered ?? 50_000;
+    this.forwarding = opts.forwarding;
   }
 
   async start(ctx: AppContext): Promise<void> {
@@ -145,7 +148,7 @@ export class FirewallApp implements App {
   }
 
   /** Capture outgoing messages instead of sending them (unit tests). */
-  setSink(sink: (out: Outgoing) => void): void {
+  setSink(sink: Sink): void {
     this.sink = sink;
   }
 
@@ -269,7 +272,7 @@ export class FirewallApp implements App {
   // ------------------------------------------------------------------------------------------ flushing
 
   private otherCookies(): bigint[] {
-    const fwd = this.ctx?.app('forwarding');
+    const fwd = this.forwarding;
     return fwd ? [this.cookie, fwd.cookie & APP_COOKIE_MASK] : [this.cookie];
   }
 
@@ -322,7 +325,7 @@ export class FirewallApp implements App {
   private flushAll(untaggedToo: boolean): void {
     this.flushTag(undefined);
     if (!untaggedToo) return;
-    const fwd = this.ctx?.app('forwarding');
+    const fwd = this.forwarding;
     let wiped = false;
     for (const sw of this.switches()) {
       if (sw.version === OFP_VERSION_1_3) {

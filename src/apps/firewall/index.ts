@@ -8,7 +8,6 @@ export {
   loadStoredRules,
   parseRuleId,
   type FirewallOptions,
-  type Outgoing,
 } from './app.js';
 export {
   decide,

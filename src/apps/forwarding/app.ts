@@ -32,9 +32,12 @@ import {
   type App,
   type AppContext,
   type Disposition,
+  switchSink,
   type OfMessageBody,
+  type Outgoing,
   type PacketDecision,
   type Place,
+  type Sink,
   type SwitchSession,
 } from '../../controller/index.js';
 import {
@@ -69,16 +72,11 @@ export interface ForwardingOptions {
   idleTimeout?: number;
   /** Answer ARP requests for known hosts from the controller; default true. */
   proxyArp?: boolean;
-  /** 'auto' (default): path mode when the topology and hosts apps are registered, else L2 learning. */
+  /** 'auto' (default): path mode when the topology and hosts handles are given, else L2 learning. */
   mode?: 'auto' | 'path' | 'l2';
-}
-
-/** A message for one switch: what the app decided, before it is sent (the unit tests' view). */
-export interface Outgoing {
-  dpid: bigint;
-  readonly msg: OfMessageBody;
-  /** The message already encoded for the switch's version (reactive flows); sent instead of `msg`. */
-  readonly frame?: Buffer;
+  /** The services path mode routes with (typed handles; absent: L2 learning). */
+  topology?: TopologyApp;
+  hosts?: HostsApp;
 }
 
 /** A reactive flow encoded by a template: `msg` is decoded from the bytes only when someone reads it. */
@@ -118,18 +116,20 @@ export class ForwardingApp implements App {
   private readonly pathFlows = new Map<bigint, Map<string, PathFlow>>();
   /** Reactive-flow templates by version and flags (built on first use). */
   private readonly templates = new Map<number, L2FlowModTemplate>();
-  /** Where send() delivers; replaced by tests to capture instead of sending. */
-  private sink: (out: Outgoing) => void = (o) => {
-    const sw = this.ctx?.controller.switches.get(o.dpid);
-    if (sw === undefined) return;
-    if (o.frame !== undefined) sw.sendFrame(o.frame);
-    else sw.send(o.msg);
-  };
+  /** Where messages go; replaced by tests to capture instead of sending. */
+  private sink: Sink = switchSink(() => this.ctx?.controller.switches);
 
   constructor(opts: ForwardingOptions = {}) {
     this.idleTimeout = opts.idleTimeout ?? 5;
     this.proxyArp = opts.proxyArp ?? true;
     this.modeOpt = opts.mode ?? 'auto';
+    if (this.modeOpt !== 'l2') {
+      this.topology = opts.topology;
+      this.hosts = opts.hosts;
+      if (this.modeOpt === 'path' && !(this.topology && this.hosts)) {
+        throw new Error('forwarding.mode: "path" needs the topology and hosts handles');
+      }
+    }
   }
 
   get mode(): 'path' | 'l2' {
@@ -138,13 +138,6 @@ export class ForwardingApp implements App {
 
   start(ctx: AppContext): void {
     this.ctx = ctx;
-    if (this.modeOpt !== 'l2') {
-      this.topology = ctx.app<TopologyApp>('topology');
-      this.hosts = ctx.app<HostsApp>('hosts');
-      if (this.modeOpt === 'path' && !(this.topology && this.hosts)) {
-        throw new Error('forwarding.mode: "path" needs the topology and hosts apps');
-      }
-    }
     if (this.topology)
       this.unsubscribe.push(this.topology.on('topology_changed', (c) => this.onTopologyChanged(c)));
     if (this.hosts) {
@@ -167,7 +160,7 @@ export class ForwardingApp implements App {
   }
 
   /** Capture outgoing messages instead of sending them (unit tests). */
-  setSink(sink: (out: Outgoing) => void): void {
+  setSink(sink: Sink): void {
     this.sink = sink;
   }
 

@@ -1,1 +1,1 @@
-export { ForwardingApp, FORWARDING_APP_ID, type ForwardingOptions, type Outgoing } from './app.js';
+export { ForwardingApp, FORWARDING_APP_ID, type ForwardingOptions } from './app.js';

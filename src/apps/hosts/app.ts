@@ -37,6 +37,8 @@ export interface HostsOptions {
    * for each new one, so a MAC flood (or cbench cycling through millions of sources) cannot exhaust memory.
    */
   maxHosts?: number;
+  /** The topology service (a typed handle): hosts seen on inter-switch ports are not hosts. */
+  topology?: TopologyApp;
 }
 
 /** The stored record (read-only to callers). Numbers rather than text to stay small and allocation-free. */
@@ -138,12 +140,12 @@ export class HostsApp implements App {
       throw new RangeError(`hosts.maxHosts: must be a positive integer, got ${this.maxHosts}`);
     }
     this.timers = opts.timers ?? true;
+    this.topology = opts.topology;
     this.emitter.setMaxListeners(0);
   }
 
   start(ctx: AppContext): void {
     this.ctx = ctx;
-    this.topology = ctx.app<TopologyApp>('topology');
     this.unsubscribe = this.topology?.on('topology_changed', (c) => this.onTopologyChanged(c));
     if (this.timers && this.maxAgeMs > 0) {
       this.timer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, this.maxAgeMs / 4)));

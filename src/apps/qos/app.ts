@@ -47,6 +47,9 @@ export interface QosOptions {
   ovsdbRemote?: string;
   /** Replaces the OVSDB connection (tests). */
   queueStore?: () => Promise<QueueStore>;
+  /** Typed handles to the services placements follow (routes, host locations); absent: out-port only. */
+  topology?: TopologyApp;
+  hosts?: HostsApp;
 }
 
 export interface PathView {
@@ -79,15 +82,14 @@ export class QosApp implements App {
     this.state = new QosState(ctx.store);
     await this.state.load(this.log);
     const network: Network = {
-      hostByIp: (ip) => ctx.app<HostsApp>('hosts')?.find({ ipv4: ip })[0],
-      hostByMac: (mac) => ctx.app<HostsApp>('hosts')?.get(mac),
-      route: (a, ap, b, bp) => ctx.app<TopologyApp>('topology')?.route(a, ap, b, bp),
+      hostByIp: (ip) => this.opts.hosts?.find({ ipv4: ip })[0],
+      hostByMac: (mac) => this.opts.hosts?.get(mac),
+      route: (a, ap, b, bp) => this.opts.topology?.route(a, ap, b, bp),
     };
     this.routes = new Routes(network, ctx.store, this.log);
     await this.routes.load((id) => this.state.policies.has(id) || this.state.paths.has(id));
 
-    const topology = ctx.app<TopologyApp>('topology');
-    const hosts = ctx.app<HostsApp>('hosts');
+    const { topology, hosts } = this.opts;
     const changed = () => this.networkChanged();
     if (topology) this.unsubscribe.push(topology.on('topology_changed', changed));
     if (hosts) {
