@@ -25,6 +25,7 @@ import type {
 import type { EthernetFrame } from '../packet/index.js';
 import type { Store } from '../store/index.js';
 import type { Pipeline } from './tables.js';
+import type { Clock } from '../util/index.js';
 
 /** Omit that distributes over a union, so each message variant keeps its own fields. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -243,7 +244,9 @@ export interface AppContext {
   controller: ControllerApi;
   store: Store;
   log: Logger;
-  /** Milliseconds, from the controller's injected clock. */
+  /** The controller's injected clock: apps' timers go through it, so tests can drive a FakeClock. */
+  clock: Clock;
+  /** Milliseconds: clock.now(). */
   now(): number;
   /** Ask the reconciler to re-sync this app's flows on one or all switches (debounced). */
   requestReconcile(appName: string, dpid?: bigint): void;

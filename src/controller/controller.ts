@@ -36,6 +36,7 @@ import { Pipeline, PipelineError, SLUICE_PIPELINE, type PipelineDecl } from './t
 import { Reconciler, hasIntent } from './reconciler.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
 import { TurnScheduler } from './turns.js';
+import { every, systemClock, type Clock } from '../util/index.js';
 import { sharedReadSupport, type SharedReadSupport } from './ownbuffer.js';
 
 export interface ListenAddress {
@@ -76,8 +77,8 @@ export interface ControllerOptions {
   maxWriteBuffer?: number;
   log: Logger;
   store: Store;
-  /** Injected clock (ms); default Date.now. */
-  now?: () => number;
+  /** Time and timers (keepalive, handshake and request timeouts, reconcile debounce, apps' timers). */
+  clock?: Clock;
   /** Input handling per event-loop turn, replies in one burst; default: one of this controller's own. */
   turns?: TurnScheduler;
   /** Default: ownbuffer's check of this Node's private socket fields (tests pass a failed one). */
@@ -192,7 +193,7 @@ export class Controller implements ControllerApi {
     error: new Set(),
   };
   private servers: net.Server[] = [];
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private stopSweep: (() => void) | undefined;
   private started = false;
   private stopping = false;
   private readonly appErrorLog = new Map<string, { last: number; skipped: number }>();
@@ -200,6 +201,7 @@ export class Controller implements ControllerApi {
 
   private readonly log: Logger;
   private readonly store: Store;
+  private readonly clock: Clock;
   private readonly now: () => number;
   private readonly listen: ListenAddress[];
   private readonly echoIntervalMs: number;
@@ -211,7 +213,8 @@ export class Controller implements ControllerApi {
     if (!opts || typeof opts.log?.info !== 'function') throw new TypeError('log: a logger is required');
     this.log = opts.log;
     this.store = opts.store;
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => this.clock.now();
     this.listen = validateListen(opts.listen ?? DEFAULT_LISTEN);
     const versions = opts.versions ?? [OFP_VERSION_1_0, OFP_VERSION_1_3];
     if (!versions.length || versions.some((v) => v !== OFP_VERSION_1_0 && v !== OFP_VERSION_1_3)) {
@@ -227,6 +230,7 @@ export class Controller implements ControllerApi {
       log: this.log,
       metrics: this.metrics,
       debounceMs: positiveInt(opts, 'reconcileDebounceMs', 0),
+      clock: this.clock,
     });
     this.sessionConfig = {
       versions,
@@ -235,7 +239,7 @@ export class Controller implements ControllerApi {
       missSendLen: positiveInt(opts, 'missSendLen', 0, 0xffff),
       maxWriteBuffer: positiveInt(opts, 'maxWriteBuffer'),
       maxFrame: positiveInt(opts, 'maxFrame', 64, 0xffff),
-      now: this.now,
+      clock: this.clock,
       metrics: this.metrics,
       turns: opts.turns ?? new TurnScheduler(),
       sharedRead: opts.sharedRead ?? sharedReadSupport(),
@@ -341,8 +345,7 @@ export class Controller implements ControllerApi {
       throw err;
     }
     const sweepEvery = Math.max(10, Math.min(1000, Math.floor(this.echoIntervalMs / 2)));
-    this.sweepTimer = setInterval(() => this.checkLiveness(), sweepEvery);
-    this.sweepTimer.unref();
+    this.stopSweep = every(this.clock, sweepEvery, () => this.checkLiveness());
     this.log.info({ listen: this.addresses, tls: Boolean(tlsOpts) }, 'OpenFlow listener up');
     const read = this.sessionConfig.sharedRead;
     if (!read.ok) {
@@ -356,7 +359,7 @@ export class Controller implements ControllerApi {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    clearInterval(this.sweepTimer);
+    this.stopSweep?.();
     this.reconciler.stop();
     const closing = this.servers.map((s) => new Promise<void>((r) => s.close(() => r())));
     for (const s of [...this.sessions]) s.close('controller stopping');
@@ -429,6 +432,7 @@ export class Controller implements ControllerApi {
       controller: this,
       store: this.store,
       log: childLogger(this.log, { app: app.name }),
+      clock: this.clock,
       now: this.now,
       requestReconcile: (appName, dpid) => this.requestReconcile(appName, dpid),
       reconcile: (req) => this.reconcile(req),

@@ -25,6 +25,7 @@ import {
   type SwitchSession,
 } from './app.js';
 import { SessionClosedError } from './errors.js';
+import { systemClock, type Clock } from '../util/index.js';
 import { allFlowsRequest } from './flowstats.js';
 import {
   flowKey,
@@ -57,6 +58,8 @@ export interface ReconcilerHost {
   metrics?: Pick<ControllerMetrics, 'reconcileRuns' | 'reconcileFlowsAdded' | 'reconcileFlowsDeleted'>;
   /** requestReconcile calls within this window share one run (default 200 ms). */
   debounceMs?: number;
+  /** Times the debounce window (default: the system clock). */
+  clock?: Clock;
 }
 
 interface Queued {
@@ -71,14 +74,18 @@ export const hasIntent = (a: App): boolean =>
 
 export class Reconciler {
   private queue: Queued[] = [];
-  private debounce: NodeJS.Timeout | undefined;
+  private debounce: unknown;
   private soon: NodeJS.Immediate | undefined;
   /** Per switch, the tail of its chain of runs (runs on one switch never overlap). */
   private readonly chains = new Map<SwitchSession, Promise<unknown>>();
   /** Per switch, the messages of the phase in flight by xid, waiting for a possible OFPT_ERROR. */
   private readonly inFlight = new Map<SwitchSession, Map<number, PlannedMod>>();
 
-  constructor(private readonly host: ReconcilerHost) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly host: ReconcilerHost) {
+    this.clock = host.clock ?? systemClock;
+  }
 
   /** Fire and forget (debounced): re-sync `appName`'s intent on one or every switch. */
   request(appName: string, dpid?: bigint): void {
@@ -86,8 +93,7 @@ export class Reconciler {
     if (!hasIntent(app)) return;
     this.queue.push({ app, dpid });
     if (this.debounce === undefined && this.soon === undefined) {
-      this.debounce = setTimeout(() => this.drain(), this.host.debounceMs ?? 200);
-      this.debounce.unref();
+      this.debounce = this.clock.setTimer(() => this.drain(), this.host.debounceMs ?? 200);
     }
   }
 
@@ -122,7 +128,7 @@ export class Reconciler {
   }
 
   stop(): void {
-    clearTimeout(this.debounce);
+    if (this.debounce !== undefined) this.clock.clearTimer(this.debounce);
     if (this.soon) clearImmediate(this.soon);
     for (const q of this.queue) q.done?.([]);
     this.queue = [];
@@ -135,7 +141,7 @@ export class Reconciler {
   }
 
   private drain(): void {
-    clearTimeout(this.debounce);
+    if (this.debounce !== undefined) this.clock.clearTimer(this.debounce);
     if (this.soon) clearImmediate(this.soon);
     this.debounce = this.soon = undefined;
     const queued = this.queue;

@@ -29,6 +29,7 @@ import {
 import type { ControllerMetrics, OfMessageBody, StatsReplyOf, StatsRequestOf, SwitchSession } from './app.js';
 import { readWithSharedBuffer, type SharedReadSupport } from './ownbuffer.js';
 import type { TurnScheduler } from './turns.js';
+import type { Clock } from '../util/index.js';
 import { OfErrorReplyError, RequestTimeoutError, SessionClosedError } from './errors.js';
 
 /** OFPT_HELLO is type 0 in every version; the other numbers below are shared by 1.0 and 1.3. */
@@ -55,7 +56,8 @@ export interface SessionConfig {
   missSendLen: number;
   maxWriteBuffer: number;
   maxFrame: number;
-  now: () => number;
+  /** Time and timers (handshake, request timeouts, the close grace period). */
+  clock: Clock;
   metrics: ControllerMetrics;
   /** The owning controller's turn scheduler (input handled per event-loop turn, replies in one burst). */
   turns: TurnScheduler;
@@ -82,7 +84,7 @@ interface Pending {
   parts: OfMessage[];
   resolve(parts: OfMessage[]): void;
   reject(err: Error): void;
-  timer: NodeJS.Timeout;
+  timer: unknown;
 }
 
 type Phase = 'hello' | 'features' | 'setup' | 'ready' | 'closed';
@@ -139,7 +141,7 @@ export class Session implements SwitchSession {
   private writeQueue: Buffer[] = [];
   private flushScheduled = false;
   private paused = false;
-  private handshakeTimer: NodeJS.Timeout | undefined;
+  private handshakeTimer: unknown;
   private earlyPacketIns: PacketIn[] = [];
   private bytesIn = 0;
   private readonly flushBound = () => this.flush();
@@ -150,8 +152,8 @@ export class Session implements SwitchSession {
     private readonly cfg: SessionConfig,
     private readonly host: SessionHost,
   ) {
-    this.connectedSince = new Date(cfg.now());
-    this.lastRx = cfg.now();
+    this.connectedSince = new Date(cfg.clock.now());
+    this.lastRx = cfg.clock.now();
     this.reader = new FrameReader({ maxFrame: cfg.maxFrame });
     const onData = (chunk: Buffer) => this.onData(chunk);
     if (!readWithSharedBuffer(stream, onData, cfg.sharedRead)) stream.on('data', onData);
@@ -165,8 +167,10 @@ export class Session implements SwitchSession {
         stream.resume();
       }
     });
-    this.handshakeTimer = setTimeout(() => this.closeWith('handshake timeout'), cfg.handshakeTimeoutMs);
-    this.handshakeTimer.unref?.();
+    this.handshakeTimer = cfg.clock.setTimer(
+      () => this.closeWith('handshake timeout'),
+      cfg.handshakeTimeoutMs,
+    );
     // The HELLO header carries our highest version; the bitmap element lists all of them.
     const highest = Math.max(...cfg.versions) as OfVersion;
     this.writeRaw(
@@ -207,7 +211,7 @@ export class Session implements SwitchSession {
     else if (msg.type === 'packet_out') m.packetOut++;
     else if (msg.type === 'echo_request') {
       this.echoXid = xid;
-      this.echoSentAt = this.cfg.now();
+      this.echoSentAt = this.cfg.clock.now();
     }
     this.writeRaw(encodeMessage(msg, this.version, xid));
     return xid;
@@ -282,12 +286,11 @@ export class Session implements SwitchSession {
         reject(err as Error);
         return;
       }
-      const timer = setTimeout(() => {
+      const timer = this.cfg.clock.setTimer(() => {
         this.pending.delete(xid);
         this.cfg.metrics.requestTimeouts++;
         reject(new RequestTimeoutError(msg.type, xid, timeoutMs));
       }, timeoutMs);
-      timer.unref?.();
       this.pending.set(xid, {
         type: msg.type,
         parts: [],
@@ -316,14 +319,14 @@ export class Session implements SwitchSession {
     if (!p) return false;
     if (msg.type === 'error') {
       this.pending.delete(msg.xid);
-      clearTimeout(p.timer);
+      this.cfg.clock.clearTimer(p.timer);
       p.reject(new OfErrorReplyError(p.type, msg));
       return true;
     }
     p.parts.push(msg);
     if (msg.type === 'stats_reply' && msg.flags & OFPSF_REPLY_MORE) return true;
     this.pending.delete(msg.xid);
-    clearTimeout(p.timer);
+    this.cfg.clock.clearTimer(p.timer);
     p.resolve(p.parts);
     return true;
   }
@@ -383,7 +386,7 @@ export class Session implements SwitchSession {
     this.bytesIn += chunk.length;
     // Frames ahead of a bad length are handled before the connection ends, however TCP split the reads.
     const { frames, error, badBytes } = this.reader.pushUntilError(chunk);
-    this.lastRx = this.cfg.now();
+    this.lastRx = this.cfg.clock.now();
     for (let i = 0; i < frames.length && this.connected; i++) this.onFrame(frames[i]);
     if (error && this.connected) {
       this.cfg.metrics.decodeErrors++;
@@ -458,7 +461,7 @@ export class Session implements SwitchSession {
   private onFeatures(f: FeaturesReply): void {
     if (this.phase !== 'features') return;
     // From here each step has its own request timeout; a busy switch is not cut off for a slow DESC.
-    clearTimeout(this.handshakeTimer);
+    this.cfg.clock.clearTimer(this.handshakeTimer);
     this.features = f;
     this.dpid = f.datapathId;
     this.phase = 'setup';
@@ -480,7 +483,7 @@ export class Session implements SwitchSession {
     Promise.all([portsDone, descDone]).then(
       () => {
         if (this.phase !== 'setup') return;
-        clearTimeout(this.handshakeTimer);
+        this.cfg.clock.clearTimer(this.handshakeTimer);
         this.phase = 'ready';
         this.host.handshakeDone(this);
       },
@@ -518,7 +521,7 @@ export class Session implements SwitchSession {
         return;
       case 'echo_reply':
         if (msg.xid === this.echoXid) {
-          this.echoRttMs = this.cfg.now() - this.echoSentAt;
+          this.echoRttMs = this.cfg.clock.now() - this.echoSentAt;
           this.echoXid = -1;
         }
         this.settle(msg);
@@ -572,16 +575,15 @@ export class Session implements SwitchSession {
   close(reason: string): void {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
-    clearTimeout(this.handshakeTimer);
+    this.cfg.clock.clearTimer(this.handshakeTimer);
     this.flush();
     if (!this.stream.writableEnded) this.stream.end();
     // Give the peer a moment to read the last bytes, then make sure the socket is gone.
-    const kill = setTimeout(() => this.stream.destroy(), 1000);
-    kill.unref?.();
-    this.stream.once('close', () => clearTimeout(kill));
+    const kill = this.cfg.clock.setTimer(() => this.stream.destroy(), 1000);
+    this.stream.once('close', () => this.cfg.clock.clearTimer(kill));
     const err = new SessionClosedError(reason);
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      this.cfg.clock.clearTimer(p.timer);
       p.reject(err);
     }
     this.pending.clear();

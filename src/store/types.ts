@@ -52,10 +52,5 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Time source and timers, injectable so lease expiry can be tested without waiting. */
-export interface Clock {
-  /** Milliseconds, monotonic enough for lease deadlines. */
-  now(): number;
-  setTimer(cb: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
+/** Time source and timers (util's; lease expiry is tested with a FakeClock). */
+export type { Clock } from '../util/clock.js';

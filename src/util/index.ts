@@ -12,3 +12,4 @@ export {
   type AppErrorCode,
   type ValidationErrorCode,
 } from './errors.js';
+export { FakeClock, MAX_TIMER_MS, every, systemClock, type Clock } from './clock.js';

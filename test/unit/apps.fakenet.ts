@@ -69,10 +69,19 @@ import {
 import type { Store } from '../../src/store/index.js';
 import { canonicalMatch } from '../../src/controller/reconcile.js';
 import { port } from './controller.fake-switch.js';
+import { FakeClock as UtilFakeClock } from '../../src/util/index.js';
 
-export class FakeClock {
-  t = 1_000_000;
-  now = (): number => this.t;
+/** util's FakeClock, with `t` to read or move the time (moving it fires the timers due by then). */
+export class FakeClock extends UtilFakeClock {
+  constructor() {
+    super(1_000_000);
+  }
+  get t(): number {
+    return this.now();
+  }
+  set t(ms: number) {
+    this.advance(ms - this.now());
+  }
 }
 
 export interface FlowEntry {
@@ -386,7 +395,8 @@ export class FakeNetwork {
       controller,
       store: opts.store ?? ({} as Store),
       log: silentLog,
-      now: this.clock.now,
+      clock: this.clock,
+      now: () => this.clock.now(),
       requestReconcile: (name, dpid) => void this.reconcile(name, dpid),
       reconcile: async (req) => this.reconcile(req.app, req.dpid, req.flows),
       requestReconcileIntent: (dpid) => {

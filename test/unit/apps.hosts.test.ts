@@ -134,6 +134,27 @@ test('hosts seen on a port that LLDP later shows to be inter-switch are forgotte
   assert.equal(hosts.size, 0);
 });
 
+test("aging runs on the controller's clock: a host is forgotten at the first sweep past maxAgeMs", async () => {
+  const net = new FakeNetwork();
+  linear(net, 2);
+  const hosts = new HostsApp({ maxAgeMs: 60_000 }); // sweeps every 15 s of the fake clock
+  await net.start([new TopologyApp({ timers: false }), hosts]);
+  net.connectAll();
+  const removed: number[] = [];
+  hosts.on('host_removed', (h) => removed.push(h.mac));
+  deliver(net, hosts, 1n, 1, arpFrom('00:00:00:00:00:01', '10.0.0.1'));
+  net.clock.t += 30_000;
+  deliver(net, hosts, 2n, 1, arpFrom('00:00:00:00:00:02', '10.0.0.2'));
+  net.clock.t += 44_999; // the sweep at 60 s finds h1 exactly maxAgeMs old: kept
+  assert.deepEqual(removed, []);
+  net.clock.t += 1; // the sweep at 75 s
+  assert.deepEqual(removed, [1]);
+  assert.deepEqual(
+    hosts.find().map((h) => h.mac),
+    [2],
+  );
+});
+
 test('aging forgets hosts not seen for maxAgeMs', async () => {
   const { net, hosts } = await setup();
   deliver(net, hosts, 1n, 1, arpFrom('00:00:00:00:00:01', '10.0.0.1'));

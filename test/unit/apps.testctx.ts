@@ -10,7 +10,7 @@ import {
   type ControllerMetrics,
   type Logger,
 } from '../../src/controller/index.js';
-import { openEmbeddedStore, type Store } from '../../src/store/index.js';
+import { openEmbeddedStore, systemClock, type Store } from '../../src/store/index.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -46,6 +46,7 @@ export function fakeAppContext(store: Store): { ctx: AppContext; reconciles: str
     controller,
     store,
     log: quietLog,
+    clock: systemClock,
     now: Date.now,
     requestReconcile,
     reconcile: async (req) => {

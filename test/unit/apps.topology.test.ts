@@ -142,14 +142,18 @@ test("Floodlight's LLDP from a connected switch is learned too", async () => {
   );
 });
 
-test('a silent link ages out after the timeout; LLDP keeps a live one', async () => {
-  const { net, topo } = await started(3, linear);
+test('a silent link ages out after the timeout; LLDP keeps a live one (rounds on the fake clock)', async () => {
+  const net = new FakeNetwork();
+  linear(net, 3);
+  const topo = new TopologyApp(); // its discovery rounds are timers on the controller's clock
+  await net.start([topo]);
+  net.connectAll();
   const changes: TopologyChange[] = [];
   topo.on('topology_changed', (c) => changes.push(c));
   net.uncable(2n, 3); // s2-s3 goes silent: no PORT_STATUS
   for (let t = 0; t <= topo.timeoutMs + topo.intervalMs; t += topo.intervalMs) {
-    net.advance(topo.intervalMs);
-    net.discover();
+    net.advance(topo.intervalMs); // the round's timer fires
+    net.run(); // and its LLDP is delivered
   }
   assert.equal(topo.links().length, 1, 's1-s2 stays');
   assert.equal(changes.flatMap((c) => c.removed).length, 2, 'both directions of s2-s3 dropped');

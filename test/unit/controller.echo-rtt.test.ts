@@ -4,6 +4,7 @@ import { Controller, type SwitchSession } from '../../src/controller/index.js';
 import type { Store } from '../../src/store/index.js';
 import { FakeSwitch } from './controller.fake-switch.js';
 import { waitFor } from '../support/wait.js';
+import { FakeClock } from '../../src/util/index.js';
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const running: Controller[] = [];
@@ -13,14 +14,14 @@ after(async () => {
   for (const c of running) await c.stop();
 });
 
-async function setup(dpid: bigint, clock: () => number) {
+async function setup(dpid: bigint, clock: FakeClock) {
   const c = new Controller({
     listen: [{ host: '127.0.0.1', port: 0 }],
     log: quiet,
     store: {} as Store,
     echoIntervalMs: 1000,
     echoTimeoutMs: 60_000,
-    now: clock,
+    clock,
   });
   await c.start();
   running.push(c);
@@ -32,26 +33,25 @@ async function setup(dpid: bigint, clock: () => number) {
 }
 
 test('echo round trip: measured from the keepalive echo with the injected clock', async () => {
-  let now = 1_000_000;
-  const { c, sw } = await setup(0x71n, () => now);
+  const clock = new FakeClock();
+  const { sw } = await setup(0x71n, clock);
   assert.equal(sw.echoRttMs, undefined, 'nothing measured before an echo');
-  now += 1500;
-  c.checkLiveness(); // idle for longer than echoIntervalMs: sends the keepalive echo
-  now += 7; // the reply cannot arrive before this synchronous step
+  clock.advance(1000); // idle for echoIntervalMs: the sweep then sends the keepalive echo
+  clock.advance(7); // the reply cannot arrive before this synchronous step
   await waitFor(() => sw.echoRttMs !== undefined, { what: 'echo answered', intervalMs: 5 });
   assert.equal(sw.echoRttMs, 7);
 });
 
 test("echo round trip: an app's echo request counts; a reply to an echo we did not send does not", async () => {
-  let now = 5_000;
-  const { fake, sw } = await setup(0x72n, () => now);
+  const clock = new FakeClock(5_000);
+  const { fake, sw } = await setup(0x72n, clock);
   fake.send({ type: 'echo_reply', data: Buffer.alloc(0), xid: 0x7777 });
   const pending = sw.request({ type: 'echo_request', data: Buffer.alloc(0) });
-  now += 3;
+  clock.advance(3);
   await pending;
   assert.equal(sw.echoRttMs, 3);
   // A later unsolicited reply with any xid changes nothing.
-  now += 100;
+  clock.advance(100);
   fake.send({ type: 'echo_reply', data: Buffer.alloc(0), xid: 0x7777 });
   await sw.barrier();
   assert.equal(sw.echoRttMs, 3);

@@ -23,6 +23,7 @@ import {
   macTextToNum,
   type EthernetFrame,
 } from '../../packet/index.js';
+import { every } from '../../util/index.js';
 import type { TopologyApp, TopologyChange } from '../topology/index.js';
 
 export const HOSTS_APP_ID = 2;
@@ -127,7 +128,7 @@ export class HostsApp implements App {
   private ctx: AppContext | undefined;
   private topology: TopologyApp | undefined;
   private unsubscribe: (() => void) | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private stopTimer: (() => void) | undefined;
   private readonly emitter = new EventEmitter();
   /** Insertion-ordered like a Map, without hashing a 48-bit heap number per lookup. */
   private readonly byMac = new MacTable<HostRecord>();
@@ -148,15 +149,16 @@ export class HostsApp implements App {
     this.ctx = ctx;
     this.unsubscribe = this.topology?.on('topology_changed', (c) => this.onTopologyChanged(c));
     if (this.timers && this.maxAgeMs > 0) {
-      this.timer = setInterval(() => this.expire(), Math.min(60_000, Math.max(1000, this.maxAgeMs / 4)));
-      this.timer.unref();
+      this.stopTimer = every(ctx.clock, Math.min(60_000, Math.max(1000, this.maxAgeMs / 4)), () =>
+        this.expire(),
+      );
     }
   }
 
   stop(): void {
     this.unsubscribe?.();
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
   }
 
   packetIn(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame): Disposition {

@@ -28,6 +28,7 @@ import {
   type PortStatus,
 } from '../../openflow/index.js';
 import { buildLldp, ETH_TYPE, type EthernetFrame } from '../../packet/index.js';
+import { every } from '../../util/index.js';
 import { LinkGraph, linkKey, undirectedKey, type Hop, type Link } from './graph.js';
 import { combineLatency, latencySample, smoothLatency } from './latency.js';
 
@@ -92,7 +93,7 @@ export class TopologyApp implements App {
   readonly quarantineMs: number;
   private readonly timers: boolean;
   private ctx: AppContext | undefined;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private stopTimer: (() => void) | undefined;
   private readonly emitter = new EventEmitter();
   /** Directed links keyed by their source endpoint (an LLDP source port reaches one place). */
   private readonly bySrc = new Map<string, TopologyLink>();
@@ -116,14 +117,13 @@ export class TopologyApp implements App {
   start(ctx: AppContext): void {
     this.ctx = ctx;
     if (this.timers) {
-      this.timer = setInterval(() => this.discoveryRound(), this.intervalMs);
-      this.timer.unref();
+      this.stopTimer = every(ctx.clock, this.intervalMs, () => this.discoveryRound());
     }
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
   }
 
   switchConnected(sw: SwitchSession): void {
