@@ -1,7 +1,7 @@
 /**
  * `make demo`: Sluice controlling a real network. Starts Open vSwitch if needed, the Sluice controller, and a
  * Mininet ring of 4 OVS userspace switches with one host each (OpenFlow 1.3); pings every host pair until all
- * answer, prints where to look, and runs until Ctrl-C, then removes every bridge, namespace and process it made.
+ * answer, shows a firewall deny winning over a QoS rate policy (the declared pipeline), prints where to look, and runs until Ctrl-C, then removes every bridge, namespace and process it made.
  *
  * Environment (all optional):
  *   SLUICE_DEMO_CONTROLLER  sluice (default) | ovs-testcontroller (an L2 learning switch, to try the flow alone)
@@ -28,7 +28,9 @@ import {
   type PingallResult,
   type RunningController,
   type Topo,
+  waitFor,
 } from '../test/integration/harness/index.js';
+import { SluiceClient } from '../src/client/index.js';
 
 const TOPO_RE = /^(ring,\d+|linear,\d+|tree,\d+,\d+)$/;
 
@@ -110,6 +112,87 @@ function progressLine(r: PingallResult, attempt: number): string {
   return `      attempt ${attempt}: [${bar}] ${r.received}/${r.sent} replies, ${r.lossPct}% loss`;
 }
 
+const STEPS = 5;
+
+/** One ping from src to dst; true when it was answered. */
+async function answers(net: MininetNet, src: string, dst: string): Promise<boolean> {
+  return (await net.ping(src, dst, { count: 1, timeoutSec: 1 })).received > 0;
+}
+
+/**
+ * The declared pipeline at work: a QoS rate policy (an OpenFlow 1.3 meter) on h1 <-> h2 both ways, then a
+ * firewall deny on the same traffic. The deny wins (the firewall/ACL stage comes before the QoS stage);
+ * removing it brings the traffic back through the meter. Puts QoS and the firewall back as it found them, so
+ * the next demo run starts the same way.
+ */
+async function showDenyBeatsQos(net: MininetNet, apiPort: number, cli: string): Promise<boolean> {
+  const [h1, h2] = net.hosts;
+  if (!h1 || !h2) return true;
+  console.log(`[5/${STEPS}] Pipeline: a firewall deny wins over a QoS rate policy on the same traffic`);
+  const api = new SluiceClient({ baseUrl: `http://127.0.0.1:${apiPort}` });
+  const qosWasOn = (await api.qos.status()).enabled;
+  const firewallWasOn = (await api.firewall.status()).enabled;
+  const policyIds: number[] = [];
+  const ruleIds: string[] = [];
+  try {
+    await api.qos.enable();
+    for (const [a, b] of [
+      [h1, h2],
+      [h2, h1],
+    ] as const) {
+      const p = await api.qos.addPolicy({
+        name: `demo-rate-${a.name}-${b.name}`,
+        'ip-src': a.ip,
+        'ip-dst': b.ip,
+        'rate-kbps': 2000,
+      });
+      policyIds.push(p['policy-id']);
+    }
+    console.log(`      QoS: ${h1.name} <-> ${h2.name} metered at 2000 kbit/s both ways`);
+    // Stateless like Floodlight's: allow everything (ARP too), except h1 -> h2, evaluated first.
+    const deny = await api.firewall.add({
+      'src-ip': `${h1.ip}/32`,
+      'dst-ip': `${h2.ip}/32`,
+      action: 'deny',
+      priority: 0,
+    });
+    const allow = await api.firewall.add({ action: 'allow', priority: 10 });
+    ruleIds.push(deny.ruleid, allow.ruleid);
+    await api.firewall.enable();
+    console.log(
+      `      firewall on: rule ${deny.ruleid} denies ${h1.ip} -> ${h2.ip}, rule ${allow.ruleid} allows the rest`,
+    );
+    await waitFor(async () => !(await answers(net, h1.name, h2.name)), {
+      what: `${h1.name} -> ${h2.name} to be denied`,
+      timeoutMs: 30_000,
+    });
+    console.log(
+      `      ${h1.name} -> ${h2.name}: no reply. The deny wins although the QoS policy matches too.`,
+    );
+    const dpid = (await api.hosts({ ipv4: h1.ip }))[0]?.attachmentPoints[0]?.dpid;
+    if (dpid) {
+      console.log(
+        `      flows for ${h1.ip} on ${dpid} (decide, then QoS, then forward), as ${cli} flows ${dpid} shows:`,
+      );
+      for (const f of await api.flows(dpid)) if (f.text.includes(h1.ip)) console.log(`        ${f.text}`);
+    }
+    await api.firewall.delete(deny.ruleid);
+    ruleIds.shift();
+    await waitFor(() => answers(net, h1.name, h2.name), {
+      what: `${h1.name} -> ${h2.name} to answer again`,
+      timeoutMs: 30_000,
+    });
+    console.log(`      deny rule removed: ${h1.name} -> ${h2.name} answers again, through the meter.`);
+    return true;
+  } finally {
+    if (!firewallWasOn) await api.firewall.disable();
+    for (const id of ruleIds) await api.firewall.delete(id);
+    for (const id of policyIds) await api.qos.deletePolicy(id);
+    if (!qosWasOn) await api.qos.disable();
+    await api.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) fail('must run as root (Open vSwitch and Mininet need it): sudo make demo');
   const cfg = readConfig();
@@ -147,13 +230,13 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => void shutdown(0));
 
   try {
-    console.log('[1/4] Open vSwitch (userspace datapath)');
+    console.log(`[1/${STEPS}] Open vSwitch (userspace datapath)`);
     const { started } = await ensureOvs();
     ovsStartedHere = started;
     await cleanLeftovers();
     console.log(`      ${started ? 'started' : 'already running'}`);
 
-    console.log(`[2/4] Controller: ${cfg.controller} (OpenFlow port ${cfg.openflowPort})`);
+    console.log(`[2/${STEPS}] Controller: ${cfg.controller} (OpenFlow port ${cfg.openflowPort})`);
     const dataDir = path.join(REPO_ROOT, '.data', 'demo');
     fs.mkdirSync(dataDir, { recursive: true });
     ctl = await startController({
@@ -165,7 +248,7 @@ async function main(): Promise<void> {
     });
     console.log(`      ready (pid ${ctl.proc.pid}, log ${ctl.proc.logFile})`);
 
-    console.log(`[3/4] Mininet: ${describeTopo(cfg.topo)}, OpenFlow 1.3`);
+    console.log(`[3/${STEPS}] Mininet: ${describeTopo(cfg.topo)}, OpenFlow 1.3`);
     net = await MininetNet.start({
       topo: cfg.topo,
       protocols: 'OpenFlow13',
@@ -174,7 +257,7 @@ async function main(): Promise<void> {
     console.log(`      switches ${net.switches.map((s) => s.name).join(' ')}; hosts:`);
     for (const h of net.hosts) console.log(`        ${h.name}  ${h.ip.padEnd(12)} ${h.mac}`);
 
-    console.log('[4/4] pingall: every host pings every other host');
+    console.log(`[4/${STEPS}] pingall: every host pings every other host`);
     let ok = true;
     await net
       .pingallUntil(0, 60_000, (r, n) => console.log(progressLine(r, n)))
@@ -183,6 +266,13 @@ async function main(): Promise<void> {
         console.log(`      not all pairs answer yet: ${e.message}`);
       });
     if (ok) console.log('      all hosts reach each other.');
+
+    if (ok && cfg.controller === 'sluice') {
+      ok = await showDenyBeatsQos(net, cfg.apiPort, cli).catch((e: Error) => {
+        console.log(`      pipeline step failed: ${e.message}`);
+        return false;
+      });
+    }
 
     if (cfg.exitAfterPingall) return void (await shutdown(ok ? 0 : 1));
 

@@ -1,5 +1,6 @@
 /**
- * `make demo` keeps working: the demo script runs end to end (controller, Mininet ring, pingall) in its
+ * `make demo` keeps working: the demo script runs end to end (controller, Mininet ring, pingall, a firewall
+ * deny beating a QoS policy) in its
  * non-interactive mode and leaves nothing behind.
  */
 import { test } from 'node:test';
@@ -7,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ensureOvs, freePorts, leftovers, REPO_ROOT, run } from './harness/index.js';
 
-test('the demo brings up a network where every host reaches every other, then cleans up', async () => {
+test('the demo brings up a network where every host reaches every other, a deny beats QoS, then cleans up', async () => {
   await ensureOvs();
   const [ofPort, apiPort] = await freePorts(2);
   const demo = path.join(REPO_ROOT, 'dist', 'scripts', 'demo.js');
@@ -25,6 +26,9 @@ test('the demo brings up a network where every host reaches every other, then cl
   const output = r.stdout + r.stderr;
   assert.equal(r.code, 0, output);
   assert.match(output, /all hosts reach each other/);
+  // The pipeline step: a firewall deny beats a QoS policy on the same traffic, and lifting it restores it.
+  assert.match(output, /no reply\. The deny wins although the QoS policy matches too/);
+  assert.match(output, /answers again, through the meter/);
   assert.match(output, /nothing left behind/);
   assert.deepEqual(await leftovers(), {
     mininets: [],
