@@ -450,10 +450,11 @@ export class FakeNetwork {
   }
 
   /**
-   * A controller restart: every session drops (flows stay on the switches, as on real ones), then the new
-   * app instances start and the switches reconnect.
+   * A controller restart: every session drops (flows stay on the switches, as on real ones), the old apps
+   * stop (last first, as Controller.stop does), then the new app instances start and the switches reconnect.
    */
   async restartController(apps: App[]): Promise<void> {
+    for (const app of [...this.apps].reverse()) await app.stop?.();
     for (const sw of this.switches.values()) {
       sw.connected = false;
       this.sessions.delete(sw.dpid);

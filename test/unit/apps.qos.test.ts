@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import {
   QosApp,
   QosError,
+  QOS_LEARNED_KEY,
   QOS_METER_BASE,
+  Routes,
   meterIdOf,
   parsePathBody,
   parsePolicyBody,
@@ -23,6 +25,7 @@ import {
   type QueueStore,
   type Service,
 } from '../../src/apps/qos/index.js';
+import type { Host } from '../../src/apps/hosts/index.js';
 import { ForwardingApp } from '../../src/apps/forwarding/index.js';
 import { HostsApp } from '../../src/apps/hosts/index.js';
 import { TopologyApp } from '../../src/apps/topology/index.js';
@@ -46,7 +49,7 @@ import {
 import type { Store } from '../../src/store/index.js';
 import { AppError } from '../../src/util/index.js';
 import { FakeNetwork, linear, ring, type FakeHost } from './apps.fakenet.js';
-import { fakeAppContext, tempStore } from './apps.testctx.js';
+import { fakeAppContext, quietLog, tempStore } from './apps.testctx.js';
 
 const COOKIE = 6n << 48n;
 const services = new Map<string, Service>([
@@ -441,7 +444,6 @@ test('a controller restart sends no QoS flow or meter mod when everything is in 
   });
   await qos.addPolicy({ name: 'tos', service: 'EF', 'ip-dst': '10.0.0.2', sw: 'all' });
   await qos.addPolicy({ name: 'q', queue: 1, 'enqueue-port': 2, sw: '1' });
-  await new Promise((r) => setImmediate(r)); // the learned routes are written after the tick
   const flowsBefore = [...net.switches.values()].map(
     (s) => s.flows.filter((f) => f.cookie >> 48n === 6n).length,
   );
@@ -468,6 +470,42 @@ test('a controller restart sends no QoS flow or meter mod when everything is in 
     ['Best Effort', 'EF'],
   );
   await again.stop();
+  await store.close();
+});
+
+test('learned routes: the changes of one turn are one store write, and saved() waits for it', async () => {
+  const store = tempStore('sluice-qos-routes-');
+  let puts = 0;
+  const counting: Store = Object.create(store) as Store;
+  counting.put = (key, value, opts) => (puts++, store.put(key, value, opts));
+  const host = (ipv4: number, port: number) => ({ ipv4, dpid: 1n, port }) as Host;
+  const hosts = new Map([
+    ['10.0.0.1', host(0x0a000001, 1)],
+    ['10.0.0.2', host(0x0a000002, 2)],
+    ['10.0.0.3', host(0x0a000003, 3)],
+  ]);
+  const routes = new Routes(
+    { hostByIp: (ip) => hosts.get(ip), hostByMac: () => undefined, route: () => undefined },
+    counting,
+    quietLog,
+  );
+  const path = (id: number, dstIp: string) => ({ id, name: `p${id}`, srcIp: '10.0.0.1', dstIp }) as QosPath;
+  routes.routeOf(path(1, '10.0.0.2'));
+  routes.routeOf(path(2, '10.0.0.3'));
+  await routes.saved();
+  assert.equal(puts, 1, 'both routes in one write');
+  assert.deepEqual((await store.get(QOS_LEARNED_KEY))?.value, {
+    paths: {
+      1: [['00:00:00:00:00:00:00:01', 1, 2]],
+      2: [['00:00:00:00:00:00:00:01', 1, 3]],
+    },
+    ports: {},
+  });
+  routes.forget(2);
+  await routes.saved();
+  assert.equal(puts, 2, 'a later change is a second write');
+  const after = (await store.get(QOS_LEARNED_KEY))?.value as { paths: object };
+  assert.deepEqual(Object.keys(after.paths), ['1'], 'the forgotten path is gone from the store');
   await store.close();
 });
 

@@ -13,6 +13,7 @@ import {
   RpcConnection,
   type RpcConnectionOptions,
 } from '../../src/ovsdb/index.js';
+import { waitFor } from '../support/wait.js';
 
 type Handler = (msg: Record<string, any>, reply: (m: object) => void, raw: net.Socket) => void;
 
@@ -177,9 +178,7 @@ test('keepalive: an answered echo keeps the connection up', async () => {
     { echoIntervalMs: 20, echoTimeoutMs: 500 },
   );
   try {
-    const deadline = Date.now() + 3000;
-    while (echoes < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    assert.ok(echoes >= 3, `only ${echoes} keepalive echoes`);
+    await waitFor(() => echoes >= 3, { what: 'three keepalive echoes', timeoutMs: 3000, intervalMs: 10 });
     assert.equal(p.conn.closed, false);
   } finally {
     p.stop();

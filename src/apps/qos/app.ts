@@ -105,6 +105,7 @@ export class QosApp implements App {
 
   async stop(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
+    await this.routes?.saved();
     await this.queues?.close();
   }
 

@@ -35,7 +35,10 @@ export class Routes {
   private routes = new Map<number, PathRoute>();
   private readonly learnedHops = new Map<number, RouteHop[]>();
   private readonly learnedPorts = new Map<number, Map<bigint, number>>();
-  private saveQueued = false;
+  /** The write that will carry the next change, while one is queued for the end of this turn. */
+  private queued: Promise<void> | undefined;
+  /** Settles when every write queued so far has settled. */
+  private written: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly net: Network,
@@ -146,28 +149,47 @@ export class Routes {
     return { hops };
   }
 
-  /** Written after the tick that changed it; losing it costs only a brief re-resolution after a restart. */
+  /**
+   * Resolves when what was learned so far is in the store (or its write failed and was logged). The app's
+   * stop waits for it, so a restart reads the latest routes; tests wait for it instead of counting ticks.
+   */
+  saved(): Promise<void> {
+    return this.written;
+  }
+
+  /**
+   * Queues one write for the end of this event-loop turn: a reconcile resolves many routes in one turn, and
+   * they go to the store together. Losing it costs only a brief re-resolution after a restart.
+   */
   private save(): void {
-    if (this.saveQueued) return;
-    this.saveQueued = true;
-    setImmediate(() => {
-      this.saveQueued = false;
-      const paths = Object.fromEntries(
-        [...this.learnedHops].map(([id, hops]) => [
-          id,
-          hops.map((h) => [formatDpid(h.dpid), h.inPort, h.outPort]),
-        ]),
-      );
-      const ports = Object.fromEntries(
-        [...this.learnedPorts].map(([id, m]) => [
-          id,
-          Object.fromEntries([...m].map(([d, p]) => [formatDpid(d), p])),
-        ]),
-      );
-      this.store
-        .put(QOS_LEARNED_KEY, { paths, ports })
-        .catch((err: unknown) => this.log.warn({ err: String(err) }, 'saving learned QoS routes failed'));
-    });
+    if (this.queued) return;
+    const queued = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        this.queued = undefined;
+        resolve(this.write());
+      }),
+    );
+    this.queued = queued;
+    this.written = Promise.all([this.written, queued]).then(() => undefined);
+  }
+
+  private write(): Promise<void> {
+    const paths = Object.fromEntries(
+      [...this.learnedHops].map(([id, hops]) => [
+        id,
+        hops.map((h) => [formatDpid(h.dpid), h.inPort, h.outPort]),
+      ]),
+    );
+    const ports = Object.fromEntries(
+      [...this.learnedPorts].map(([id, m]) => [
+        id,
+        Object.fromEntries([...m].map(([d, p]) => [formatDpid(d), p])),
+      ]),
+    );
+    return this.store.put(QOS_LEARNED_KEY, { paths, ports }).then(
+      () => undefined,
+      (err: unknown) => this.log.warn({ err: String(err) }, 'saving learned QoS routes failed'),
+    );
   }
 }
 

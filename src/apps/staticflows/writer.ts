@@ -37,6 +37,8 @@ export class GroupWriter {
       this.queue.push({ op, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
+        // The end of this turn, not a time: a clock timer would change nothing but who may delay it.
+        // Callers (and tests) wait on the promise of their own op.
         setImmediate(() => void this.flush());
       }
     });
