@@ -1,5 +1,5 @@
 export { formatDpid, parseDpid } from './dpid.js';
-export { parseIntIn, parseMac, parsePrefix, prefixMask, type Prefix } from './values.js';
+export { parseIntIn, parseIpv4, parseMac, parsePrefix, prefixMask, type Prefix } from './values.js';
 export { SerialQueue } from './serial.js';
 export {
   AppError,

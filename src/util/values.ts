@@ -2,7 +2,7 @@
  * Parsers for values that cross a boundary (HTTP bodies, stored rules, CLI options): integers, MAC addresses,
  * IPv4 addresses and prefixes. Each throws FieldError naming the field at fault.
  */
-import { ipv4TextToNum } from '../packet/index.js';
+import { ipv4NumToText, ipv4TextToNum } from '../packet/index.js';
 import { FieldError } from './errors.js';
 
 const DEC = /^-?\d+$/;
@@ -28,6 +28,15 @@ export function parseMac(field: string, text: string): string {
   if (!MAC.test(text))
     throw new FieldError(field, `'${text}' is not a MAC address (expected aa:bb:cc:dd:ee:ff)`);
   return text.toLowerCase().replace(/-/g, ':');
+}
+
+/** A dotted quad, as node:net's isIP accepts one (octets 0..255, no leading zeros, no spaces); returned as is. */
+export function parseIpv4(field: string, text: string): string {
+  const n = ipv4TextToNum(text);
+  if (n === undefined || ipv4NumToText(n) !== text) {
+    throw new FieldError(field, `'${text}' is not an IPv4 address`);
+  }
+  return text;
 }
 
 /** The netmask of an IPv4 prefix length 0..32. */

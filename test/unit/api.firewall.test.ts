@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApiServer } from '../../src/api/index.js';
 import { aclRoutes } from '../../src/api/routes/acl.js';
-import { firewallRoutes } from '../../src/api/routes/firewall.js';
+import { firewallRoutes, ruleToFloodlight } from '../../src/api/routes/firewall.js';
 import {
   ACL_RULES_PREFIX,
   AclApp,
@@ -280,4 +280,10 @@ test('ACL rules survive a restart and give the same flows (nothing for the recon
   const sw = {} as never;
   assert.deepEqual(again.desiredFlows(sw), acl.desiredFlows(sw));
   assert.equal(again.desiredFlows(sw).length, 1);
+});
+
+test('Floodlight rule shape: dl_type is the number of the canonical dl-type name or hex', () => {
+  const dlType = (t?: string) =>
+    ruleToFloodlight(t === undefined ? { ruleid: '1' } : { ruleid: '1', 'dl-type': t }).dl_type;
+  assert.deepEqual([dlType('IPv4'), dlType('ARP'), dlType('0x88cc'), dlType()], [0x800, 0x806, 0x88cc, 0]);
 });

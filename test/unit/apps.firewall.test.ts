@@ -5,6 +5,7 @@ import {
   FirewallApp,
   RULES_PREFIX,
   decide,
+  dlTypeOfName,
   parseRule,
   ruleCookieTag,
   ruleIdOfCookie,
@@ -349,4 +350,17 @@ test('add/delete errors leave the store unchanged: 409 similar rule, 404 unknown
     await assert.rejects(fn, (e: unknown) => e instanceof kind && (e as AppError).field === field);
   }
   assert.deepEqual(await store.list(RULES_PREFIX), before);
+});
+
+test('dlTypeOfName: IPv4 and ARP in any case, nothing else', () => {
+  assert.deepEqual(['IPv4', 'ipv4', 'ARP', 'arp', 'ipv6', '0x0800', 'constructor'].map(dlTypeOfName), [
+    0x800,
+    0x800,
+    0x806,
+    0x806,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  assert.equal(parseRule({ 'dl-type': 'Arp' }).dlType, 0x806);
 });

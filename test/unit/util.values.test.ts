@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ipv4NumToText, ipv4TextToNum } from '../../src/packet/index.js';
-import { FieldError, parseIntIn, parseMac, parsePrefix } from '../../src/util/index.js';
+import { FieldError, parseIntIn, parseIpv4, parseMac, parsePrefix } from '../../src/util/index.js';
 
 const fails = (fn: () => unknown, field: string, reason: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof FieldError && e.field === field && reason.test(e.reason));
@@ -28,4 +28,12 @@ test('parsePrefix clears host bits; bare addresses are /32', () => {
   fails(() => parsePrefix('dst-ip', '10.0.0.0/33'), 'dst-ip', /prefix length/);
   fails(() => parsePrefix('dst-ip', ' 10.0.0.1/8'), 'dst-ip', /not an IPv4 address/);
   fails(() => parsePrefix('dst-ip', '10.0.0/8'), 'dst-ip', /not an IPv4 address/);
+});
+
+test('parseIpv4 takes a dotted quad as node:net does and names the field otherwise', () => {
+  assert.equal(parseIpv4('ip-src', '10.0.0.1'), '10.0.0.1');
+  assert.equal(parseIpv4('ip-src', '255.255.255.255'), '255.255.255.255');
+  for (const bad of ['010.0.0.1', '10.0.0.256', '10.0.0', ' 10.0.0.1', '10.0.0.1/32', '', 'a.b.c.d']) {
+    fails(() => parseIpv4('ip-src', bad), 'ip-src', /is not an IPv4 address/);
+  }
 });

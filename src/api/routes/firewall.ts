@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { dlTypeOfName } from '../../apps/firewall/index.js';
 import type { ApiContext, RouteArea } from '../context.js';
 import { HttpError, callApp, objectBody } from '../errors.js';
 import { DeletedId, FirewallRule, FirewallStatus, replies } from '../responses.js';
@@ -24,7 +25,6 @@ export interface FirewallView {
 }
 
 const ZERO_MAC = '00:00:00:00:00:00';
-const ETH_TYPES: Readonly<Record<string, number>> = { IPv4: 0x0800, ARP: 0x0806 };
 const PROTOS: Readonly<Record<string, number>> = { ICMP: 1, TCP: 6, UDP: 17 };
 
 function prefixParts(text: string | undefined): [string, number] {
@@ -45,7 +45,7 @@ export function ruleToFloodlight(r: RuleEntry): Record<string, unknown> {
     in_port: Number(r['src-inport'] ?? 0),
     dl_src: r['src-mac'] ?? ZERO_MAC,
     dl_dst: r['dst-mac'] ?? ZERO_MAC,
-    dl_type: dlType === undefined ? 0 : (ETH_TYPES[dlType] ?? Number(dlType)),
+    dl_type: dlType === undefined ? 0 : (dlTypeOfName(dlType) ?? Number(dlType)),
     nw_src_prefix: srcIp,
     nw_src_maskbits: srcBits,
     nw_dst_prefix: dstIp,

@@ -30,6 +30,7 @@ export {
 } from './flows.js';
 export {
   bodyFields,
+  dlTypeOfName,
   parseAction,
   parseIntIn,
   parsePrefix,

@@ -151,9 +151,7 @@ export function parseRule(body: unknown): RuleInput {
   if ((text = get('src-mac')) !== undefined) rule.srcMac = parseMac('src-mac', text);
   if ((text = get('dst-mac')) !== undefined) rule.dstMac = parseMac('dst-mac', text);
   if ((text = get('dl-type')) !== undefined) {
-    const t = text.toLowerCase();
-    rule.dlType =
-      t === 'arp' ? ETH_TYPE.ARP : t === 'ipv4' ? ETH_TYPE.IPV4 : parseIntIn('dl-type', text, 0, 0xffff);
+    rule.dlType = dlTypeOfName(text) ?? parseIntIn('dl-type', text, 0, 0xffff);
   }
   if ((text = get('src-ip')) !== undefined) rule.srcIp = parsePrefix('src-ip', text);
   if ((text = get('dst-ip')) !== undefined) rule.dstIp = parsePrefix('dst-ip', text);
@@ -182,6 +180,16 @@ export function parseRule(body: unknown): RuleInput {
     }
   }
   return rule;
+}
+
+const DL_TYPE_NAMES = new Map([
+  ['ipv4', ETH_TYPE.IPV4],
+  ['arp', ETH_TYPE.ARP],
+]);
+
+/** The EtherType a dl-type name stands for (IPv4 or ARP, any case), as parseRule reads and ruleToJson writes. */
+export function dlTypeOfName(text: string): number | undefined {
+  return DL_TYPE_NAMES.get(text.toLowerCase());
 }
 
 function dlTypeText(t: number): string {

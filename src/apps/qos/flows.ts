@@ -22,6 +22,7 @@ import {
   type MeterConfigEntry,
   type OfVersion,
 } from '../../openflow/index.js';
+import { ETH_TYPE } from '../../packet/index.js';
 import { formatDpid } from '../../util/index.js';
 import {
   MAX_ID,
@@ -183,7 +184,7 @@ export function pathPlacements(path: QosPath, hops: readonly RouteHop[], tos?: n
     name: `${path.name}.${formatDpid(h.dpid)}`,
     dpid: h.dpid,
     priority: path.template.priority,
-    match: { ...path.template.match, ethType: 0x0800, ipSrc: path.srcIp, ipDst: path.dstIp },
+    match: { ...path.template.match, ethType: ETH_TYPE.IPV4, ipSrc: path.srcIp, ipDst: path.dstIp },
     action: path.template.action,
     ...(tos !== undefined ? { tos } : {}),
     outPort: h.outPort,

@@ -10,7 +10,6 @@
  * both carry the DSCP). Floodlight read a string of 0s and 1s as binary first ("10" was 2); Sluice reads
  * decimal, 0x-hex or 0b-binary, so "10" is 10.
  */
-import { isIP } from 'node:net';
 import { OFPP } from '../../openflow/index.js';
 import { ETH_TYPE, ipv4TextToNum } from '../../packet/index.js';
 import * as shared from '../../util/index.js';
@@ -25,6 +24,7 @@ export class QosError extends FieldError {
 }
 const parseIntIn = throwingAs(QosError)(shared.parseIntIn);
 const parseMac = throwingAs(QosError)(shared.parseMac);
+const parseIpv4 = throwingAs(QosError)(shared.parseIpv4);
 
 export interface Service {
   sid: number;
@@ -101,9 +101,7 @@ export function textOf(field: string, raw: unknown, max = NAME_MAX): string {
 }
 
 export function ipv4Of(field: string, raw: unknown): string {
-  const t = textOf(field, raw, 15);
-  if (isIP(t) !== 4) throw new QosError(field, `'${t}' is not an IPv4 address`);
-  return t.split('.').map(Number).join('.');
+  return parseIpv4(field, textOf(field, raw, 15));
 }
 
 function macOf(field: string, raw: unknown): string {

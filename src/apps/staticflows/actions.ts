@@ -3,6 +3,7 @@
  * with the 1.0-era `set-src-mac=...` spellings as aliases, and its canonical text for listing.
  */
 import { OFPCML_NO_BUFFER, type Action, type Match } from '../../openflow/index.js';
+import { ETH_TYPE } from '../../packet/index.js';
 import { FIELD_ALIASES, FIELD_BY_KEY, FIELD_BY_NAME, TP_FIELDS, type FieldSpec } from './fields.js';
 import { EntryError, parsePort, parseUint, parseValue, portText, valueText, type Scalar } from './values.js';
 
@@ -145,7 +146,7 @@ export function parseActions(
         out.actions.push({ type: 'push_mpls', ethertype: ethertype(at, arg, 0x8847) });
         break;
       case 'pop_mpls':
-        out.actions.push({ type: 'pop_mpls', ethertype: ethertype(at, arg, 0x0800) });
+        out.actions.push({ type: 'pop_mpls', ethertype: ethertype(at, arg, ETH_TYPE.IPV4) });
         break;
       case 'push_pbb':
         out.actions.push({ type: 'push_pbb', ethertype: ethertype(at, arg, 0x88e7) });

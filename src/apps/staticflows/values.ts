@@ -49,10 +49,7 @@ export function parseU64(field: string, raw: Scalar): bigint {
   return v;
 }
 
-export function parseIpv4(field: string, text: string): string {
-  if (isIP(text) !== 4) throw new EntryError(field, `'${text}' is not an IPv4 address`);
-  return ipv4NumToText(ipv4TextToNum(text)!);
-}
+export const parseIpv4 = throwingAs(EntryError)(shared.parseIpv4);
 
 /** IPv6 in the compressed lower-case form the codec decodes to (RFC 5952). */
 export function parseIpv6(field: string, text: string): string {
