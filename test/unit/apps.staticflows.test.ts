@@ -561,6 +561,45 @@ test('entries for absent switches are stored, pushed by desiredFlows on connect,
   assert.equal(own({ ...owned[0], cookie: 3n << 48n }), false);
 });
 
+test('on an OpenFlow 1.0 switch (one table) user-cookie entries are found, listed and left alone', async (t) => {
+  // Entries default to the forwarding stage's OpenFlow 1.3 table; a 1.0 switch reports every flow in table 0.
+  const h = await harness(t);
+  const s1 = h.connect(1n, OFP_VERSION_1_0, 1, 2);
+  await h.app.add({
+    ...base,
+    name: 'user',
+    cookie: '0x5151',
+    eth_type: 2048,
+    ip_proto: 17,
+    udp_dst: 9999,
+    actions: 'output=2',
+  });
+  await h.app.add({ ...base, name: 'drop', priority: 40000, in_port: 1, eth_type: '0x0800', actions: '' });
+  assert.deepEqual(
+    [...s1.flows.values()].map((f) => f.tableId),
+    [0, 0],
+    'a 1.0 switch holds them in table 0',
+  );
+  const listed = await h.app.list('all');
+  assert.deepEqual(
+    listed.map((l) => [l.entry.name, l.state]),
+    [
+      ['drop', 'installed'],
+      ['user', 'installed'],
+    ],
+  );
+  const app2 = await h.restart();
+  const own = (f: FlowStatsEntry) => app2.ownsFlow(asSession(s1), f);
+  const owned = [...s1.flows.values()].filter(own);
+  assert.equal(owned.length, 2, "the user's cookie flow is owned by its entry on 1.0 too");
+  const diff = diffFlows(app2.desiredFlows(asSession(s1)), owned, app2.cookie, OFP_VERSION_1_0);
+  assert.deepEqual(
+    [diff.add.length, diff.remove.length, diff.unchanged],
+    [0, 0, 2],
+    'a restart re-adds nothing',
+  );
+});
+
 test('clear removes one switch’s entries or all; inactive entries are stored but not pushed', async (t) => {
   const h = await harness(t);
   const s1 = h.connect(1n, OFP_VERSION_1_3, 1, 2);

@@ -74,8 +74,13 @@ export class StaticFlowsApp implements App {
   private entries!: Collection<Record<string, string>>;
   private writer!: GroupWriter;
   private readonly byName = new Map<string, StaticEntry>();
-  /** Per switch: flow key (table 0 for OF1.0 lookups is handled in keyOf) -> entry name. */
+  /** Per switch: flow key (with the entry's table) -> entry name. */
   private readonly byKey = new Map<bigint, Map<string, string>>();
+  /**
+   * The same, keyed as an OpenFlow 1.0 switch reports the flow: in table 0, whatever table the entry names
+   * (by default the forwarding stage's OpenFlow 1.3 table), so a 1.0 switch's flows are found too.
+   */
+  private readonly byKey10 = new Map<bigint, Map<string, string>>();
   /** Serialises changes to one entry name (store write + memory + push must not interleave). */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -134,7 +139,7 @@ export class StaticFlowsApp implements App {
 
   ownsFlow(sw: SwitchSession, flow: FlowStatsEntry): boolean {
     if ((flow.cookie & APP_COOKIE_MASK) === this.cookie) return true;
-    const name = this.byKey.get(sw.dpid)?.get(keyOf(flow, sw.version));
+    const name = this.nameAt(sw, flow);
     const e = name === undefined ? undefined : this.byName.get(name);
     return e !== undefined && e.cookie === flow.cookie;
   }
@@ -142,7 +147,7 @@ export class StaticFlowsApp implements App {
   /** Floodlight removes an entry whose flow timed out. */
   flowRemoved(sw: SwitchSession, msg: FlowRemoved): void {
     if (!EXPIRED_REASONS.has(msg.reason)) return;
-    const name = this.byKey.get(sw.dpid)?.get(keyOf(msg, sw.version));
+    const name = this.nameAt(sw, msg);
     const e = name === undefined ? undefined : this.byName.get(name);
     if (!e || entryCookie(e, this.cookie) !== msg.cookie) return;
     void this.withLock(e.name, async () => {
@@ -292,18 +297,37 @@ export class StaticFlowsApp implements App {
 
   // ---- internals
 
+  /** The entry a switch's flow (or flow-removed message) belongs to, by its identity on that switch. */
+  private nameAt(sw: SwitchSession, f: Pick<FlowSpec, 'tableId' | 'priority' | 'match'>): string | undefined {
+    const index = sw.version === OFP_VERSION_1_0 ? this.byKey10 : this.byKey;
+    return index.get(sw.dpid)?.get(keyOf(f, sw.version));
+  }
+
   private remember(e: StaticEntry): void {
     this.byName.set(e.name, e);
-    let keys = this.byKey.get(e.dpid);
-    if (!keys) this.byKey.set(e.dpid, (keys = new Map()));
-    keys.set(keyOf(entryFlowSpec(e, this.cookie), OFP_VERSION_1_3), e.name);
+    const spec = entryFlowSpec(e, this.cookie);
+    for (const [index, version] of this.indexes()) {
+      let keys = index.get(e.dpid);
+      if (!keys) index.set(e.dpid, (keys = new Map()));
+      keys.set(keyOf(spec, version), e.name);
+    }
   }
 
   private forget(e: StaticEntry): void {
     this.byName.delete(e.name);
-    const keys = this.byKey.get(e.dpid);
-    keys?.delete(keyOf(entryFlowSpec(e, this.cookie), OFP_VERSION_1_3));
-    if (keys?.size === 0) this.byKey.delete(e.dpid);
+    const spec = entryFlowSpec(e, this.cookie);
+    for (const [index, version] of this.indexes()) {
+      const keys = index.get(e.dpid);
+      keys?.delete(keyOf(spec, version));
+      if (keys?.size === 0) index.delete(e.dpid);
+    }
+  }
+
+  private indexes(): [Map<bigint, Map<string, string>>, OfVersion][] {
+    return [
+      [this.byKey, OFP_VERSION_1_3],
+      [this.byKey10, OFP_VERSION_1_0],
+    ];
   }
 
   private async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
