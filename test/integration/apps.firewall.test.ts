@@ -17,7 +17,7 @@ import {
   type BackgroundProcess,
   type RunningController,
 } from './harness/index.js';
-import { ONE_SWITCH_THREE_HOSTS } from './helpers/mininet.js';
+import { pingOk as pingNet, startOneSwitch } from './helpers/mininet.js';
 
 let ctl: RunningController;
 let net: MininetNet;
@@ -53,9 +53,7 @@ async function tcpWorks(port: number): Promise<boolean> {
   return r.code === 0;
 }
 
-async function pingOk(src: string, dst: string): Promise<boolean> {
-  return (await net.ping(src, dst, { count: 1, timeoutSec: 1 })).received > 0;
-}
+const pingOk = (src: string, dst: string) => pingNet(net, src, dst);
 
 for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
   describe(`firewall and ACL with Mininet over ${protocols}`, () => {
@@ -64,15 +62,7 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
     before(async () => {
       await ensureOvs();
       ctl = await startController();
-      net = await MininetNet.start({
-        topo: ONE_SWITCH_THREE_HOSTS,
-        protocols,
-        controllerPort: ctl.openflowPort,
-      });
-      await waitFor(async () => (await sluiceJson<unknown[]>(['switches'])).length === 1, {
-        what: 'switch s1 in the CLI output',
-        timeoutMs: 30_000,
-      });
+      net = await startOneSwitch(ctl, protocols, 30_000);
       for (const port of [5201, 5202]) servers.push(await net.bg('h2', ['iperf3', '-s', '-p', String(port)]));
     });
 

@@ -19,7 +19,7 @@ import {
   waitFor,
   type RunningController,
 } from './harness/index.js';
-import { ONE_SWITCH_THREE_HOSTS, pingsSeenWithTos } from './helpers/mininet.js';
+import { apiRequest, pingOk as pingNet, pingsSeenWithTos, startOneSwitch } from './helpers/mininet.js';
 
 const S1 = '00:00:00:00:00:00:00:01';
 const EF = 184; // ToS byte of DSCP 46
@@ -33,19 +33,8 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
     const sluice = (args: string[]) => sluiceCli(ctl, args);
     const sluiceJson = <T>(args: string[]) => sluiceCliJson<T>(ctl, args);
 
-    async function http(method: string, path: string, body?: unknown) {
-      const res = await fetch(`${ctl.apiUrl}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const text = await res.text();
-      return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined };
-    }
-
-    const pingOk = async (src: string, dst: string) =>
-      (await net.ping(src, dst, { count: 1, timeoutSec: 1 })).received > 0;
+    const http = (method: string, path: string, body?: unknown) => apiRequest(ctl, method, path, body);
+    const pingOk = (src: string, dst: string) => pingNet(net, src, dst);
 
     /** The QoS flows on s1 (cookie 0x6...), with their counters, as ovs-ofctl prints them. */
     const qosFlows = async () =>
@@ -137,15 +126,7 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
     before(async () => {
       await ensureOvs();
       ctl = await startController();
-      net = await MininetNet.start({
-        topo: ONE_SWITCH_THREE_HOSTS,
-        protocols,
-        controllerPort: ctl.openflowPort,
-      });
-      await waitFor(async () => (await sluiceJson<unknown[]>(['switches'])).length === 1, {
-        what: 'switch s1 in the CLI output',
-        timeoutMs: 20_000,
-      });
+      net = await startOneSwitch(ctl, protocols, 20_000);
       // QoS on 1.0 outputs toward the destination host: hosts are learned from their traffic.
       await net.pingallUntil(0, 30_000);
       assert.equal((await http('GET', '/wm/qos/tool/enable/json')).status, 200);

@@ -23,26 +23,15 @@ import {
   waitFor,
   type RunningController,
 } from './harness/index.js';
-import { pingsSeenWithTos } from './helpers/mininet.js';
+import { apiRequest, pingsSeenWithTos } from './helpers/mininet.js';
 
 let ctl: RunningController;
 let net: MininetNet;
 
 const S1 = '00:00:00:00:00:00:00:01';
 
-async function http(method: string, path: string, body?: unknown, form = false) {
-  const res = await fetch(`${ctl.apiUrl}${path}`, {
-    method,
-    headers:
-      body === undefined
-        ? {}
-        : { 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json' },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined };
-}
+const http = (method: string, path: string, body?: unknown, form = false) =>
+  apiRequest(ctl, method, path, body, form);
 
 async function cli(...args: string[]) {
   return run(process.execPath, [SLUICE_CLI, 'qos', ...args, '--api', ctl.apiUrl!], { timeoutMs: 20_000 });
