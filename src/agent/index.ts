@@ -4,6 +4,8 @@
  *   parseNetworkRequest(body)            validated create request (FieldError naming the key)
  *   checkClashes(spec, networks)         ConflictError 'name' | 'vni' | 'subnet'
  *   pickDefaultSubnet(routes, taken?)    Socketplane's rule: 10.1.0.0/16, then others, avoiding host routes
+ *   new NetworkStore(store)              create (race-safe) / list / get / delete (refused with endpoints)
+ *   new Ipam(store)                      allocate / release / list addresses by compare-and-swap
  */
 export {
   DEFAULT_MTU,
@@ -16,3 +18,5 @@ export {
   type Network,
   type NetworkSpec,
 } from './network.js';
+export { NetworkStore, type DeleteOptions } from './networks.js';
+export { Ipam, nextFreeAddress, type Allocation, type AllocateOptions } from './ipam.js';
