@@ -58,7 +58,7 @@ export class Ipam {
       const e = await this.store.get(key);
       const doc = e === undefined ? undefined : readIpamDoc(key, e.value);
       if (doc === undefined || doc.closed) {
-        throw new NotFoundError('network', `network ${network} is being created or deleted`);
+        throw new NotFoundError('network', `network ${network} is being deleted`);
       }
       const used = new Set(Object.keys(doc.addresses).map((a) => ipv4TextToNum(a)!));
       if (wanted !== undefined && used.has(wanted)) {

@@ -75,20 +75,26 @@ export class NetworkStore {
   /** Validates `request` (see parseNetworkRequest), refuses clashes, assigns a VNI if none was given. */
   async create(request: unknown): Promise<Network> {
     const spec = parseNetworkRequest(request);
-    const net = await casLoop('name', async () => {
-      const { networks, revision } = await readRegistry(this.store);
-      checkClashes(spec, networks);
-      const created: Network = { id: randomUUID(), ...spec, vni: spec.vni ?? nextFreeVni(networks) };
-      const ok = await this.store.compareAndSwap(REGISTRY_KEY, revision, {
-        networks: [...networks, created],
-      });
-      return ok ? created : RETRY;
-    });
-    // Until this lands, allocations in the new network are refused as not found (the record is absent).
-    // CAS on absent: if a delete of this network got in first, its closed record stays.
+    const id = randomUUID();
+    // The IPAM record goes first, under the new id: once the network is visible it can allocate, and a
+    // crash in between leaves only an unreferenced record, never a network that cannot allocate.
+    const key = IPAM_PREFIX + id;
     const doc: IpamDoc = { addresses: {} };
-    await this.store.compareAndSwap(ipamKey(net), 0, doc);
-    return net;
+    await this.store.put(key, doc);
+    try {
+      return await casLoop('name', async () => {
+        const { networks, revision } = await readRegistry(this.store);
+        checkClashes(spec, networks);
+        const created: Network = { id, ...spec, vni: spec.vni ?? nextFreeVni(networks) };
+        const ok = await this.store.compareAndSwap(REGISTRY_KEY, revision, {
+          networks: [...networks, created],
+        });
+        return ok ? created : RETRY;
+      });
+    } catch (err) {
+      await this.store.delete(key);
+      throw err;
+    }
   }
 
   async list(): Promise<Network[]> {

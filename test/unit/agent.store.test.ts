@@ -37,7 +37,7 @@ async function rejectsField(
 }
 
 test('networks: create assigns VNIs, list/get read back, clashes are refused', async () => {
-  const { networks } = fresh();
+  const { store, networks } = fresh();
   const a = await networks.create({ name: 'b', subnet: '10.1.0.0/16' });
   const b = await networks.create({ name: 'a', subnet: '10.2.0.0/16', vni: 9, labels: { env: 'dev' } });
   assert.equal(a.vni, 1);
@@ -57,6 +57,7 @@ test('networks: create assigns VNIs, list/get read back, clashes are refused', a
     /network b/,
   );
   await rejectsField(networks.create({ name: 'd', subnet: 'x' }), FieldError, 'subnet');
+  assert.equal((await store.list('/agent/ipam/')).length, 3, 'refused creates leave no IPAM record');
   await rejectsField(networks.get('zz'), NotFoundError, 'name', /no network named zz/);
   await rejectsField(networks.get('bad name'), FieldError, 'name');
   await rejectsField(networks.delete('zz'), NotFoundError, 'name');
