@@ -110,7 +110,11 @@ for (const protocols of ['OpenFlow10', 'OpenFlow13'] as const) {
       assert.equal((await net.ping('h1', 'h2', { count: 2, timeoutSec: 1 })).received, 0);
       const entry = (await listed(ctl))['drop-h1'];
       assert.equal(entry.state, 'installed');
-      assert.ok(Number(entry.packet_count) >= 2, `live counter: ${entry.packet_count}`);
+      // OVS moves datapath counters to OpenFlow flows periodically (revalidators), not per packet.
+      await waitFor(async () => Number((await listed(ctl))['drop-h1'].packet_count) >= 2, {
+        what: 'the listed entry to count the 2 dropped pings',
+        timeoutMs: 10_000,
+      });
       assert.deepEqual(entry.match, { in_port: '1', eth_type: '0x0800' });
 
       const d = await api(ctl, 'DELETE', '/wm/staticentrypusher/json', { name: 'drop-h1' });
@@ -137,8 +141,13 @@ for (const protocols of ['OpenFlow10', 'OpenFlow13'] as const) {
       assert.equal((await net.ping('h1', 'h2', { count: 1, timeoutSec: 1 })).received, 0, 'the drop is back');
 
       const dropCookie = (await listed(ctl))['drop-h1'].cookie;
-      const before = await s1Flow(protocols, `0x${BigInt(dropCookie).toString(16)}`);
-      assert.ok(before && before.packets >= 1);
+      const before = await waitFor(
+        async () => {
+          const f = await s1Flow(protocols, `0x${BigInt(dropCookie).toString(16)}`);
+          return f && f.packets >= 1 ? f : undefined;
+        },
+        { what: 'the re-pushed drop flow to count the dropped ping', timeoutMs: 10_000 },
+      );
       await ctl.restart();
       await waitFor(
         async () => {

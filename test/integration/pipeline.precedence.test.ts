@@ -116,11 +116,15 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
         'tos 0xb8',
       );
       assert.match(seen, /tos 0xb8/);
-      const marking = (await qosFlows()).find(
-        (l) => l.includes('nw_src=10.0.0.1') && l.includes('mod_nw_tos:184'),
-      );
-      assert.ok(marking, (await qosFlows()).join('\n'));
-      assert.ok(Number(/n_packets=(\d+)/.exec(marking)![1]) > 0, marking);
+      const marking = async () =>
+        (await qosFlows()).find((l) => l.includes('nw_src=10.0.0.1') && l.includes('mod_nw_tos:184'));
+      assert.ok(await marking(), (await qosFlows()).join('\n'));
+      // OVS moves datapath counters to OpenFlow flows periodically (revalidators), not per packet.
+      await waitFor(async () => Number(/n_packets=(\d+)/.exec((await marking()) ?? '')?.[1] ?? 0) > 0, {
+        what: 'the marking flow to count the marked pings',
+        timeoutMs: 10_000,
+        detail: async () => (await qosFlows()).join('\n'),
+      });
     }
 
     before(async () => {
