@@ -91,4 +91,29 @@ export interface AgentOps {
   listEndpoints(filter?: { network?: string; host?: string; container?: string }): Promise<Endpoint[]>;
   /** Live agents (hosts with a current lease). */
   listHosts(): Promise<HostRecord[]>;
+  /**
+   * A Docker network on this host's dockerd backed by the Sluice plugin for Sluice network `network`
+   * (created if missing, named like the network): what `sluice run -n NET` runs containers on, so the
+   * container's program starts with its interface already up.
+   */
+  ensureDockerNetwork(network: string): Promise<{ name: string; id: string }>;
 }
+
+/**
+ * The agent's REST API (127.0.0.1:6675 by default; errors as the controller's: {error, detail, field}):
+ *   GET    /api/v1/networks                    Network[]
+ *   POST   /api/v1/networks                    body: network create request -> 201 Network
+ *   GET    /api/v1/networks/:name              Network
+ *   DELETE /api/v1/networks/:name?force=true   204
+ *   GET    /api/v1/endpoints?network=&host=&container=   Endpoint[]
+ *   POST   /api/v1/endpoints                   {container, network, address?, ifname?}      -> 201 Endpoint
+ *                                              {netns, containerId, network, address?, ifname?} (CNI)
+ *   DELETE /api/v1/endpoints?container=C[&network=N]                 -> {removed: Endpoint[]}
+ *   DELETE /api/v1/endpoints?containerId=C&network=N[&ifname=I]      -> {removed: Endpoint[]} (CNI DEL)
+ *   PUT    /api/v1/docker-networks/:network    -> {name, id}   (ensureDockerNetwork)
+ *   GET    /api/v1/agents                      HostRecord[]
+ *   GET    /api/v1/agent                       this agent: HostRecord
+ * plus Socketplane's /v0.1 and /openapi.json. The controller serves the GET routes of networks, endpoints
+ * and agents read-only from a shared store.
+ */
+export const AGENT_DEFAULT_API_PORT = 6675;
