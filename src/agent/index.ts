@@ -20,3 +20,16 @@ export {
 } from './network.js';
 export { NetworkStore, type DeleteOptions } from './networks.js';
 export { Ipam, nextFreeAddress, type Allocation, type AllocateOptions } from './ipam.js';
+export {
+  EndpointStore,
+  endpointId,
+  hostIfaceName,
+  macFor,
+  matchesContainer,
+  parseContainerId,
+  parseIfname,
+  type EndpointFilter,
+  type ReserveRequest,
+} from './endpoints.js';
+export { HostRegistry, HOST_LEASE_TTL_S, listHosts, type HostRegistryOptions } from './hosts.js';
+export * from './types.js';

@@ -39,7 +39,10 @@ export class Ipam {
     this.networks = new NetworkStore(store);
   }
 
-  /** Allocates the next free address (or `opts.address`) in `network` to `owner` (an endpoint id). */
+  /**
+   * Allocates the next free address (or `opts.address`) in `network` to `owner` (an endpoint id). An owner
+   * that already holds an address gets it back (ConflictError 'address' if it asked for a different one).
+   */
   async allocate(network: string, owner: string, opts: AllocateOptions = {}): Promise<Allocation> {
     if (typeof owner !== 'string' || owner.length === 0 || owner.length > OWNER_MAX) {
       throw new FieldError('owner', `must be a string of 1..${OWNER_MAX} characters`);
@@ -59,6 +62,15 @@ export class Ipam {
       const doc = e === undefined ? undefined : readIpamDoc(key, e.value);
       if (doc === undefined || doc.closed) {
         throw new NotFoundError('network', `network ${network} is being deleted`);
+      }
+      // Idempotent per owner: an endpoint that asks again (a retried attach, a restarted agent) gets the
+      // address it holds instead of a second one.
+      const held = Object.keys(doc.addresses).find((a) => doc.addresses[a] === owner);
+      if (held !== undefined) {
+        if (wanted !== undefined && ipv4TextToNum(held) !== wanted) {
+          throw new ConflictError('address', `${owner} already holds ${held} in network ${network}`);
+        }
+        return held;
       }
       const used = new Set(Object.keys(doc.addresses).map((a) => ipv4TextToNum(a)!));
       if (wanted !== undefined && used.has(wanted)) {
