@@ -33,3 +33,16 @@ export {
 } from './endpoints.js';
 export { HostRegistry, HOST_LEASE_TTL_S, listHosts, type HostRegistryOptions } from './hosts.js';
 export * from './types.js';
+export {
+  DOCKER_API_MAX,
+  DOCKER_DEFAULT_SOCKET,
+  DockerClient,
+  DockerError,
+  dockerSocketFromEnv,
+  type ContainerInfo,
+  type CreateNetworkRequest,
+  type DockerErrorCode,
+  type DockerEvent,
+  type EventStream,
+  type NetworkInfo,
+} from './docker.js';
