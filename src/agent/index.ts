@@ -46,3 +46,13 @@ export {
   type EventStream,
   type NetworkInfo,
 } from './docker.js';
+export {
+  AgentCore,
+  DEFAULT_NETWORK_NAME,
+  type AgentCoreOptions,
+  type ContainerFacts,
+  type ContainerSource,
+  type CoreLogger,
+  type Fabric,
+  type Plumbing,
+} from './agent.js';
