@@ -56,3 +56,11 @@ export {
   type Fabric,
   type Plumbing,
 } from './agent.js';
+export {
+  AGENT_CONFIG_FLAGS,
+  AGENT_DEFAULTS,
+  resolveUnderlay,
+  validateAgentConfig,
+  type AgentConfig,
+} from './config.js';
+export { startAgent, type RunningAgent } from './start.js';

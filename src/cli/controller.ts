@@ -56,7 +56,7 @@ export function daemonConfigFrom(
     throw new InvalidArgumentError('--api-tls-cert and --api-tls-key go together (--api-tls-ca needs both).');
   }
   const token = o.apiToken ?? env.SLUICE_API_TOKEN;
-  const store = storeConfigFrom(o, env);
+  const store = storeConfigFrom(o, env, DEFAULT_DATA_DIR, 'controller');
   return {
     openflow: {
       listen: o.openflowListen,
@@ -90,7 +90,12 @@ export function daemonConfigFrom(
  * The store section from --store and the flags of that backend; a flag of the other backend is refused rather
  * than silently ignored. SLUICE_ETCD_ENDPOINTS is read (and checked) only for --store etcd.
  */
-function storeConfigFrom(o: ControllerCliOptions, env: Record<string, string | undefined>): StoreConfig {
+export function storeConfigFrom(
+  o: Pick<ControllerCliOptions, 'store' | 'dataDir' | 'etcdEndpoints' | 'etcdPrefix'>,
+  env: Record<string, string | undefined>,
+  defaultDataDir: string,
+  who: 'controller' | 'agent',
+): StoreConfig {
   const otherBackendFlags: [string, unknown][] =
     o.store === 'etcd'
       ? [['--data-dir', o.dataDir]]
@@ -102,11 +107,11 @@ function storeConfigFrom(o: ControllerCliOptions, env: Record<string, string | u
     if (value !== undefined) {
       const other = o.store === 'etcd' ? 'embedded' : 'etcd';
       throw new InvalidArgumentError(
-        `${flag} is only used with --store ${other} (this controller uses --store ${o.store}).`,
+        `${flag} is only used with --store ${other} (this ${who} uses --store ${o.store}).`,
       );
     }
   }
-  if (o.store === 'embedded') return { backend: 'embedded', dataDir: o.dataDir ?? DEFAULT_DATA_DIR };
+  if (o.store === 'embedded') return { backend: 'embedded', dataDir: o.dataDir ?? defaultDataDir };
   const fromEnv = env.SLUICE_ETCD_ENDPOINTS;
   const endpoints =
     o.etcdEndpoints ??
@@ -162,9 +167,42 @@ export function etcdPrefixArg(text: string): string {
   }
 }
 
+/** --store, --data-dir, --etcd-endpoints, --etcd-prefix (shared with `sluice agent`). */
+export function addStoreOptions(cmd: Command, defaultDataDir: string): Command {
+  return cmd
+    .addOption(
+      new Option('--store <kind>', 'where state is kept: embedded (SQLite under --data-dir) or etcd')
+        .choices(STORE_KINDS)
+        .default('embedded'),
+    )
+    .option('--data-dir <dir>', `--store embedded: directory of the state (default: ${defaultDataDir})`)
+    .option(
+      '--etcd-endpoints <urls>',
+      `--store etcd: client URLs, comma list (env SLUICE_ETCD_ENDPOINTS; default: ${DEFAULT_ETCD_ENDPOINTS.join(',')})`,
+      etcdEndpointsArg,
+    )
+    .option(
+      '--etcd-prefix <prefix>',
+      `--store etcd: key prefix of Sluice's state in etcd (default: ${ETCD_DEFAULT_NAMESPACE})`,
+      etcdPrefixArg,
+    );
+}
+
+/** --log-level, --log-format (shared with `sluice agent`). */
+export function addLogOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      new Option('--log-format <format>', 'log format (default: pretty on a terminal, else json)').choices([
+        'json',
+        'pretty',
+      ]),
+    );
+}
+
 /** The command's options (its action is attached by the caller, which owns process signals). */
 export function controllerCommand(): Command {
-  return new Command('controller')
+  const cmd = new Command('controller')
     .description('run the OpenFlow controller, its apps and the REST API until SIGINT/SIGTERM')
     .option(
       '--openflow-port <ports>',
@@ -184,30 +222,8 @@ export function controllerCommand(): Command {
       hostArg,
       '127.0.0.1',
     )
-    .option('--api-token <token>', 'bearer token the API requires (env SLUICE_API_TOKEN)')
-    .addOption(
-      new Option('--store <kind>', 'where state is kept: embedded (SQLite under --data-dir) or etcd')
-        .choices(STORE_KINDS)
-        .default('embedded'),
-    )
-    .option('--data-dir <dir>', `--store embedded: directory of the state (default: ${DEFAULT_DATA_DIR})`)
-    .option(
-      '--etcd-endpoints <urls>',
-      `--store etcd: client URLs, comma list (env SLUICE_ETCD_ENDPOINTS; default: ${DEFAULT_ETCD_ENDPOINTS.join(',')})`,
-      etcdEndpointsArg,
-    )
-    .option(
-      '--etcd-prefix <prefix>',
-      `--store etcd: key prefix of Sluice's state in etcd (default: ${ETCD_DEFAULT_NAMESPACE})`,
-      etcdPrefixArg,
-    )
-    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS).default('info'))
-    .addOption(
-      new Option('--log-format <format>', 'log format (default: pretty on a terminal, else json)').choices([
-        'json',
-        'pretty',
-      ]),
-    )
+    .option('--api-token <token>', 'bearer token the API requires (env SLUICE_API_TOKEN)');
+  return addLogOptions(addStoreOptions(cmd, DEFAULT_DATA_DIR))
     .option('--tls-cert <file>', 'OpenFlow TLS: controller certificate (PEM)')
     .option('--tls-key <file>', 'OpenFlow TLS: controller private key (PEM)')
     .option('--tls-ca <file>', 'OpenFlow TLS: CA that signed the switch certificates (PEM)')

@@ -1,20 +1,33 @@
 #!/usr/bin/env node
+import { startAgent, type AgentConfig } from '../agent/index.js';
 import { startDaemon, type DaemonConfig } from '../daemon/index.js';
 import { runCli } from './run.js';
 
-/** Runs the daemon until SIGINT/SIGTERM, then shuts it down; a second signal exits at once. */
-async function runController(config: DaemonConfig): Promise<void> {
-  const daemon = await startDaemon(config);
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      daemon.log.info({ signal }, 'stopping');
+/** Resolves at the first SIGINT/SIGTERM; a second signal exits at once. */
+function stopSignal(onSignal: (signal: NodeJS.Signals) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      onSignal(signal);
       process.once(signal, () => process.exit(130));
       resolve();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
   });
+}
+
+/** Runs the daemon until SIGINT/SIGTERM, then shuts it down. */
+async function runController(config: DaemonConfig): Promise<void> {
+  const daemon = await startDaemon(config);
+  await stopSignal((signal) => daemon.log.info({ signal }, 'stopping'));
   await daemon.stop();
+}
+
+/** Runs the agent until SIGINT/SIGTERM, then shuts it down (the agent logs its own stop). */
+async function runAgent(config: AgentConfig): Promise<void> {
+  const agent = await startAgent(config);
+  await stopSignal(() => undefined);
+  await agent.stop();
 }
 
 const code = await runCli(process.argv.slice(2), {
@@ -24,5 +37,6 @@ const code = await runCli(process.argv.slice(2), {
   now: Date.now,
   stderrIsTty: Boolean(process.stderr.isTTY),
   runController,
+  runAgent,
 });
 process.exitCode = code;

@@ -7,6 +7,13 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ApiError, ConnectionError, SluiceClient, type HostFilter } from '../client/index.js';
 import { dpidArg, ipv4Arg, macArg, tcpPortArg, vlanArg } from './args.js';
 import { addApiOptions, clientOptionsFrom, tlsAdvice, type QueryOptions } from './connection.js';
+import {
+  agentCommand,
+  agentConfigFrom,
+  type AgentCliOptions,
+  type AgentConfig,
+  type AgentHostFacts,
+} from './agent.js';
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
@@ -23,6 +30,10 @@ export interface CliIo {
   stderrIsTty: boolean;
   /** Runs the daemon until a stop signal (injected so tests never start one). */
   runController: (config: ReturnType<typeof daemonConfigFrom>) => Promise<void>;
+  /** Runs the agent until a stop signal (injected likewise). */
+  runAgent: (config: AgentConfig) => Promise<void>;
+  /** The host name and interfaces `sluice agent` defaults from (tests inject them). */
+  agentHost?: AgentHostFacts;
 }
 
 export function packageVersion(): string {
@@ -133,6 +144,10 @@ export function buildProgram(io: CliIo): Command {
     await io.runController(daemonConfigFrom(opts, io.env, io.stderrIsTty, version));
   });
   program.addCommand(ctl.copyInheritedSettings(program));
+  const agent = agentCommand().action(async (opts: AgentCliOptions) => {
+    await io.runAgent(agentConfigFrom(opts, io.env, io.stderrIsTty, version, io.agentHost));
+  });
+  program.addCommand(agent.copyInheritedSettings(program));
 
   const verbs: VerbContext = {
     io,

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
 import { ConnectionError, type TlsProblem } from '../../src/client/index.js';
 import { clientOptionsFrom, tlsAdvice } from '../../src/cli/connection.js';
-import { runCli, type CliIo } from '../../src/cli/run.js';
+import { runCli } from '../../src/cli/run.js';
+import { recordingIo } from './cli.io.js';
 import { makeTestPki, type TestPki } from '../support/pki.js';
 import { fakeDeps } from './api.fakes.js';
 
@@ -37,18 +38,9 @@ after(async () => {
 });
 
 async function sluice(args: string[], env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    now: () => 0,
-    stderrIsTty: false,
-    runController: async () => {},
-  };
-  const code = await runCli(args, io);
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  const io = recordingIo(env);
+  const code = await runCli(args, io.cli);
+  return { code, stdout: io.out(), stderr: io.err() };
 }
 
 const trusted = () => pki.cliFlags();

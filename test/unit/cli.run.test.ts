@@ -6,10 +6,10 @@ import { createApiServer } from '../../src/api/index.js';
 import { apiUrlArg, dpidArg, hostArg, tcpPortListArg } from '../../src/cli/args.js';
 import { daemonConfigFrom, type ControllerCliOptions } from '../../src/cli/controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from '../../src/cli/output.js';
-import { runCli, type CliIo } from '../../src/cli/run.js';
+import { runCli } from '../../src/cli/run.js';
 import { ago, bytes, formatTable } from '../../src/cli/table.js';
-import type { DaemonConfig } from '../../src/daemon/index.js';
 import { closedPort, fakeDeps } from './api.fakes.js';
+import { recordingIo } from './cli.io.js';
 
 const D1 = '00:00:00:00:00:00:00:01';
 let app: FastifyInstance;
@@ -22,22 +22,8 @@ before(async () => {
 });
 after(() => app.close());
 
-function io(env: Record<string, string> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const configs: DaemonConfig[] = [];
-  const cli: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    now: () => Date.parse('2026-11-28T10:05:00Z'),
-    stderrIsTty: false,
-    runController: async (c) => {
-      configs.push(c);
-    },
-  };
-  return { cli, out: () => out.join(''), err: () => err.join(''), configs };
-}
+const io = (env: Record<string, string> = {}) =>
+  recordingIo(env, { now: () => Date.parse('2026-11-28T10:05:00Z') });
 
 test('argument parsers name what is wrong', () => {
   assert.equal(dpidArg('0x1'), D1);

@@ -46,6 +46,7 @@ function io() {
     now: () => 0,
     stderrIsTty: false,
     runController: async () => {},
+    runAgent: async () => {},
   };
   return { cli, out: () => out.join(''), err: () => err.join('') };
 }
