@@ -209,19 +209,17 @@ export class DockerClient {
     const n = (await this.json('GET', `/networks/${encodeURIComponent(idOrName)}`, undefined, {
       404: () => new NotFoundError('network', `no such Docker network: ${idOrName}`),
     })) as Record<string, any>;
-    const ipam = (n.IPAM ?? {}) as Record<string, any>;
-    return {
-      id: str(n.Id),
-      name: str(n.Name),
-      driver: str(n.Driver),
-      options: strings(n.Options),
-      ipamDriver: str(ipam.Driver),
-      ipamConfig: (Array.isArray(ipam.Config) ? ipam.Config : []).map((c: Record<string, unknown>) => ({
-        ...(typeof c?.Subnet === 'string' ? { subnet: c.Subnet } : {}),
-        ...(typeof c?.Gateway === 'string' ? { gateway: c.Gateway } : {}),
-      })),
-      labels: strings(n.Labels),
-    };
+    return toNetworkInfo(n);
+  }
+
+  /** Docker networks, optionally only those of one driver. */
+  async listNetworks(filter: { driver?: string } = {}): Promise<NetworkInfo[]> {
+    const q =
+      filter.driver === undefined
+        ? ''
+        : `?filters=${encodeURIComponent(JSON.stringify({ driver: [filter.driver] }))}`;
+    const list = await this.json('GET', `/networks${q}`);
+    return Array.isArray(list) ? list.map((n) => toNetworkInfo(n as Record<string, any>)) : [];
   }
 
   /** POST /networks/create; ConflictError 'name' if a network of that name exists. */
@@ -474,6 +472,22 @@ export function parseEvent(line: string): DockerEvent | undefined | Error {
     id: str(v.Actor?.ID ?? v.id),
     attributes: strings(v.Actor?.Attributes),
     timeNano: nano,
+  };
+}
+
+function toNetworkInfo(n: Record<string, any>): NetworkInfo {
+  const ipam = (n.IPAM ?? {}) as Record<string, any>;
+  return {
+    id: str(n.Id),
+    name: str(n.Name),
+    driver: str(n.Driver),
+    options: strings(n.Options),
+    ipamDriver: str(ipam.Driver),
+    ipamConfig: (Array.isArray(ipam.Config) ? ipam.Config : []).map((c: Record<string, unknown>) => ({
+      ...(typeof c?.Subnet === 'string' ? { subnet: c.Subnet } : {}),
+      ...(typeof c?.Gateway === 'string' ? { gateway: c.Gateway } : {}),
+    })),
+    labels: strings(n.Labels),
   };
 }
 

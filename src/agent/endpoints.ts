@@ -65,6 +65,11 @@ export interface ReserveRequest {
   kind: EndpointKind;
   ifname?: string;
   address?: string;
+  /**
+   * Take over `address` from this IPAM owner instead of allocating (Docker's IPAM driver hands out the address
+   * before the endpoint it is for exists; see plugin.ts). Needs `address`.
+   */
+  claim?: string;
 }
 
 const endpointKey = (networkId: string, id: string) => `${ENDPOINT_PREFIX}${networkId}/${id}`;
@@ -113,11 +118,13 @@ export class EndpointStore {
       }
       return { endpoint: ep, created: false };
     }
-    const a = await this.ipam.allocate(
-      net.name,
-      id,
-      req.address === undefined ? {} : { address: req.address },
-    );
+    if (req.claim !== undefined && req.address === undefined) {
+      throw new FieldError('address', 'is required to claim an allocated address');
+    }
+    const a =
+      req.claim !== undefined
+        ? await this.ipam.transfer(net.name, req.address!, req.claim, id)
+        : await this.ipam.allocate(net.name, id, req.address === undefined ? {} : { address: req.address });
     const endpoint: Endpoint = {
       id,
       network: net.name,
@@ -146,7 +153,7 @@ export class EndpointStore {
   /** Removes the record, then frees its address. False if there was no record. */
   async release(ep: Endpoint): Promise<boolean> {
     const existed = await this.store.delete(endpointKey(ep.networkId, ep.id));
-    await this.ipam.release(ep.network, ep.address).catch((err: unknown) => {
+    await this.ipam.release(ep.network, ep.address, ep.id).catch((err: unknown) => {
       // The network may have been force-deleted meanwhile: its addresses went with it.
       if ((err as { code?: string }).code !== 'SLU_NOT_FOUND') throw err;
     });

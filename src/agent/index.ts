@@ -40,6 +40,7 @@ export {
   DockerError,
   dockerSocketFromEnv,
   type ContainerInfo,
+  type ContainerNetwork,
   type CreateNetworkRequest,
   type DockerErrorCode,
   type DockerEvent,
@@ -64,3 +65,21 @@ export {
   type AgentConfig,
 } from './config.js';
 export { startAgent, type RunningAgent } from './start.js';
+export {
+  DEFAULT_PLUGIN_SOCKET,
+  DockerPlugin,
+  NETWORK_OPTION,
+  PLUGIN_CONTENT_TYPE,
+  PLUGIN_NAME,
+  servePlugin,
+  type PluginBackend,
+  type PluginReply,
+  type PluginServer,
+} from './plugin.js';
+export {
+  StorePluginBackend,
+  sandboxIfaceName,
+  type DockerNetworkSource,
+  type PluginPlumbing,
+  type StorePluginBackendOptions,
+} from './pluginbackend.js';

@@ -91,8 +91,45 @@ export class Ipam {
     return { network, address, cidr: `${address}/${p.bits}`, gateway: net.gateway, owner };
   }
 
-  /** Frees `address` in `network`; false if it was not allocated. */
-  async release(network: string, address: string): Promise<boolean> {
+  /**
+   * Hands `address` from owner `from` to owner `to` (Docker's IPAM driver allocates before the endpoint it is
+   * for has an id). Already held by `to`: done. Held by anyone else or free: ConflictError 'address'.
+   */
+  async transfer(network: string, address: string, from: string, to: string): Promise<Allocation> {
+    const net = await this.networks.get(network, 'network');
+    const p = parsePrefix('subnet', net.subnet);
+    parseHostIn('address', address, p);
+    const key = ipamKey(net);
+    await casLoop('network', async () => {
+      const e = await this.store.get(key);
+      const doc = e === undefined ? undefined : readIpamDoc(key, e.value);
+      const holder = doc?.addresses[address];
+      if (holder === to) return undefined;
+      if (doc === undefined || holder !== from) {
+        throw new ConflictError(
+          'address',
+          `${address} in network ${network} is ${holder === undefined ? 'not allocated' : `held by ${holder}`}, not by ${from}`,
+        );
+      }
+      const ok = await this.store.compareAndSwap(key, e!.revision, {
+        ...doc,
+        addresses: { ...doc.addresses, [address]: to },
+      });
+      return ok ? undefined : RETRY;
+    });
+    return { network, address, cidr: `${address}/${p.bits}`, gateway: net.gateway, owner: to };
+  }
+
+  /** The owner of `address` in `network`, if it is allocated. */
+  async ownerOf(network: string, address: string): Promise<string | undefined> {
+    return (await this.list(network))[address];
+  }
+
+  /**
+   * Frees `address` in `network`; false if it was not allocated. With `owner`, only if that owner holds it
+   * (so a late release never frees an address someone else has been given since).
+   */
+  async release(network: string, address: string, owner?: string): Promise<boolean> {
     const net = await this.networks.get(network, 'network');
     parseHostIn('address', address, parsePrefix('subnet', net.subnet));
     const key = ipamKey(net);
@@ -101,6 +138,7 @@ export class Ipam {
       if (e === undefined) return false;
       const doc = readIpamDoc(key, e.value);
       if (!(address in doc.addresses)) return false;
+      if (owner !== undefined && doc.addresses[address] !== owner) return false;
       const addresses = { ...doc.addresses };
       delete addresses[address];
       const ok = await this.store.compareAndSwap(key, e.revision, { ...doc, addresses });

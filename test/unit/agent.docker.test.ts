@@ -131,7 +131,14 @@ test('networks: inspect maps driver, options, IPAM; create sends the IPAM config
         json(res, 409, { message: 'network with name taken already exists' });
       else json(res, 201, { Id: 'new1', Warning: '' });
     } else if (req.method === 'DELETE' && req.url === '/v1.41/networks/new1') res.writeHead(204).end();
-    else json(res, 404, { message: 'network x not found' });
+    else if (req.url!.startsWith('/v1.41/networks?filters=')) {
+      assert.deepEqual(JSON.parse(new URL(req.url!, 'http://x').searchParams.get('filters')!), {
+        driver: ['sluice'],
+      });
+      json(res, 200, [
+        { Id: 'n1', Name: 'net1', Driver: 'sluice', IPAM: { Config: [{ Subnet: '10.5.0.0/16' }] } },
+      ]);
+    } else json(res, 404, { message: 'network x not found' });
   });
   const c = new DockerClient({ socketPath: d.socketPath });
   assert.deepEqual(await c.inspectNetwork('n1'), {
@@ -169,6 +176,11 @@ test('networks: inspect maps driver, options, IPAM; create sends the IPAM config
     (e: unknown) => e instanceof ConflictError && e.field === 'name',
   );
   await c.removeNetwork('new1');
+  const listed = await c.listNetworks({ driver: 'sluice' });
+  assert.deepEqual(
+    listed.map((l) => [l.id, l.name, l.ipamConfig]),
+    [['n1', 'net1', [{ subnet: '10.5.0.0/16' }]]],
+  );
   await d.close();
 });
 
