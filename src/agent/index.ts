@@ -83,3 +83,23 @@ export {
   type PluginPlumbing,
   type StorePluginBackendOptions,
 } from './pluginbackend.js';
+/**
+ * The agent's dataplane on its own host bridge:
+ *
+ *   AGENT_PIPELINE                       tables classify (0) and forward (1), the overlay app's bands
+ *   overlayFlows(view)                   BridgeView -> FlowSpec[] (pure): isolation, anti-spoofing, forwarding
+ *   new OverlayApp({dpid?})              holds the view; setView(view) reconciles the bridge
+ */
+export { AGENT_PIPELINE, CLASSIFY_TABLE, FORWARD_TABLE, OVERLAY_APP } from './pipeline.js';
+export {
+  EMPTY_VIEW,
+  networkPorts,
+  overlayFlows,
+  validateView,
+  type BridgeNetwork,
+  type BridgeView,
+  type GatewayPort,
+  type LocalEndpoint,
+  type RemoteEndpoint,
+} from './flows.js';
+export { OVERLAY_APP_ID, OverlayApp, type OverlayOptions } from './overlay.js';
