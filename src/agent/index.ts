@@ -89,6 +89,7 @@ export {
  *   AGENT_PIPELINE                       tables classify (0) and forward (1), the overlay app's bands
  *   overlayFlows(view)                   BridgeView -> FlowSpec[] (pure): isolation, anti-spoofing, forwarding
  *   new OverlayApp({dpid?})              holds the view; setView(view) reconciles the bridge
+ *   new LinuxNet()                       veths into namespaces, per-VNI VXLAN devices and their FDB (execFile)
  */
 export { AGENT_PIPELINE, CLASSIFY_TABLE, FORWARD_TABLE, OVERLAY_APP } from './pipeline.js';
 export {
@@ -103,3 +104,21 @@ export {
   type RemoteEndpoint,
 } from './flows.js';
 export { OVERLAY_APP_ID, OverlayApp, type OverlayOptions } from './overlay.js';
+export {
+  FLOOD_MAC,
+  LinkError,
+  LinuxNet,
+  PEER_PREFIX,
+  VETH_PREFIX,
+  VXLAN_PORT,
+  VXLAN_PREFIX,
+  execFileRunner,
+  netnsPath,
+  vethNames,
+  vxlanName,
+  type ContainerIface,
+  type FdbEntry,
+  type NetnsRef,
+  type Runner,
+  type VxlanSpec,
+} from './linux.js';
