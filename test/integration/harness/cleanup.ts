@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './exec.js';
+import { namedNamespaces, rootInterfaces } from './links.js';
+import { cleanSimHosts, simHostLeftovers } from './hosts.js';
 import { deleteBridge, ownedBridges } from './ovs.js';
 import { MININET_DRIVER } from './paths.js';
 import {
@@ -20,6 +22,8 @@ import {
   type ProcRecord,
 } from './procs.js';
 import { delay, waitFor } from '../../support/wait.js';
+
+export { namedNamespaces, rootInterfaces };
 
 export const MININET_STATE_DIR = path.join(RUN_DIR, 'mininet');
 /** Tests that make named network namespaces (`ip netns add`) give them this prefix so cleanup can find them. */
@@ -63,22 +67,6 @@ function listJson(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-export async function rootInterfaces(): Promise<string[]> {
-  const r = await run('ip', ['-o', 'link', 'show']);
-  return r.stdout
-    .split('\n')
-    .map((l) => l.match(/^\d+:\s+([^:@\s]+)/)?.[1])
-    .filter((n): n is string => !!n);
-}
-
-export async function namedNamespaces(): Promise<string[]> {
-  const r = await run('ip', ['netns', 'list']);
-  return r.stdout
-    .split('\n')
-    .map((l) => l.split(' ')[0])
-    .filter((n) => n);
-}
-
 /**
  * Removes everything one Mininet driver recorded. If the driver still runs it is asked to stop (SIGTERM: it tears
  * its network down itself); what it could not remove is removed here.
@@ -109,6 +97,8 @@ export interface CleanReport {
   bridges: string[];
   namespaces: string[];
   interfaces: string[];
+  /** Simulated hosts' things (hosts.ts): processes, namespaces, links, cgroups, files. */
+  simHosts: string[];
 }
 
 /**
@@ -130,7 +120,14 @@ function ownedElsewhere(pid: number): boolean {
  * too (only when certain nothing else runs: `cli.js clean-all`).
  */
 export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<CleanReport> {
-  const report: CleanReport = { mininets: 0, processes: [], bridges: [], namespaces: [], interfaces: [] };
+  const report: CleanReport = {
+    mininets: 0,
+    processes: [],
+    bridges: [],
+    namespaces: [],
+    interfaces: [],
+    simHosts: [],
+  };
   let liveNetwork = false;
   for (const file of listJson(MININET_STATE_DIR)) {
     const st = readJson<MininetState>(file);
@@ -171,6 +168,7 @@ export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<Clea
       report.interfaces.push(intf);
     }
   }
+  report.simHosts = await cleanSimHosts(opts);
   for (const dir of listDir(DATA_DIR)) {
     const owner = Number(dir.split('-')[0]);
     if (opts.all || !isAlive(owner)) fs.rmSync(path.join(DATA_DIR, dir), { recursive: true, force: true });
@@ -187,9 +185,9 @@ export interface Leftovers {
   processes: string[];
   /** Bridges tagged as the harness's. */
   bridges: string[];
-  /** Named namespaces with the test prefix. */
+  /** Named namespaces with the test prefixes (sit-, and slh- of simulated hosts). */
   namespaces: string[];
-  /** Mininet-style switch interfaces in the root namespace. */
+  /** Mininet-style switch interfaces and simulated hosts' links in the root namespace. */
   interfaces: string[];
 }
 
@@ -203,18 +201,26 @@ export async function leftovers(): Promise<Leftovers> {
     ({ st }) => st && sameProcess(st.pid, st.startTime) && ownedElsewhere(st.pid),
   );
   const foreignSwitches = new Set(foreignStates.flatMap(({ st }) => st!.switches));
-  const processes = listJson(PROCS_DIR)
+  const recorded = listJson(PROCS_DIR)
     .map((f) => readJson<ProcRecord>(f))
     .filter((r): r is ProcRecord => !!r && sameProcess(r.pid, r.startTime) && !ownedElsewhere(r.pid))
     .map((r) => `${r.name} (pid ${r.pid})`);
+  const sim = await simHostLeftovers();
+  // A simulated host's daemons are both recorded and found by their command line: name each once.
+  sim.processes = sim.processes.filter(
+    (p) => !recorded.some((r) => r.endsWith(p.slice(p.lastIndexOf(' (pid')))),
+  );
   return {
     mininets: states.filter((s) => !foreignStates.includes(s)).map((s) => s.file),
-    processes,
+    processes: [...recorded, ...sim.processes],
     bridges: (await ownedBridges())
       .filter((b) => !foreignSwitches.has(b.name) && !ownedElsewhere(b.owner))
       .map((b) => b.name),
-    namespaces: (await namedNamespaces()).filter((n) => n.startsWith(NETNS_PREFIX)),
+    namespaces: [...(await namedNamespaces()).filter((n) => n.startsWith(NETNS_PREFIX)), ...sim.namespaces],
     // While someone else's network runs (or is being built) its s*-eth* interfaces cannot be told from ours.
-    interfaces: foreignStates.length ? [] : (await rootInterfaces()).filter((i) => MININET_INTF.test(i)),
+    interfaces: [
+      ...(foreignStates.length ? [] : (await rootInterfaces()).filter((i) => MININET_INTF.test(i))),
+      ...sim.interfaces,
+    ],
   };
 }

@@ -24,6 +24,7 @@ async function main(cmd: string | undefined): Promise<number> {
         ...r.bridges.map((b) => `bridge ${b}`),
         ...r.namespaces.map((n) => `netns ${n}`),
         ...r.interfaces.map((i) => `interface ${i}`),
+        ...r.simHosts.map((h) => `simulated hosts: ${h}`),
       ].filter(Boolean);
       console.log(
         removed.length ? `harness: removed leftovers: ${removed.join(', ')}` : 'harness: nothing left over',

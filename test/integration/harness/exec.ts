@@ -27,7 +27,11 @@ export function run(
 }
 
 /** Runs a command and returns its stdout; throws with the command line and its stderr on a non-zero exit. */
-export async function runOk(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+export async function runOk(
+  cmd: string,
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<string> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new Error(`${[cmd, ...args].join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;

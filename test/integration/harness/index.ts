@@ -2,6 +2,7 @@
 export { waitFor, delay, WaitTimeoutError, type WaitOptions } from '../../support/wait.js';
 export { freePort, freePorts, canConnect, waitForPort } from './ports.js';
 export { run, runOk, type RunResult } from './exec.js';
+export { rootInterfaces, namedNamespaces } from './links.js';
 export {
   RUN_DIR,
   spawnManaged,
@@ -58,3 +59,23 @@ export {
   type StartControllerOptions,
 } from './controller.js';
 export { REPO_ROOT, SLUICE_CLI, SYSTEM_PYTHON } from './paths.js';
+export {
+  startHosts,
+  simHostLeftovers,
+  simHostProcesses,
+  cleanSimHosts,
+  SIM_PREFIX,
+  HOSTS_DIR,
+  UNDERLAY_BRIDGE,
+  UNDERLAY_GATEWAY,
+  DOCKER,
+  DOCKERD,
+  BUSYBOX_IMAGE,
+  type StartHostsOptions,
+  type SimHosts,
+  type SimHost,
+  type SimEtcd,
+  type HostProcess,
+  type HostExecOptions,
+  type SimHostLeftovers,
+} from './hosts.js';

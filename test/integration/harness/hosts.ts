@@ -1,0 +1,740 @@
+/**
+ * Several simulated container hosts on one machine (issue 8's proof): each host is a network namespace on a
+ * shared underlay bridge, with its own ovsdb-server + ovs-vswitchd and its own dockerd in a private mount
+ * namespace (so each has its own /run/docker/plugins), plus an optional etcd cluster the hosts reach over the
+ * underlay. Shapes as verified in shared/reference/test-environment.md.
+ *
+ * Names are global (netns slh-h1.., bridge slh-br0, cgroups /slh-h1..): one SimHosts per machine at a time.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startEtcdCluster, type TestEtcdCluster } from '../../support/etcd.js';
+import { waitFor } from '../../support/wait.js';
+import { run, runOk, type RunResult } from './exec.js';
+import { namedNamespaces, rootInterfaces } from './links.js';
+import {
+  isAlive,
+  onExitSync,
+  processStartTime,
+  RUN_DIR,
+  spawnManaged,
+  type ExitStatus,
+  type ManagedProcess,
+} from './procs.js';
+
+/** Prefix of every name the simulated hosts use (netns, links, cgroups): nothing else on the machine uses it. */
+export const SIM_PREFIX = 'slh-';
+/** Each run's files (OVS databases, docker roots, etcd data) live under HOSTS_DIR/<owner pid>-XXXXXX. */
+export const HOSTS_DIR = path.join(RUN_DIR, 'hosts');
+export const UNDERLAY_BRIDGE = `${SIM_PREFIX}br0`;
+export const UNDERLAY_GATEWAY = '10.99.0.254';
+const UNDERLAY_PREFIX = '10.99.0.';
+const UNDERLAY_IFACE = 'ul0';
+/** The Debian docker.io binaries: /usr/local/bin/docker on these machines is an unrelated, newer client. */
+export const DOCKER = '/usr/bin/docker';
+export const DOCKERD = '/usr/sbin/dockerd';
+export const BUSYBOX = '/bin/busybox';
+export const BUSYBOX_IMAGE = 'local/busybox:latest';
+const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
+const MAX_HOSTS = 250;
+
+export interface StartHostsOptions {
+  /** Number of hosts, h1..hN (1..250). */
+  count: number;
+  /** An etcd cluster reachable from the hosts (true: 3 members). */
+  etcd?: boolean | { members: number };
+  /** Per component (dockerd, OVS, etcd); default 30 s. */
+  readyTimeoutMs?: number;
+}
+
+export interface HostExecOptions {
+  timeoutMs?: number;
+  input?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Working directory inside the host (default /). */
+  cwd?: string;
+}
+
+/** A long-running process inside a host (an agent): its own process group, output in a log file. */
+export interface HostProcess {
+  readonly name: string;
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  /** Resolves when the process exits (the current run of it, after a restart). */
+  readonly exited: Promise<ExitStatus>;
+  /** Sends `signal` (default SIGTERM) to its process group. */
+  kill(signal?: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it exited. */
+  stop(graceMs?: number): Promise<ExitStatus>;
+  /** The same command again (after a kill -9, say). */
+  restart(graceMs?: number): Promise<void>;
+  /** The last lines of its output (for failure messages). */
+  output(lines?: number): string;
+  readonly logFile: string;
+}
+
+export interface SimHost {
+  /** 1-based. */
+  readonly index: number;
+  /** 'h1'. */
+  readonly name: string;
+  /** The netns name ('slh-h1') and its path ('/var/run/netns/slh-h1'). */
+  readonly netnsName: string;
+  readonly netns: string;
+  readonly underlayIp: string;
+  readonly underlayIface: string;
+  /** This host's files: OVS database and sockets, docker roots, plugins dir. */
+  readonly dir: string;
+  /** 'unix:DIR/db.sock'. */
+  readonly ovsdb: string;
+  /** 'unix://DIR/docker.sock'. */
+  readonly dockerHost: string;
+  /** Its private /run/docker/plugins, seen from the root mount namespace. */
+  readonly pluginsDir: string;
+  readonly dockerdPid: number;
+  /** ovs-vsctl on this host's database; stdout trimmed; throws on failure. */
+  vsctl(...args: string[]): Promise<string>;
+  /** ovs-ofctl with this host's rundir (bridge mgmt sockets); stdout; throws on failure. */
+  ofctl(...args: string[]): Promise<string>;
+  /** /usr/bin/docker -H dockerHost ...; never throws. */
+  docker(...args: string[]): Promise<RunResult>;
+  /** A command in this host's mount and network namespaces; never throws. */
+  exec(cmd: string, args: string[], opts?: HostExecOptions): Promise<RunResult>;
+  /** A long-running command in this host's mount and network namespaces; stopped by `SimHosts.stop()`. */
+  spawn(
+    cmd: string,
+    args: string[],
+    opts?: { env?: NodeJS.ProcessEnv; name?: string; cwd?: string },
+  ): HostProcess;
+}
+
+export interface SimEtcd {
+  /** Client URLs on the underlay gateway address (reachable from every host), one per member. */
+  endpoints: string[];
+  /** The same members on 127.0.0.1 (for the test process; the gateway address works there too). */
+  loopbackEndpoints: string[];
+  /** 0-based; keeps the member's data. */
+  stopMember(i: number): Promise<void>;
+  startMember(i: number): Promise<void>;
+}
+
+export interface SimHosts {
+  readonly hosts: SimHost[];
+  readonly etcd?: SimEtcd;
+  readonly dir: string;
+  /** Milliseconds startHosts took. */
+  readonly startupMs: number;
+  /** Tears everything down and checks nothing is left (throws naming what is). Safe twice. */
+  stop(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Finding what is ours: by name prefix, by our directory on a command line, by network namespace, by cgroup.
+
+interface Owner {
+  pid: number;
+  startTime: string;
+}
+
+function readOwner(dir: string): Owner | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, 'owner.json'), 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+function runDirs(): string[] {
+  try {
+    return fs.readdirSync(HOSTS_DIR).map((d) => path.join(HOSTS_DIR, d));
+  } catch {
+    return [];
+  }
+}
+
+/** The pid of a live process (other than a dead one's reused pid) that runs simulated hosts now, if any. */
+function liveOwner(): number | undefined {
+  for (const dir of runDirs()) {
+    const o = readOwner(dir);
+    if (o && isAlive(o.pid) && processStartTime(o.pid) === o.startTime) return o.pid;
+  }
+  return undefined;
+}
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** Our cgroup dirs (docker's --cgroup-parent /slh-hN), deepest first so they can be removed in order. */
+function ourCgroups(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name));
+    found.push(dir);
+  };
+  let controllers: string[] = [];
+  try {
+    controllers = fs.readdirSync(CGROUP_ROOT);
+  } catch {
+    return [];
+  }
+  for (const c of controllers) {
+    let top: string[] = [];
+    try {
+      top = fs.readdirSync(path.join(CGROUP_ROOT, c)).filter((d) => d.startsWith(SIM_PREFIX));
+    } catch {
+      continue;
+    }
+    for (const d of top) walk(path.join(CGROUP_ROOT, c, d));
+  }
+  return found;
+}
+
+function cgroupPids(dirs: string[]): Set<number> {
+  const pids = new Set<number>();
+  for (const d of dirs) {
+    try {
+      for (const l of fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').split('\n'))
+        if (l) pids.add(Number(l));
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Inode numbers of our named network namespaces (what /proc/PID/ns/net links to). */
+function ourNetnsInodes(): Set<string> {
+  const inodes = new Set<string>();
+  try {
+    for (const n of fs.readdirSync('/run/netns')) {
+      if (n.startsWith(SIM_PREFIX)) {
+        try {
+          inodes.add(String(fs.statSync(path.join('/run/netns', n)).ino));
+        } catch {
+          // not a mounted namespace file
+        }
+      }
+    }
+  } catch {
+    // no /run/netns
+  }
+  return inodes;
+}
+
+/** An argument that is a path under HOSTS_DIR ('/x', '--pidfile=/x', 'unix:/x', 'punix:/x', 'unix:///x'). */
+function namesOurFile(arg: string): boolean {
+  const i = arg.indexOf(HOSTS_DIR + '/');
+  return i >= 0 && /^(?:-[-\w]*=)?(?:p?unix:(?:\/\/)?)?$/.test(arg.slice(0, i));
+}
+
+/**
+ * Processes of ours: any with a file of ours as an argument (dockerd, containerd, shims, OVS, etcd), in one
+ * of our network namespaces (agents, servers), or in one of our cgroups (containers). Never this process.
+ */
+export function simHostProcesses(): { pid: number; what: string }[] {
+  const netns = ourNetnsInodes();
+  const inCgroup = cgroupPids(ourCgroups());
+  const found: { pid: number; what: string }[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid || !isAlive(pid)) continue;
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    let ns = '';
+    try {
+      ns = fs.readlinkSync(`/proc/${pid}/ns/net`).match(/\[(\d+)\]/)?.[1] ?? '';
+    } catch {
+      // exited meanwhile
+    }
+    if (cmdline.split('\0').some(namesOurFile) || netns.has(ns) || inCgroup.has(pid)) {
+      found.push({ pid, what: `${cmdline.split('\0')[0] || '?'} (pid ${pid})` });
+    }
+  }
+  return found;
+}
+
+/** Our mounts visible in this (root) mount namespace: none once our namespaces are deleted. */
+function ourMounts(): string[] {
+  const lines = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n');
+  return lines
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m && (m.includes(`/${SIM_PREFIX}`) || m.startsWith(HOSTS_DIR + '/')));
+}
+
+export interface SimHostLeftovers {
+  processes: string[];
+  namespaces: string[];
+  interfaces: string[];
+  cgroups: string[];
+  mounts: string[];
+  dirs: string[];
+}
+
+/**
+ * What simulated hosts left on the machine (all empty when clean). Another live process's hosts are not
+ * leftovers: empty while one runs (unless it is this process).
+ */
+export async function simHostLeftovers(): Promise<SimHostLeftovers> {
+  const owner = liveOwner();
+  const none = { processes: [], namespaces: [], interfaces: [], cgroups: [], mounts: [], dirs: [] };
+  if (owner !== undefined && owner !== process.pid) return none;
+  return {
+    processes: simHostProcesses().map((p) => p.what),
+    namespaces: (await namedNamespaces()).filter((n) => n.startsWith(SIM_PREFIX)),
+    interfaces: (await rootInterfaces()).filter((i) => i.startsWith(SIM_PREFIX)),
+    cgroups: ourCgroups(),
+    mounts: ourMounts(),
+    dirs: runDirs(),
+  };
+}
+
+function killAll(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Kills every process of ours until none is left (containers first: their shims would report them). */
+async function killOurProcesses(timeoutMs = 10_000): Promise<void> {
+  await waitFor(
+    () => {
+      killAll(cgroupPids(ourCgroups()));
+      const left = simHostProcesses();
+      killAll(left.map((p) => p.pid));
+      return left.length === 0;
+    },
+    {
+      what: 'the simulated hosts processes to exit',
+      timeoutMs,
+      detail: () =>
+        simHostProcesses()
+          .map((p) => p.what)
+          .join(', '),
+    },
+  );
+}
+
+/**
+ * Removes simulated hosts (processes, namespaces, links, cgroups, files). Unless `all`, spares them while a live
+ * process owns them (its run is still going). Returns what it removed.
+ */
+export async function cleanSimHosts(opts: { all?: boolean } = {}): Promise<string[]> {
+  if (!opts.all && liveOwner() !== undefined) return [];
+  const removed: string[] = simHostProcesses().map((p) => p.what);
+  await killOurProcesses();
+  for (const ns of (await namedNamespaces()).filter((n) => n.startsWith(SIM_PREFIX))) {
+    await run('ip', ['netns', 'del', ns]);
+    removed.push(`netns ${ns}`);
+  }
+  // Veths go with their namespace; the bridge (and any stray link) is removed here.
+  for (const intf of (await rootInterfaces()).filter((i) => i.startsWith(SIM_PREFIX))) {
+    await run('ip', ['link', 'del', intf]);
+    removed.push(`interface ${intf}`);
+  }
+  const cgroups = ourCgroups();
+  // A cgroup whose last task just died is busy for a moment.
+  await waitFor(
+    () => {
+      for (const cg of ourCgroups()) {
+        try {
+          fs.rmdirSync(cg);
+        } catch {
+          // busy: tried again
+        }
+      }
+      return ourCgroups().length === 0;
+    },
+    { what: 'our cgroups to be removable', timeoutMs: 5000, detail: () => ourCgroups().join(', ') },
+  ).catch(() => undefined);
+  if (cgroups.length) removed.push(`${cgroups.length} cgroup dir(s)`);
+  for (const dir of runDirs()) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    removed.push(`dir ${dir}`);
+  }
+  return removed;
+}
+
+/** At exit without stop(): kill and unlink synchronously (the 'exit' event allows nothing asynchronous). */
+function teardownSync(): void {
+  for (let i = 0; i < 3; i++) {
+    const pids = [...cgroupPids(ourCgroups()), ...simHostProcesses().map((p) => p.pid)];
+    if (!pids.length) break;
+    killAll(pids);
+  }
+  try {
+    for (const n of fs.readdirSync('/run/netns')) {
+      if (n.startsWith(SIM_PREFIX)) execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
+    }
+    execFileSync('ip', ['link', 'del', UNDERLAY_BRIDGE], { stdio: 'ignore' });
+  } catch {
+    // the next run's cleanup removes the rest
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pieces.
+
+function need(file: string, what: string): void {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+  } catch {
+    throw new Error(`startHosts: ${file} is missing (${what}; run make setup)`);
+  }
+}
+
+/** GET /_ping on a docker socket: 'OK' once dockerd serves its API. */
+function dockerPing(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: '/_ping', timeout: 1000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(res.statusCode === 200 && body === 'OK'));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
+}
+
+/** Waits for `ready`, failing at once (with the log tail) if the process dies first. */
+async function waitProcReady(
+  proc: ManagedProcess,
+  ready: () => Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  const r = await waitFor(async () => (!proc.running ? 'exited' : (await ready()) && 'ready'), {
+    what,
+    timeoutMs,
+    intervalMs: 50,
+    detail: () => `log of ${proc.name} (${proc.logFile}):\n${proc.logTail(30)}`,
+  });
+  if (r === 'exited') {
+    throw new Error(`${what}: ${proc.name} exited ${JSON.stringify(proc.status)}\n${proc.logTail(30)}`);
+  }
+}
+
+let imageTar: Promise<string> | undefined;
+
+/** A busybox root (every applet linked) as a tar for `docker import`; built once per busybox binary. */
+function busyboxTar(): Promise<string> {
+  imageTar ??= (async () => {
+    const st = fs.statSync(BUSYBOX);
+    const imagesDir = path.join(RUN_DIR, 'images');
+    const tar = path.join(imagesDir, `busybox-${st.size}-${Math.floor(st.mtimeMs)}.tar`);
+    if (fs.existsSync(tar)) return tar;
+    fs.mkdirSync(imagesDir, { recursive: true });
+    const root = fs.mkdtempSync(path.join(imagesDir, 'root-'));
+    try {
+      for (const d of ['bin', 'etc', 'tmp', 'root', 'var/www', 'proc', 'sys', 'dev']) {
+        fs.mkdirSync(path.join(root, d), { recursive: true });
+      }
+      fs.copyFileSync(BUSYBOX, path.join(root, 'bin/busybox'));
+      fs.chmodSync(path.join(root, 'bin/busybox'), 0o755);
+      const applets = (await runOk(BUSYBOX, ['--list'])).split('\n').filter((a) => a && a !== 'busybox');
+      for (const a of applets) fs.symlinkSync('busybox', path.join(root, 'bin', a));
+      fs.writeFileSync(path.join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+      fs.writeFileSync(path.join(root, 'etc/group'), 'root:x:0:\n');
+      const tmp = `${tar}.${process.pid}`;
+      await runOk('tar', ['-C', root, '-cf', tmp, '.']);
+      fs.renameSync(tmp, tar);
+      return tar;
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  })();
+  imageTar.catch(() => (imageTar = undefined));
+  return imageTar;
+}
+
+/** The underlay link of host i: a veth from the bridge into its namespace, tx offload off on both ends. */
+async function plumbHost(i: number, netnsName: string): Promise<void> {
+  const outer = `${SIM_PREFIX}h${i}`;
+  await runOk('ip', ['netns', 'add', netnsName]);
+  const veth = ['type', 'veth', 'peer', 'name', UNDERLAY_IFACE, 'netns', netnsName];
+  await runOk('ip', ['link', 'add', outer, ...veth]);
+  await runOk('ip', ['link', 'set', outer, 'master', UNDERLAY_BRIDGE, 'up']);
+  // Without it TCP through a userspace datapath hangs (unfinished checksums); see the reference.
+  await runOk('ethtool', ['-K', outer, 'tx', 'off']);
+  const inNs = (...args: string[]) => runOk('ip', ['-n', netnsName, ...args]);
+  await inNs('addr', 'add', `${UNDERLAY_PREFIX}${i}/24`, 'dev', UNDERLAY_IFACE);
+  await inNs('link', 'set', UNDERLAY_IFACE, 'up');
+  await inNs('link', 'set', 'lo', 'up');
+  await runOk('nsenter', [`--net=/var/run/netns/${netnsName}`, 'ethtool', '-K', UNDERLAY_IFACE, 'tx', 'off']);
+}
+
+/** ovsdb-server and ovs-vswitchd of one host, in its network namespace, all files under `dir`. */
+async function startOvs(
+  name: string,
+  dir: string,
+  netns: string,
+  timeoutMs: number,
+): Promise<ManagedProcess[]> {
+  const db = `unix:${dir}/db.sock`;
+  await runOk('ovsdb-tool', ['create', `${dir}/conf.db`, OVS_SCHEMA]);
+  const ovsdb = spawnManaged({
+    name: `${name}-ovsdb-server`,
+    cmd: 'nsenter',
+    args: [
+      `--net=${netns}`,
+      'ovsdb-server',
+      `${dir}/conf.db`,
+      `--remote=punix:${dir}/db.sock`,
+      `--pidfile=${dir}/ovsdb-server.pid`,
+      `--unixctl=${dir}/ovsdb-server.ctl`,
+    ],
+  });
+  const vsctlOk = async (...args: string[]) =>
+    (await run('ovs-vsctl', [`--db=${db}`, '--timeout=5', ...args], { timeoutMs: 8000 })).code === 0;
+  await waitProcReady(ovsdb, () => vsctlOk('--no-wait', 'init'), `${name}'s ovsdb-server`, timeoutMs);
+  const vswitchd = spawnManaged({
+    name: `${name}-ovs-vswitchd`,
+    cmd: 'nsenter',
+    // Its bridges' management sockets (BR.mgmt, for ovs-ofctl) go to OVS_RUNDIR.
+    args: [
+      `--net=${netns}`,
+      'ovs-vswitchd',
+      db,
+      `--pidfile=${dir}/ovs-vswitchd.pid`,
+      `--unixctl=${dir}/ovs-vswitchd.ctl`,
+    ],
+    env: { ...process.env, OVS_RUNDIR: dir },
+  });
+  const appctlOk = async () =>
+    (await run('ovs-appctl', ['-t', `${dir}/ovs-vswitchd.ctl`, 'version'], { timeoutMs: 5000 })).code === 0;
+  await waitProcReady(vswitchd, appctlOk, `${name}'s ovs-vswitchd`, timeoutMs);
+  return [ovsdb, vswitchd];
+}
+
+/**
+ * dockerd of one host: a private mount namespace (its own /run/docker/plugins bound from DIR/plugins) entered
+ * with nsenter --net, not `ip netns exec` (that remounts /sys and hides the cgroup v1 mounts dockerd needs).
+ * Containers go to cgroups under /slh-hN, which is how cleanup finds them.
+ */
+async function startDockerd(
+  name: string,
+  dir: string,
+  netns: string,
+  cgroupParent: string,
+  timeoutMs: number,
+): Promise<{ proc: ManagedProcess; pid: number }> {
+  fs.mkdirSync(path.join(dir, 'plugins'), { recursive: true });
+  const script =
+    'set -e; mkdir -p /run/docker/plugins; mount --bind "$1" /run/docker/plugins; ns="$2"; shift 2; ' +
+    'exec nsenter --net="$ns" "$@"';
+  const proc = spawnManaged({
+    name: `${name}-dockerd`,
+    cmd: 'unshare',
+    args: [
+      ...['--mount', '--propagation', 'private', 'bash', '-c', script, 'dockerd-in-host'],
+      ...[path.join(dir, 'plugins'), netns, DOCKERD],
+      ...['--iptables=false', '--ip-forward=false', '--bridge=none'],
+      ...['--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec')],
+      ...['-H', `unix://${dir}/docker.sock`, '--pidfile', path.join(dir, 'docker.pid')],
+      ...['--cgroup-parent', cgroupParent],
+    ],
+  });
+  await waitProcReady(proc, () => dockerPing(path.join(dir, 'docker.sock')), `${name}'s dockerd`, timeoutMs);
+  const pid = Number(fs.readFileSync(path.join(dir, 'docker.pid'), 'utf8').trim());
+  return { proc, pid };
+}
+
+function hostProcess(proc: ManagedProcess): HostProcess {
+  return {
+    name: proc.name,
+    logFile: proc.logFile,
+    get pid() {
+      return proc.pid;
+    },
+    get running() {
+      return proc.running;
+    },
+    get exited() {
+      return proc.exited();
+    },
+    kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.running && proc.pid) {
+        try {
+          process.kill(-proc.pid, signal);
+        } catch {
+          // exited meanwhile
+        }
+      }
+    },
+    stop: (graceMs = 5000) => proc.stop(graceMs),
+    restart: (graceMs = 5000) => proc.restart(graceMs),
+    output: (lines = 60) => proc.logTail(lines),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Starts `count` simulated hosts (and an etcd cluster if asked) in parallel. Clears a crashed earlier run's
+ * leftovers first; refuses while another live process runs simulated hosts.
+ */
+export async function startHosts(opts: StartHostsOptions): Promise<SimHosts> {
+  const t0 = Date.now();
+  const count = opts?.count;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_HOSTS) {
+    throw new Error(`startHosts: count must be an integer 1..${MAX_HOSTS}, got ${String(count)}`);
+  }
+  const members = opts.etcd === true ? 3 : opts.etcd ? opts.etcd.members : 0;
+  if (!Number.isInteger(members) || members < 0) {
+    throw new Error(`startHosts: etcd.members must be a positive integer, got ${String(members)}`);
+  }
+  const timeoutMs = opts.readyTimeoutMs ?? 30_000;
+  need(DOCKERD, 'Debian package docker.io');
+  need(DOCKER, 'Debian package docker.io');
+  need(BUSYBOX, 'Debian package busybox-static');
+  const owner = liveOwner();
+  if (owner !== undefined) {
+    throw new Error(
+      `startHosts: simulated hosts already run in process ${owner}${owner === process.pid ? ' (this one: stop() them first)' : ''}`,
+    );
+  }
+  await cleanSimHosts();
+  const image = busyboxTar();
+
+  fs.mkdirSync(HOSTS_DIR, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(HOSTS_DIR, `${process.pid}-`));
+  fs.writeFileSync(
+    path.join(dir, 'owner.json'),
+    JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) ?? '' } satisfies Owner),
+  );
+  const removeExitHook = onExitSync(teardownSync);
+
+  const procs: ManagedProcess[] = [];
+  const hostProcs: HostProcess[] = [];
+  const dockerds: ManagedProcess[] = [];
+  let cluster: TestEtcdCluster | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Agents first (they may clean up through dockerd and OVS), then containers, daemons and namespaces.
+      await Promise.all(hostProcs.map((p) => p.stop(3000)));
+      killAll(cgroupPids(ourCgroups()));
+      await Promise.all(dockerds.map((p) => p.stop(5000)));
+      await Promise.all(procs.map((p) => p.stop(3000)));
+      await cluster?.stop();
+      await cleanSimHosts({ all: true });
+      removeExitHook();
+      const left = await simHostLeftovers();
+      const named = Object.entries(left).filter(([, v]) => v.length > 0);
+      if (named.length) {
+        throw new Error(
+          `simulated hosts: stop() left ${named.map(([k, v]) => `${k}: ${v.join(', ')}`).join('; ')}`,
+        );
+      }
+    })());
+
+  try {
+    await runOk('ip', ['link', 'add', UNDERLAY_BRIDGE, 'type', 'bridge']);
+    await runOk('ip', ['addr', 'add', `${UNDERLAY_GATEWAY}/24`, 'dev', UNDERLAY_BRIDGE]);
+    await runOk('ip', ['link', 'set', UNDERLAY_BRIDGE, 'up']);
+
+    const etcdStarting = members
+      ? startEtcdCluster({
+          members,
+          clientHosts: [UNDERLAY_GATEWAY, '127.0.0.1'],
+          dir: path.join(dir, 'etcd'),
+          timeoutMs,
+        }).then((c) => (cluster = c))
+      : Promise.resolve(undefined);
+    etcdStarting.catch(() => undefined); // awaited below; a host failing first must not leave it unhandled
+
+    const hosts = await Promise.all(
+      Array.from({ length: count }, async (_, k): Promise<SimHost> => {
+        const index = k + 1;
+        const name = `h${index}`;
+        const netnsName = `${SIM_PREFIX}${name}`;
+        const netns = `/var/run/netns/${netnsName}`;
+        const hdir = path.join(dir, name);
+        fs.mkdirSync(hdir, { recursive: true });
+        await plumbHost(index, netnsName);
+        const [ovs, dockerd] = await Promise.all([
+          startOvs(name, hdir, netns, timeoutMs),
+          startDockerd(name, hdir, netns, `/${netnsName}`, timeoutMs),
+        ]);
+        procs.push(...ovs);
+        dockerds.push(dockerd.proc);
+        const dockerHost = `unix://${hdir}/docker.sock`;
+        const inHost = (cmd: string, args: string[], cwd?: string) => [
+          `--mount=/proc/${dockerd.pid}/ns/mnt`,
+          `--net=${netns}`,
+          ...(cwd ? [`--wd=${cwd}`] : []),
+          cmd,
+          ...args,
+        ];
+        const host: SimHost = {
+          index,
+          name,
+          netnsName,
+          netns,
+          underlayIp: `${UNDERLAY_PREFIX}${index}`,
+          underlayIface: UNDERLAY_IFACE,
+          dir: hdir,
+          ovsdb: `unix:${hdir}/db.sock`,
+          dockerHost,
+          pluginsDir: path.join(hdir, 'plugins'),
+          dockerdPid: dockerd.pid,
+          vsctl: async (...args) =>
+            (await runOk('ovs-vsctl', [`--db=unix:${hdir}/db.sock`, '--timeout=10', ...args])).trim(),
+          ofctl: (...args) => runOk('ovs-ofctl', args, { env: { ...process.env, OVS_RUNDIR: hdir } }),
+          docker: (...args) => run(DOCKER, ['-H', dockerHost, ...args], { timeoutMs: 60_000 }),
+          exec: (cmd, args, o = {}) =>
+            run('nsenter', inHost(cmd, args, o.cwd), {
+              ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+              ...(o.input !== undefined ? { input: o.input } : {}),
+              ...(o.env ? { env: o.env } : {}),
+            }),
+          spawn: (cmd, args, o = {}) => {
+            const p = hostProcess(
+              spawnManaged({
+                name: o.name ?? `${name}-${path.basename(cmd)}`,
+                cmd: 'nsenter',
+                args: inHost(cmd, args, o.cwd),
+                ...(o.env ? { env: o.env } : {}),
+              }),
+            );
+            hostProcs.push(p);
+            return p;
+          },
+        };
+        const imported = await host.docker('import', await image, BUSYBOX_IMAGE);
+        if (imported.code !== 0)
+          throw new Error(`${name}: docker import of ${BUSYBOX_IMAGE}: ${imported.stderr}`);
+        return host;
+      }),
+    );
+    await etcdStarting;
+    const etcd: SimEtcd | undefined = cluster && {
+      endpoints: cluster.endpoints,
+      loopbackEndpoints: cluster.endpoints.map((_, i) => cluster!.clientUrls(i)[1]),
+      stopMember: (i) => cluster!.stopMember(i),
+      startMember: (i) => cluster!.startMember(i),
+    };
+    return { hosts, ...(etcd ? { etcd } : {}), dir, startupMs: Date.now() - t0, stop };
+  } catch (e) {
+    await stop().catch((err: unknown) => {
+      throw new Error(`${e instanceof Error ? e.message : String(e)}\n(and stop failed: ${String(err)})`);
+    });
+    throw e;
+  }
+}
