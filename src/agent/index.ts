@@ -122,3 +122,16 @@ export {
   type Runner,
   type VxlanSpec,
 } from './linux.js';
+export {
+  CNI_DEFAULT_AGENT,
+  CNI_ERR,
+  CNI_SUPPORTED_VERSIONS,
+  CniError,
+  cniResult,
+  parseCniConfig,
+  parseCniEnv,
+  runCni,
+  type CniConfig,
+  type CniDeps,
+  type CniEnv,
+} from './cni.js';
