@@ -4,6 +4,7 @@ import type { RuleError } from '../apps/firewall/index.js';
 import type { QosError } from '../apps/qos/index.js';
 import type { ControllerErrorCode } from '../controller/index.js';
 import type { OpenFlowDecodeErrorCode, OpenFlowEncodeErrorCode } from '../openflow/index.js';
+import type { DockerErrorCode } from '../agent/docker.js';
 import type { StoreErrorCode } from '../store/index.js';
 import { AppError, FieldError, type AppErrorCode } from '../util/index.js';
 
@@ -22,6 +23,9 @@ export const API_ERROR_CODES = [
   'switch_timeout',
   'ovsdb_unavailable',
   'store_unavailable',
+  'docker_unavailable',
+  'docker_error',
+  'not_implemented',
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
@@ -105,6 +109,7 @@ export type ErrorCode =
   | RuleError['code']
   | ControllerErrorCode
   | StoreErrorCode
+  | DockerErrorCode
   | OpenFlowEncodeErrorCode
   | OpenFlowDecodeErrorCode;
 
@@ -131,6 +136,9 @@ export const ERROR_HTTP: { readonly [C in ErrorCode]: { status: number; error: A
   // A store that cannot be reached (etcd down, the database file unopenable) or is shutting down: retry later.
   STORE_UNAVAILABLE: { status: 503, error: 'store_unavailable' },
   STORE_CLOSED: { status: 503, error: 'store_unavailable' },
+  // The agent's dockerd: not answering (retry once it runs), or refusing what the agent asked of it.
+  DOCKER_UNAVAILABLE: { status: 503, error: 'docker_unavailable' },
+  DOCKER_API_ERROR: { status: 502, error: 'docker_error' },
   // The rest are bugs or a damaged data directory: apps validate what they store.
   STORE_INVALID: INTERNAL,
   STORE_LEASE_NOT_FOUND: INTERNAL,
@@ -157,12 +165,9 @@ export function codedErrorToHttp(err: unknown): HttpError | undefined {
   const key = isErrorCode(code) ? code : err instanceof FieldError ? 'SLU_INVALID' : undefined;
   if (key === undefined || ERROR_HTTP[key].error === 'internal') return undefined;
   const { status, error } = ERROR_HTTP[key];
-  return new HttpError(
-    status,
-    error,
-    (err as Error).message,
-    err instanceof AppError ? err.field : undefined,
-  );
+  // AppErrors name the request field; Docker's errors name `docker` (what is at fault is dockerd).
+  const field = err instanceof AppError || key.startsWith('DOCKER_') ? (err as AppError).field : undefined;
+  return new HttpError(status, error, (err as Error).message, field);
 }
 
 /** Runs an app call, its coded errors turned into the API's. */

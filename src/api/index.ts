@@ -5,6 +5,8 @@ export {
   BUILTIN_ROUTE_AREAS,
   type ApiServerOptions,
 } from './server.js';
+export { createAgentApiServer, AGENT_PUBLIC_PATHS, type AgentApiServerOptions } from './agentserver.js';
+export { agentReadRoutes, type AgentReadView } from './routes/agent.js';
 export { makeContext, type ApiContext, type ApiDeps, type RouteArea } from './context.js';
 export {
   API_ERROR_CODES,

@@ -111,7 +111,23 @@ export function toHttpError(err: FastifyError | Error): HttpError {
   return new HttpError(500, 'internal', INTERNAL_DETAIL);
 }
 
-export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
+/** What every Sluice HTTP server shares (the controller's and the agent's). */
+export type BaseServerOptions = Pick<
+  ApiServerOptions,
+  'auth' | 'bodyLimit' | 'logger' | 'https' | 'responseSchemas' | 'version'
+> & {
+  /** The OpenAPI document's title and description. */
+  title: string;
+  description: string;
+  /** Paths reachable without the token (health checks); default PUBLIC_PATHS. */
+  publicPaths?: ReadonlySet<string>;
+};
+
+/**
+ * A Fastify instance with Sluice's conventions: JSON bodies whatever the Content-Type, the bearer check, the
+ * one error shape, and the OpenAPI document at /openapi.json. Routes are added by the caller.
+ */
+export async function createBaseServer(opts: BaseServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }),
     // Per-request lines would drown the controller's log; failures are logged by the error handler.
@@ -134,10 +150,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   });
 
   const token = opts.auth?.token;
+  const publicPaths = opts.publicPaths ?? PUBLIC_PATHS;
   if (token) {
     app.addHook('onRequest', async (req, reply) => {
       const path = req.url.split('?')[0];
-      if (PUBLIC_PATHS.has(path)) return;
+      if (publicPaths.has(path)) return;
       if (!bearerMatches(req.headers.authorization, token)) {
         reply.header('www-authenticate', 'Bearer realm="sluice"');
         throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token (Authorization: Bearer ...)');
@@ -169,9 +186,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
     openapi: {
       openapi: '3.0.3',
       info: {
-        title: 'Sluice API',
+        title: opts.title,
         version: opts.version,
-        description: 'Floodlight 1.2-compatible paths (/wm/...) and Sluice paths (/api/v1/...).',
+        description: opts.description,
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: token ? [{ bearer: [] }] : [],
@@ -179,6 +196,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  return app;
+}
+
+export async function createApiServer(opts: ApiServerOptions): Promise<FastifyInstance> {
+  const app = await createBaseServer({
+    ...opts,
+    title: 'Sluice API',
+    description: 'Floodlight 1.2-compatible paths (/wm/...) and Sluice paths (/api/v1/...).',
+  });
   const ctx = makeContext(opts);
   for (const area of [...BUILTIN_ROUTE_AREAS, ...(opts.routes ?? [])]) area(app, ctx);
   return app;

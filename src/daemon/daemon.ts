@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { checkListenSecurity, createApiServer, type ModuleInfo } from '../api/index.js';
+import { agentReadRoutes, checkListenSecurity, createApiServer, type ModuleInfo } from '../api/index.js';
 import { AclApp } from '../apps/acl/index.js';
 import { FirewallApp } from '../apps/firewall/index.js';
 import { ForwardingApp } from '../apps/forwarding/index.js';
@@ -31,6 +31,7 @@ import { aclView, firewallView } from './firewall.js';
 import { qosView } from './qos.js';
 import { staticFlowsView } from './staticflows.js';
 import { hostsView, topologyView } from './views.js';
+import { storeAgentView } from './agents.js';
 
 export interface Daemon {
   readonly controller: Controller;
@@ -158,6 +159,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
         firewallRoutes(firewallView(firewall)),
         aclRoutes(aclView(acl)),
         qosRoutes(qosView(qos)),
+        // Container networks, endpoints and agents: written by the agents, shown here (the dashboard's).
+        agentReadRoutes(storeAgentView(store)),
       ],
       version: config.version,
       auth: { token },

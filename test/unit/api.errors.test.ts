@@ -34,6 +34,7 @@ import {
   type OpenFlowEncodeErrorCode,
 } from '../../src/openflow/index.js';
 import { StoreError, type StoreErrorCode } from '../../src/store/index.js';
+import { DockerError } from '../../src/agent/docker.js';
 import { ConflictError, FieldError, NotFoundError, OvsdbUnavailableError } from '../../src/util/index.js';
 import { fakeDeps } from './api.fakes.js';
 import { fakeAppContext, tempStore } from './apps.testctx.js';
@@ -88,6 +89,8 @@ const ERRORS: (Error & { code: string })[] = [
   ...STORE_CODES.map((c) => new StoreError(c, 'key', 'why')),
   ...DECODE_CODES.map((c) => new OpenFlowDecodeError(c, 1, 2, 'why')),
   new OpenFlowEncodeError('OF_UNSUPPORTED', 'meter', 'not on 1.0'),
+  new DockerError('DOCKER_UNAVAILABLE', 'dockerd at /var/run/docker.sock: ECONNREFUSED'),
+  new DockerError('DOCKER_API_ERROR', 'dockerd answered 500: boom', 500),
 ];
 
 /** What each code answers: [status, error]; the `error` strings are the ones clients already see. */
@@ -116,6 +119,8 @@ const EXPECTED: Record<ErrorCode, [number, ApiErrorCode]> = {
   OF_TRUNCATED: [500, 'internal'],
   OF_BAD_VERSION: [500, 'internal'],
   OF_BAD_TYPE: [500, 'internal'],
+  DOCKER_UNAVAILABLE: [503, 'docker_unavailable'],
+  DOCKER_API_ERROR: [502, 'docker_error'],
 };
 
 test('the table maps every code, and every code in it is one some error carries', () => {
@@ -144,7 +149,7 @@ test('a route throwing each coded error answers its status with {error, detail, 
     const expected =
       error === 'internal'
         ? { error, detail: INTERNAL_DETAIL }
-        : err instanceof OvsdbUnavailableError || field
+        : err instanceof OvsdbUnavailableError || err instanceof DockerError || field
           ? { error, detail: err.message, field: (err as FieldError).field }
           : { error, detail: err.message };
     assert.equal(res.statusCode, status, code);

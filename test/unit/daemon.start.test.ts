@@ -14,6 +14,7 @@ import {
   type DaemonConfig,
 } from '../../src/daemon/index.js';
 import { openEmbeddedStore } from '../../src/store/index.js';
+import { HOST_PREFIX, NetworkStore } from '../../src/agent/index.js';
 import { closedPort } from './api.fakes.js';
 
 function config(dataDir: string, over: Partial<DaemonConfig['api']> = {}): DaemonConfig {
@@ -53,6 +54,30 @@ test('startDaemon serves the API over the real controller and stops cleanly', as
   }
   await assert.rejects(fetch(`${d.apiUrl}/api/v1/health`), 'API closed after stop');
   await d.stop(); // idempotent
+});
+
+test('the controller shows the agents’ networks, endpoints and hosts from the shared store', async (t) => {
+  const d = await startDaemon(config(tmpDir(t)));
+  try {
+    await new NetworkStore(d.store).create({ name: 'red', subnet: '10.5.0.0/24' });
+    const host = { id: 'h1', hostname: 'n1', underlayIp: '10.0.0.1', version: '1', bridge: 'sluice0' };
+    await d.store.put(`${HOST_PREFIX}h1`, { ...host, startedAt: '2026-12-04T00:00:00.000Z' });
+    const get = async (p: string) => (await fetch(`${d.apiUrl}${p}`)).json() as Promise<unknown>;
+    const nets = (await get('/api/v1/networks')) as { name: string; subnet: string }[];
+    assert.deepEqual(
+      nets.map((n) => [n.name, n.subnet]),
+      [['red', '10.5.0.0/24']],
+    );
+    assert.deepEqual(await get('/api/v1/endpoints?network=red'), []);
+    assert.deepEqual(
+      ((await get('/api/v1/agents')) as { id: string }[]).map((h) => h.id),
+      ['h1'],
+    );
+    const missing = (await get('/api/v1/endpoints?network=blue')) as { error: string; field: string };
+    assert.deepEqual([missing.error, missing.field], ['not_found', 'network']);
+  } finally {
+    await d.stop();
+  }
 });
 
 test('a token kept in the store guards the API; refusing a bare non-loopback API releases the store', async (t) => {
