@@ -64,7 +64,8 @@ export {
   validateAgentConfig,
   type AgentConfig,
 } from './config.js';
-export { startAgent, type RunningAgent } from './start.js';
+export { startAgent, RESYNC_INTERVAL_MS, type RunningAgent } from './daemon.js';
+export { HostFabric, HostPlumbing, PluginHostPlumbing, desiredFdb, EXT } from './host.js';
 export {
   DEFAULT_PLUGIN_SOCKET,
   DockerPlugin,

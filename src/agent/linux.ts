@@ -145,6 +145,12 @@ export class LinuxNet {
     }
   }
 
+  /** Sets a host-namespace link's MAC (the plugin's container end, before Docker moves it in). */
+  async setMac(iface: string, mac: string): Promise<void> {
+    checkName(iface);
+    await this.cmd(iface, 'ip', ['link', 'set', iface, 'address', mac]);
+  }
+
   async txOff(iface: string): Promise<void> {
     await this.cmd(iface, 'ethtool', ['-K', iface, 'tx', 'off']);
   }

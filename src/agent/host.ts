@@ -1,0 +1,219 @@
+/**
+ * This host's side of the agent: endpoint plumbing (veth + OVS port) and the fabric (one VXLAN device per
+ * network as a bridge port, its FDB pointing at live peers, and the overlay app's view). The AgentCore's
+ * Plumbing and Fabric, over LinuxNet (ip, bridge, ethtool) and OVSDB.
+ */
+import { interfaceFromRow, type Vswitch } from '../ovsdb/index.js';
+import { FLOOD_MAC, VETH_PREFIX, VXLAN_PREFIX, vethNames, type LinuxNet } from './linux.js';
+import type { BridgeView, LocalEndpoint, RemoteEndpoint } from './flows.js';
+import type { Fabric, Plumbing } from './agent.js';
+import type { PluginPlumbing } from './pluginbackend.js';
+import type { Endpoint, HostRecord } from './types.js';
+import type { Network } from './network.js';
+
+/** external_ids keys on the OVS ports the agent makes: who owns a port is never guessed. */
+export const EXT = {
+  endpoint: 'sluice-endpoint',
+  network: 'sluice-network',
+  container: 'sluice-container',
+  vni: 'sluice-vni',
+} as const;
+
+export class HostPlumbing implements Plumbing {
+  constructor(
+    private readonly net: LinuxNet,
+    private readonly vs: Vswitch,
+    private readonly bridge: string,
+  ) {}
+
+  async plumb(ep: Endpoint, netns: string): Promise<void> {
+    const { peer } = vethNames(ep.id);
+    // A host end left from the container's previous namespace (or a killed agent) goes first.
+    await this.net.deleteLink(ep.hostIface);
+    await this.net.deleteLink(peer);
+    await this.net.createVeth(ep.hostIface, peer, ep.mtu);
+    await this.net.plugIntoNetns(
+      peer,
+      { path: netns },
+      { ifname: ep.ifname, mac: ep.mac, mtu: ep.mtu, cidr: ep.cidr, gateway: ep.gateway },
+    );
+    await this.vs.addPort(this.bridge, ep.hostIface, {
+      externalIds: { [EXT.endpoint]: ep.id, [EXT.network]: ep.network, [EXT.container]: ep.containerId },
+    });
+    await this.vs.waitInterfaceOfport(ep.hostIface);
+  }
+
+  async unplumb(ep: Endpoint): Promise<void> {
+    await this.vs.delPort(this.bridge, ep.hostIface);
+    await this.net.deleteLink(ep.hostIface);
+  }
+
+  async isPlumbed(ep: Endpoint): Promise<boolean> {
+    const [links, port] = await Promise.all([
+      this.net.listLinks(ep.hostIface),
+      this.vs.getPort(ep.hostIface),
+    ]);
+    return links.includes(ep.hostIface) && port !== undefined;
+  }
+
+  async removeStrays(keep: ReadonlySet<string>): Promise<string[]> {
+    const ports = (await this.vs.listPorts(this.bridge)).filter((p) => p.startsWith(VETH_PREFIX));
+    const links = await this.net.listLinks(VETH_PREFIX);
+    const gone = [...new Set([...ports, ...links])].filter((n) => !keep.has(n)).sort();
+    for (const name of gone) {
+      await this.vs.delPort(this.bridge, name);
+      await this.net.deleteLink(name);
+    }
+    return gone;
+  }
+
+  routes(): Promise<string[]> {
+    return this.net.routeDestinations();
+  }
+}
+
+/**
+ * The Docker plugin's plumbing: Docker moves the container end into the sandbox itself, so only the pair and
+ * the port are made here. `onChange` (a sync) runs once the port exists or is gone, so the flows follow.
+ */
+export class PluginHostPlumbing implements PluginPlumbing {
+  constructor(
+    private readonly net: LinuxNet,
+    private readonly vs: Vswitch,
+    private readonly bridge: string,
+    private readonly onChange: () => Promise<void>,
+  ) {}
+
+  async createVeth(ep: Endpoint, peer: string): Promise<void> {
+    await this.net.deleteLink(ep.hostIface);
+    await this.net.createVeth(ep.hostIface, peer, ep.mtu);
+    await this.net.setMac(peer, ep.mac);
+  }
+
+  deleteVeth(ep: Endpoint): Promise<void> {
+    return this.net.deleteLink(ep.hostIface);
+  }
+
+  async addPort(ep: Endpoint): Promise<void> {
+    await this.vs.addPort(this.bridge, ep.hostIface, {
+      externalIds: { [EXT.endpoint]: ep.id, [EXT.network]: ep.network, [EXT.container]: ep.containerId },
+    });
+    await this.vs.waitInterfaceOfport(ep.hostIface);
+    await this.onChange();
+  }
+
+  async removePort(ep: Endpoint): Promise<void> {
+    await this.vs.delPort(this.bridge, ep.hostIface);
+    await this.onChange();
+  }
+}
+
+export interface HostFabricOptions {
+  net: LinuxNet;
+  vs: Vswitch;
+  bridge: string;
+  underlay: { ip: string; iface: string };
+  /** The overlay app's setView. */
+  setView: (view: BridgeView) => Promise<unknown>;
+}
+
+/** What the FDB of one network's VXLAN device should hold: flood entries per live peer, one per remote MAC. */
+export function desiredFdb(
+  net: Network,
+  endpoints: readonly Endpoint[],
+  peers: ReadonlyMap<string, HostRecord>,
+): { flood: string[]; macs: Map<string, string> } {
+  const flood = [...new Set([...peers.values()].map((p) => p.underlayIp))].sort();
+  const macs = new Map<string, string>();
+  for (const ep of endpoints) {
+    const peer = peers.get(ep.host);
+    if (ep.networkId === net.id && peer) macs.set(ep.mac, peer.underlayIp);
+  }
+  return { flood, macs };
+}
+
+export class HostFabric implements Fabric {
+  constructor(private readonly o: HostFabricOptions) {}
+
+  async sync(s: {
+    networks: Network[];
+    endpoints: Endpoint[];
+    hosts: HostRecord[];
+    self: HostRecord;
+  }): Promise<void> {
+    const { net, vs, bridge } = this.o;
+    const peers = new Map(s.hosts.filter((h) => h.id !== s.self.id).map((h) => [h.id, h]));
+    const ofports = await this.ofports();
+    const view: BridgeView = { networks: [], local: [], remote: [] };
+    const wantedDevs = new Set<string>();
+    for (const n of s.networks) {
+      const dev = await net.ensureVxlan({
+        vni: n.vni,
+        underlayIp: this.o.underlay.ip,
+        underlayIface: this.o.underlay.iface,
+        mtu: n.mtu,
+      });
+      wantedDevs.add(dev);
+      let tunnelOfport = ofports.get(dev);
+      if (tunnelOfport === undefined) {
+        await vs.addPort(bridge, dev, { externalIds: { [EXT.network]: n.name, [EXT.vni]: String(n.vni) } });
+        tunnelOfport = await vs.waitInterfaceOfport(dev);
+      }
+      await this.convergeFdb(dev, desiredFdb(n, s.endpoints, peers));
+      view.networks.push({ vni: n.vni, tunnelOfport });
+    }
+    // Devices of networks that are gone.
+    const devs = new Set([
+      ...(await vs.listPorts(bridge)).filter((p) => p.startsWith(VXLAN_PREFIX)),
+      ...(await net.listLinks(VXLAN_PREFIX)),
+    ]);
+    for (const dev of devs) {
+      if (wantedDevs.has(dev)) continue;
+      await vs.delPort(bridge, dev);
+      await net.deleteLink(dev);
+    }
+    const vnis = new Set(s.networks.map((n) => n.vni));
+    for (const ep of s.endpoints) {
+      if (!vnis.has(ep.vni)) continue;
+      if (ep.host === s.self.id) {
+        const ofport = ofports.get(ep.hostIface);
+        if (ofport !== undefined && ofport > 0) {
+          view.local.push({ ofport, mac: ep.mac, ip: ep.address, vni: ep.vni } satisfies LocalEndpoint);
+        }
+      } else if (peers.has(ep.host)) {
+        view.remote.push({
+          mac: ep.mac,
+          ip: ep.address,
+          vni: ep.vni,
+          host: ep.host,
+        } satisfies RemoteEndpoint);
+      }
+    }
+    await this.o.setView(view);
+  }
+
+  /** Interface name -> ofport, for every interface of this OVS (one read). */
+  private async ofports(): Promise<Map<string, number>> {
+    const rows = await this.o.vs.select('Interface', [], ['_uuid', 'name', 'ofport', 'type', 'options']);
+    const out = new Map<string, number>();
+    for (const r of rows) {
+      const i = interfaceFromRow(r);
+      if (i.ofport !== undefined && i.ofport > 0) out.set(i.name, i.ofport);
+    }
+    return out;
+  }
+
+  private async convergeFdb(
+    dev: string,
+    want: { flood: string[]; macs: Map<string, string> },
+  ): Promise<void> {
+    const { net } = this.o;
+    const have = await net.listFdb(dev);
+    const haveFlood = new Set(have.filter((e) => e.mac === FLOOD_MAC).map((e) => e.dst));
+    const haveMacs = new Map(have.filter((e) => e.mac !== FLOOD_MAC).map((e) => [e.mac, e.dst]));
+    for (const ip of want.flood) if (!haveFlood.has(ip)) await net.addFloodPeer(dev, ip);
+    for (const ip of haveFlood) if (!want.flood.includes(ip)) await net.removeFloodPeer(dev, ip);
+    for (const [mac, ip] of want.macs) if (haveMacs.get(mac) !== ip) await net.setRemoteMac(dev, mac, ip);
+    for (const mac of haveMacs.keys()) if (!want.macs.has(mac)) await net.removeRemoteMac(dev, mac);
+  }
+}
