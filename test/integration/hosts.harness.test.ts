@@ -19,7 +19,7 @@ import {
 let sim: SimHosts;
 before(async () => {
   sim = await startHosts({ count: 3, etcd: { members: 3 } });
-  console.log(`# startHosts (3 hosts, 3 etcd members): ${sim.startupMs} ms`);
+  console.log(`startHosts (3 hosts, 3 etcd members): ${sim.startupMs} ms`);
 });
 after(async () => {
   await sim?.stop(); // idempotent: the last test stops it on purpose
@@ -136,7 +136,7 @@ test('stop() leaves no process, namespace, interface, cgroup or mount of ours', 
 
   const t0 = Date.now();
   await sim.stop();
-  console.log(`# stop: ${Date.now() - t0} ms`);
+  console.log(`stop(): ${Date.now() - t0} ms`);
 
   assert.deepEqual(
     pids.filter((p) => isAlive(p)),

@@ -7,6 +7,7 @@
  * Names are global (netns slh-h1.., bridge slh-br0, cgroups /slh-h1..): one SimHosts per machine at a time.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -146,12 +147,16 @@ function readOwner(dir: string): Owner | undefined {
   }
 }
 
-function runDirs(): string[] {
+function listDir(dir: string): string[] {
   try {
-    return fs.readdirSync(HOSTS_DIR).map((d) => path.join(HOSTS_DIR, d));
+    return fs.readdirSync(dir);
   } catch {
     return [];
   }
+}
+
+function runDirs(): string[] {
+  return listDir(HOSTS_DIR).map((d) => path.join(HOSTS_DIR, d));
 }
 
 /** The pid of a live process (other than a dead one's reused pid) that runs simulated hosts now, if any. */
@@ -164,34 +169,21 @@ function liveOwner(): number | undefined {
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
+const SHIM_SOCKETS = '/run/containerd/s';
 
 /** Our cgroup dirs (docker's --cgroup-parent /slh-hN), deepest first so they can be removed in order. */
 function ourCgroups(): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
+    for (const e of listDir(dir)) {
+      const sub = path.join(dir, e);
+      if (fs.statSync(sub, { throwIfNoEntry: false })?.isDirectory()) walk(sub);
     }
-    for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name));
     found.push(dir);
   };
-  let controllers: string[] = [];
-  try {
-    controllers = fs.readdirSync(CGROUP_ROOT);
-  } catch {
-    return [];
-  }
-  for (const c of controllers) {
-    let top: string[] = [];
-    try {
-      top = fs.readdirSync(path.join(CGROUP_ROOT, c)).filter((d) => d.startsWith(SIM_PREFIX));
-    } catch {
-      continue;
-    }
-    for (const d of top) walk(path.join(CGROUP_ROOT, c, d));
+  for (const c of listDir(CGROUP_ROOT)) {
+    for (const d of listDir(path.join(CGROUP_ROOT, c)))
+      if (d.startsWith(SIM_PREFIX)) walk(path.join(CGROUP_ROOT, c, d));
   }
   return found;
 }
@@ -212,18 +204,9 @@ function cgroupPids(dirs: string[]): Set<number> {
 /** Inode numbers of our named network namespaces (what /proc/PID/ns/net links to). */
 function ourNetnsInodes(): Set<string> {
   const inodes = new Set<string>();
-  try {
-    for (const n of fs.readdirSync('/run/netns')) {
-      if (n.startsWith(SIM_PREFIX)) {
-        try {
-          inodes.add(String(fs.statSync(path.join('/run/netns', n)).ino));
-        } catch {
-          // not a mounted namespace file
-        }
-      }
-    }
-  } catch {
-    // no /run/netns
+  for (const n of listDir('/run/netns')) {
+    const st = n.startsWith(SIM_PREFIX) && fs.statSync(path.join('/run/netns', n), { throwIfNoEntry: false });
+    if (st) inodes.add(String(st.ino));
   }
   return inodes;
 }
@@ -331,6 +314,20 @@ async function killOurProcesses(timeoutMs = 10_000): Promise<void> {
 }
 
 /**
+ * A killed containerd shim leaves its socket in the root filesystem's /run/containerd/s, named by
+ * sha256(<containerd address>/<namespace>/<container id>) (containerd 1.6): remove those of our containers.
+ */
+function removeShimSockets(runDir: string): void {
+  for (const host of listDir(runDir)) {
+    const hostDir = path.join(runDir, host);
+    for (const id of listDir(path.join(hostDir, 'data', 'containers'))) {
+      const key = path.join(hostDir, 'exec', 'containerd', 'containerd.sock', 'moby', id);
+      fs.rmSync(path.join(SHIM_SOCKETS, createHash('sha256').update(key).digest('hex')), { force: true });
+    }
+  }
+}
+
+/**
  * Removes simulated hosts (processes, namespaces, links, cgroups, files). Unless `all`, spares them while a live
  * process owns them (its run is still going). Returns what it removed.
  */
@@ -364,6 +361,7 @@ export async function cleanSimHosts(opts: { all?: boolean } = {}): Promise<strin
   ).catch(() => undefined);
   if (cgroups.length) removed.push(`${cgroups.length} cgroup dir(s)`);
   for (const dir of runDirs()) {
+    removeShimSockets(dir);
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(`dir ${dir}`);
   }
