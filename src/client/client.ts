@@ -3,6 +3,10 @@ import { fetch as undiciFetch } from 'undici';
 import { qosMethods, type QosMethods } from './qos.js';
 import type {
   AclRule,
+  AgentEndpoint,
+  AgentHost,
+  AgentNetwork,
+  EndpointFilter,
   FirewallRule,
   FirewallStatus,
   RuleFields,
@@ -51,6 +55,8 @@ export class ConnectionError extends Error {
     message: string,
     /** Set when the failure looks like a TLS setup matter (which side's certificate, or http vs https). */
     readonly tls?: TlsProblem,
+    /** Which Sluice server was expected there (what to start when nothing listens). */
+    readonly server: 'controller' | 'agent' = 'controller',
   ) {
     super(message);
     this.name = 'ConnectionError';
@@ -73,7 +79,7 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-type Query = Record<string, string | number | undefined>;
+export type Query = Record<string, string | number | boolean | undefined>;
 
 function queryString(q: Query | undefined): string {
   if (!q) return '';
@@ -83,7 +89,7 @@ function queryString(q: Query | undefined): string {
   return s ? `?${s}` : '';
 }
 
-const seg = (s: string | number) => encodeURIComponent(String(s));
+export const seg = (s: string | number) => encodeURIComponent(String(s));
 
 function causeCode(err: unknown): string | undefined {
   let e: unknown = err;
@@ -95,7 +101,10 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export class SluiceClient {
+/** The HTTP machinery every Sluice client shares: JSON in and out, errors as ApiError/ConnectionError. */
+export abstract class BaseClient {
+  /** Which server this client talks to (named in ConnectionError). */
+  protected abstract readonly server: 'controller' | 'agent';
   readonly baseUrl: string;
   private readonly token?: string;
   private readonly timeoutMs: number;
@@ -159,7 +168,14 @@ export class SluiceClient {
       } as RequestInit);
     } catch (err) {
       if ((err as Error).name === 'TimeoutError') {
-        throw new ConnectionError(this.baseUrl, url, 'ETIMEDOUT', `${method} ${url}: ETIMEDOUT`);
+        throw new ConnectionError(
+          this.baseUrl,
+          url,
+          'ETIMEDOUT',
+          `${method} ${url}: ETIMEDOUT`,
+          undefined,
+          this.server,
+        );
       }
       const note = this.dispatcher?.noteOf(err, started);
       const raw = causeCode(err);
@@ -180,6 +196,7 @@ export class SluiceClient {
         code,
         `${method} ${url}: ${code ?? (err as Error).message}`,
         tls,
+        this.server,
       );
     }
   }
@@ -197,6 +214,10 @@ export class SluiceClient {
       return new ApiError(status, 'http_error', text.slice(0, 200) || `HTTP ${status}`);
     }
   }
+}
+
+export class SluiceClient extends BaseClient {
+  protected readonly server = 'controller';
 
   // ---- /api/v1
   health = () => this.request<Health>('GET', '/api/v1/health');
@@ -213,6 +234,12 @@ export class SluiceClient {
       query: { src_dpid: src.dpid, src_port: src.port, dst_dpid: dst.dpid, dst_port: dst.port },
     });
   metrics = () => this.requestText('GET', '/metrics');
+  /** Container networks, endpoints and agents: the agents' state, read-only from the shared store. */
+  networks = () => this.request<AgentNetwork[]>('GET', '/api/v1/networks');
+  network = (name: string) => this.request<AgentNetwork>('GET', `/api/v1/networks/${seg(name)}`);
+  endpoints = (filter: EndpointFilter = {}) =>
+    this.request<AgentEndpoint[]>('GET', '/api/v1/endpoints', { query: { ...filter } });
+  agents = () => this.request<AgentHost[]>('GET', '/api/v1/agents');
   openapi = () => this.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/openapi.json');
 
   // ---- static entries (/api/v1/staticflows)

@@ -1,4 +1,5 @@
-export { ApiError, ConnectionError, SluiceClient, type ClientOptions } from './client.js';
+export { ApiError, BaseClient, ConnectionError, SluiceClient, type ClientOptions } from './client.js';
+export { AgentClient, DEFAULT_AGENT_URL, type AttachOptions } from './agent.js';
 export {
   ClientOptionError,
   pemProblem,

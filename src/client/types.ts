@@ -234,3 +234,87 @@ export interface AclRule {
 
 /** A rule to add: Floodlight keys, values strings or numbers. */
 export type RuleFields = Record<string, string | number>;
+
+// ---- container networks (the agent's API; the controller serves the GETs read-only)
+
+export interface AgentNetwork {
+  /** Unique per incarnation: a network deleted and created again gets a new id. */
+  id: string;
+  name: string;
+  /** Canonical CIDR: `10.1.0.0/16`. */
+  subnet: string;
+  gateway: string;
+  vni: number;
+  mtu: number;
+  labels: Record<string, string>;
+}
+
+/** POST /api/v1/networks: without `subnet` the agent picks a /16 that avoids the host's routes. */
+export interface NetworkCreate {
+  name: string;
+  subnet?: string;
+  gateway?: string;
+  vni?: number;
+  mtu?: number;
+  labels?: Record<string, string>;
+}
+
+export interface AgentEndpoint {
+  id: string;
+  network: string;
+  networkId: string;
+  vni: number;
+  /** The agent host id that plumbs it. */
+  host: string;
+  kind: 'docker' | 'cni' | 'plugin';
+  containerId: string;
+  containerName?: string;
+  /** Interface name inside the container. */
+  ifname: string;
+  /** Host-side interface and OVS port. */
+  hostIface: string;
+  address: string;
+  /** `address/prefix-length`. */
+  cidr: string;
+  gateway: string;
+  mac: string;
+  mtu: number;
+  createdAt: string;
+}
+
+export interface EndpointFilter {
+  network?: string;
+  host?: string;
+  /** A container id, a unique prefix of one, or a name. */
+  container?: string;
+}
+
+export interface AgentHost {
+  id: string;
+  hostname: string;
+  /** The VTEP address other hosts send VXLAN to. */
+  underlayIp: string;
+  version: string;
+  bridge: string;
+  startedAt: string;
+}
+
+/** Socketplane's /v0.1 network. */
+export interface SocketplaneNetwork {
+  /** The network name. */
+  id: string;
+  subnet: string;
+  gateway: string;
+  /** Sluice's VNI. */
+  vlan: number;
+}
+
+/** Socketplane's /v0.1 connection. */
+export interface SocketplaneConnection {
+  container_id: string;
+  container_name: string;
+  container_pid: string;
+  network: string;
+  ovs_port_id: string;
+  connection_details: { name: string; ip: string; subnet: string; mac: string; gateway: string };
+}

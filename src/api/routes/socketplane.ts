@@ -18,21 +18,30 @@ import { ConflictError, NotFoundError } from '../../util/index.js';
 import { HttpError } from '../errors.js';
 import { replies } from '../responses.js';
 
-export interface SocketplaneNetwork {
-  id: string;
-  subnet: string;
-  gateway: string;
-  vlan: number;
-}
+const SpNetwork = Type.Object({
+  id: Type.String({ description: 'the network name' }),
+  subnet: Type.String(),
+  gateway: Type.String(),
+  vlan: Type.Integer({ description: 'Sluice carries the VNI here (Socketplane carried a VLAN id)' }),
+});
 
-export interface SocketplaneConnection {
-  container_id: string;
-  container_name: string;
-  container_pid: string;
-  network: string;
-  ovs_port_id: string;
-  connection_details: { name: string; ip: string; subnet: string; mac: string; gateway: string };
-}
+const SpConnection = Type.Object({
+  container_id: Type.String(),
+  container_name: Type.String(),
+  container_pid: Type.String({ description: 'always empty: the agent finds the container through dockerd' }),
+  network: Type.String(),
+  ovs_port_id: Type.String(),
+  connection_details: Type.Object({
+    name: Type.String({ description: 'interface name in the container' }),
+    ip: Type.String(),
+    subnet: Type.String({ description: 'the prefix length, e.g. /16' }),
+    mac: Type.String(),
+    gateway: Type.String(),
+  }),
+});
+
+export type SocketplaneNetwork = Static<typeof SpNetwork>;
+export type SocketplaneConnection = Static<typeof SpConnection>;
 
 export const toSocketplaneNetwork = (n: Network): SocketplaneNetwork => ({
   id: n.name,
@@ -57,28 +66,6 @@ export function toSocketplaneConnection(e: Endpoint): SocketplaneConnection {
     },
   };
 }
-
-const SpNetwork = Type.Object({
-  id: Type.String({ description: 'the network name' }),
-  subnet: Type.String(),
-  gateway: Type.String(),
-  vlan: Type.Integer({ description: 'Sluice carries the VNI here (Socketplane carried a VLAN id)' }),
-});
-
-const SpConnection = Type.Object({
-  container_id: Type.String(),
-  container_name: Type.String(),
-  container_pid: Type.String({ description: 'always empty: the agent finds the container through dockerd' }),
-  network: Type.String(),
-  ovs_port_id: Type.String(),
-  connection_details: Type.Object({
-    name: Type.String({ description: 'interface name in the container' }),
-    ip: Type.String(),
-    subnet: Type.String({ description: 'the prefix length, e.g. /16' }),
-    mac: Type.String(),
-    gateway: Type.String(),
-  }),
-});
 
 const NetworkCreate = Type.Object(
   {
