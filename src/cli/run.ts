@@ -17,6 +17,7 @@ import {
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
+import { ExitCode, networkVerbs, type Exec } from './network.js';
 import { qosVerbs } from './qos.js';
 import { staticflowVerbs } from './staticflow.js';
 
@@ -34,6 +35,10 @@ export interface CliIo {
   runAgent: (config: AgentConfig) => Promise<void>;
   /** The host name and interfaces `sluice agent` defaults from (tests inject them). */
   agentHost?: AgentHostFacts;
+  /** Runs docker for `sluice run` with the terminal passed through (default: spawn). */
+  exec?: Exec;
+  /** Whether a file exists (which docker binary to run; default: fs.existsSync). */
+  exists?: (path: string) => boolean;
 }
 
 export function packageVersion(): string {
@@ -57,13 +62,20 @@ export function errorText(err: unknown): string {
     const apiUrl = err.baseUrl;
     const advice = tlsAdvice(err);
     if (advice) return `error: ${advice}\n`;
+    if (err.code === 'ECONNREFUSED' && err.server === 'agent') {
+      return (
+        `error: the Sluice agent is not running at ${apiUrl} (connection refused).\n` +
+        `Start it on this host with \`sluice agent\` (add --api-port/--listen to match), or point --agent / SLUICE_AGENT at it.\n`
+      );
+    }
     if (err.code === 'ECONNREFUSED') {
       return (
         `error: the Sluice controller is not running at ${apiUrl} (connection refused).\n` +
         `Start it with \`sluice controller\` (add --api-port/--listen to match), or point --api / SLUICE_API at it.\n`
       );
     }
-    return `error: cannot reach the Sluice API at ${apiUrl}: ${err.code ?? err.message}\n`;
+    const what = err.server === 'agent' ? 'agent' : 'API';
+    return `error: cannot reach the Sluice ${what} at ${apiUrl}: ${err.code ?? err.message}\n`;
   }
   return `error: ${(err as Error).message ?? String(err)}\n`;
 }
@@ -129,13 +141,22 @@ export const coreVerbs: VerbGroup = (program, v) => {
 };
 
 /** Verb groups in help order; app verbs (staticflows, firewall, qos...) are added here. */
-export const VERB_GROUPS: VerbGroup[] = [coreVerbs, staticflowVerbs, firewallVerbs, aclVerbs, qosVerbs];
+export const VERB_GROUPS: VerbGroup[] = [
+  coreVerbs,
+  staticflowVerbs,
+  firewallVerbs,
+  aclVerbs,
+  qosVerbs,
+  networkVerbs,
+];
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command('sluice')
     .description('Sluice: SDN platform for Open vSwitch networks and container hosts')
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
+    // `sluice run -n NET <docker run args>` passes what follows its own options to docker untouched.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
@@ -178,6 +199,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`error: ${err.message}\n`);
       return 2;
     }
+    if (err instanceof ExitCode) return err.code;
     if (err instanceof CommanderError) {
       // Help and version "errors" are normal exits; everything else commander raises is a usage error.
       return err.exitCode === 0 ? 0 : 2;
