@@ -4,6 +4,7 @@
  * that order and stopped in reverse.
  */
 import type { Logger } from 'pino';
+import { serveAgentApi } from '../api/index.js';
 import { Controller } from '../controller/index.js';
 import { createLogger } from '../daemon/log.js';
 import { OFP_VERSION_1_3 } from '../openflow/index.js';
@@ -160,7 +161,16 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger } = {
     );
     cleanup.push(() => pluginServer.close());
 
-    const apiUrl = '';
+    const api = await serveAgentApi({
+      ops: core,
+      version: config.version,
+      listen: config.api.listen,
+      port: config.api.port,
+      auth: { token: config.api.token },
+      logger: log.child({ component: 'api' }),
+    });
+    cleanup.push(() => api.close());
+    const apiUrl = api.url;
     log.info(
       { host: self.id, underlay: self.underlayIp, bridge: config.bridge, api: apiUrl },
       'sluice agent running',

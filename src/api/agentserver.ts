@@ -5,6 +5,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AgentOps } from '../agent/types.js';
+import { checkListenSecurity } from './auth.js';
+import { listenApi } from './listen.js';
 import { agentRoutes } from './routes/agent.js';
 import { socketplaneRoutes } from './routes/socketplane.js';
 import { createBaseServer, type ApiServerOptions } from './server.js';
@@ -32,4 +34,23 @@ export async function createAgentApiServer(opts: AgentApiServerOptions): Promise
   agentRoutes(opts.ops, opts.version)(app);
   socketplaneRoutes(opts.ops)(app);
   return app;
+}
+
+/** The agent's API, listening: refuses a non-loopback address without a token, names the flag on failure. */
+export async function serveAgentApi(
+  opts: AgentApiServerOptions & { listen: string; port: number },
+): Promise<{ app: FastifyInstance; url: string; close: () => Promise<void> }> {
+  checkListenSecurity({ host: opts.listen, token: opts.auth?.token });
+  const app = await createAgentApiServer(opts);
+  try {
+    const url = await listenApi(
+      app,
+      { listen: opts.listen, port: opts.port, https: Boolean(opts.https) },
+      'another agent?',
+    );
+    return { app, url, close: () => app.close() };
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
 }

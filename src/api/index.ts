@@ -5,7 +5,12 @@ export {
   BUILTIN_ROUTE_AREAS,
   type ApiServerOptions,
 } from './server.js';
-export { createAgentApiServer, AGENT_PUBLIC_PATHS, type AgentApiServerOptions } from './agentserver.js';
+export {
+  createAgentApiServer,
+  serveAgentApi,
+  AGENT_PUBLIC_PATHS,
+  type AgentApiServerOptions,
+} from './agentserver.js';
 export { agentReadRoutes, type AgentReadView } from './routes/agent.js';
 export { makeContext, type ApiContext, type ApiDeps, type RouteArea } from './context.js';
 export {
@@ -16,6 +21,7 @@ export {
   type ApiErrorBody,
   type ApiErrorCode,
 } from './errors.js';
+export { listenApi } from './listen.js';
 export { checkListenSecurity, isLoopbackHost, ListenConfigError, PUBLIC_PATHS } from './auth.js';
 export { STATS_KINDS, type StatsKind } from './switchstats.js';
 export type * from './views.js';

@@ -3,10 +3,15 @@
  * stopped in reverse.
  */
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { agentReadRoutes, checkListenSecurity, createApiServer, type ModuleInfo } from '../api/index.js';
+import {
+  agentReadRoutes,
+  checkListenSecurity,
+  createApiServer,
+  listenApi,
+  type ModuleInfo,
+} from '../api/index.js';
 import { AclApp } from '../apps/acl/index.js';
 import { FirewallApp } from '../apps/firewall/index.js';
 import { ForwardingApp } from '../apps/forwarding/index.js';
@@ -167,23 +172,13 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       logger: log.child({ component: 'api' }),
       ...(config.api.tls ? { https: readTls(config.api.tls) } : {}),
     });
-    await api
-      .listen({ host: config.api.listen, port: config.api.port })
-      .catch((err: NodeJS.ErrnoException) => {
-        const where = `${config.api.listen}:${config.api.port}`;
-        if (err.code === 'EADDRINUSE') {
-          throw new Error(
-            `--api-port: ${where} is already in use (another controller?); pick another with --api-port`,
-          );
-        }
-        throw new Error(`--listen/--api-port: cannot listen on ${where}: ${err.message}`);
-      });
+    const apiUrl = await listenApi(
+      api,
+      { listen: config.api.listen, port: config.api.port, https: Boolean(config.api.tls) },
+      'another controller?',
+    );
     cleanup.push(() => api.close());
 
-    const addr = api.server.address() as AddressInfo;
-    const scheme = config.api.tls ? 'https' : 'http';
-    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-    const apiUrl = `${scheme}://${host}:${addr.port}`;
     log.info(
       {
         api: apiUrl,

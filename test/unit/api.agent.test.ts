@@ -1,6 +1,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAgentApiServer, createApiServer, agentReadRoutes } from '../../src/api/index.js';
+import {
+  ListenConfigError,
+  agentReadRoutes,
+  createAgentApiServer,
+  createApiServer,
+  serveAgentApi,
+} from '../../src/api/index.js';
 import { FakeOps, SELF } from './agent.fakeops.js';
 import { fakeDeps } from './api.fakes.js';
 import { validatorOf, type OpenApi } from './api.openapi.js';
@@ -382,4 +388,23 @@ test('the controller serves networks, endpoints and agents read-only', async () 
   assert.equal((await api.inject({ method: 'DELETE', url: '/api/v1/networks/red' })).statusCode, 404);
   const doc = (await get('/openapi.json')).json as OpenApi;
   assert.ok(doc.paths['/api/v1/networks/{name}'].get);
+});
+
+test('serveAgentApi listens and says where; refuses an unguarded wide address and a taken port', async () => {
+  const { ops, close } = FakeOps.open();
+  closers.push(close);
+  const served = await serveAgentApi({ ops, version: '1.2.3', listen: '127.0.0.1', port: 0 });
+  closers.push(served.close);
+  assert.match(served.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const health = (await (await fetch(`${served.url}/api/v1/health`)).json()) as { hostId: string };
+  assert.equal(health.hostId, 'h1');
+  await assert.rejects(
+    serveAgentApi({ ops, version: '1', listen: '0.0.0.0', port: 0 }),
+    (e: unknown) => e instanceof ListenConfigError,
+  );
+  const port = Number(new URL(served.url).port);
+  await assert.rejects(
+    serveAgentApi({ ops, version: '1', listen: '127.0.0.1', port }),
+    /--api-port: 127\.0\.0\.1:\d+ is already in use \(another agent\?\)/,
+  );
 });
