@@ -1,7 +1,8 @@
 /**
  * `make demo`: Sluice controlling a real network. Starts Open vSwitch if needed, the Sluice controller, and a
  * Mininet ring of 4 OVS userspace switches with one host each (OpenFlow 1.3); pings every host pair until all
- * answer, shows a firewall deny winning over a QoS rate policy (the declared pipeline), prints where to look, and runs until Ctrl-C, then removes every bridge, namespace and process it made.
+ * answer, shows a firewall deny winning over a QoS rate policy (the declared pipeline), then containers on two
+ * simulated hosts reaching each other over a Sluice network (sluice agent, VXLAN, etcd), prints where to look, and runs until Ctrl-C, then removes every bridge, namespace and process it made.
  *
  * Environment (all optional):
  *   SLUICE_DEMO_CONTROLLER  sluice (default) | ovs-testcontroller (an L2 learning switch, to try the flow alone)
@@ -21,6 +22,11 @@ import {
   ovsTestControllerCommand,
   REPO_ROOT,
   setSignalCleanup,
+  startHosts,
+  startSimAgent,
+  type SimAgent,
+  type SimHost,
+  type SimHosts,
   SLUICE_CLI,
   sluiceCommand,
   startController,
@@ -112,7 +118,7 @@ function progressLine(r: PingallResult, attempt: number): string {
   return `      attempt ${attempt}: [${bar}] ${r.received}/${r.sent} replies, ${r.lossPct}% loss`;
 }
 
-const STEPS = 5;
+const STEPS = 6;
 
 /** One ping from src to dst; true when it was answered. */
 async function answers(net: MininetNet, src: string, dst: string): Promise<boolean> {
@@ -193,6 +199,56 @@ async function showDenyBeatsQos(net: MininetNet, apiPort: number, cli: string): 
   }
 }
 
+/**
+ * Step 6: container networks across hosts. Two simulated hosts (each a network namespace with its own OVS,
+ * dockerd and `sluice agent`) sharing an etcd; a web server container on host 2 is fetched by a client
+ * container on host 1 over a Sluice network (VXLAN between the hosts): the seed's Socketplane demo.
+ */
+async function showContainerNetworks(keep: (sim: SimHosts, agents: SimAgent[]) => void): Promise<boolean> {
+  console.log(`[6/${STEPS}] Container networks: 2 simulated hosts (own OVS, dockerd, sluice agent), etcd`);
+  const sim = await startHosts({ count: 2, etcd: { members: 1 } });
+  const agents = sim.hosts.map((h) =>
+    startSimAgent(h, { token: 'demo-token', etcdEndpoints: sim.etcd!.endpoints }),
+  );
+  keep(sim, agents);
+  await Promise.all(agents.map((a) => a.ready()));
+  const [h1, h2] = sim.hosts;
+  const api = agents[0].client;
+  const net = await api.networks.create({ name: 'demo', subnet: '10.60.0.0/24' });
+  console.log(
+    `      network ${net.name} ${net.subnet} (VNI ${net.vni}, MTU ${net.mtu}) created through h1's agent`,
+  );
+  const docker = async (h: SimHost, ...args: string[]) => {
+    const r = await h.docker(...args);
+    if (r.code !== 0) throw new Error(`docker ${args[0]} on ${h.name}: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  await docker(h2, 'run', '-d', '--net=none', '--name', 'web', 'local/busybox', 'sh', '-c',
+    'mkdir -p /www && echo hello from host 2 > /www/index.html && exec httpd -f -p 80 -h /www'); // prettier-ignore
+  await docker(h1, 'run', '-d', '--net=none', '--name', 'client', 'local/busybox', 'sleep', '86400');
+  const web = await agents[1].client.endpoints.attach('web', 'demo');
+  const client = await api.endpoints.attach('client', 'demo');
+  for (const [h, ep] of [
+    [h2, web],
+    [h1, client],
+  ] as const) {
+    console.log(
+      `      ${h.name}: ${ep.containerName?.padEnd(7)} ${ep.cidr.padEnd(14)} ${ep.mac}  (port ${ep.hostIface})`,
+    );
+  }
+  const page = await waitFor(
+    async () => {
+      const r = await h1.docker('exec', 'client', 'sh', '-c',
+        `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${web.address} 80`); // prettier-ignore
+      return r.stdout.includes('200 OK') ? r.stdout : false;
+    },
+    { what: `the client on h1 to fetch http://${web.address}/`, timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const body = page.split(/\r?\n\r?\n/)[1]?.trim();
+  console.log(`      client on h1 fetched http://${web.address}/ from h2 across VXLAN: "${body}"`);
+  return true;
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) fail('must run as root (Open vSwitch and Mininet need it): sudo make demo');
   const cfg = readConfig();
@@ -210,12 +266,16 @@ async function main(): Promise<void> {
 
   let ctl: RunningController | undefined;
   let net: MininetNet | undefined;
+  let sim: SimHosts | undefined;
+  let simAgents: SimAgent[] = [];
   let ovsStartedHere = false;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number): Promise<void> =>
     (shuttingDown ??= (async () => {
       console.log('\ndemo: stopping: network, controller, Open vSwitch (if the demo started it)...');
       await net?.stop().catch((e: Error) => console.error(`demo: network stop: ${e.message}`));
+      await Promise.all(simAgents.map((a) => a.proc.stop(3000).catch(() => undefined)));
+      await sim?.stop().catch((e: Error) => console.error(`demo: simulated hosts stop: ${e.message}`));
       await ctl
         ?.stop({ keepData: true })
         .catch((e: Error) => console.error(`demo: controller stop: ${e.message}`));
@@ -274,6 +334,16 @@ async function main(): Promise<void> {
       });
     }
 
+    if (ok) {
+      ok = await showContainerNetworks((s, a) => {
+        sim = s;
+        simAgents = a;
+      }).catch((e: Error) => {
+        console.log(`      container networks step failed: ${e.message}`);
+        return false;
+      });
+    }
+
     if (cfg.exitAfterPingall) return void (await shutdown(ok ? 0 : 1));
 
     const api = `http://127.0.0.1:${cfg.apiPort}`;
@@ -284,6 +354,11 @@ async function main(): Promise<void> {
       console.log(`  ${cli} switches`);
       console.log(`  ${cli} links`);
       console.log(`  curl -s ${api}/wm/core/controller/switches/json`);
+      if (sim) {
+        const [h1] = sim.hosts;
+        console.log(`  ${cli} network list --agent http://${h1.underlayIp}:6675 --token demo-token`);
+        console.log(`  ${cli} info --agent http://${h1.underlayIp}:6675 --token demo-token`);
+      }
     } else {
       console.log('ovs-testcontroller is running (it has no API). Try, in another terminal:');
       console.log('  ovs-vsctl show');

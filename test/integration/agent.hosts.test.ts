@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentClient } from '../../src/client/index.js';
 import {
-  SLUICE_CLI,
   startHosts,
+  startSimAgent,
   waitFor,
-  type HostProcess,
+  type SimAgent,
   type SimHost,
   type SimHosts,
 } from './harness/index.js';
@@ -17,47 +17,13 @@ import {
 const TOKEN = 'it-agents-token';
 const PREFIX = `/sluice-it-agents-${process.pid}`;
 let sim: SimHosts;
-const agents: HostProcess[] = [];
+const agents: SimAgent[] = [];
 const clients: AgentClient[] = [];
 
-function startAgent(h: SimHost): HostProcess {
-  return h.spawn(
-    process.execPath,
-    [
-      SLUICE_CLI,
-      'agent',
-      '--store',
-      'etcd',
-      '--etcd-endpoints',
-      sim.etcd!.endpoints.join(','),
-      '--etcd-prefix',
-      PREFIX,
-      '--host-id',
-      h.name,
-      '--underlay-iface',
-      h.underlayIface,
-      '--ovsdb',
-      h.ovsdb,
-      '--docker',
-      h.dockerHost,
-      '--listen',
-      h.underlayIp,
-      '--api-token',
-      TOKEN,
-      '--log-format',
-      'json',
-    ],
-    { name: `agent-${h.name}` },
-  );
-}
+const startAgent = (h: SimHost): SimAgent =>
+  startSimAgent(h, { token: TOKEN, etcdEndpoints: sim.etcd!.endpoints, etcdPrefix: PREFIX });
 
-async function agentReady(i: number): Promise<void> {
-  await waitFor(async () => (await clients[i].health()).status === 'ok', {
-    what: `the agent of ${sim.hosts[i].name} to answer`,
-    timeoutMs: 30_000,
-    detail: () => agents[i].output(30),
-  });
-}
+const agentReady = (i: number) => agents[i].ready();
 
 async function docker(h: SimHost, ...args: string[]): Promise<string> {
   const r = await h.docker(...args);
@@ -79,7 +45,7 @@ async function reach(h: SimHost, container: string, ip: string, size = 56): Prom
     what: `${container} on ${h.name} to ping ${ip} (${size} bytes)`,
     timeoutMs: 30_000,
     intervalMs: 300,
-    detail: () => agents.map((a) => `${a.name}:\n${a.output(15)}`).join('\n'),
+    detail: () => agents.map((a) => `${a.proc.name}:\n${a.proc.output(15)}`).join('\n'),
   });
 }
 
@@ -87,7 +53,7 @@ before(async () => {
   sim = await startHosts({ count: 3, etcd: true });
   for (const h of sim.hosts) {
     agents.push(startAgent(h));
-    clients.push(new AgentClient({ baseUrl: `http://${h.underlayIp}:6675`, token: TOKEN }));
+    clients.push(agents.at(-1)!.client);
   }
   await Promise.all(sim.hosts.map((_, i) => agentReady(i)));
   await waitFor(async () => (await clients[0].agents()).length === 3, {
@@ -97,7 +63,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(agents.map((a) => a.stop(3000).catch(() => undefined)));
+  await Promise.all(agents.map((a) => a.proc.stop(3000).catch(() => undefined)));
   await sim?.stop();
 });
 
@@ -147,7 +113,7 @@ test("the seed's demo: a client on host 1 fetches a web page from a server on ho
       timeoutMs: 40_000,
       intervalMs: 500,
       detail: async () =>
-        `${last}\nserver: ${(await h2.docker('logs', 'www')).stderr}\n${agents[1].output(10)}`,
+        `${last}\nserver: ${(await h2.docker('logs', 'www')).stderr}\n${agents[1].proc.output(10)}`,
     },
   );
   assert.match(page, /hello-from-h2/);
@@ -205,11 +171,11 @@ test('kill -9 an agent and start it again: connectivity stays, nothing leaks', a
   const k1 = await clients[0].endpoints.attach('k1', 'crash');
   const k2 = await clients[1].endpoints.attach('k2', 'crash');
   await reach(h1, 'k1', k2.address);
-  agents[1].kill('SIGKILL');
-  await agents[1].exited;
+  agents[1].proc.kill('SIGKILL');
+  await agents[1].proc.exited;
   // The bridge keeps its flows while the agent is away (fail_mode secure).
   assert.equal(await pings(h1, 'k1', k2.address), true);
-  await agents[1].restart();
+  await agents[1].proc.restart();
   await agentReady(1);
   await reach(h2, 'k2', k1.address);
   const mine = (await clients[1].endpoints.list({ host: 'h2' })).map((e) => e.hostIface).sort();
@@ -228,14 +194,14 @@ test("a stopped host's tunnels go after its lease; attaches work with an etcd me
     what: 'h3 in h1 flood list',
     timeoutMs: 15_000,
   });
-  agents[2].kill('SIGKILL');
-  await agents[2].exited;
+  agents[2].proc.kill('SIGKILL');
+  await agents[2].proc.exited;
   await waitFor(async () => !(await fdb()).includes(h3.underlayIp), {
     what: "h1 to drop h3's tunnel after h3's lease ran out",
     timeoutMs: 30_000,
   });
   assert.deepEqual((await clients[0].agents()).map((a) => a.id).sort(), ['h1', 'h2']);
-  await agents[2].restart();
+  await agents[2].proc.restart();
   await agentReady(2);
   await waitFor(async () => (await fdb()).includes(h3.underlayIp), {
     what: 'h3 back in h1 flood list',

@@ -21,7 +21,7 @@ test('the demo brings up a network where every host reaches every other, a deny 
       process.execPath,
       demo,
     ],
-    { timeoutMs: 180_000 },
+    { timeoutMs: 300_000 },
   );
   const output = r.stdout + r.stderr;
   assert.equal(r.code, 0, output);
@@ -29,6 +29,11 @@ test('the demo brings up a network where every host reaches every other, a deny 
   // The pipeline step: a firewall deny beats a QoS policy on the same traffic, and lifting it restores it.
   assert.match(output, /no reply\. The deny wins although the QoS policy matches too/);
   assert.match(output, /answers again, through the meter/);
+  // Container networks: a client container on host 1 fetches a page from a server container on host 2.
+  assert.match(
+    output,
+    /client on h1 fetched http:\/\/10\.60\.0\.\d+\/ from h2 across VXLAN: "hello from host 2"/,
+  );
   assert.match(output, /nothing left behind/);
   assert.deepEqual(await leftovers(), {
     mininets: [],

@@ -79,3 +79,4 @@ export {
   type HostExecOptions,
   type SimHostLeftovers,
 } from './hosts.js';
+export { startSimAgent, type SimAgent, type SimAgentOptions } from './agents.js';
