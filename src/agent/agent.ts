@@ -121,7 +121,8 @@ export class AgentCore implements AgentOps {
       if (!(err instanceof NotFoundError)) throw err;
     }
     try {
-      return await this.createNetwork({ name });
+      // Socketplane's default network had outbound NAT: containers on it reach beyond the overlay.
+      return await this.createNetwork({ name, nat: true });
     } catch (err) {
       // Another host created it at the same moment.
       if (err instanceof ConflictError && err.field === 'name') return this.networks.get(name);

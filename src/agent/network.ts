@@ -24,6 +24,11 @@ export interface Network {
   vni: number;
   mtu: number;
   labels: Record<string, string>;
+  /**
+   * Outbound NAT: traffic from the subnet leaving a host by any interface but the network's gateway port is
+   * masqueraded to that host's address. Absent in records written before it existed: read as false.
+   */
+  nat: boolean;
 }
 
 /** A validated create request: what the caller gave, with defaults filled in except the VNI. */
@@ -40,7 +45,7 @@ export const SUBNET_MAX_BITS = 30;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/;
 const LABEL_VALUE_MAX = 256;
-const KNOWN = ['name', 'subnet', 'gateway', 'vni', 'mtu', 'labels'] as const;
+const KNOWN = ['name', 'subnet', 'gateway', 'vni', 'mtu', 'labels', 'nat'] as const;
 
 /** Validates a create request (a parsed JSON body, CLI options...); each FieldError names the key at fault. */
 export function parseNetworkRequest(raw: unknown): NetworkSpec {
@@ -66,7 +71,19 @@ export function parseNetworkRequest(raw: unknown): NetworkSpec {
       ? DEFAULT_MTU
       : parseIntIn('mtu', numberOrString('mtu', body.mtu), MTU_MIN, MTU_MAX);
   const labels = parseLabels(body.labels);
-  return { name, subnet: formatPrefix(prefix), gateway, ...(vni === undefined ? {} : { vni }), mtu, labels };
+  if (body.nat !== undefined && typeof body.nat !== 'boolean') {
+    throw new FieldError('nat', `must be true or false, got ${JSON.stringify(body.nat)}`);
+  }
+  const nat = body.nat ?? false;
+  return {
+    name,
+    subnet: formatPrefix(prefix),
+    gateway,
+    ...(vni === undefined ? {} : { vni }),
+    mtu,
+    labels,
+    nat,
+  };
 }
 
 export function parseNetworkName(field: string, v: unknown): string {

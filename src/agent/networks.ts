@@ -41,7 +41,9 @@ export async function readRegistry(store: Store): Promise<{ networks: Network[];
   if (typeof v !== 'object' || v === null || !Array.isArray(v.networks)) {
     throw new StoreError('STORE_CORRUPT', REGISTRY_KEY, 'stored registry is not {networks: [...]}');
   }
-  return { networks: v.networks, revision: e.revision };
+  // Records written before `nat` existed read as nat: false.
+  const networks = v.networks.map((n: Network) => ({ ...n, nat: n.nat === true }));
+  return { networks, revision: e.revision };
 }
 
 export function readIpamDoc(key: string, value: unknown): IpamDoc {

@@ -313,6 +313,9 @@ export const AgentNetwork = Type.Object({
   vni: Int('VXLAN network identifier'),
   mtu: Int('MTU of the endpoints (sized for VXLAN)'),
   labels: Type.Record(Type.String(), Type.String()),
+  nat: Type.Boolean({
+    description: 'outbound NAT: traffic leaving a host beyond the overlay is masqueraded',
+  }),
 });
 
 export const AgentEndpoint = Type.Object({

@@ -89,10 +89,20 @@ const labelsText = (labels: Record<string, string>, sep: string) =>
     .map(([k, v]) => `${k}=${v}`)
     .join(sep) || '-';
 
+const natText = (n: AgentNetwork) => (n.nat ? 'yes' : 'no');
+
 export function networksText(nets: readonly AgentNetwork[]): string {
   return formatTable(
-    ['network', 'subnet', 'gateway', 'vni', 'mtu', 'labels'],
-    nets.map((n) => [n.name, n.subnet, n.gateway, String(n.vni), String(n.mtu), labelsText(n.labels, ',')]),
+    ['network', 'subnet', 'gateway', 'vni', 'mtu', 'nat', 'labels'],
+    nets.map((n) => [
+      n.name,
+      n.subnet,
+      n.gateway,
+      String(n.vni),
+      String(n.mtu),
+      natText(n),
+      labelsText(n.labels, ','),
+    ]),
   );
 }
 
@@ -104,6 +114,7 @@ export function networkInfoText(n: AgentNetwork, endpoints: readonly AgentEndpoi
     ['Gateway', n.gateway],
     ['VNI', String(n.vni)],
     ['MTU', String(n.mtu)],
+    ['NAT', natText(n)],
     ['Labels', labelsText(n.labels, ', ')],
     ['Endpoints', String(endpoints.length)],
   ];
@@ -144,6 +155,7 @@ interface CreateOptions extends AgentVerbOptions {
   vni?: number;
   mtu?: number;
   label?: Record<string, string>;
+  nat?: boolean;
 }
 
 interface RunOptions extends AgentVerbOptions {
@@ -175,6 +187,7 @@ export const networkVerbs: VerbGroup = (program, v: VerbContext) => {
     .option('--vni <n>', 'VXLAN network id (default: the lowest free)', intArg('a VNI', 1, 16_777_215))
     .option('--mtu <n>', 'MTU of the endpoints (default 1450, sized for VXLAN)', intArg('an MTU', 576, 9000))
     .option('--label <k=v>', 'a label, repeatable', labelArg)
+    .option('--nat', 'outbound NAT: containers reach beyond the overlay through the gateway')
     .action(async (name: string, cidr: string | undefined, o: CreateOptions) => {
       const req: NetworkCreate = {
         name,
@@ -183,6 +196,7 @@ export const networkVerbs: VerbGroup = (program, v: VerbContext) => {
         ...(o.vni === undefined ? {} : { vni: o.vni }),
         ...(o.mtu === undefined ? {} : { mtu: o.mtu }),
         ...(o.label === undefined ? {} : { labels: o.label }),
+        ...(o.nat ? { nat: true } : {}),
       };
       const made = await client(o).networks.create(req);
       print(o, made, () => networksText([made]));

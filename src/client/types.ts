@@ -247,6 +247,8 @@ export interface AgentNetwork {
   vni: number;
   mtu: number;
   labels: Record<string, string>;
+  /** Outbound NAT through the gateway on each host. */
+  nat: boolean;
 }
 
 /** POST /api/v1/networks: without `subnet` the agent picks a /16 that avoids the host's routes. */
@@ -257,6 +259,8 @@ export interface NetworkCreate {
   vni?: number;
   mtu?: number;
   labels?: Record<string, string>;
+  /** Default false. */
+  nat?: boolean;
 }
 
 export interface AgentEndpoint {

@@ -129,9 +129,11 @@ test('core: a network without a CIDR gets a subnet that avoids the host routes a
   const d = await core.ensureDefaultNetwork();
   assert.equal(d.name, 'default');
   assert.equal(d.subnet, '10.2.0.0/16'); // 10.1/16 is a route here
+  assert.equal(d.nat, true, "Socketplane's default network had outbound NAT");
   assert.equal((await core.ensureDefaultNetwork()).id, d.id);
   const other = await core.createNetwork({ name: 'other' });
   assert.equal(other.subnet, '10.3.0.0/16');
+  assert.equal(other.nat, false);
 });
 
 test('core: delete is refused with endpoints, forced delete detaches them', async () => {

@@ -18,6 +18,7 @@ const net = (over: Partial<Network>): Network => ({
   vni: 1,
   mtu: DEFAULT_MTU,
   labels: {},
+  nat: false,
   ...over,
 });
 
@@ -42,6 +43,7 @@ test('a minimal request gets the first host as gateway, the VXLAN MTU and no VNI
     gateway: '10.1.0.1',
     mtu: 1450,
     labels: {},
+    nat: false,
   });
   assert.deepEqual(
     parseNetworkRequest({
@@ -51,6 +53,7 @@ test('a minimal request gets the first host as gateway, the VXLAN MTU and no VNI
       vni: '0x10',
       mtu: 1400,
       labels: { team: 'x' },
+      nat: true,
     }),
     {
       name: 'db.1',
@@ -59,6 +62,7 @@ test('a minimal request gets the first host as gateway, the VXLAN MTU and no VNI
       vni: 16,
       mtu: 1400,
       labels: { team: 'x' },
+      nat: true,
     },
   );
 });
@@ -97,6 +101,9 @@ test('bad create requests are refused naming the field', () => {
     [{ ...ok, labels: 'x' }, 'labels', /object/],
     [{ ...ok, labels: { 'a b': 'x' } }, 'labels.a b', /label keys/],
     [{ ...ok, labels: { a: 1 } }, 'labels.a', /string/],
+    [{ ...ok, nat: 'yes' }, 'nat', /true or false, got "yes"/],
+    [{ ...ok, nat: 1 }, 'nat', /true or false/],
+    [{ ...ok, nat: null }, 'nat', /true or false, got null/],
   ];
   for (const [body, field, reason] of cases)
     throwsField(() => parseNetworkRequest(body), FieldError, field, reason);

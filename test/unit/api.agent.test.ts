@@ -55,6 +55,7 @@ test('networks: create (with and without a subnet), list, get, delete', async ()
     vni: 7,
     mtu: '1400',
     labels: { team: 'a' },
+    nat: true,
   });
   assert.equal(red.status, 201, red.body);
   assert.deepEqual(
@@ -67,6 +68,7 @@ test('networks: create (with and without a subnet), list, get, delete', async ()
       vni: 7,
       mtu: 1400,
       labels: { team: 'a' },
+      nat: true,
     },
   );
   const blue = await call('POST', '/api/v1/networks', { name: 'blue' });
@@ -98,6 +100,7 @@ test('networks: bad bodies name the field (400), clashes 409, unknown 404', asyn
     [{ name: 'x', subnet: '10.9.0.0/24', colour: 'red' }, 400, 'colour', /not a known field/],
     [{ subnet: '10.9.0.0/24' }, 400, 'name', /is required/],
     [{ name: 'x', subnet: '10.9.0.0/24', mtu: 100 }, 400, 'mtu', /out of range/],
+    [{ name: 'x', subnet: '10.9.0.0/24', nat: 'yes' }, 400, 'nat', /boolean/],
     [{ name: 'red', subnet: '10.9.0.0/24' }, 409, 'name', /exists/],
     [{ name: 'x', subnet: '10.5.0.0/16' }, 409, 'subnet', /overlaps 10.5.0.0\/24 of network red/],
     [{ name: 'x', subnet: '10.9.0.0/24', vni: 7 }, 409, 'vni', /used by network red/],

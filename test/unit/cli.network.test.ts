@@ -59,9 +59,10 @@ test('parsers and tables', () => {
         vni: 7,
         mtu: 1450,
         labels: { a: 'b' },
+        nat: false,
       },
     ]),
-    'NETWORK   SUBNET        GATEWAY    VNI   MTU    LABELS\nred       10.5.0.0/24   10.5.0.1   7     1450   a=b\n',
+    'NETWORK   SUBNET        GATEWAY    VNI   MTU    NAT   LABELS\nred       10.5.0.0/24   10.5.0.1   7     1450   no    a=b\n',
   );
   assert.equal(endpointsText([]), 'CONTAINER   NETWORK   ADDRESS   MAC   INTERFACE   HOST   HOST IFACE\n');
 });
@@ -70,11 +71,18 @@ test('network create (Socketplane’s form and options), list, info, hosts, dele
   const { sluice, ops } = await agent(t);
   const made = await sluice(['network', 'create', 'red', '10.5.0.0/24', '--vni', '7', '--label', 'team=a']);
   assert.equal(made.code, 0, made.err);
-  assert.match(made.out, /^NETWORK\s+SUBNET.*\nred\s+10\.5\.0\.0\/24\s+10\.5\.0\.1\s+7\s+1450\s+team=a\n$/);
+  assert.match(
+    made.out,
+    /^NETWORK\s+SUBNET.*\nred\s+10\.5\.0\.0\/24\s+10\.5\.0\.1\s+7\s+1450\s+no\s+team=a\n$/,
+  );
   const dflt = await sluice(['network', 'create', 'blue', '--mtu', '1400', '--json']);
   assert.equal(dflt.code, 0, dflt.err);
   assert.equal(JSON.parse(dflt.out).subnet, '10.1.0.0/16');
   assert.deepEqual(ops.calls.at(-1), ['createNetwork', { name: 'blue', mtu: 1400 }]);
+  const natted = await sluice(['network', 'create', 'green', '10.7.0.0/24', '--nat']);
+  assert.equal(natted.code, 0, natted.err);
+  assert.deepEqual(ops.calls.at(-1), ['createNetwork', { name: 'green', subnet: '10.7.0.0/24', nat: true }]);
+  assert.match(natted.out, /\ngreen\s+10\.7\.0\.0\/24\s+\S+\s+\d+\s+1450\s+yes\s+-\n$/);
 
   const list = await sluice(['network', 'list']);
   assert.deepEqual(
@@ -82,11 +90,12 @@ test('network create (Socketplane’s form and options), list, info, hosts, dele
       .trim()
       .split('\n')
       .map((l) => l.split(/\s+/)[0]),
-    ['NETWORK', 'blue', 'red'],
+    ['NETWORK', 'blue', 'green', 'red'],
   );
   const info = await sluice(['network', 'info', 'red']);
   assert.match(info.out, /^Name:\s+red\n/);
   assert.match(info.out, /\nVNI:\s+7\n/);
+  assert.match(info.out, /\nNAT:\s+no\n/);
   assert.match(info.out, /\nEndpoints:\s+0\n$/);
   const hosts = await sluice(['network', 'hosts']);
   assert.match(hosts.out, /^HOST\s+HOSTNAME\s+UNDERLAY\s+BRIDGE\s+VERSION\s+STARTED\n/);

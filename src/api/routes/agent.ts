@@ -43,6 +43,9 @@ const NetworkCreate = Type.Object(
       Type.Union([Type.Integer(), Type.String()], { description: '576..9000; default 1450 (VXLAN)' }),
     ),
     labels: Type.Optional(Type.Record(Type.String(), Type.String())),
+    nat: Type.Optional(
+      Type.Boolean({ description: 'outbound NAT through the gateway on each host; default false' }),
+    ),
   },
   { additionalProperties: false },
 );
