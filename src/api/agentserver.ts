@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AgentOps } from '../agent/types.js';
 import { checkListenSecurity } from './auth.js';
+import { AGENT_INTERNAL_DETAIL } from './errors.js';
 import { listenApi } from './listen.js';
 import { agentRoutes } from './routes/agent.js';
 import { socketplaneRoutes } from './routes/socketplane.js';
@@ -30,6 +31,7 @@ export async function createAgentApiServer(opts: AgentApiServerOptions): Promise
     description:
       'Container networks of this host and its peers (/api/v1/...) and Socketplane’s REST (/v0.1/...).',
     publicPaths: AGENT_PUBLIC_PATHS,
+    internalDetail: AGENT_INTERNAL_DETAIL,
   });
   agentRoutes(opts.ops, opts.version)(app);
   socketplaneRoutes(opts.ops)(app);

@@ -115,6 +115,8 @@ export type ErrorCode =
 
 const INTERNAL = { status: 500, error: 'internal' } as const;
 export const INTERNAL_DETAIL = 'internal error; see the controller log';
+/** The agent's 500s point at its own log (the controller may not even run). */
+export const AGENT_INTERNAL_DETAIL = 'internal error; see the agent log';
 
 /**
  * The one table from error codes to what the client gets. A missing code fails to compile; `internal` replies

@@ -96,7 +96,8 @@ function parseJsonBody(text: string): unknown {
   }
 }
 
-export function toHttpError(err: FastifyError | Error): HttpError {
+/** `internalDetail`: the text of a 500, which names the log that has the cause. */
+export function toHttpError(err: FastifyError | Error, internalDetail = INTERNAL_DETAIL): HttpError {
   if (err instanceof HttpError) return err;
   const fe = err as FastifyError & { validation?: AjvErrorLike[]; validationContext?: string };
   if (fe.validation) return ajvErrorToHttpError(fe.validation, fe.validationContext);
@@ -108,7 +109,7 @@ export function toHttpError(err: FastifyError | Error): HttpError {
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new HttpError(fe.statusCode, 'bad_request', fe.message);
   }
-  return new HttpError(500, 'internal', INTERNAL_DETAIL);
+  return new HttpError(500, 'internal', internalDetail);
 }
 
 /** What every Sluice HTTP server shares (the controller's and the agent's). */
@@ -121,6 +122,8 @@ export type BaseServerOptions = Pick<
   description: string;
   /** Paths reachable without the token (health checks); default PUBLIC_PATHS. */
   publicPaths?: ReadonlySet<string>;
+  /** The detail of a 500 (where its cause is logged); default INTERNAL_DETAIL (the controller's log). */
+  internalDetail?: string;
 };
 
 /**
@@ -163,7 +166,7 @@ export async function createBaseServer(opts: BaseServerOptions): Promise<Fastify
   }
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const http = toHttpError(err);
+    const http = toHttpError(err, opts.internalDetail);
     if (http.status >= 500) req.log.error({ err }, 'request failed');
     void reply.status(http.status).send(http.toBody());
   });

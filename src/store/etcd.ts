@@ -275,16 +275,30 @@ class EtcdStore implements Store {
       if (err instanceof EtcdLeaseInvalidError) leaseNotFound('');
       if (err instanceof ClientClosedError)
         throw new StoreError('STORE_CLOSED', undefined, 'the store is closed');
-      throw new StoreError(
-        'STORE_UNAVAILABLE',
-        `etcd ${this.where}`,
-        `${what} failed: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
+      throw new StoreError('STORE_UNAVAILABLE', `etcd ${this.where}`, etcdFailure(what, err), { cause: err });
     }
   }
+}
+
+/**
+ * Why an etcd call failed, in words a user acts on. The etcd3 client's own texts say little: after a few
+ * failed calls it only reports "the circuit breaker is open" (it stops trying for a while); gRPC's
+ * "14 UNAVAILABLE: No connection established. Last error: ..." buries the refused connection.
+ */
+export function etcdFailure(what: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/circuit breaker is open/i.test(message)) {
+    return `${what} failed: etcd is unreachable (no answer to the last calls; retrying in a few seconds)`;
+  }
+  const unavailable = /^14 UNAVAILABLE\b/.exec(message);
+  if (
+    unavailable ||
+    /ECONNREFUSED|EHOSTUNREACH|ETIMEDOUT|DEADLINE_EXCEEDED|deadline exceeded/i.test(message)
+  ) {
+    const last = /Last error: (?:Error: )?(.*?)\.?(?: Resolution note:|$)/.exec(message)?.[1];
+    return `${what} failed: etcd is unreachable (${last ?? message})`;
+  }
+  return `${what} failed: ${message}`;
 }
 
 function leaseNotFound(lease: string): never {

@@ -7,6 +7,8 @@ import {
   createApiServer,
   serveAgentApi,
 } from '../../src/api/index.js';
+import { DockerError } from '../../src/agent/docker.js';
+import { StoreError } from '../../src/store/index.js';
 import { FakeOps, SELF } from './agent.fakeops.js';
 import { fakeDeps } from './api.fakes.js';
 import { validatorOf, type OpenApi } from './api.openapi.js';
@@ -252,6 +254,28 @@ test('docker networks, agents, this agent, health; the token guards all but heal
     ['h1', 'h2'],
   );
   assert.deepEqual((await call('GET', '/api/v1/agent', undefined, auth)).json, SELF);
+});
+
+test('faults: dockerd or the store unreachable say so (503); a bug is a 500 pointing at the agent log', async () => {
+  const { call, ops } = await agentApi();
+  const sock = 'unix:///run/docker.sock';
+  ops.attachContainer = () =>
+    Promise.reject(new DockerError('DOCKER_UNAVAILABLE', `cannot reach dockerd at ${sock} (ENOENT)`));
+  const docker = await call('POST', '/api/v1/endpoints', { container: 'web', network: 'red' });
+  assert.equal(docker.status, 503, docker.body);
+  assert.equal(docker.json.error, 'docker_unavailable');
+  assert.match(docker.json.detail, /cannot reach dockerd at unix:\/\/\/run\/docker\.sock/);
+  ops.createNetwork = () =>
+    Promise.reject(
+      new StoreError('STORE_UNAVAILABLE', 'etcd http://e1:2379', 'put failed: etcd is unreachable'),
+    );
+  const store = await call('POST', '/api/v1/networks', { name: 'red', subnet: '10.5.0.0/24' });
+  assert.deepEqual([store.status, store.json.error], [503, 'store_unavailable'], store.body);
+  assert.match(store.json.detail, /^etcd http:\/\/e1:2379: put failed: etcd is unreachable/);
+  ops.listNetworks = () => Promise.reject(new Error('a bug'));
+  const bug = await call('GET', '/api/v1/networks');
+  assert.deepEqual(bug.json, { error: 'internal', detail: 'internal error; see the agent log' });
+  assert.equal(bug.status, 500);
 });
 
 test('Socketplane /v0.1: its shapes for networks and connections', async () => {
