@@ -94,7 +94,15 @@ export interface SimHost {
   readonly dockerHost: string;
   /** Its private /run/docker/plugins, seen from the root mount namespace. */
   readonly pluginsDir: string;
+  /** Its current dockerd (a new pid after startDockerd). */
   readonly dockerdPid: number;
+  /**
+   * Stops this host's dockerd (its containers stop with it; data, images and sockets' paths stay), e.g. to
+   * test what an agent says while dockerd is down. exec/spawn need it running (they enter its mount namespace).
+   */
+  stopDockerd(): Promise<void>;
+  /** Starts the stopped dockerd again (a new mount namespace, same plugins dir); resolves once it answers. */
+  startDockerd(): Promise<void>;
   /** ovs-vsctl on this host's database; stdout trimmed; throws on failure. */
   vsctl(...args: string[]): Promise<string>;
   /** ovs-ofctl with this host's rundir (bridge mgmt sockets); stdout; throws on failure. */
@@ -673,8 +681,9 @@ export async function startHosts(opts: StartHostsOptions): Promise<SimHosts> {
         procs.push(...ovs);
         dockerds.push(dockerd.proc);
         const dockerHost = `unix://${hdir}/docker.sock`;
+        let dockerdPid = dockerd.pid;
         const inHost = (cmd: string, args: string[], cwd?: string) => [
-          `--mount=/proc/${dockerd.pid}/ns/mnt`,
+          `--mount=/proc/${dockerdPid}/ns/mnt`,
           `--net=${netns}`,
           ...(cwd ? [`--wd=${cwd}`] : []),
           cmd,
@@ -691,7 +700,19 @@ export async function startHosts(opts: StartHostsOptions): Promise<SimHosts> {
           ovsdb: `unix:${hdir}/db.sock`,
           dockerHost,
           pluginsDir: path.join(hdir, 'plugins'),
-          dockerdPid: dockerd.pid,
+          get dockerdPid() {
+            return dockerdPid;
+          },
+          stopDockerd: async () => {
+            await dockerd.proc.stop(10_000);
+          },
+          startDockerd: async () => {
+            if (dockerd.proc.running) return;
+            await dockerd.proc.restart();
+            const sock = path.join(hdir, 'docker.sock');
+            await waitProcReady(dockerd.proc, () => dockerPing(sock), `${name}'s dockerd`, timeoutMs);
+            dockerdPid = Number(fs.readFileSync(path.join(hdir, 'docker.pid'), 'utf8').trim());
+          },
           vsctl: async (...args) =>
             (await runOk('ovs-vsctl', [`--db=unix:${hdir}/db.sock`, '--timeout=10', ...args])).trim(),
           ofctl: (...args) => runOk('ovs-ofctl', args, { env: { ...process.env, OVS_RUNDIR: hdir } }),
