@@ -39,6 +39,7 @@ import {
 } from './harness.js';
 import { formatHotSpots, hotSpots } from './profile.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
+import { overlaySection } from './overlay.js';
 import { staticflowsSection } from './staticflows.js';
 import { mergeReport, targetLine, type SectionResult, type Target } from './report.js';
 
@@ -67,6 +68,8 @@ export interface BenchContext {
   /** Markdown this section contributes to BENCHMARKS.md, in section order. */
   report(markdown: string): void;
   target(t: Target): void;
+  /** A run-info bullet of this section (`- name: version` of a part it used), after the machine's. */
+  info(line: string): void;
   /** A section that could not complete a part records why; the run then exits non-zero. */
   fail(what: string): void;
 }
@@ -461,7 +464,7 @@ const memorySection: BenchSection = {
 };
 
 /** The run, in order. A new benchmark is one more entry here. */
-export const SECTIONS: BenchSection[] = [cbenchSection, memorySection, staticflowsSection];
+export const SECTIONS: BenchSection[] = [cbenchSection, memorySection, staticflowsSection, overlaySection];
 
 // ---------------------------------------------------------------------------------------------------------
 // Report
@@ -586,6 +589,7 @@ async function main(): Promise<number> {
       current!.markdown = current!.markdown ? `${current!.markdown}\n\n${md}` : md;
     },
     target: (t) => current!.targets.push(t),
+    info: (line) => current!.runInfo.push(line),
     fail: (what) => {
       current!.failures.push(what);
       log(`FAILED ${what}`);
@@ -609,7 +613,11 @@ async function main(): Promise<number> {
         ctx.fail(`${section.id}: ${(err as Error).message}`);
       }
       if (!current.markdown) current.markdown = `## ${section.title}\n\nNo result.`;
-      current.runInfo = [`- run: \`${command}\` at ${started}`, ...machineFacts(loadAtStart, versions)];
+      current.runInfo = [
+        `- run: \`${command}\` at ${started}`,
+        ...machineFacts(loadAtStart, versions),
+        ...current.runInfo,
+      ];
     }
   } finally {
     await stopAll();
