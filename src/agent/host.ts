@@ -4,7 +4,15 @@
  * Plumbing and Fabric, over LinuxNet (ip, bridge, ethtool) and OVSDB.
  */
 import { interfaceFromRow, type Vswitch } from '../ovsdb/index.js';
-import { FLOOD_MAC, VETH_PREFIX, VXLAN_PREFIX, vethNames, type LinuxNet } from './linux.js';
+import {
+  FLOOD_MAC,
+  VETH_PREFIX,
+  VXLAN_PREFIX,
+  vethNames,
+  vxlanName,
+  type FdbEntry,
+  type LinuxNet,
+} from './linux.js';
 import type { BridgeView, LocalEndpoint, RemoteEndpoint } from './flows.js';
 import type { Fabric, Plumbing } from './agent.js';
 import type { PluginPlumbing } from './pluginbackend.js';
@@ -132,10 +140,53 @@ export function desiredFdb(
   return { flood, macs };
 }
 
+/**
+ * How long HostFabric trusts what it did itself (devices made, FDB entries written): within it a sync runs
+ * commands only for what changed; after it, a sync reads the devices and FDBs again, so changes made by
+ * hand are repaired.
+ */
+export const FABRIC_CACHE_MS = 10_000;
+
 export class HostFabric implements Fabric {
-  constructor(private readonly o: HostFabricOptions) {}
+  private cacheAt = 0;
+  /** VXLAN device -> the spec it was made (or checked) with. */
+  private readonly devSpecs = new Map<string, string>();
+  /** VXLAN device -> its static FDB entries, as the last converge left them. */
+  private readonly fdbs = new Map<string, FdbEntry[]>();
+  /** The devices the last sync wanted (stale ones are looked for only when the set changes). */
+  private lastDevs = '';
+
+  constructor(
+    private readonly o: HostFabricOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async sync(s: {
+    networks: Network[];
+    endpoints: Endpoint[];
+    hosts: HostRecord[];
+    self: HostRecord;
+  }): Promise<void> {
+    if (this.now() - this.cacheAt >= FABRIC_CACHE_MS) {
+      this.forget();
+      this.cacheAt = this.now();
+    }
+    try {
+      await this.converge(s);
+    } catch (err) {
+      this.forget();
+      throw err;
+    }
+  }
+
+  private forget(): void {
+    this.cacheAt = 0;
+    this.devSpecs.clear();
+    this.fdbs.clear();
+    this.lastDevs = '';
+  }
+
+  private async converge(s: {
     networks: Network[];
     endpoints: Endpoint[];
     hosts: HostRecord[];
@@ -147,12 +198,18 @@ export class HostFabric implements Fabric {
     const view: BridgeView = { networks: [], local: [], remote: [] };
     const wantedDevs = new Set<string>();
     for (const n of s.networks) {
-      const dev = await net.ensureVxlan({
+      const spec = {
         vni: n.vni,
         underlayIp: this.o.underlay.ip,
         underlayIface: this.o.underlay.iface,
         mtu: n.mtu,
-      });
+      };
+      let dev = vxlanName(n.vni);
+      if (this.devSpecs.get(dev) !== JSON.stringify(spec)) {
+        this.fdbs.delete(dev); // a re-created device starts with an empty FDB
+        dev = await net.ensureVxlan(spec);
+        this.devSpecs.set(dev, JSON.stringify(spec));
+      }
       wantedDevs.add(dev);
       let tunnelOfport = ofports.get(dev);
       if (tunnelOfport === undefined) {
@@ -163,14 +220,20 @@ export class HostFabric implements Fabric {
       view.networks.push({ vni: n.vni, tunnelOfport });
     }
     // Devices of networks that are gone.
-    const devs = new Set([
-      ...(await vs.listPorts(bridge)).filter((p) => p.startsWith(VXLAN_PREFIX)),
-      ...(await net.listLinks(VXLAN_PREFIX)),
-    ]);
-    for (const dev of devs) {
-      if (wantedDevs.has(dev)) continue;
-      await vs.delPort(bridge, dev);
-      await net.deleteLink(dev);
+    const devKey = [...wantedDevs].sort().join(' ');
+    if (devKey !== this.lastDevs) {
+      const devs = new Set([
+        ...(await vs.listPorts(bridge)).filter((p) => p.startsWith(VXLAN_PREFIX)),
+        ...(await net.listLinks(VXLAN_PREFIX)),
+      ]);
+      for (const dev of devs) {
+        if (wantedDevs.has(dev)) continue;
+        this.devSpecs.delete(dev);
+        this.fdbs.delete(dev);
+        await vs.delPort(bridge, dev);
+        await net.deleteLink(dev);
+      }
+      this.lastDevs = devKey;
     }
     const vnis = new Set(s.networks.map((n) => n.vni));
     for (const ep of s.endpoints) {
@@ -208,12 +271,17 @@ export class HostFabric implements Fabric {
     want: { flood: string[]; macs: Map<string, string> },
   ): Promise<void> {
     const { net } = this.o;
-    const have = await net.listFdb(dev);
+    const have = this.fdbs.get(dev) ?? (await net.listFdb(dev));
+    this.fdbs.delete(dev); // unknown until every command below has run
     const haveFlood = new Set(have.filter((e) => e.mac === FLOOD_MAC).map((e) => e.dst));
     const haveMacs = new Map(have.filter((e) => e.mac !== FLOOD_MAC).map((e) => [e.mac, e.dst]));
     for (const ip of want.flood) if (!haveFlood.has(ip)) await net.addFloodPeer(dev, ip);
     for (const ip of haveFlood) if (!want.flood.includes(ip)) await net.removeFloodPeer(dev, ip);
     for (const [mac, ip] of want.macs) if (haveMacs.get(mac) !== ip) await net.setRemoteMac(dev, mac, ip);
     for (const mac of haveMacs.keys()) if (!want.macs.has(mac)) await net.removeRemoteMac(dev, mac);
+    this.fdbs.set(dev, [
+      ...want.flood.map((dst) => ({ mac: FLOOD_MAC, dst })),
+      ...[...want.macs].map(([mac, dst]) => ({ mac, dst })),
+    ]);
   }
 }

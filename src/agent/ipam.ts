@@ -7,7 +7,7 @@ import type { Store } from '../store/index.js';
 import { ipv4NumToText, ipv4TextToNum } from '../packet/index.js';
 import { ConflictError, FieldError, NotFoundError, parsePrefix } from '../util/index.js';
 import { broadcastOf, parseHostIn, type Network } from './network.js';
-import { RETRY, casLoop, ipamKey, NetworkStore, readIpamDoc, type IpamDoc } from './networks.js';
+import { RETRY, casLoop, ipamKey, NetworkStore, readIpamDoc } from './networks.js';
 
 const OWNER_MAX = 256;
 
@@ -33,8 +33,50 @@ export function nextFreeAddress(net: Network, used: ReadonlySet<number>): number
   return undefined;
 }
 
+/** One allocate call waiting for its network's next compare-and-swap round. */
+interface Pending {
+  owner: string;
+  wanted: number | undefined;
+  /** The static address as asked for (for messages). */
+  asked: string | undefined;
+  resolve(address: string): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Picks `r`'s address in `addresses` (address -> owner), which it updates; throws a coded error for `r`
+ * alone. Idempotent per owner: an endpoint that asks again (a retried attach, a restarted agent) gets the
+ * address it holds instead of a second one.
+ */
+function pick(net: Network, addresses: Record<string, string>, r: Pending): string {
+  const held = Object.keys(addresses).find((a) => addresses[a] === r.owner);
+  if (held !== undefined) {
+    if (r.wanted !== undefined && ipv4TextToNum(held) !== r.wanted) {
+      throw new ConflictError('address', `${r.owner} already holds ${held} in network ${net.name}`);
+    }
+    return held;
+  }
+  const used = new Set(Object.keys(addresses).map((a) => ipv4TextToNum(a)!));
+  if (r.wanted !== undefined && used.has(r.wanted)) {
+    throw new ConflictError(
+      'address',
+      `${r.asked} is in use in network ${net.name} by ${addresses[r.asked!]}`,
+    );
+  }
+  const a = r.wanted ?? nextFreeAddress(net, used);
+  if (a === undefined) {
+    throw new ConflictError('network', `network ${net.name} has no free address left in ${net.subnet}`);
+  }
+  const text = ipv4NumToText(a);
+  addresses[text] = r.owner;
+  return text;
+}
+
 export class Ipam {
   private readonly networks: NetworkStore;
+  /** Per IPAM key: allocations waiting for the round after the one in flight (group commit). */
+  private readonly waiting = new Map<string, Pending[]>();
+  private readonly flushing = new Set<string>();
   constructor(private readonly store: Store) {
     this.networks = new NetworkStore(store);
   }
@@ -56,39 +98,63 @@ export class Ipam {
         throw new FieldError('address', `${opts.address} is the gateway of network ${net.name}`);
       }
     }
-    const key = ipamKey(net);
-    const address = await casLoop('network', async () => {
-      const e = await this.store.get(key);
-      const doc = e === undefined ? undefined : readIpamDoc(key, e.value);
-      if (doc === undefined || doc.closed) {
-        throw new NotFoundError('network', `network ${network} is being deleted`);
-      }
-      // Idempotent per owner: an endpoint that asks again (a retried attach, a restarted agent) gets the
-      // address it holds instead of a second one.
-      const held = Object.keys(doc.addresses).find((a) => doc.addresses[a] === owner);
-      if (held !== undefined) {
-        if (wanted !== undefined && ipv4TextToNum(held) !== wanted) {
-          throw new ConflictError('address', `${owner} already holds ${held} in network ${network}`);
-        }
-        return held;
-      }
-      const used = new Set(Object.keys(doc.addresses).map((a) => ipv4TextToNum(a)!));
-      if (wanted !== undefined && used.has(wanted)) {
-        throw new ConflictError(
-          'address',
-          `${opts.address} is in use in network ${network} by ${doc.addresses[opts.address!]}`,
-        );
-      }
-      const a = wanted ?? nextFreeAddress(net, used);
-      if (a === undefined) {
-        throw new ConflictError('network', `network ${network} has no free address left in ${net.subnet}`);
-      }
-      const text = ipv4NumToText(a);
-      const next: IpamDoc = { addresses: { ...doc.addresses, [text]: owner } };
-      const ok = await this.store.compareAndSwap(key, e!.revision, next);
-      return ok ? text : RETRY;
-    });
+    const address = await this.inBatch(net, { owner, wanted, asked: opts.address });
     return { network, address, cidr: `${address}/${p.bits}`, gateway: net.gateway, owner };
+  }
+
+  /**
+   * Group commit: the allocations of one network that arrive while a round is in flight share the next
+   * round (one read and one compare-and-swap for all of them), so a burst of N attaches on this agent costs
+   * a few rounds instead of N contending ones.
+   */
+  private inBatch(net: Network, req: Omit<Pending, 'resolve' | 'reject'>): Promise<string> {
+    const key = ipamKey(net);
+    return new Promise<string>((resolve, reject) => {
+      const queue = this.waiting.get(key) ?? [];
+      queue.push({ ...req, resolve, reject });
+      this.waiting.set(key, queue);
+      if (!this.flushing.has(key)) void this.flush(key, net);
+    });
+  }
+
+  private async flush(key: string, net: Network): Promise<void> {
+    this.flushing.add(key);
+    try {
+      for (let batch = this.waiting.get(key); batch; batch = this.waiting.get(key)) {
+        this.waiting.delete(key);
+        await this.commit(key, net, batch);
+      }
+    } finally {
+      this.flushing.delete(key);
+    }
+  }
+
+  /** One read-pick-CAS loop for `batch`; settles every request (never throws). */
+  private async commit(key: string, net: Network, batch: Pending[]): Promise<void> {
+    try {
+      const results = await casLoop('network', async () => {
+        const e = await this.store.get(key);
+        const doc = e === undefined ? undefined : readIpamDoc(key, e.value);
+        if (doc === undefined || doc.closed) {
+          throw new NotFoundError('network', `network ${net.name} is being deleted`);
+        }
+        const addresses = { ...doc.addresses };
+        const out = batch.map((r): { address: string } | { err: unknown } => {
+          try {
+            return { address: pick(net, addresses, r) };
+          } catch (err) {
+            return { err };
+          }
+        });
+        const changed = Object.keys(addresses).length !== Object.keys(doc.addresses).length;
+        if (!changed) return out;
+        const ok = await this.store.compareAndSwap(key, e!.revision, { ...doc, addresses });
+        return ok ? out : RETRY;
+      });
+      results.forEach((r, i) => ('address' in r ? batch[i].resolve(r.address) : batch[i].reject(r.err)));
+    } catch (err) {
+      for (const r of batch) r.reject(err);
+    }
   }
 
   /**

@@ -148,3 +148,22 @@ test('ipam: concurrent allocations racing a delete leave nothing behind', async 
   assert.deepEqual(await networks.list(), []);
   assert.deepEqual(await store.list('/agent/ipam/'), [], 'no IPAM record left behind');
 });
+
+test('ipam: a burst on one Ipam shares CAS rounds; one bad request fails alone', async () => {
+  const { store, networks, ipam } = fresh();
+  await networks.create({ name: 'n', subnet: '10.0.0.0/24' });
+  let cas = 0;
+  const real = store.compareAndSwap.bind(store);
+  store.compareAndSwap = (...args: Parameters<Store['compareAndSwap']>) => (cas++, real(...args));
+  const results = await Promise.allSettled([
+    ...Array.from({ length: 20 }, (_, i) => ipam.allocate('n', `c${i}`)),
+    ipam.allocate('n', 'c0'), // the same owner twice in one burst: one address
+    ipam.allocate('n', 'x', { address: '10.0.0.1' }), // the gateway: refused, others unharmed
+  ]);
+  const ok = results.filter((r) => r.status === 'fulfilled').map((r) => r.value.address);
+  assert.equal(ok.length, 21);
+  assert.equal(new Set(ok).size, 20);
+  assert.equal(ok[20], ok[0]);
+  assert.equal(results[21].status, 'rejected');
+  assert.ok(cas <= 3, `${cas} compare-and-swaps for one burst`);
+});
