@@ -17,6 +17,7 @@
 import { execFile } from 'node:child_process';
 import { SluiceError } from '../util/index.js';
 import { IFNAME_MAX, hostIfaceName } from './endpoints.js';
+import { parseTaggedRules, type IptRule, type IptTable } from './gateway.js';
 
 /** Runs a program with arguments; rejects with an error that carries `stderr` when it exits non-zero. */
 export type Runner = (file: string, args: readonly string[]) => Promise<{ stdout: string }>;
@@ -97,6 +98,13 @@ export interface VxlanSpec {
   /** This host's VTEP address, and the device that holds it. */
   underlayIp: string;
   underlayIface: string;
+  mtu: number;
+}
+
+export interface GatewaySpec {
+  mac: string;
+  /** The gateway address / the subnet's prefix length. */
+  cidr: string;
   mtu: number;
 }
 
@@ -263,6 +271,59 @@ export class LinuxNet {
     return parseJson<{ mac: string; dst?: string }[]>(out, dev)
       .filter((e): e is FdbEntry => typeof e.dst === 'string')
       .map((e) => ({ mac: e.mac, dst: e.dst }));
+  }
+
+  /**
+   * Sets up a network's gateway port (an OVS internal port): MAC, MTU, up and tx offload off (the userspace
+   * datapath needs it, as for veths), and the address (only). One read when all is in place already.
+   */
+  async configureGateway(dev: string, g: GatewaySpec): Promise<void> {
+    checkName(dev);
+    const out = (await this.cmd(dev, 'ip', ['-j', 'addr', 'show', 'dev', dev])) ?? '[]';
+    const [link] = parseJson<
+      {
+        address?: string;
+        mtu?: number;
+        flags?: string[];
+        addr_info?: { family?: string; local?: string; prefixlen?: number }[];
+      }[]
+    >(out, dev);
+    if (link?.address !== g.mac || link.mtu !== g.mtu || !link.flags?.includes('UP')) {
+      await this.cmd(dev, 'ip', ['link', 'set', dev, 'address', g.mac, 'mtu', String(g.mtu), 'up']);
+      await this.txOff(dev);
+    }
+    const held = (link?.addr_info ?? [])
+      .filter((a) => a.family === 'inet')
+      .map((a) => `${a.local}/${a.prefixlen}`);
+    // An address of an earlier network with the same VNI goes.
+    for (const a of held) if (a !== g.cidr) await this.cmd(dev, 'ip', ['addr', 'del', a, 'dev', dev]);
+    if (!held.includes(g.cidr)) await this.cmd(dev, 'ip', ['addr', 'replace', g.cidr, 'dev', dev]);
+  }
+
+  /** The host routes between its interfaces (the gateways route for their networks). */
+  async enableIpv4Forwarding(): Promise<void> {
+    await this.cmd('ip_forward', 'sysctl', ['-w', 'net.ipv4.ip_forward=1']);
+  }
+
+  /** The agent's (tagged) rules in one chain. */
+  async listTaggedRules(table: IptTable, chain: string): Promise<IptRule[]> {
+    const out = await this.cmd(`${table}/${chain}`, 'iptables', ['-w', '-t', table, '-S', chain]);
+    return parseTaggedRules(table, chain, out ?? '');
+  }
+
+  /** Inserts a rule at the top of its chain (ahead of anything that would accept the packet first). */
+  async insertRule(r: IptRule): Promise<void> {
+    await this.cmd(`${r.table}/${r.chain}`, 'iptables', ['-w', '-t', r.table, '-I', r.chain, ...r.args]);
+  }
+
+  /** Deletes a rule; no error when it is already gone. */
+  async deleteRule(r: IptRule): Promise<void> {
+    await this.cmd(
+      `${r.table}/${r.chain}`,
+      'iptables',
+      ['-w', '-t', r.table, '-D', r.chain, ...r.args],
+      [/does a matching rule exist/, /Bad rule/],
+    );
   }
 }
 
