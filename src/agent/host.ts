@@ -13,7 +13,16 @@ import {
   type FdbEntry,
   type LinuxNet,
 } from './linux.js';
-import type { BridgeView, LocalEndpoint, RemoteEndpoint } from './flows.js';
+import type { BridgeView, GatewayPort, LocalEndpoint, RemoteEndpoint } from './flows.js';
+import {
+  GATEWAY_PREFIX,
+  RULE_CHAINS,
+  gatewayMac,
+  gatewayName,
+  gatewayRules,
+  ruleKey,
+  type IptRule,
+} from './gateway.js';
 import type { Fabric, Plumbing } from './agent.js';
 import type { PluginPlumbing } from './pluginbackend.js';
 import type { Endpoint, HostRecord } from './types.js';
@@ -155,6 +164,11 @@ export class HostFabric implements Fabric {
   private readonly fdbs = new Map<string, FdbEntry[]>();
   /** The devices the last sync wanted (stale ones are looked for only when the set changes). */
   private lastDevs = '';
+  /** Gateway port -> the spec it was configured with. */
+  private readonly gwSpecs = new Map<string, string>();
+  /** The gateway ports and iptables rules the last sync left (strays are looked for when these change). */
+  private lastGws = '';
+  private lastRules = '';
 
   constructor(
     private readonly o: HostFabricOptions,
@@ -184,6 +198,9 @@ export class HostFabric implements Fabric {
     this.devSpecs.clear();
     this.fdbs.clear();
     this.lastDevs = '';
+    this.gwSpecs.clear();
+    this.lastGws = '';
+    this.lastRules = '';
   }
 
   private async converge(s: {
@@ -197,6 +214,10 @@ export class HostFabric implements Fabric {
     const ofports = await this.ofports();
     const view: BridgeView = { networks: [], local: [], remote: [] };
     const wantedDevs = new Set<string>();
+    // A network's gateway lives on the hosts where it has endpoints (anycast: the same address and MAC on each).
+    const localNets = new Set(s.endpoints.filter((e) => e.host === s.self.id).map((e) => e.networkId));
+    const wantedGws = new Set<string>();
+    const wantedRules: IptRule[] = [];
     for (const n of s.networks) {
       const spec = {
         vni: n.vni,
@@ -217,8 +238,17 @@ export class HostFabric implements Fabric {
         tunnelOfport = await vs.waitInterfaceOfport(dev);
       }
       await this.convergeFdb(dev, desiredFdb(n, s.endpoints, peers));
-      view.networks.push({ vni: n.vni, tunnelOfport });
+      if (localNets.has(n.id)) {
+        const gateway = await this.ensureGateway(n, ofports);
+        wantedGws.add(gatewayName(n.vni));
+        wantedRules.push(...gatewayRules(n));
+        view.networks.push({ vni: n.vni, tunnelOfport, gateway });
+      } else {
+        view.networks.push({ vni: n.vni, tunnelOfport });
+      }
     }
+    await this.removeStrayGateways(wantedGws);
+    await this.convergeRules(wantedRules);
     // Devices of networks that are gone.
     const devKey = [...wantedDevs].sort().join(' ');
     if (devKey !== this.lastDevs) {
@@ -253,6 +283,69 @@ export class HostFabric implements Fabric {
       }
     }
     await this.o.setView(view);
+  }
+
+  /**
+   * The network's gateway port on this bridge (an OVS internal port named for the VNI), configured with the
+   * gateway's address and MAC; IPv4 forwarding on, since the host routes for its gateways.
+   */
+  private async ensureGateway(n: Network, ofports: Map<string, number>): Promise<GatewayPort> {
+    const { net, vs, bridge } = this.o;
+    const name = gatewayName(n.vni);
+    const mac = gatewayMac(n.vni);
+    let ofport = ofports.get(name);
+    if (ofport === undefined) {
+      this.gwSpecs.delete(name);
+      await vs.addPort(bridge, name, {
+        type: 'internal',
+        externalIds: { [EXT.network]: n.name, [EXT.vni]: String(n.vni) },
+      });
+      ofport = await vs.waitInterfaceOfport(name);
+    }
+    const spec = { mac, cidr: `${n.gateway}/${n.subnet.split('/')[1]}`, mtu: n.mtu };
+    if (this.gwSpecs.get(name) !== JSON.stringify(spec)) {
+      if (this.gwSpecs.size === 0) await net.enableIpv4Forwarding();
+      await net.configureGateway(name, spec);
+      this.gwSpecs.set(name, JSON.stringify(spec));
+    }
+    return { ofport, mac, ip: n.gateway };
+  }
+
+  /** Gateway ports no network here wants any more (last endpoint gone, network deleted, left by a crash). */
+  private async removeStrayGateways(wanted: ReadonlySet<string>): Promise<void> {
+    const { net, vs, bridge } = this.o;
+    const key = [...wanted].sort().join(' ');
+    if (key === this.lastGws) return;
+    const ports = (await vs.listPorts(bridge)).filter((p) => p.startsWith(GATEWAY_PREFIX));
+    for (const port of ports) {
+      if (wanted.has(port)) continue;
+      this.gwSpecs.delete(port);
+      await vs.delPort(bridge, port);
+    }
+    // An internal port's kernel device goes with its OVS port; one left by a crashed OVS is removed by hand.
+    for (const link of await net.listLinks(GATEWAY_PREFIX)) {
+      if (!wanted.has(link)) await net.deleteLink(link);
+    }
+    this.lastGws = key;
+  }
+
+  /** The agent's tagged iptables rules: exactly `wanted`, the others (strays of any earlier run) deleted. */
+  private async convergeRules(wanted: IptRule[]): Promise<void> {
+    const { net } = this.o;
+    const key = wanted.map(ruleKey).sort().join('\n');
+    if (key === this.lastRules) return;
+    this.lastRules = '';
+    const want = new Map(wanted.map((r) => [ruleKey(r), r]));
+    const have = new Set<string>();
+    for (const { table, chain } of RULE_CHAINS) {
+      for (const r of await net.listTaggedRules(table, chain)) {
+        const k = ruleKey(r);
+        if (want.has(k) && !have.has(k)) have.add(k);
+        else await net.deleteRule(r);
+      }
+    }
+    for (const [k, r] of want) if (!have.has(k)) await net.insertRule(r);
+    this.lastRules = key;
   }
 
   /** Interface name -> ofport, for every interface of this OVS (one read). */

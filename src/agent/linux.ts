@@ -146,6 +146,7 @@ export class LinuxNet {
     try {
       await this.txOff(host);
       await this.txOff(peer);
+      await this.portOnly(host);
       await this.cmd(host, 'ip', ['link', 'set', host, 'up']);
     } catch (err) {
       await this.deleteLink(host).catch(() => undefined);
@@ -222,7 +223,27 @@ export class LinuxNet {
     }
     await this.cmd(name, 'ip', ['link', 'set', name, 'mtu', String(spec.mtu), 'up']);
     await this.txOff(name);
+    await this.portOnly(name);
     return name;
+  }
+
+  /**
+   * A bridge port's kernel device takes no part in the host's IP. The userspace datapath reads its ports
+   * with raw sockets, so the kernel sees their packets too: without this it answers a container's ARP for
+   * its gateway with the veth's own MAC, then routes what the container sends there, past the gateway ports'
+   * isolation rules. No ARP answers, no forwarding of what arrives, no IPv6 (-e: a kernel without it is fine).
+   */
+  async portOnly(iface: string): Promise<void> {
+    checkName(iface);
+    const conf = (v: 4 | 6, key: string, value: number) => `net/ipv${v}/conf/${iface}/${key}=${value}`;
+    await this.cmd(iface, 'sysctl', [
+      '-q',
+      '-e',
+      '-w',
+      conf(4, 'arp_ignore', 8),
+      conf(4, 'forwarding', 0),
+      conf(6, 'disable_ipv6', 1),
+    ]);
   }
 
   private async vxlanInfo(

@@ -56,13 +56,17 @@ test('netns paths: a pid, or an absolute path', () => {
   assert.throws(() => netnsPath({ pid: 0 }), /pid/);
 });
 
-test('createVeth: the pair, tx offload off on both ends, host end up', async () => {
+const portOnly = (i: string) =>
+  `sysctl -q -e -w net/ipv4/conf/${i}/arp_ignore=8 net/ipv4/conf/${i}/forwarding=0 net/ipv6/conf/${i}/disable_ipv6=1`;
+
+test('createVeth: the pair, tx offload off on both ends, host end out of IP and up', async () => {
   const { run, lines } = fakeRunner();
   await new LinuxNet(run).createVeth('slvabc', 'slpabc', 1450);
   assert.deepEqual(lines, [
     'ip link add slvabc mtu 1450 type veth peer name slpabc mtu 1450',
     'ethtool -K slvabc tx off',
     'ethtool -K slpabc tx off',
+    portOnly('slvabc'),
     'ip link set slvabc up',
   ]);
 });
@@ -151,13 +155,14 @@ const SPEC = { vni: 42, underlayIp: '192.168.77.1', underlayIface: 'ul0', mtu: 1
 const vxlanShown = (data: object) =>
   JSON.stringify([{ ifname: 'slx42', linkinfo: { info_kind: 'vxlan', info_data: data } }]);
 
-test('ensureVxlan: creates a missing device (nolearning, port 4789), sets MTU, up, tx off', async () => {
+test('ensureVxlan: creates a missing device (nolearning, port 4789), sets MTU, up, tx off, out of IP', async () => {
   const { run, lines } = fakeRunner([['ip -j -d link show', { stderr: 'Device "slx42" does not exist.' }]]);
   assert.equal(await new LinuxNet(run).ensureVxlan(SPEC), 'slx42');
   assert.deepEqual(lines.slice(1), [
     'ip link add slx42 type vxlan id 42 dstport 4789 local 192.168.77.1 dev ul0 nolearning',
     'ip link set slx42 mtu 1450 up',
     'ethtool -K slx42 tx off',
+    portOnly('slx42'),
   ]);
 });
 
