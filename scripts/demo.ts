@@ -34,6 +34,7 @@ import {
   type PingallResult,
   type RunningController,
   type Topo,
+  UNDERLAY_GATEWAY,
   waitFor,
 } from '../test/integration/harness/index.js';
 import { SluiceClient } from '../src/client/index.js';
@@ -214,7 +215,7 @@ async function showContainerNetworks(keep: (sim: SimHosts, agents: SimAgent[]) =
   await Promise.all(agents.map((a) => a.ready()));
   const [h1, h2] = sim.hosts;
   const api = agents[0].client;
-  const net = await api.networks.create({ name: 'demo', subnet: '10.60.0.0/24' });
+  const net = await api.networks.create({ name: 'demo', subnet: '10.60.0.0/24', nat: true });
   console.log(
     `      network ${net.name} ${net.subnet} (VNI ${net.vni}, MTU ${net.mtu}) created through h1's agent`,
   );
@@ -246,6 +247,15 @@ async function showContainerNetworks(keep: (sim: SimHosts, agents: SimAgent[]) =
   );
   const body = page.split(/\r?\n\r?\n/)[1]?.trim();
   console.log(`      client on h1 fetched http://${web.address}/ from h2 across VXLAN: "${body}"`);
+  // Out of the overlay: the gateway on h1 (same address and MAC on every host) masquerades (nat: true).
+  await waitFor(
+    async () =>
+      (await h1.docker('exec', 'client', 'ping', '-c', '1', '-W', '1', UNDERLAY_GATEWAY)).code === 0,
+    { what: `the client on h1 to ping ${UNDERLAY_GATEWAY}`, timeoutMs: 30_000, intervalMs: 500 },
+  );
+  console.log(
+    `      client on h1 pinged ${UNDERLAY_GATEWAY} (outside the overlay) via its gateway ${net.gateway}, NAT on`,
+  );
   return true;
 }
 

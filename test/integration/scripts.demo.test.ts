@@ -34,6 +34,10 @@ test('the demo brings up a network where every host reaches every other, a deny 
     output,
     /client on h1 fetched http:\/\/10\.60\.0\.\d+\/ from h2 across VXLAN: "hello from host 2"/,
   );
+  assert.match(
+    output,
+    /client on h1 pinged 10\.99\.0\.254 \(outside the overlay\) via its gateway 10\.60\.0\.1, NAT on/,
+  );
   assert.match(output, /nothing left behind/);
   assert.deepEqual(await leftovers(), {
     mininets: [],
