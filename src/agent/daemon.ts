@@ -140,14 +140,6 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger } = {
     cleanup.push(() => unwatch.forEach((u) => u()));
     cleanup.push(every(systemClock, RESYNC_INTERVAL_MS, resync));
 
-    const events = docker.events({
-      onEvent: async (ev) => {
-        if (ev.type === 'container') await core.containerEvent(ev.action, ev.id);
-      },
-      onError: (err) => log.debug({ err }, 'docker event stream'),
-    });
-    cleanup.push(() => events.close());
-
     const plugin = new DockerPlugin(
       new StorePluginBackend({
         store,
@@ -156,6 +148,25 @@ export async function startAgent(config: AgentConfig, opts: { log?: Logger } = {
         plumbing: new PluginHostPlumbing(net, vs, config.bridge, () => core.sync()),
       }),
     );
+    const events = docker.events({
+      onEvent: async (ev) => {
+        if (ev.type === 'container') await core.containerEvent(ev.action, ev.id);
+        else {
+          await plugin
+            .dockerEvent(ev)
+            .catch((err: unknown) =>
+              log.warn({ err, network: ev.attributes.name }, `docker network ${ev.action}: plugin`),
+            );
+        }
+      },
+      // (Re)connected: plugin endpoints joined while the stream was down learn their containers now.
+      onConnect: () =>
+        void plugin
+          .learnAllContainers()
+          .catch((err: unknown) => log.warn({ err }, 'learning the containers of plugin endpoints failed')),
+      onError: (err) => log.debug({ err }, 'docker event stream'),
+    });
+    cleanup.push(() => events.close());
     const pluginServer = await servePlugin(plugin, config.pluginSocket, (method, err) =>
       log.warn({ method, err }, 'docker plugin request failed'),
     );

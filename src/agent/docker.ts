@@ -94,6 +94,11 @@ export interface NetworkInfo {
   ipamDriver: string;
   ipamConfig: { subnet?: string; gateway?: string }[];
   labels: Record<string, string>;
+  /**
+   * Container id -> its endpoint on this network: the containers that have joined it on this host (filled by
+   * inspect; a network list leaves it empty, as dockerd does).
+   */
+  containers: Record<string, { name: string; endpointId: string }>;
 }
 
 export interface CreateNetworkRequest {
@@ -488,6 +493,12 @@ function toNetworkInfo(n: Record<string, any>): NetworkInfo {
       ...(typeof c?.Gateway === 'string' ? { gateway: c.Gateway } : {}),
     })),
     labels: strings(n.Labels),
+    containers: Object.fromEntries(
+      Object.entries((n.Containers ?? {}) as Record<string, any>).map(([id, c]) => [
+        id,
+        { name: str(c?.Name), endpointId: str(c?.EndpointID) },
+      ]),
+    ),
   };
 }
 

@@ -14,7 +14,7 @@ import { StoreError, type Store } from '../store/index.js';
 import { ipv4TextToNum } from '../packet/index.js';
 import { ConflictError, FieldError } from '../util/index.js';
 import { Ipam } from './ipam.js';
-import { NetworkStore, readRegistry } from './networks.js';
+import { NetworkStore, RETRY, casLoop, readRegistry } from './networks.js';
 import { ENDPOINT_PREFIX, type Endpoint, type EndpointKind } from './types.js';
 
 /** Interface names are at most 15 bytes (IFNAMSIZ - 1). */
@@ -148,6 +148,32 @@ export class EndpointStore {
     const won = await this.store.get(key);
     if (won === undefined) throw new ConflictError('container', `${containerId} is being detached; retry`);
     return { endpoint: readEndpoint(key, won.value), created: false };
+  }
+
+  /**
+   * Records which container endpoint `id` belongs to (a Docker plugin endpoint learns it after Join), by
+   * compare-and-swap so a concurrent write is never lost. The id, address and MAC stay. Undefined if there
+   * is no such record (detached meanwhile).
+   */
+  async setContainer(
+    networkId: string,
+    id: string,
+    container: { id: string; name: string },
+  ): Promise<Endpoint | undefined> {
+    const containerId = parseContainerId('containerId', container.id);
+    const key = endpointKey(networkId, id);
+    return casLoop('container', async () => {
+      const e = await this.store.get(key);
+      if (e === undefined) return undefined;
+      const ep = readEndpoint(key, e.value);
+      if (ep.containerId === containerId && (ep.containerName ?? '') === container.name) return ep;
+      const named: Endpoint = {
+        ...ep,
+        containerId,
+        ...(container.name ? { containerName: container.name } : {}),
+      };
+      return (await this.store.compareAndSwap(key, e.revision, named)) ? named : RETRY;
+    });
   }
 
   /** Removes the record, then frees its address. False if there was no record. */

@@ -16,14 +16,17 @@
  *   - RequestAddress comes before the endpoint has an id: the address is held by a pending owner of this
  *     host until CreateEndpoint hands it to the endpoint record (owner = the endpoint's id, derived from
  *     Docker's endpoint id). ReleaseAddress frees only a still-pending address; an endpoint's address is
- *     freed with its record at DeleteEndpoint.
+ *     freed with its record at DeleteEndpoint;
+ *   - Join names only the endpoint: the container it belongs to is learned from dockerd, which lists a
+ *     network's containers with their endpoint ids once they have joined (learnContainers, on dockerd's
+ *     `network connect` event and whenever the event stream (re)connects).
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ipv4NumToText } from '../packet/index.js';
 import { ConflictError, FieldError } from '../util/index.js';
-import type { NetworkInfo } from './docker.js';
+import type { DockerEvent, NetworkInfo } from './docker.js';
 import type { Allocation } from './ipam.js';
 import {
   formatPrefix,
@@ -64,6 +67,12 @@ export interface PluginBackend {
   /** The endpoint record for Docker endpoint `dockerEndpointId`, taking over its pending `address`. */
   createEndpoint(req: { network: string; dockerEndpointId: string; address: string }): Promise<Endpoint>;
   findEndpoint(network: string, dockerEndpointId: string): Promise<Endpoint | undefined>;
+  /** Records the container of Docker endpoint `dockerEndpointId`; undefined if there is no such endpoint. */
+  nameEndpoint(
+    network: string,
+    dockerEndpointId: string,
+    container: { id: string; name: string },
+  ): Promise<Endpoint | undefined>;
   /** Removes the record and frees its address. */
   deleteEndpoint(ep: Endpoint): Promise<void>;
   /**
@@ -322,14 +331,14 @@ export class DockerPlugin {
    * The Sluice network of Docker network `id`, created from the Docker network's subnet if it does not
    * exist yet. dockerd is asked once per Docker network (also after an agent restart).
    */
-  async networkFor(id: string): Promise<Network> {
+  async networkFor(id: string, inspected?: NetworkInfo): Promise<Network> {
     const known = this.resolved.get(id);
     const networks = await this.backend.listNetworks();
     if (known !== undefined) {
       const net = networks.find((n) => n.name === known);
       if (net !== undefined) return net;
     }
-    const info = await this.backend.dockerNetwork(id);
+    const info = inspected ?? (await this.backend.dockerNetwork(id));
     const net = await this.fromDocker(info, networks);
     this.resolved.set(id, net.name);
     return net;
@@ -392,6 +401,39 @@ export class DockerPlugin {
       if (raced === undefined) throw err;
       return matching(raced, pool, gateway);
     }
+  }
+
+  // --- what dockerd reports -----------------------------------------------------------------------------
+
+  /**
+   * A dockerd event of this plugin's networks (`Actor.Attributes.type` is the driver): `connect` learns which
+   * container the new endpoint belongs to. Errors are the caller's to log.
+   */
+  async dockerEvent(ev: DockerEvent): Promise<void> {
+    if (ev.type !== 'network' || ev.attributes.type !== PLUGIN_NAME) return;
+    if (ev.action === 'connect') await this.learnContainers(ev.id);
+  }
+
+  /**
+   * Records, for each container dockerd lists on Docker network `id`, its id and name on the Sluice
+   * endpoint of its Docker endpoint (libnetwork's Join names only the endpoint). Returns the endpoints seen.
+   */
+  async learnContainers(id: string): Promise<Endpoint[]> {
+    const info = await this.backend.dockerNetwork(id);
+    const net = await this.networkFor(id, info);
+    const named: Endpoint[] = [];
+    for (const [containerId, c] of Object.entries(info.containers)) {
+      const ep = await this.backend.nameEndpoint(net.name, c.endpointId, { id: containerId, name: c.name });
+      if (ep !== undefined) named.push(ep);
+    }
+    return named;
+  }
+
+  /** learnContainers for every Docker network of this plugin (at start-up: events missed while down). */
+  async learnAllContainers(): Promise<Endpoint[]> {
+    const named: Endpoint[] = [];
+    for (const d of await this.backend.dockerNetworks()) named.push(...(await this.learnContainers(d.id)));
+    return named;
   }
 }
 

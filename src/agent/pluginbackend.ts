@@ -4,9 +4,10 @@
  *
  * Address ownership (see plugin.ts): RequestAddress allocates to a pending owner `docker-pending:<host>:<uuid>`;
  * CreateEndpoint hands the address to the endpoint record (id = endpointId(Docker endpoint id, network id,
- * 'eth0'); kind 'plugin'; containerId = the Docker endpoint id until the agent learns the container). A
- * pending address of an agent that crashed before CreateEndpoint has no record: EndpointStore.sweepOrphans
- * frees it.
+ * 'eth0'); kind 'plugin'; containerId = the Docker endpoint id until the agent learns the container, which
+ * libnetwork's Join does not name: nameEndpoint sets the container's id and name once dockerd lists it on the
+ * network, see DockerPlugin.learnContainers). A pending address of an agent that crashed before
+ * CreateEndpoint has no record: EndpointStore.sweepOrphans frees it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../store/index.js';
@@ -112,6 +113,19 @@ export class StorePluginBackend implements PluginBackend {
     const net = await this.networks.get(network, 'network');
     const id = endpointId(dockerEndpointId, net.id, PLUGIN_IFNAME);
     return (await this.endpoints.list({ network })).find((ep) => ep.id === id);
+  }
+
+  async nameEndpoint(
+    network: string,
+    dockerEndpointId: string,
+    container: { id: string; name: string },
+  ): Promise<Endpoint | undefined> {
+    const net = await this.networks.get(network, 'network');
+    return this.endpoints.setContainer(
+      net.id,
+      endpointId(dockerEndpointId, net.id, PLUGIN_IFNAME),
+      container,
+    );
   }
 
   async deleteEndpoint(ep: Endpoint): Promise<void> {

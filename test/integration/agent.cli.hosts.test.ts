@@ -125,19 +125,27 @@ test('sluice run -n: the program starts with eth0 up and addressed; sluice info 
     assert.ok(inet, `eth0 had no address when the program started:\n${logs}`);
     assert.match(logs, /^up$/m, `eth0 was not up when the program started:\n${logs}`);
 
-    // A container started by `sluice run` is a Docker plugin endpoint: the agent knows it by the Docker
-    // endpoint id (see pluginbackend.ts), so it is looked up by that id and its address here.
-    const all = await sluiceJson<AgentEndpoint[]>('info');
-    const ep = all.find((e) => e.network === 'runnet');
-    assert.ok(ep, `sluice info lists no endpoint on runnet: ${JSON.stringify(all)}`);
-    assert.equal(ep.address, inet[1]);
-    assert.deepEqual(await sluiceJson<AgentEndpoint[]>('info', ep.containerId), [ep]);
-    const human = await sluiceOk('info', ep.containerId);
+    // A container started by `sluice run` is a Docker plugin endpoint: the agent learns its container from
+    // dockerd (Join names only the endpoint), so `sluice info NAME` finds it.
+    const id = await docker('inspect', '-f', '{{.Id}}', 'r1');
+    const ep = await waitFor(
+      async () => {
+        const eps = await sluiceJson<AgentEndpoint[]>('info', 'r1');
+        return eps.length === 1 && eps[0];
+      },
+      { what: 'sluice info r1 to show its endpoint', detail: () => agent.proc.output(20) },
+    );
+    assert.deepEqual(
+      [ep.kind, ep.network, ep.address, ep.containerId, ep.containerName],
+      ['plugin', 'runnet', inet[1], id, 'r1'],
+    );
+    assert.deepEqual(await sluiceJson<AgentEndpoint[]>('info', id.slice(0, 12)), [ep]);
+    const human = await sluiceOk('info', 'r1');
     assert.match(human, /container\s+network\s+address\s+mac/i);
     assert.match(
       human,
       new RegExp(
-        `runnet\\s+${inet[1].replace(/\./g, '\\.')}/24\\s+${ep.mac}\\s+eth0\\s+h1\\s+${ep.hostIface}`,
+        `r1\\s+runnet\\s+${inet[1].replace(/\./g, '\\.')}/24\\s+${ep.mac}\\s+eth0\\s+h1\\s+${ep.hostIface}`,
       ),
     );
   } finally {

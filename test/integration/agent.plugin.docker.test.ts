@@ -19,6 +19,7 @@ import {
   StorePluginBackend,
   servePlugin,
   type DockerEvent,
+  type EventStream,
   type PluginPlumbing,
   type PluginServer,
 } from '../../src/agent/index.js';
@@ -29,6 +30,9 @@ let host: SimHost;
 let store: Store;
 let server: PluginServer;
 let docker: DockerClient;
+let plugin: DockerPlugin;
+let stream: EventStream | undefined;
+const events: DockerEvent[] = [];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-plugin-it-'));
 const pluginErrors: string[] = [];
 
@@ -51,109 +55,103 @@ before(async () => {
     addPort: async () => {},
     removePort: async () => {},
   };
-  const plugin = new DockerPlugin(new StorePluginBackend({ store, hostId: host.name, docker, plumbing }));
+  plugin = new DockerPlugin(new StorePluginBackend({ store, hostId: host.name, docker, plumbing }));
+  // As the agent does: dockerd's network events make Sluice networks and name endpoints' containers.
+  stream = docker.events({
+    onEvent: (e) => {
+      events.push(e);
+      return plugin.dockerEvent(e);
+    },
+    onError: (e) => pluginErrors.push(`event: ${String(e)}`),
+  });
   server = await servePlugin(plugin, path.join(host.pluginsDir, 'sluice.sock'), (m, e) =>
     pluginErrors.push(`${m}: ${e}`),
   );
 });
 
 after(async () => {
+  stream?.close();
   await server?.close();
   await sim?.stop();
   await store?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** `docker network create -d sluice --ipam-driver sluice --subnet SUBNET [-o OPT]... NAME`. */
+const createNet = (name: string, subnet: string, ...opts: string[]) =>
+  host.docker('network', 'create', '-d', 'sluice', '--ipam-driver', 'sluice', '--subnet', subnet,
+    ...opts.flatMap((o) => ['-o', o]), name); // prettier-ignore
+
 const links = async () => (await host.exec('ip', ['-o', 'link', 'show'])).stdout;
 
 test('docker network create -d sluice + docker run --network: Sluice address, MAC, route; nothing left after', async () => {
   assert.match((await docker.ping()).apiVersion, /^1\.4[01]$/);
-  const events: DockerEvent[] = [];
-  const stream = docker.events({ onEvent: (e) => void events.push(e) });
-  try {
-    const created = await host.docker(
-      'network',
-      'create',
-      '-d',
-      'sluice',
-      '--ipam-driver',
-      'sluice',
-      '--subnet',
-      '10.77.0.0/24',
-      'net1',
-    );
-    assert.equal(created.code, 0, created.stderr + pluginErrors.join('\n'));
-    const info = await docker.inspectNetwork('net1');
-    assert.equal(info.driver, 'sluice');
-    assert.equal(info.ipamDriver, 'sluice');
+  const created = await createNet('net1', '10.77.0.0/24');
+  assert.equal(created.code, 0, created.stderr + pluginErrors.join('\n'));
+  const info = await docker.inspectNetwork('net1');
+  assert.equal(info.driver, 'sluice');
+  assert.equal(info.ipamDriver, 'sluice');
 
-    const run = await host.docker(
-      'run',
-      '-d',
-      '--name',
-      'web',
-      '--network',
-      'net1',
-      'local/busybox',
-      'sleep',
-      '300',
-    );
-    assert.equal(run.code, 0, run.stderr + pluginErrors.join('\n'));
-    const net = await new NetworkStore(store).get('net1');
-    assert.equal(net.subnet, '10.77.0.0/24', 'the Sluice network, named after the Docker network');
+  const run = await host.docker(
+    'run',
+    '-d',
+    '--name',
+    'web',
+    '--network',
+    'net1',
+    'local/busybox',
+    'sleep',
+    '300',
+  );
+  assert.equal(run.code, 0, run.stderr + pluginErrors.join('\n'));
+  const net = await new NetworkStore(store).get('net1');
+  assert.equal(net.subnet, '10.77.0.0/24', 'the Sluice network, named after the Docker network');
 
-    const c = await docker.inspectContainer('web');
-    assert.ok(c.running && c.pid > 0);
-    assert.equal(c.networks.net1.ipAddress, '10.77.0.2');
-    assert.equal(c.networks.net1.macAddress, '0a:58:0a:4d:00:02');
-    const addr = await host.docker('exec', 'web', 'ip', '-o', 'addr', 'show', 'eth0');
-    assert.match(addr.stdout, /inet 10\.77\.0\.2\/24/, addr.stderr);
-    const link = await host.docker('exec', 'web', 'ip', '-o', 'link', 'show', 'eth0');
-    assert.match(link.stdout, /mtu 1450 .*link\/ether 0a:58:0a:4d:00:02/);
-    const route = await host.docker('exec', 'web', 'ip', 'route');
-    assert.match(route.stdout, /default via 10\.77\.0\.1 dev eth0/);
+  const c = await docker.inspectContainer('web');
+  assert.ok(c.running && c.pid > 0);
+  assert.equal(c.networks.net1.ipAddress, '10.77.0.2');
+  assert.equal(c.networks.net1.macAddress, '0a:58:0a:4d:00:02');
+  const addr = await host.docker('exec', 'web', 'ip', '-o', 'addr', 'show', 'eth0');
+  assert.match(addr.stdout, /inet 10\.77\.0\.2\/24/, addr.stderr);
+  const link = await host.docker('exec', 'web', 'ip', '-o', 'link', 'show', 'eth0');
+  assert.match(link.stdout, /mtu 1450 .*link\/ether 0a:58:0a:4d:00:02/);
+  const route = await host.docker('exec', 'web', 'ip', 'route');
+  assert.match(route.stdout, /default via 10\.77\.0\.1 dev eth0/);
 
-    const [ep] = await new EndpointStore(store).list({ network: 'net1' });
-    assert.equal(ep.kind, 'plugin');
-    assert.equal(ep.containerId, c.networks.net1.endpointId, 'keyed by the Docker endpoint id');
-    assert.deepEqual(await new Ipam(store).list('net1'), { '10.77.0.2': ep.id });
-    assert.match(await links(), new RegExp(ep.hostIface));
+  // Join named only the Docker endpoint; the `network connect` event names the container.
+  const ep = await waitFor(
+    async () => {
+      const [e] = await new EndpointStore(store).list({ network: 'net1' });
+      return e?.containerId === c.id && e;
+    },
+    { what: 'the endpoint to learn its container', detail: () => pluginErrors.join('\n') },
+  );
+  assert.equal(ep.kind, 'plugin');
+  assert.equal(ep.containerName, 'web');
+  assert.deepEqual(await new EndpointStore(store).list({ container: 'web' }), [ep]);
+  assert.deepEqual(await new Ipam(store).list('net1'), { '10.77.0.2': ep.id });
+  assert.match(await links(), new RegExp(ep.hostIface));
 
-    const rm = await host.docker('rm', '-f', 'web');
-    assert.equal(rm.code, 0, rm.stderr);
-    await waitFor(async () => Object.keys(await new Ipam(store).list('net1')).length === 0, {
-      what: 'the address freed after docker rm',
-    });
-    assert.deepEqual(await new EndpointStore(store).list(), []);
-    assert.doesNotMatch(await links(), /\b(sv|sc)[0-9a-f]{11}\b/, 'no veth left');
-    await waitFor(
-      () =>
-        ['start', 'die', 'destroy'].every((a) => events.some((e) => e.id === c.id && e.action === a)) &&
-        events.some((e) => e.type === 'network' && e.action === 'connect' && e.attributes.container === c.id),
-      { what: 'container start/die/destroy and network connect events' },
-    );
-    assert.equal((await host.docker('network', 'rm', 'net1')).code, 0);
-    assert.equal((await new NetworkStore(store).list()).length, 1, 'the Sluice network is global and stays');
-    assert.deepEqual(pluginErrors, []);
-  } finally {
-    stream.close();
-  }
+  const rm = await host.docker('rm', '-f', 'web');
+  assert.equal(rm.code, 0, rm.stderr);
+  await waitFor(async () => Object.keys(await new Ipam(store).list('net1')).length === 0, {
+    what: 'the address freed after docker rm',
+  });
+  assert.deepEqual(await new EndpointStore(store).list(), []);
+  assert.doesNotMatch(await links(), /\b(sv|sc)[0-9a-f]{11}\b/, 'no veth left');
+  await waitFor(
+    () =>
+      ['start', 'die', 'destroy'].every((a) => events.some((e) => e.id === c.id && e.action === a)) &&
+      events.some((e) => e.type === 'network' && e.action === 'connect' && e.attributes.container === c.id),
+    { what: 'container start/die/destroy and network connect events' },
+  );
+  assert.equal((await host.docker('network', 'rm', 'net1')).code, 0);
+  assert.equal((await new NetworkStore(store).list()).length, 1, 'the Sluice network is global and stays');
+  assert.deepEqual(pluginErrors, []);
 });
 
 test('-o sluice.network names the Sluice network; default IPAM is refused with the fix named', async () => {
-  const r = await host.docker(
-    'network',
-    'create',
-    '-d',
-    'sluice',
-    '--ipam-driver',
-    'sluice',
-    '--subnet',
-    '10.78.0.0/24',
-    '-o',
-    'sluice.network=blue',
-    'dnet2',
-  );
+  const r = await createNet('dnet2', '10.78.0.0/24', 'sluice.network=blue');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     (await new NetworkStore(store).get('blue')).subnet,
@@ -185,17 +183,7 @@ test('-o sluice.network names the Sluice network; default IPAM is refused with t
   );
   assert.notEqual(plain.code, 0);
   assert.match(plain.stderr, /--ipam-driver sluice/);
-  const clash = await host.docker(
-    'network',
-    'create',
-    '-d',
-    'sluice',
-    '--ipam-driver',
-    'sluice',
-    '--subnet',
-    '10.78.0.128/25',
-    'clash',
-  );
+  const clash = await createNet('clash', '10.78.0.128/25');
   assert.notEqual(clash.code, 0);
   assert.match(clash.stderr, /overlaps 10\.78\.0\.0\/24 of Sluice network blue/);
 });

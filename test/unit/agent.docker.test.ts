@@ -125,6 +125,9 @@ test('networks: inspect maps driver, options, IPAM; create sends the IPAM config
         Options: { 'sluice.network': 'blue' },
         IPAM: { Driver: 'sluice', Config: [{ Subnet: '10.5.0.0/16', Gateway: '10.5.0.1' }] },
         Labels: null,
+        Containers: {
+          c1: { Name: 'web', EndpointID: 'e1', MacAddress: '0a:58:0a:05:00:02', IPv4Address: '10.5.0.2/16' },
+        },
       });
     } else if (req.url === '/v1.41/networks/create') {
       if (JSON.parse(body).Name === 'taken')
@@ -149,6 +152,7 @@ test('networks: inspect maps driver, options, IPAM; create sends the IPAM config
     ipamDriver: 'sluice',
     ipamConfig: [{ subnet: '10.5.0.0/16', gateway: '10.5.0.1' }],
     labels: {},
+    containers: { c1: { name: 'web', endpointId: 'e1' } },
   });
   await assert.rejects(
     c.inspectNetwork('x'),

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openEmbeddedStore, type Store } from '../../src/store/index.js';
 import { EndpointStore, Ipam, NetworkStore, type Endpoint } from '../../src/agent/index.js';
-import type { NetworkInfo } from '../../src/agent/docker.js';
+import type { DockerEvent, NetworkInfo } from '../../src/agent/docker.js';
 import {
   DockerPlugin,
   PLUGIN_CONTENT_TYPE,
@@ -63,7 +63,12 @@ class FakeHost {
       ipamDriver: 'sluice',
       ipamConfig: [{ subnet, gateway: subnet.replace(/0\/\d+$/, '1') }],
       labels: {},
+      containers: {},
     });
+  }
+  /** dockerd lists a container on a network once its endpoint has joined. */
+  joined(networkId: string, containerId: string, name: string, endpointId: string): void {
+    this.docker.get(networkId)!.containers[containerId] = { name, endpointId };
   }
   async call(method: string, body: unknown): Promise<PluginReply> {
     return this.plugin.handle(`/${method}`, typeof body === 'string' ? body : JSON.stringify(body));
@@ -380,6 +385,7 @@ test('backend failures come back as Err (500); nothing thrown to the server', as
     releaseAddress: boom,
     createEndpoint: boom,
     findEndpoint: boom,
+    nameEndpoint: boom,
     deleteEndpoint: boom,
     join: boom,
     leave: boom,
@@ -421,6 +427,60 @@ test('an endpoint found again after the agent restarts (a new plugin over the sa
   await again.ok('NetworkDriver.DeleteEndpoint', { NetworkID: 'n1', EndpointID: E1 });
   assert.equal(again.veths.size, 0);
   assert.deepEqual(await new Ipam(store).list('red'), {});
+});
+
+const networkEvent = (action: string, id: string, type = 'sluice'): DockerEvent => ({
+  type: 'network',
+  action,
+  id,
+  attributes: { type, name: id },
+  timeNano: 1,
+});
+
+test('a plugin endpoint learns its container from dockerd (network connect), by compare-and-swap', async () => {
+  const { store, hosts } = fresh();
+  const [h] = hosts;
+  await h.ok('NetworkDriver.CreateNetwork', createNet('n1', '10.13.0.0/24', { 'sluice.network': 'idn' }));
+  h.commit('n1', 'idn', '10.13.0.0/24', { 'sluice.network': 'idn' });
+  const eps = new EndpointStore(store);
+  for (const e of [E1, E2]) {
+    const a = await h.ok('IpamDriver.RequestAddress', { PoolID: 'sluice:10.13.0.0/24' });
+    await h.ok('NetworkDriver.CreateEndpoint', {
+      NetworkID: 'n1',
+      EndpointID: e,
+      Interface: { Address: a.Address },
+    });
+    await h.ok('NetworkDriver.Join', { NetworkID: 'n1', EndpointID: e, SandboxKey: '/k' });
+  }
+  const before = await eps.list({ network: 'idn' });
+  assert.deepEqual(before.map((e) => e.containerId).sort(), [E1, E2], 'the Docker endpoint id until learned');
+
+  const C1 = 'c'.repeat(64);
+  h.joined('n1', C1, 'web', E1);
+  await h.plugin.dockerEvent(networkEvent('connect', 'n1', 'bridge')); // another driver's: ignored
+  assert.equal((await eps.list({ container: 'web' })).length, 0);
+  await h.plugin.dockerEvent(networkEvent('connect', 'n1'));
+  const [web] = await eps.list({ container: 'web' });
+  const was = before.find((e) => e.containerId === E1)!;
+  assert.deepEqual(web, { ...was, containerId: C1, containerName: 'web' }, 'id, address and MAC stay');
+  assert.deepEqual(await eps.list({ container: C1.slice(0, 12) }), [web]);
+  // Join, Leave and DeleteEndpoint still find it by the Docker endpoint id.
+  await h.ok('NetworkDriver.Join', { NetworkID: 'n1', EndpointID: E1, SandboxKey: '/k' });
+  // Learning again changes nothing; the other endpoint is learned at (re)connect of the event stream.
+  h.joined('n1', 'd'.repeat(64), 'db', E2);
+  const all = await h.plugin.learnAllContainers();
+  assert.deepEqual(all.map((e) => e.containerName).sort(), ['db', 'web']);
+  assert.deepEqual((await eps.list({ container: 'web' }))[0], web);
+  // A container listed without a Sluice endpoint (gone meanwhile) is skipped.
+  h.joined('n1', 'e'.repeat(64), 'ghost', 'a'.repeat(64));
+  assert.equal((await h.plugin.learnContainers('n1')).length, 2);
+
+  await h.ok('NetworkDriver.DeleteEndpoint', { NetworkID: 'n1', EndpointID: E1 });
+  assert.equal(await eps.setContainer(web.networkId, web.id, { id: C1, name: 'web' }), undefined);
+  assert.deepEqual(
+    (await eps.list()).map((e) => e.containerName),
+    ['db'],
+  );
 });
 
 test('IPAM transfer and owner-checked release (what the plugin relies on)', async () => {
