@@ -8,7 +8,7 @@
  * event, a timer) ends in `sync()`, which reads the desired state and converges the host to it. Attach and
  * detach do their own plumbing first (their caller must hear of a failure) and then sync.
  */
-import { EndpointStore, matchesContainer } from './endpoints.js';
+import { EndpointStore, endpointId, matchesContainer } from './endpoints.js';
 import { NetworkStore } from './networks.js';
 import { pickDefaultSubnet, type Network } from './network.js';
 import type { AgentOps, AttachRequest, Endpoint, EndpointKind, HostRecord } from './types.js';
@@ -17,7 +17,8 @@ import type { ContainerInfo } from './docker.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../util/index.js';
 
 /** The part of a container the core needs (docker.ts's ContainerInfo has it). */
-export type ContainerFacts = Pick<ContainerInfo, 'id' | 'name' | 'running' | 'pid'>;
+export type ContainerFacts = Pick<ContainerInfo, 'id' | 'name' | 'running' | 'pid'> &
+  Partial<Pick<ContainerInfo, 'networks'>>;
 
 /** What the core needs from dockerd (an adapter over DockerClient). */
 export interface ContainerSource {
@@ -205,7 +206,25 @@ export class AgentCore implements AgentOps {
       }
       mine.push(...byId);
     }
+    const viaPlugin = mine.find((ep) => ep.kind === 'plugin');
+    if (viaPlugin !== undefined) {
+      const net = await this.dockerNetworkOf(viaPlugin);
+      throw new ConflictError(
+        'container',
+        `${container} is on ${viaPlugin.network} through Docker's network plugin (docker run --network, ` +
+          `sluice run), so Docker owns the endpoint: use \`docker network disconnect ${net} ${container}\``,
+      );
+    }
     return this.detach(mine);
+  }
+
+  /** The Docker network a plugin endpoint is on (Sluice's network name if dockerd cannot tell). */
+  private async dockerNetworkOf(ep: Endpoint): Promise<string> {
+    const c = await this.o.docker.inspect(ep.containerId).catch(() => undefined);
+    const found = Object.entries(c?.networks ?? {}).find(
+      ([, n]) => endpointId(n.endpointId, ep.networkId, ep.ifname) === ep.id,
+    );
+    return found?.[0] ?? ep.network;
   }
 
   async detachNetns(containerId: string, network: string, ifname = 'eth0'): Promise<Endpoint | undefined> {

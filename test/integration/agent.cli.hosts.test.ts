@@ -148,6 +148,14 @@ test('sluice run -n: the program starts with eth0 up and addressed; sluice info 
         `r1\\s+runnet\\s+${inet[1].replace(/\./g, '\\.')}/24\\s+${ep.mac}\\s+eth0\\s+h1\\s+${ep.hostIface}`,
       ),
     );
+
+    // Docker owns a plugin endpoint: detach is refused and points at docker's own verb; nothing changes.
+    const before = await state();
+    await sluiceFails(
+      ['detach', 'r1', 'runnet'],
+      /conflict: .*use `docker network disconnect runnet r1`.*\(field: container\)/,
+    );
+    assert.deepEqual(await state(), before);
   } finally {
     await removeContainers('r1');
     await sluice('network', 'delete', 'runnet', '--force');

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { openEmbeddedStore, type Store } from '../../src/store/index.js';
 import {
   AgentCore,
+  EndpointStore,
   Ipam,
   type ContainerFacts,
   type Endpoint,
@@ -104,6 +105,47 @@ test('core: a failed plumb leaves no address and no port behind', async () => {
   assert.equal(plumbed.size, 0);
   assert.deepEqual(await new Ipam(store).list('red'), {});
   assert.deepEqual(await core.listEndpoints(), []);
+});
+
+test('core: detach of a Docker plugin endpoint is refused (409 container), pointing at docker network disconnect', async () => {
+  const { store, core, containers, plumbed } = fresh();
+  const red = await core.createNetwork({ name: 'red', subnet: '10.5.0.0/24' });
+  // What the plugin stores (keyed by the Docker endpoint id), once it has learned the container.
+  const dockerEp = 'e'.repeat(64);
+  const eps = new EndpointStore(store);
+  const { endpoint } = await eps.reserve({
+    network: 'red',
+    containerId: dockerEp,
+    host: 'h1',
+    kind: 'plugin',
+  });
+  await eps.setContainer(red.id, endpoint.id, { id: 'c9', name: 'pweb' });
+  const net = {
+    networkId: 'dn1',
+    endpointId: dockerEp,
+    ipAddress: endpoint.address,
+    macAddress: endpoint.mac,
+  };
+  containers.set('c9', { id: 'c9', name: 'pweb', running: true, pid: 9, networks: { 'docker-red': net } });
+  plumbed.set(endpoint.hostIface, 'sandbox');
+  for (const [container, network] of [
+    ['pweb', 'red'],
+    ['pweb', undefined],
+    ['c9', 'red'],
+  ]) {
+    await assert.rejects(core.detachContainer(container!, network), (err: unknown) => {
+      assert.ok(err instanceof ConflictError);
+      assert.equal(err.field, 'container');
+      assert.match(err.reason, new RegExp(`use \`docker network disconnect docker-red ${container}\``));
+      return true;
+    });
+  }
+  assert.deepEqual(
+    (await core.listEndpoints()).map((e) => e.id),
+    [endpoint.id],
+    'nothing released',
+  );
+  assert.equal(plumbed.get(endpoint.hostIface), 'sandbox', 'nothing unplumbed');
 });
 
 test('core: bad references are refused naming the field', async () => {
