@@ -7,9 +7,12 @@
  * The protocol is here as handlers (request JSON -> response JSON) over PluginBackend: what the agent does
  * for them (store, IPAM, dockerd, Linux plumbing). Mapping rules (issue 8, section 6):
  *   - scope "local": Docker 20.10 has no cluster store; the Sluice network in the store is what is global;
- *   - the Sluice network is `-o sluice.network=NAME` if given, else the Docker network's own name. dockerd
- *     does not pass the name and has not committed the network yet at CreateNetwork, so without the option
- *     the name is looked up through dockerd at first use (the first container's address or endpoint);
+ *   - the Sluice network is `-o sluice.network=NAME` if given, else the Docker network's own name. With the
+ *     option it is created (or checked) at CreateNetwork, so a clash fails `docker network create` with the
+ *     field named. dockerd does not pass the name and has not committed the network yet at CreateNetwork, so
+ *     without the option only the subnet and VNI are checked there, and the Sluice network is created when
+ *     dockerd reports the network (its `network create` event, see dockerEvent) or at first use;
+ *   - `-o sluice.vni=N` asks for that VNI (a new network) or checks it (an existing one);
  *   - the IPAM pool is the Sluice network's subnet (PoolID `sluice:<subnet>`): subnets never overlap, so a
  *     pool names at most one Sluice network. Addresses come from Sluice's IPAM, so two hosts never hand out
  *     the same one; the gateway request returns the Sluice network's gateway;
@@ -34,16 +37,19 @@ import {
   parseHostIn,
   parseNetworkName,
   parseSubnet,
+  VNI_MAX,
   type Network,
 } from './network.js';
 import type { Endpoint } from './types.js';
-import { parsePrefix } from '../util/index.js';
+import { parseIntIn, parsePrefix } from '../util/index.js';
 
 export const PLUGIN_NAME = 'sluice';
 export const DEFAULT_PLUGIN_SOCKET = '/run/docker/plugins/sluice.sock';
 export const PLUGIN_CONTENT_TYPE = 'application/vnd.docker.plugins.v1+json';
 /** `-o sluice.network=NAME` (driver option) or `--ipam-opt sluice.network=NAME`. */
 export const NETWORK_OPTION = 'sluice.network';
+/** `-o sluice.vni=N`: the VNI of the Sluice network (a new one gets it; an existing one must have it). */
+export const VNI_OPTION = 'sluice.vni';
 export const LOCAL_ADDRESS_SPACE = 'sluice-local';
 export const GLOBAL_ADDRESS_SPACE = 'sluice-global';
 const GENERIC = 'com.docker.network.generic';
@@ -55,7 +61,7 @@ const DOCKER_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 /** What the handlers need from the agent. Errors are util's coded errors; their message becomes `Err`. */
 export interface PluginBackend {
   listNetworks(): Promise<Network[]>;
-  createNetwork(spec: { name: string; subnet: string; gateway: string }): Promise<Network>;
+  createNetwork(spec: { name: string; subnet: string; gateway: string; vni?: number }): Promise<Network>;
   /** dockerd's view of a Docker network (NotFoundError 'network' if unknown). */
   dockerNetwork(id: string): Promise<NetworkInfo>;
   /** dockerd's networks of driver `sluice`. */
@@ -245,14 +251,16 @@ export class DockerPlugin {
     const options = (b.Options ?? {}) as Body;
     if (typeof options !== 'object' || options === null) throw new FieldError('Options', 'must be an object');
     const generic = stringMap(`Options.${GENERIC}`, options[GENERIC]);
+    const vni = vniOption(generic);
     const networks = await this.backend.listNetworks();
     checkPool('IPv4Data[0].Pool', pool, networks);
+    if (vni !== undefined) checkVni(vni, pool, networks);
     if (generic[NETWORK_OPTION] !== undefined) {
       const name = parseNetworkName(NETWORK_OPTION, generic[NETWORK_OPTION]);
-      await this.ensure(name, pool, gateway, networks);
+      await this.ensure(name, pool, gateway, networks, vni);
       this.resolved.set(id, name);
     }
-    // Without the option the name is dockerd's, which it does not know yet: resolved at first use.
+    // Without the option the name is dockerd's, which it does not know yet: see dockerEvent.
     return {};
   }
 
@@ -373,7 +381,8 @@ export class DockerPlugin {
       throw new FieldError('IPAM', `Docker network ${info.name} has no subnet; create it with --subnet`);
     }
     const pool = formatPrefix(parseSubnet('IPAM.Config[0].Subnet', config.subnet));
-    return this.ensure(name, pool, gatewayOf('IPAM.Config[0].Gateway', config.gateway, pool), networks);
+    const gateway = gatewayOf('IPAM.Config[0].Gateway', config.gateway, pool);
+    return this.ensure(name, pool, gateway, networks, vniOption(info.options));
   }
 
   /** Sluice network `name` with subnet `pool`: the existing one (which must match) or a new one. */
@@ -382,9 +391,10 @@ export class DockerPlugin {
     pool: string,
     gateway: string,
     networks: readonly Network[],
+    vni?: number,
   ): Promise<Network> {
     const existing = networks.find((n) => n.name === name);
-    if (existing !== undefined) return matching(existing, pool, gateway);
+    if (existing !== undefined) return matching(existing, pool, gateway, vni);
     const holder = networks.find((n) => n.subnet === pool);
     if (holder !== undefined) {
       throw new ConflictError(
@@ -393,25 +403,33 @@ export class DockerPlugin {
       );
     }
     try {
-      return await this.backend.createNetwork({ name, subnet: pool, gateway });
+      return await this.backend.createNetwork({
+        name,
+        subnet: pool,
+        gateway,
+        ...(vni === undefined ? {} : { vni }),
+      });
     } catch (err) {
       // Another host created it at the same moment: theirs is the network if it matches.
       if (!(err instanceof ConflictError && err.field === 'name')) throw err;
       const raced = (await this.backend.listNetworks()).find((n) => n.name === name);
       if (raced === undefined) throw err;
-      return matching(raced, pool, gateway);
+      return matching(raced, pool, gateway, vni);
     }
   }
 
   // --- what dockerd reports -----------------------------------------------------------------------------
 
   /**
-   * A dockerd event of this plugin's networks (`Actor.Attributes.type` is the driver): `connect` learns which
-   * container the new endpoint belongs to. Errors are the caller's to log.
+   * A dockerd event of this plugin's networks (`Actor.Attributes.type` is the driver): `create` makes the
+   * Sluice network of a network created without `-o sluice.network` (its name is known only now); `connect`
+   * learns which container the new endpoint belongs to. Errors are the caller's to log: a clash found here
+   * also fails the first container's CreateEndpoint, with the field named.
    */
   async dockerEvent(ev: DockerEvent): Promise<void> {
     if (ev.type !== 'network' || ev.attributes.type !== PLUGIN_NAME) return;
-    if (ev.action === 'connect') await this.learnContainers(ev.id);
+    if (ev.action === 'create') await this.networkFor(ev.id);
+    else if (ev.action === 'connect') await this.learnContainers(ev.id);
   }
 
   /**
@@ -437,7 +455,7 @@ export class DockerPlugin {
   }
 }
 
-function matching(net: Network, pool: string, gateway: string): Network {
+function matching(net: Network, pool: string, gateway: string, vni?: number): Network {
   if (net.subnet !== pool) {
     throw new ConflictError('Pool', `Sluice network ${net.name} has the subnet ${net.subnet}, not ${pool}`);
   }
@@ -446,6 +464,9 @@ function matching(net: Network, pool: string, gateway: string): Network {
       'Gateway',
       `Sluice network ${net.name} has the gateway ${net.gateway}, not ${gateway}`,
     );
+  }
+  if (vni !== undefined && net.vni !== vni) {
+    throw new ConflictError(VNI_OPTION, `Sluice network ${net.name} has the VNI ${net.vni}, not ${vni}`);
   }
   return net;
 }
@@ -456,6 +477,30 @@ function checkPool(field: string, pool: string, networks: readonly Network[]): v
   const clash = networks.find((n) => n.subnet !== pool && overlaps(p, parsePrefix('subnet', n.subnet)));
   if (clash !== undefined) {
     throw new ConflictError(field, `${pool} overlaps ${clash.subnet} of Sluice network ${clash.name}`);
+  }
+}
+
+/** `-o sluice.vni=N` of a network's driver options, if given. */
+function vniOption(options: Record<string, string>): number | undefined {
+  const v = options[VNI_OPTION];
+  return v === undefined ? undefined : parseIntIn(VNI_OPTION, v, 1, VNI_MAX);
+}
+
+/** A VNI asked for must be free, or be the VNI of the Sluice network that has the subnet `pool`. */
+function checkVni(vni: number, pool: string, networks: readonly Network[]): void {
+  const holder = networks.find((n) => n.vni === vni);
+  if (holder !== undefined && holder.subnet !== pool) {
+    throw new ConflictError(
+      VNI_OPTION,
+      `${vni} is the VNI of Sluice network ${holder.name} (${holder.subnet}), not of ${pool}`,
+    );
+  }
+  const same = networks.find((n) => n.subnet === pool);
+  if (same !== undefined && same.vni !== vni) {
+    throw new ConflictError(
+      VNI_OPTION,
+      `Sluice network ${same.name} (${pool}) has the VNI ${same.vni}, not ${vni}`,
+    );
   }
 }
 

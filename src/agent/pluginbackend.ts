@@ -70,7 +70,7 @@ export class StorePluginBackend implements PluginBackend {
     return this.networks.list();
   }
 
-  createNetwork(spec: { name: string; subnet: string; gateway: string }): Promise<Network> {
+  createNetwork(spec: { name: string; subnet: string; gateway: string; vni?: number }): Promise<Network> {
     return this.networks.create(spec);
   }
 

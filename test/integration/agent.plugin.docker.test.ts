@@ -194,3 +194,33 @@ test('an unknown container is NotFoundError naming container', async () => {
     (e: unknown) => (e as { field?: string }).field === 'container',
   );
 });
+
+test('docker network create whose subnet or VNI clashes with a Sluice network fails, naming the field', async () => {
+  const networks = new NetworkStore(store);
+  await networks.create({ name: 'taken', subnet: '10.90.0.0/24', vni: 900 });
+  const wrongSubnet = await createNet('t1', '10.91.0.0/24', 'sluice.network=taken');
+  assert.equal(wrongSubnet.code, 1, wrongSubnet.stdout);
+  assert.match(
+    wrongSubnet.stderr,
+    /Error response from daemon: .*Pool: Sluice network taken has the subnet 10\.90\.0\.0\/24, not 10\.91\.0\.0\/24/,
+  );
+  const wrongVni = await createNet('t2', '10.92.0.0/24', 'sluice.network=fresh', 'sluice.vni=900');
+  assert.equal(wrongVni.code, 1, wrongVni.stdout);
+  assert.match(
+    wrongVni.stderr,
+    /Error response from daemon: .*sluice\.vni: 900 is the VNI of Sluice network taken \(10\.90\.0\.0\/24\)/,
+  );
+  for (const t of ['t1', 't2']) assert.notEqual((await host.docker('network', 'inspect', t)).code, 0);
+  assert.equal(
+    (await networks.list()).some((n) => n.name === 'fresh'),
+    false,
+  );
+
+  // Without -o sluice.network the name is dockerd's: the Sluice network is made on its create event.
+  const eager = await createNet('eager', '10.93.0.0/24', 'sluice.vni=901');
+  assert.equal(eager.code, 0, eager.stderr);
+  const made = await waitFor(() => networks.get('eager'), {
+    what: 'Sluice network eager, before any container',
+  });
+  assert.deepEqual([made.subnet, made.vni], ['10.93.0.0/24', 901]);
+});

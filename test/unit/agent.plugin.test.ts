@@ -483,6 +483,57 @@ test('a plugin endpoint learns its container from dockerd (network connect), by 
   );
 });
 
+test('a Docker network without -o sluice.network: its Sluice network made on dockerd’s create event', async () => {
+  const { store, hosts } = fresh();
+  const [h] = hosts;
+  await h.ok('NetworkDriver.CreateNetwork', createNet('n1', '10.14.0.0/24'));
+  h.commit('n1', 'eager', '10.14.0.0/24');
+  await h.plugin.dockerEvent(networkEvent('create', 'n1'));
+  assert.equal((await new NetworkStore(store).get('eager')).subnet, '10.14.0.0/24');
+});
+
+test('-o sluice.vni: a new network gets it; a VNI or subnet that clashes fails CreateNetwork naming the field', async () => {
+  const { store, hosts } = fresh();
+  const [h] = hosts;
+  const networks = new NetworkStore(store);
+  await h.ok(
+    'NetworkDriver.CreateNetwork',
+    createNet('n1', '10.15.0.0/24', { 'sluice.network': 'v', 'sluice.vni': '4242' }),
+  );
+  assert.equal((await networks.get('v')).vni, 4242);
+  // The same again (a second host): checked, fine.
+  await h.ok(
+    'NetworkDriver.CreateNetwork',
+    createNet('n2', '10.15.0.0/24', { 'sluice.network': 'v', 'sluice.vni': '4242' }),
+  );
+  await h.ok('NetworkDriver.CreateNetwork', createNet('n3', '10.15.0.0/24', { 'sluice.vni': '4242' }));
+  const e1 = await h.err(
+    'NetworkDriver.CreateNetwork',
+    createNet('n4', '10.16.0.0/24', { 'sluice.network': 'w', 'sluice.vni': '4242' }),
+    'sluice.vni',
+  );
+  assert.match(e1, /4242 is the VNI of Sluice network v \(10\.15\.0\.0\/24\)/);
+  for (const [subnet, generic] of [
+    ['10.16.0.0/24', { 'sluice.vni': '4242' }],
+    ['10.15.0.0/24', { 'sluice.network': 'v', 'sluice.vni': '7' }],
+    ['10.15.0.0/24', { 'sluice.vni': '7' }],
+    ['10.16.0.0/24', { 'sluice.vni': 'x' }],
+    ['10.16.0.0/24', { 'sluice.vni': '0' }],
+  ] as const) {
+    await h.err('NetworkDriver.CreateNetwork', createNet('n4', subnet, generic), 'sluice.vni');
+  }
+  await h.err(
+    'NetworkDriver.CreateNetwork',
+    createNet('n4', '10.16.0.0/24', { 'sluice.network': 'v' }),
+    /^Pool: Sluice network v has the subnet 10\.15\.0\.0\/24, not 10\.16\.0\.0\/24$/,
+  );
+  assert.deepEqual(
+    (await networks.list()).map((n) => n.name),
+    ['v'],
+    'nothing made by a refused create',
+  );
+});
+
 test('IPAM transfer and owner-checked release (what the plugin relies on)', async () => {
   const { store } = fresh([]);
   await new NetworkStore(store).create({ name: 't', subnet: '10.10.0.0/24' });
