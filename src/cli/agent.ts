@@ -10,7 +10,7 @@ import {
   type AgentConfig,
   type Interfaces,
 } from '../agent/config.js';
-import type { LogFormat, LogLevel } from '../daemon/index.js';
+import type { LogFormat, LogLevel } from '../daemon/levels.js';
 import { FieldError } from '../util/index.js';
 import { hostArg, intArg, ipv4Arg, tcpPortArg } from './args.js';
 import {

@@ -1,14 +1,13 @@
 /** `sluice controller`: options -> DaemonConfig (pure), then run until SIGINT/SIGTERM. */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { LOG_LEVELS, type DaemonConfig, type LogFormat, type LogLevel } from '../daemon/index.js';
-import { parseRemote } from '../ovsdb/index.js';
-import {
-  ETCD_DEFAULT_NAMESPACE,
-  StoreError,
-  validateEtcdEndpoints,
-  validateEtcdNamespace,
-  type StoreConfig,
-} from '../store/index.js';
+// Leaf modules, not the packages' index.ts: they carry the daemon, OVSDB and etcd clients, which a CLI verb
+// does not need and which would make every `sluice ...` start slowly (see main.ts).
+import type { DaemonConfig } from '../daemon/index.js';
+import { LOG_LEVELS, type LogFormat, type LogLevel } from '../daemon/levels.js';
+import { parseRemote } from '../ovsdb/remote.js';
+import { ETCD_DEFAULT_NAMESPACE, validateEtcdEndpoints, validateEtcdNamespace } from '../store/etcdconfig.js';
+import { StoreError } from '../store/errors.js';
+import type { StoreConfig } from '../store/index.js';
 import { hostArg, tcpPortArg, tcpPortListArg } from './args.js';
 
 export const DEFAULT_OPENFLOW_PORTS = [6653, 6633];

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import { startAgent, type AgentConfig } from '../agent/index.js';
-import { startDaemon, type DaemonConfig } from '../daemon/index.js';
+// The daemons (controller, agent) are imported when one is started: a CLI verb such as `sluice run` then
+// loads only commander and the client, which keeps its start short (it is part of `sluice run`'s latency).
+import type { AgentConfig } from '../agent/index.js';
+import type { DaemonConfig } from '../daemon/index.js';
 import { runCli } from './run.js';
 
 /** Resolves at the first SIGINT/SIGTERM; a second signal exits at once. */
@@ -18,6 +20,7 @@ function stopSignal(onSignal: (signal: NodeJS.Signals) => void): Promise<void> {
 
 /** Runs the daemon until SIGINT/SIGTERM, then shuts it down. */
 async function runController(config: DaemonConfig): Promise<void> {
+  const { startDaemon } = await import('../daemon/index.js');
   const daemon = await startDaemon(config);
   await stopSignal((signal) => daemon.log.info({ signal }, 'stopping'));
   await daemon.stop();
@@ -25,6 +28,7 @@ async function runController(config: DaemonConfig): Promise<void> {
 
 /** Runs the agent until SIGINT/SIGTERM, then shuts it down (the agent logs its own stop). */
 async function runAgent(config: AgentConfig): Promise<void> {
+  const { startAgent } = await import('../agent/index.js');
   const agent = await startAgent(config);
   await stopSignal(() => undefined);
   await agent.stop();

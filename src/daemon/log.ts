@@ -1,10 +1,9 @@
 /** Structured logging: pino JSON lines, or one human line per record for terminals. */
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import type { LogFormat, LogLevel } from './levels.js';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export type LogFormat = 'json' | 'pretty';
+export { LOG_LEVELS, type LogFormat, type LogLevel } from './levels.js';
 
 const LEVEL_NAMES: Record<number, string> = {
   10: 'TRACE',
