@@ -45,10 +45,8 @@ export class HostPlumbing implements Plumbing {
 
   async plumb(ep: Endpoint, netns: string): Promise<void> {
     const { peer } = vethNames(ep.id);
-    // A host end left from the container's previous namespace (or a killed agent) goes first.
-    await this.net.deleteLink(ep.hostIface);
-    await this.net.deleteLink(peer);
-    await this.net.createVeth(ep.hostIface, peer, ep.mtu);
+    // A pair left from the container's previous namespace (or a killed agent) is replaced.
+    await this.net.createVeth(ep.hostIface, peer, ep.mtu, { replace: true });
     await this.net.plugIntoNetns(
       peer,
       { path: netns },
@@ -102,9 +100,7 @@ export class PluginHostPlumbing implements PluginPlumbing {
   ) {}
 
   async createVeth(ep: Endpoint, peer: string): Promise<void> {
-    await this.net.deleteLink(ep.hostIface);
-    await this.net.createVeth(ep.hostIface, peer, ep.mtu);
-    await this.net.setMac(peer, ep.mac);
+    await this.net.createVeth(ep.hostIface, peer, ep.mtu, { peerMac: ep.mac, replace: true });
   }
 
   deleteVeth(ep: Endpoint): Promise<void> {

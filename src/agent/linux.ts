@@ -136,28 +136,41 @@ export class LinuxNet {
     return this.cmd(iface, 'nsenter', [`--net=${ns}`, file, ...args]);
   }
 
-  /** A veth pair, both ends tx offload off, the host end up. Fails (EEXIST) when `host` exists already. */
-  async createVeth(host: string, peer: string, mtu: number): Promise<void> {
+  /**
+   * A veth pair, both ends tx offload off, the host end out of IP and up, the peer with `opts.peerMac` if
+   * given. Fails (EEXIST) when `host` or `peer` exists already, unless `opts.replace`: then the old pair goes
+   * first. One `ip` for the pair (MAC included), then ethtool and sysctl at once, then up: each command is a
+   * process, and an attach waits for them.
+   */
+  async createVeth(
+    host: string,
+    peer: string,
+    mtu: number,
+    opts: { peerMac?: string; replace?: boolean } = {},
+  ): Promise<void> {
     for (const n of [host, peer]) checkName(n);
     // prettier-ignore
-    await this.cmd(host, 'ip', [
+    const add = [
       'link', 'add', host, 'mtu', String(mtu), 'type', 'veth', 'peer', 'name', peer, 'mtu', String(mtu),
-    ]);
+      ...(opts.peerMac === undefined ? [] : ['address', opts.peerMac]),
+    ];
     try {
-      await this.txOff(host);
-      await this.txOff(peer);
-      await this.portOnly(host);
+      await this.cmd(host, 'ip', add);
+    } catch (err) {
+      if (!(opts.replace && err instanceof LinkError && /File exists/.test(err.stderr))) throw err;
+      // A pair left from an earlier attach (a killed agent, a container's previous namespace).
+      await this.deleteLink(host);
+      await this.deleteLink(peer);
+      await this.cmd(host, 'ip', add);
+    }
+    try {
+      // Independent of each other: at once. The host end goes up only once it is out of IP (portOnly).
+      await Promise.all([this.txOff(host), this.txOff(peer), this.portOnly(host)]);
       await this.cmd(host, 'ip', ['link', 'set', host, 'up']);
     } catch (err) {
       await this.deleteLink(host).catch(() => undefined);
       throw err;
     }
-  }
-
-  /** Sets a host-namespace link's MAC (the plugin's container end, before Docker moves it in). */
-  async setMac(iface: string, mac: string): Promise<void> {
-    checkName(iface);
-    await this.cmd(iface, 'ip', ['link', 'set', iface, 'address', mac]);
   }
 
   async txOff(iface: string): Promise<void> {

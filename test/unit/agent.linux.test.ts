@@ -71,6 +71,40 @@ test('createVeth: the pair, tx offload off on both ends, host end out of IP and 
   ]);
 });
 
+test('createVeth: the peer MAC in the same command; replace removes a pair left behind, else EEXIST fails', async () => {
+  const exists = { stderr: 'RTNETLINK answers: File exists' };
+  const add = 'ip link add slvabc mtu 1450 type veth peer name slpabc mtu 1450 address 0a:58:0a:01:00:02';
+  let first = true;
+  const lines: string[] = [];
+  const run: Runner = async (file, args) => {
+    const line = [file, ...args].join(' ');
+    lines.push(line);
+    if (line === add && first) {
+      first = false;
+      throw Object.assign(new Error('exit 2'), exists);
+    }
+    return { stdout: '' };
+  };
+  await new LinuxNet(run).createVeth('slvabc', 'slpabc', 1450, {
+    peerMac: '0a:58:0a:01:00:02',
+    replace: true,
+  });
+  assert.deepEqual(lines, [
+    add,
+    'ip link del slvabc',
+    'ip link del slpabc',
+    add,
+    'ethtool -K slvabc tx off',
+    'ethtool -K slpabc tx off',
+    portOnly('slvabc'),
+    'ip link set slvabc up',
+  ]);
+  const plain = fakeRunner([['ip link add', exists]]);
+  const err = await new LinuxNet(plain.run).createVeth('slvabc', 'slpabc', 1450).catch((e: unknown) => e);
+  assert.ok(err instanceof LinkError && /File exists/.test(err.stderr));
+  assert.equal(plain.lines.length, 1);
+});
+
 test('createVeth: a failure after the pair exists removes it; the error names the interface and stderr', async () => {
   const { run, lines } = fakeRunner([['ethtool -K slpabc', { stderr: 'Cannot get device features' }]]);
   const err = await new LinuxNet(run).createVeth('slvabc', 'slpabc', 1450).catch((e: unknown) => e);
