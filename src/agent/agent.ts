@@ -14,7 +14,7 @@ import { pickDefaultSubnet, type Network } from './network.js';
 import type { AgentOps, AttachRequest, Endpoint, EndpointKind, HostRecord } from './types.js';
 import type { Store } from '../store/index.js';
 import type { ContainerInfo } from './docker.js';
-import { ConflictError, NotFoundError, SerialQueue } from '../util/index.js';
+import { ConflictError, NotFoundError } from '../util/index.js';
 
 /** The part of a container the core needs (docker.ts's ContainerInfo has it). */
 export type ContainerFacts = Pick<ContainerInfo, 'id' | 'name' | 'running' | 'pid'> &
@@ -68,14 +68,22 @@ export interface AgentCoreOptions {
 
 export const DEFAULT_NETWORK_NAME = 'default';
 
+interface SyncWaiter {
+  gen: number;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export class AgentCore implements AgentOps {
   readonly hostId: string;
   private readonly networks: NetworkStore;
   private readonly endpoints: EndpointStore;
-  private readonly queue = new SerialQueue();
   private hosts: HostRecord[] = [];
-  private syncWanted = false;
-  private syncing: Promise<void> | undefined;
+  /** sync() calls so far (each one's number), and how many of them a finished run has covered. */
+  private syncRequested = 0;
+  private syncCovered = 0;
+  private syncRunning = false;
+  private syncWaiters: SyncWaiter[] = [];
 
   constructor(private readonly o: AgentCoreOptions) {
     this.hostId = o.self.id;
@@ -327,23 +335,42 @@ export class AgentCore implements AgentOps {
   }
 
   /**
-   * Converges tunnels and flows to the store. Calls that arrive while one runs are folded into one more run,
-   * so a burst of watch events costs at most two.
+   * Converges tunnels and flows to the store. Resolves once a run that started after this call has finished
+   * (so it saw every change the caller made before calling), not when the last of a burst has: calls that
+   * arrive while a run is in flight share the next run, so a burst of watch events and attaches costs one
+   * run per round, and each caller waits for at most two. A failed run rejects the calls it covered; later
+   * calls get a run of their own.
    */
   sync(): Promise<void> {
-    this.syncWanted = true;
-    this.syncing ??= this.queue
-      .run(async () => {
-        while (this.syncWanted) {
-          this.syncWanted = false;
+    const gen = ++this.syncRequested;
+    const done = new Promise<void>((resolve, reject) => this.syncWaiters.push({ gen, resolve, reject }));
+    if (!this.syncRunning) void this.runSyncs();
+    return done;
+  }
+
+  private async runSyncs(): Promise<void> {
+    this.syncRunning = true;
+    try {
+      while (this.syncCovered < this.syncRequested) {
+        const upTo = this.syncRequested;
+        let failure: { err: unknown } | undefined;
+        try {
           const [networks, endpoints] = await Promise.all([this.networks.list(), this.endpoints.list()]);
           await this.o.fabric.sync({ networks, endpoints, hosts: this.hosts, self: this.o.self });
+        } catch (err) {
+          failure = { err };
         }
-      })
-      .finally(() => {
-        this.syncing = undefined;
-      });
-    return this.syncing;
+        this.syncCovered = upTo;
+        const covered = this.syncWaiters.filter((w) => w.gen <= upTo);
+        this.syncWaiters = this.syncWaiters.filter((w) => w.gen > upTo);
+        for (const w of covered) {
+          if (failure) w.reject(failure.err);
+          else w.resolve();
+        }
+      }
+    } finally {
+      this.syncRunning = false;
+    }
   }
 
   private async after<T>(p: Promise<T>): Promise<T> {

@@ -236,3 +236,63 @@ test('core: CNI attach and a DEL of something absent', async () => {
   assert.equal(await core.detachNetns('cni-1', 'red', 'net1'), undefined);
   assert.equal(await core.detachNetns('cni-1', 'no-such-net'), undefined);
 });
+
+test('core: each sync() resolves with the first run that started after it, not with the last of a burst', async () => {
+  const store = openEmbeddedStore(path.join(root, String(++n)));
+  opened.push(store);
+  // A fabric whose runs finish when the test says so; the third run fails.
+  const runs: { release: () => void; fail: boolean }[] = [];
+  const fabric: Fabric = {
+    sync: () =>
+      new Promise<void>((resolve, reject) => {
+        const fail = runs.length === 2;
+        runs.push({ release: () => (fail ? reject(new Error('ovsdb went away')) : resolve()), fail });
+      }),
+  };
+  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const docker = {
+    inspect: async (ref: string): Promise<ContainerFacts> => {
+      throw new NotFoundError('container', `no container ${ref}`);
+    },
+    ensureNetwork: async (net: { name: string }) => ({ name: net.name, id: net.name }),
+  };
+  const plumbing: Plumbing = {
+    plumb: async () => undefined,
+    unplumb: async () => undefined,
+    isPlumbed: async () => false,
+    removeStrays: async () => [],
+    routes: async () => [],
+  };
+  const core = new AgentCore({ store, self, docker, plumbing, fabric, log });
+  const settled = new Map<string, string>();
+  const track = (name: string, p: Promise<void>) =>
+    p.then(
+      () => void settled.set(name, 'ok'),
+      (err: Error) => void settled.set(name, err.message),
+    );
+  const until = async (what: () => boolean) => {
+    for (let i = 0; i < 1000 && !what(); i++) await new Promise((r) => setImmediate(r));
+    assert.ok(what(), 'timed out');
+  };
+  const a = track('a', core.sync());
+  await until(() => runs.length === 1);
+  const b = track('b', core.sync());
+  const c = track('c', core.sync());
+  runs[0].release();
+  await a;
+  await until(() => runs.length === 2);
+  assert.deepEqual([...settled], [['a', 'ok']], 'b and c wait for the run that started after them');
+  const d = track('d', core.sync());
+  runs[1].release();
+  await Promise.all([b, c]);
+  assert.equal(settled.has('d'), false);
+  await until(() => runs.length === 3);
+  const e = track('e', core.sync());
+  runs[2].release(); // fails: d hears of it, e gets a run of its own
+  await d;
+  assert.equal(settled.get('d'), 'ovsdb went away');
+  await until(() => runs.length === 4);
+  runs[3].release();
+  await e;
+  assert.deepEqual([...settled.values()], ['ok', 'ok', 'ok', 'ovsdb went away', 'ok']);
+});
