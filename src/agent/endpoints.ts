@@ -15,6 +15,7 @@ import { ipv4TextToNum } from '../packet/index.js';
 import { ConflictError, FieldError } from '../util/index.js';
 import { Ipam } from './ipam.js';
 import { NetworkStore, RETRY, casLoop, readRegistry } from './networks.js';
+import type { Network } from './network.js';
 import { ENDPOINT_PREFIX, type Endpoint, type EndpointKind } from './types.js';
 
 /** Interface names are at most 15 bytes (IFNAMSIZ - 1). */
@@ -58,7 +59,8 @@ export function parseContainerId(field: string, v: unknown): string {
 }
 
 export interface ReserveRequest {
-  network: string;
+  /** The network's name, or its record when the caller has just read it (one store read fewer). */
+  network: string | Network;
   containerId: string;
   containerName?: string;
   host: string;
@@ -104,7 +106,8 @@ export class EndpointStore {
   async reserve(req: ReserveRequest): Promise<{ endpoint: Endpoint; created: boolean }> {
     const containerId = parseContainerId('containerId', req.containerId);
     const ifname = parseIfname('ifname', req.ifname ?? 'eth0');
-    const net = await this.networks.get(req.network, 'network');
+    const net =
+      typeof req.network === 'string' ? await this.networks.get(req.network, 'network') : req.network;
     const id = endpointId(containerId, net.id, ifname);
     const key = endpointKey(net.id, id);
     const existing = await this.store.get(key);
@@ -123,8 +126,8 @@ export class EndpointStore {
     }
     const a =
       req.claim !== undefined
-        ? await this.ipam.transfer(net.name, req.address!, req.claim, id)
-        : await this.ipam.allocate(net.name, id, req.address === undefined ? {} : { address: req.address });
+        ? await this.ipam.transfer(net, req.address!, req.claim, id)
+        : await this.ipam.allocate(net, id, req.address === undefined ? {} : { address: req.address });
     const endpoint: Endpoint = {
       id,
       network: net.name,
@@ -184,6 +187,13 @@ export class EndpointStore {
       if ((err as { code?: string }).code !== 'SLU_NOT_FOUND') throw err;
     });
     return existed;
+  }
+
+  /** The record of endpoint `id` in the network with id `networkId`, if there is one (one store read). */
+  async get(networkId: string, id: string): Promise<Endpoint | undefined> {
+    const key = endpointKey(networkId, id);
+    const e = await this.store.get(key);
+    return e === undefined ? undefined : readEndpoint(key, e.value);
   }
 
   async list(filter: EndpointFilter = {}): Promise<Endpoint[]> {

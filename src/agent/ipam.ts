@@ -82,14 +82,15 @@ export class Ipam {
   }
 
   /**
-   * Allocates the next free address (or `opts.address`) in `network` to `owner` (an endpoint id). An owner
-   * that already holds an address gets it back (ConflictError 'address' if it asked for a different one).
+   * Allocates the next free address (or `opts.address`) in `network` (its name, or its record when the
+   * caller has just read it) to `owner` (an endpoint id). An owner that already holds an address gets it
+   * back (ConflictError 'address' if it asked for a different one).
    */
-  async allocate(network: string, owner: string, opts: AllocateOptions = {}): Promise<Allocation> {
+  async allocate(network: string | Network, owner: string, opts: AllocateOptions = {}): Promise<Allocation> {
     if (typeof owner !== 'string' || owner.length === 0 || owner.length > OWNER_MAX) {
       throw new FieldError('owner', `must be a string of 1..${OWNER_MAX} characters`);
     }
-    const net = await this.networks.get(network, 'network');
+    const net = typeof network === 'string' ? await this.networks.get(network, 'network') : network;
     const p = parsePrefix('subnet', net.subnet);
     let wanted: number | undefined;
     if (opts.address !== undefined) {
@@ -99,7 +100,7 @@ export class Ipam {
       }
     }
     const address = await this.inBatch(net, { owner, wanted, asked: opts.address });
-    return { network, address, cidr: `${address}/${p.bits}`, gateway: net.gateway, owner };
+    return { network: net.name, address, cidr: `${address}/${p.bits}`, gateway: net.gateway, owner };
   }
 
   /**
@@ -158,11 +159,12 @@ export class Ipam {
   }
 
   /**
-   * Hands `address` from owner `from` to owner `to` (Docker's IPAM driver allocates before the endpoint it is
-   * for has an id). Already held by `to`: done. Held by anyone else or free: ConflictError 'address'.
+   * Hands `address` in `network` (name or record, as for allocate) from owner `from` to owner `to` (Docker's
+   * IPAM driver allocates before the endpoint it is for has an id). Already held by `to`: done. Held by anyone else or free: ConflictError 'address'.
    */
-  async transfer(network: string, address: string, from: string, to: string): Promise<Allocation> {
-    const net = await this.networks.get(network, 'network');
+  async transfer(network: string | Network, address: string, from: string, to: string): Promise<Allocation> {
+    // The record itself when the caller has just read it: one store read fewer on the attach path.
+    const net = typeof network === 'string' ? await this.networks.get(network, 'network') : network;
     const p = parsePrefix('subnet', net.subnet);
     parseHostIn('address', address, p);
     const key = ipamKey(net);
@@ -174,7 +176,7 @@ export class Ipam {
       if (doc === undefined || holder !== from) {
         throw new ConflictError(
           'address',
-          `${address} in network ${network} is ${holder === undefined ? 'not allocated' : `held by ${holder}`}, not by ${from}`,
+          `${address} in network ${net.name} is ${holder === undefined ? 'not allocated' : `held by ${holder}`}, not by ${from}`,
         );
       }
       const ok = await this.store.compareAndSwap(key, e!.revision, {
@@ -183,7 +185,7 @@ export class Ipam {
       });
       return ok ? undefined : RETRY;
     });
-    return { network, address, cidr: `${address}/${p.bits}`, gateway: net.gateway, owner: to };
+    return { network: net.name, address, cidr: `${address}/${p.bits}`, gateway: net.gateway, owner: to };
   }
 
   /** The owner of `address` in `network`, if it is allocated. */

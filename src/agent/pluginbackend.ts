@@ -18,6 +18,10 @@ import type { Network } from './network.js';
 import { NetworkStore } from './networks.js';
 import type { PluginBackend } from './plugin.js';
 import type { Endpoint } from './types.js';
+import { ConflictError } from '../util/index.js';
+
+/** Pending owners remembered at most (a cache: forgetting one costs a store read). */
+const PENDING_OWNERS_MAX = 4096;
 
 /** The interface name inside Docker's sandbox before Docker renames it (DstPrefix + n). */
 export const PLUGIN_IFNAME = 'eth0';
@@ -58,6 +62,12 @@ export class StorePluginBackend implements PluginBackend {
   private readonly ipam: Ipam;
   private readonly endpoints: EndpointStore;
   private readonly pending: string;
+  /**
+   * `network\0address` -> the pending owner this agent gave it at RequestAddress, so CreateEndpoint (the next
+   * call for it, on this agent) need not read the IPAM record to learn it. After an agent restart it is
+   * empty, and the record is read.
+   */
+  private readonly pendingOwners = new Map<string, string>();
 
   constructor(private readonly opts: StorePluginBackendOptions) {
     this.networks = new NetworkStore(opts.store);
@@ -82,11 +92,20 @@ export class StorePluginBackend implements PluginBackend {
     return this.opts.docker.listNetworks({ driver: this.opts.driver ?? 'sluice' });
   }
 
-  allocateAddress(network: string, address?: string): Promise<Allocation> {
-    return this.ipam.allocate(network, this.pending + randomUUID(), address === undefined ? {} : { address });
+  async allocateAddress(network: string, address?: string): Promise<Allocation> {
+    const a = await this.ipam.allocate(
+      network,
+      this.pending + randomUUID(),
+      address === undefined ? {} : { address },
+    );
+    // Docker follows with CreateEndpoint or ReleaseAddress; a dockerd that died in between leaves an entry.
+    if (this.pendingOwners.size >= PENDING_OWNERS_MAX) this.pendingOwners.clear();
+    this.pendingOwners.set(`${network}\0${a.address}`, a.owner);
+    return a;
   }
 
   async releaseAddress(network: string, address: string): Promise<void> {
+    this.pendingOwners.delete(`${network}\0${address}`);
     const owner = await this.ipam.ownerOf(network, address);
     if (owner?.startsWith(this.pending)) await this.ipam.release(network, address, owner);
   }
@@ -96,23 +115,35 @@ export class StorePluginBackend implements PluginBackend {
     dockerEndpointId: string;
     address: string;
   }): Promise<Endpoint> {
-    const owner = await this.ipam.ownerOf(req.network, req.address);
-    const { endpoint } = await this.endpoints.reserve({
-      network: req.network,
-      containerId: req.dockerEndpointId,
-      host: this.opts.hostId,
-      kind: 'plugin',
-      ifname: PLUGIN_IFNAME,
-      address: req.address,
-      ...(owner?.startsWith(this.pending) ? { claim: owner } : {}),
-    });
-    return endpoint;
+    const net = await this.networks.get(req.network, 'network');
+    const key = `${req.network}\0${req.address}`;
+    const reserve = (owner: string | undefined) =>
+      this.endpoints.reserve({
+        network: net,
+        containerId: req.dockerEndpointId,
+        host: this.opts.hostId,
+        kind: 'plugin',
+        ifname: PLUGIN_IFNAME,
+        address: req.address,
+        ...(owner?.startsWith(this.pending) ? { claim: owner } : {}),
+      });
+    const remembered = this.pendingOwners.get(key);
+    this.pendingOwners.delete(key);
+    let reserved: { endpoint: Endpoint } | undefined;
+    if (remembered !== undefined) {
+      // Only a claim: the transfer checks that the owner still holds the address; if not, as without it.
+      reserved = await reserve(remembered).catch((err: unknown) => {
+        if (err instanceof ConflictError && err.field === 'address') return undefined;
+        throw err;
+      });
+    }
+    reserved ??= await reserve(await this.ipam.ownerOf(req.network, req.address));
+    return reserved.endpoint;
   }
 
   async findEndpoint(network: string, dockerEndpointId: string): Promise<Endpoint | undefined> {
     const net = await this.networks.get(network, 'network');
-    const id = endpointId(dockerEndpointId, net.id, PLUGIN_IFNAME);
-    return (await this.endpoints.list({ network })).find((ep) => ep.id === id);
+    return this.endpoints.get(net.id, endpointId(dockerEndpointId, net.id, PLUGIN_IFNAME));
   }
 
   async nameEndpoint(

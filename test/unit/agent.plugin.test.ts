@@ -534,6 +534,36 @@ test('-o sluice.vni: a new network gets it; a VNI or subnet that clashes fails C
   );
 });
 
+test('CreateEndpoint takes over the pending address: remembered, after a restart, or freed meanwhile', async () => {
+  const { store, hosts } = fresh();
+  const [h] = hosts;
+  await h.ok('NetworkDriver.CreateNetwork', createNet('n1', '10.8.0.0/24', { 'sluice.network': 'red' }));
+  h.commit('n1', 'whatever', '10.8.0.0/24', { 'sluice.network': 'red' });
+  const ipam = new Ipam(store);
+  const owners = async () => Object.values(await ipam.list('red')).sort();
+  const endpoint = async (host: FakeHost, id: string, address: string) =>
+    host.ok('NetworkDriver.CreateEndpoint', {
+      NetworkID: 'n1',
+      EndpointID: id,
+      Interface: { Address: address },
+    });
+  // The same agent: the owner it gave at RequestAddress.
+  const a = await h.ok('IpamDriver.RequestAddress', { PoolID: 'sluice:10.8.0.0/24' });
+  await endpoint(h, E1, a.Address);
+  // Another agent process for the host (restarted between the two calls): the owner is read from the store.
+  const b = await h.ok('IpamDriver.RequestAddress', { PoolID: 'sluice:10.8.0.0/24' });
+  const again = new FakeHost(store, 'h1');
+  again.docker.set('n1', h.docker.get('n1')!);
+  await endpoint(again, E2, b.Address);
+  // The pending address was freed behind the agent's back (an operator's sweep): it is allocated anew.
+  const c = await h.ok('IpamDriver.RequestAddress', { PoolID: 'sluice:10.8.0.0/24' });
+  await ipam.release('red', c.Address.split('/')[0]);
+  await endpoint(h, 'g'.repeat(64), c.Address);
+  const eps = await new EndpointStore(store).list({ network: 'red' });
+  assert.deepEqual(eps.map((ep) => ep.cidr).sort(), [a.Address, b.Address, c.Address].sort());
+  assert.deepEqual(await owners(), eps.map((ep) => ep.id).sort(), 'every address is held by its endpoint');
+});
+
 test('IPAM transfer and owner-checked release (what the plugin relies on)', async () => {
   const { store } = fresh([]);
   await new NetworkStore(store).create({ name: 't', subnet: '10.10.0.0/24' });
