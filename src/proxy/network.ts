@@ -11,6 +11,7 @@
  *
  * Pure parts (reading the wish, rewriting the body) are separate from the agent calls.
  */
+import { FieldError } from '../util/index.js';
 import type { ClientRequest } from './protocol.js';
 
 export const NETWORK_ENV = 'SLUICE_NETWORK';
@@ -24,16 +25,8 @@ export type NetworkWish =
   | { kind: 'cidr'; network: string; subnet: string }
   | { kind: 'default'; network: string };
 
-/** Bad input to the network adapter: names the environment variable or body key at fault. */
-export class NetworkAdapterError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'NetworkAdapterError';
-  }
-}
+/** Bad input to the network adapter: `field` names the environment variable or body key at fault. */
+export class NetworkAdapterError extends FieldError {}
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 

@@ -11,6 +11,8 @@
  * string (JSON text for JSON bodies) or null when there is none or it is not JSON.
  */
 
+import { FieldError } from '../util/index.js';
+
 export const PROTOCOL_VERSION = 1;
 
 export interface ClientRequest {
@@ -51,16 +53,8 @@ export interface PostHookReply {
   ModifiedServerResponse: ServerResponse;
 }
 
-/** Why a reply is not a valid protocol message: `field` names the JSON key at fault. */
-export class ProtocolError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'ProtocolError';
-  }
-}
+/** Why a hook message is not valid PowerstripProtocolVersion 1: `field` names the JSON key at fault. */
+export class ProtocolError extends FieldError {}
 
 const HTTP_METHOD = /^[A-Z]{1,16}$/;
 
