@@ -40,6 +40,7 @@ import {
 import { formatHotSpots, hotSpots } from './profile.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
 import { overlaySection } from './overlay.js';
+import { proxySection } from './proxy.js';
 import { staticflowsSection } from './staticflows.js';
 import { mergeReport, targetLine, type SectionResult, type Target } from './report.js';
 
@@ -464,7 +465,13 @@ const memorySection: BenchSection = {
 };
 
 /** The run, in order. A new benchmark is one more entry here. */
-export const SECTIONS: BenchSection[] = [cbenchSection, memorySection, staticflowsSection, overlaySection];
+export const SECTIONS: BenchSection[] = [
+  cbenchSection,
+  memorySection,
+  staticflowsSection,
+  overlaySection,
+  proxySection,
+];
 
 // ---------------------------------------------------------------------------------------------------------
 // Report

@@ -22,9 +22,9 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 # ovs-testcontroller: peer controllers; etcd: the store's etcd backend; time: /usr/bin/time for the bench (CPU time of
 # ovs-ofctl); docker.io + busybox-static: a dockerd per simulated host and the local busybox image (the agent's
 # tests; /usr/bin/docker, not a newer client elsewhere on PATH); the rest: tools the scripts call (ip, ss, tc,
-# pgrep, sysctl, fuser, nc; iptables: the agent's gateway rules).
+# pgrep, sysctl, fuser, nc; iptables: the agent's gateway rules); socat: the proxy bench's byte-level peer.
 DEB_PACKAGES=(openvswitch-switch iptables openvswitch-testcontroller mininet iperf3 iputils-ping ethtool tshark tcpdump
-  python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd time docker.io busybox-static)
+  python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd time docker.io busybox-static socat)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
