@@ -170,6 +170,9 @@ export async function networkPreHook(agent: NetworkAgent, req: ClientRequest): P
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return req;
   const wish = networkWish((body as Record<string, unknown>).Env);
   if (wish === undefined) return req;
+  // The agent names the Docker network after the Sluice network: a clashing --network is refused here,
+  // before anything is created.
+  joinDockerNetwork(body as Record<string, unknown>, wish.network);
   const network = await ensureNetwork(agent, wish);
   const { name } = await agent.dockerNetwork(network);
   return { ...req, Body: JSON.stringify(joinDockerNetwork(body as Record<string, unknown>, name)) };

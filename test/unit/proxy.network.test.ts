@@ -162,6 +162,12 @@ test('the pre-hook rewrites creates that ask for a network, and passes everythin
   ]) {
     assert.deepEqual(await networkPreHook(agent, same), same);
   }
+  const before = calls.length;
+  await assert.rejects(
+    networkPreHook(agent, create({ Env: ['SLUICE_NETWORK=red'], HostConfig: { NetworkMode: 'none' } })),
+    (e: unknown) => e instanceof NetworkAdapterError && e.field === 'HostConfig.NetworkMode',
+  );
+  assert.equal(calls.length, before, 'a refused create asks the agent nothing');
   await assert.rejects(
     networkPreHook(agent, create({ Env: ['SOCKETPLANE_CIDR=10.7.0.1/24'] })),
     (e: unknown) => e instanceof NetworkAdapterError && e.field === 'SOCKETPLANE_CIDR',
