@@ -41,16 +41,34 @@ export type AdapterFailureKind =
 
 /** An adapter failed: the chain stops and the client gets a Docker-style JSON error naming the adapter. */
 export class AdapterFailure extends Error {
+  /**
+   * Set when the adapter refused the request on purpose (it answered 400, 403 or 409 with Docker's error shape
+   * `{"message"}`, see refusal.ts): the client gets that status and message, not a 502 about a broken adapter.
+   */
+  readonly refusal?: { status: number; message: string };
+  /** The calls of the chain up to and including this one (set by the chain, for the access log). */
+  runs: AdapterRun[] = [];
+
   constructor(
     readonly adapter: string,
     readonly hook: 'pre' | 'post',
     readonly kind: AdapterFailureKind,
     readonly detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; refusal?: { status: number; message: string } },
   ) {
     super(`adapter ${JSON.stringify(adapter)} failed in its ${hook}-hook (${kind}): ${detail}`, options);
     this.name = 'AdapterFailure';
+    if (options?.refusal !== undefined) this.refusal = options.refusal;
   }
+}
+
+/**
+ * An adapter served in-process (`builtin:NAME` in adapters.yml; the SDK's createAdapter returns one): takes a
+ * hook request as parsed JSON, returns the reply. What it throws counts as the error status the SDK's HTTP
+ * server would answer (refusal.ts, hookErrorStatus): a Refusal or FieldError refuses, anything else is a 500.
+ */
+export interface AdapterHandler {
+  handle(message: unknown): Promise<unknown>;
 }
 
 /** The result of a chain: the last hook's output, and what each call cost. */

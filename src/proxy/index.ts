@@ -1,0 +1,36 @@
+/**
+ * `sluice proxy` (issue 9): a Docker API proxy with PowerstripProtocolVersion 1 adapters. Each part adds its
+ * exports in its own block, the blocks sorted by file.
+ */
+export { makeHookCaller, type ClosableHookCaller, type HookCallerOptions } from './caller.js';
+export { dockerStyleError, runPostHooks, runPreHooks } from './chain.js';
+export {
+  PROTOCOL_VERSION,
+  ProtocolError,
+  isJsonMediaType,
+  parseClientRequest,
+  parseHookRequest,
+  parsePostHookReply,
+  parsePreHookReply,
+  parseServerResponse,
+  postHookRequest,
+  preHookRequest,
+  type ClientRequest,
+  type HookRequest,
+  type PostHookReply,
+  type PostHookRequest,
+  type PreHookReply,
+  type PreHookRequest,
+  type ServerResponse,
+} from './protocol.js';
+export { REFUSAL_STATUSES, Refusal, hookErrorStatus, refuse, type RefusalStatus } from './refusal.js';
+export {
+  AdapterFailure,
+  type AdapterFailureKind,
+  type AdapterHandler,
+  type AdapterRef,
+  type AdapterRun,
+  type ChainResult,
+  type EndpointHooks,
+  type HookCaller,
+} from './types.js';
