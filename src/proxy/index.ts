@@ -5,6 +5,25 @@
 export { makeHookCaller, type ClosableHookCaller, type HookCallerOptions } from './caller.js';
 export { dockerStyleError, runPostHooks, runPreHooks } from './chain.js';
 export {
+  ConfigError,
+  configSummary,
+  emptyConfig,
+  globToRegExp,
+  hooksFor,
+  HTTP_METHODS,
+  matchGlob,
+  matchPath,
+  parseAdaptersConfig,
+  parseAdapterUrl,
+  parseEndpointKey,
+  problemText,
+  type AdapterTarget,
+  type ConfigProblem,
+  type EndpointRule,
+  type ParseOptions,
+  type ProxyConfig,
+} from './config.js';
+export {
   PROTOCOL_VERSION,
   ProtocolError,
   isJsonMediaType,
