@@ -44,6 +44,20 @@ export {
 } from './protocol.js';
 export { REFUSAL_STATUSES, Refusal, hookErrorStatus, refuse, type RefusalStatus } from './refusal.js';
 export {
+  createAdapter,
+  jsonBody,
+  route,
+  runAdapter,
+  withJsonBody,
+  type Adapter,
+  type AdapterHooks,
+  type HookContext,
+  type ListenAt,
+  type Listening,
+  type PostHook,
+  type PreHook,
+} from './sdk.js';
+export {
   AdapterFailure,
   type AdapterFailureKind,
   type AdapterHandler,
