@@ -67,3 +67,11 @@ export {
   type EndpointHooks,
   type HookCaller,
 } from './types.js';
+export {
+  ConfigWatcher,
+  DEFAULT_ADAPTERS_FILE,
+  loadAdaptersConfig,
+  watchAdaptersConfig,
+  type ConfigLog,
+  type WatchOptions,
+} from './watch.js';
