@@ -24,6 +24,17 @@ export {
   type ProxyConfig,
 } from './config.js';
 export {
+  CIDR_ENV,
+  DEFAULT_NETWORK,
+  NETWORK_ENV,
+  NetworkAdapterError,
+  cidrNetworkName,
+  networkAdapter,
+  networkPreHook,
+  type NetworkAgent,
+  type NetworkWish,
+} from './network.js';
+export {
   PROTOCOL_VERSION,
   ProtocolError,
   isJsonMediaType,

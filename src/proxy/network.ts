@@ -13,6 +13,7 @@
  */
 import { FieldError } from '../util/index.js';
 import type { ClientRequest } from './protocol.js';
+import { createAdapter, type Adapter } from './sdk.js';
 
 export const NETWORK_ENV = 'SLUICE_NETWORK';
 export const CIDR_ENV = 'SOCKETPLANE_CIDR';
@@ -176,4 +177,13 @@ export async function networkPreHook(agent: NetworkAgent, req: ClientRequest): P
   const network = await ensureNetwork(agent, wish);
   const { name } = await agent.dockerNetwork(network);
   return { ...req, Body: JSON.stringify(joinDockerNetwork(body as Record<string, unknown>, name)) };
+}
+
+/**
+ * The adapter served in-process as `builtin:network`. Its refusals (a bad variable, a clashing --network, the
+ * agent refusing the network: overlap, VNI) reach the docker CLI as 400/409 with the reason; an agent that
+ * cannot be reached is this adapter's failure (502), naming the agent's address.
+ */
+export function networkAdapter(agent: NetworkAgent): Adapter {
+  return createAdapter({ pre: (req) => networkPreHook(agent, req) });
 }

@@ -5,11 +5,13 @@ import {
   cidrNetworkName,
   ensureNetwork,
   joinDockerNetwork,
+  networkAdapter,
   networkPreHook,
   networkWish,
   type NetworkAgent,
 } from '../../src/proxy/network.js';
-import type { ClientRequest } from '../../src/proxy/protocol.js';
+import { preHookRequest, type ClientRequest } from '../../src/proxy/protocol.js';
+import { hookErrorStatus } from '../../src/proxy/refusal.js';
 
 /** An agent holding networks in a map; answers like AgentClient (errors with an HTTP `status`). */
 function fakeAgent(existing: string[] = [], opts: { raceOnCreate?: boolean; refuse?: string } = {}) {
@@ -172,4 +174,19 @@ test('the pre-hook rewrites creates that ask for a network, and passes everythin
     networkPreHook(agent, create({ Env: ['SOCKETPLANE_CIDR=10.7.0.1/24'] })),
     (e: unknown) => e instanceof NetworkAdapterError && e.field === 'SOCKETPLANE_CIDR',
   );
+});
+
+test('as builtin:network it answers protocol messages; its refusals are 400s', async () => {
+  const { agent } = fakeAgent(['red']);
+  const adapter = networkAdapter(agent);
+  const reply = (await adapter.handle(preHookRequest(create({ Env: ['SLUICE_NETWORK=red'] })))) as {
+    ModifiedClientRequest: ClientRequest;
+  };
+  assert.match(reply.ModifiedClientRequest.Body!, /"NetworkMode":"red"/);
+  const err = await adapter.handle(preHookRequest(create({ Env: ['SOCKETPLANE_CIDR=nope'] }))).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof NetworkAdapterError);
+  assert.equal(hookErrorStatus(err), 400);
 });
