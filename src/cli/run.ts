@@ -18,6 +18,7 @@ import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from '
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
 import { ExitCode, networkVerbs, type Exec } from './network.js';
+import { addProxyCheck } from './proxycheck.js';
 import { qosVerbs } from './qos.js';
 import { staticflowVerbs } from './staticflow.js';
 
@@ -169,6 +170,13 @@ export function buildProgram(io: CliIo): Command {
     await io.runAgent(agentConfigFrom(opts, io.env, io.stderrIsTty, version, io.agentHost));
   });
   program.addCommand(agent.copyInheritedSettings(program));
+  // `sluice proxy`: the group of the Docker API proxy; `check` validates an adapters.yml (proxycheck.ts).
+  const proxy = program
+    .command('proxy')
+    .description(
+      'Docker API proxy with Powerstrip-protocol adapters (`proxy check FILE` validates adapters.yml)',
+    );
+  addProxyCheck(proxy, io);
 
   const verbs: VerbContext = {
     io,

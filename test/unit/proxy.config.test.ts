@@ -12,17 +12,7 @@ import {
   parseEndpointKey,
   type ProxyConfig,
 } from '../../src/proxy/config.js';
-
-const POWERSTRIP_README = `version: 1
-endpoints:
-  "POST /*/containers/create":
-    pre: [flocker, weave]
-  "POST /*/containers/*/start":
-    post: [weave]
-adapters:
-  weave: http://weave/extension
-  flocker: http://flocker/flocker-adapter
-`;
+import { POWERSTRIP_README } from './proxy.fixtures.js';
 
 const parse = (text: string, builtins?: string[]) =>
   parseAdaptersConfig(text, 'adapters.yml', builtins ? { builtins } : {});
