@@ -3,6 +3,7 @@
 // loads only commander and the client, which keeps its start short (it is part of `sluice run`'s latency).
 import type { AgentConfig } from '../agent/index.js';
 import type { DaemonConfig } from '../daemon/index.js';
+import type { ProxyDaemonConfig } from '../proxy/daemon.js';
 import { runCli } from './run.js';
 
 /** Resolves at the first SIGINT/SIGTERM; a second signal exits at once. */
@@ -34,6 +35,15 @@ async function runAgent(config: AgentConfig): Promise<void> {
   await agent.stop();
 }
 
+/** Runs the Docker API proxy until SIGINT/SIGTERM, then stops it. */
+async function runProxy(config: ProxyDaemonConfig): Promise<void> {
+  const { startProxyDaemon } = await import('../proxy/daemon.js');
+  const { adapterSource } = await import('../proxy/adapters.js');
+  const proxy = await startProxyDaemon(config, adapterSource);
+  await stopSignal((signal) => proxy.log.info({ signal }, 'stopping'));
+  await proxy.stop();
+}
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
@@ -42,5 +52,6 @@ const code = await runCli(process.argv.slice(2), {
   stderrIsTty: Boolean(process.stderr.isTTY),
   runController,
   runAgent,
+  runProxy,
 });
 process.exitCode = code;

@@ -15,6 +15,8 @@ import {
   type AgentHostFacts,
 } from './agent.js';
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
+import { proxyCommand, proxyConfigFrom, type ProxyCliOptions } from './proxy.js';
+import type { ProxyDaemonConfig } from '../proxy/daemon.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
 import { ExitCode, networkVerbs, type Exec } from './network.js';
@@ -34,6 +36,8 @@ export interface CliIo {
   runController: (config: ReturnType<typeof daemonConfigFrom>) => Promise<void>;
   /** Runs the agent until a stop signal (injected likewise). */
   runAgent: (config: AgentConfig) => Promise<void>;
+  /** Runs the Docker API proxy until a stop signal (injected likewise). */
+  runProxy?: (config: ProxyDaemonConfig) => Promise<void>;
   /** The host name and interfaces `sluice agent` defaults from (tests inject them). */
   agentHost?: AgentHostFacts;
   /** Runs docker for `sluice run` with the terminal passed through (default: spawn). */
@@ -170,13 +174,16 @@ export function buildProgram(io: CliIo): Command {
     await io.runAgent(agentConfigFrom(opts, io.env, io.stderrIsTty, version, io.agentHost));
   });
   program.addCommand(agent.copyInheritedSettings(program));
-  // `sluice proxy`: the group of the Docker API proxy; `check` validates an adapters.yml (proxycheck.ts).
-  const proxy = program
-    .command('proxy')
-    .description(
-      'Docker API proxy with Powerstrip-protocol adapters (`proxy check FILE` validates adapters.yml)',
-    );
+  // `sluice proxy` runs the Docker API proxy; `proxy check FILE` validates an adapters.yml (proxycheck.ts).
+  const proxy = proxyCommand()
+    .action(async (opts: ProxyCliOptions) => {
+      const config = proxyConfigFrom(opts, io.env, io.stderrIsTty);
+      if (!io.runProxy) throw new Error('this build cannot run the proxy');
+      await io.runProxy(config);
+    })
+    .copyInheritedSettings(program);
   addProxyCheck(proxy, io);
+  program.addCommand(proxy);
 
   const verbs: VerbContext = {
     io,

@@ -10,13 +10,25 @@ export interface RunResult {
 export function run(
   cmd: string,
   args: string[],
-  opts: { timeoutMs?: number; input?: string; env?: NodeJS.ProcessEnv } = {},
+  opts: {
+    timeoutMs?: number;
+    input?: string;
+    env?: NodeJS.ProcessEnv;
+    /** Sent on timeout (default SIGTERM; `docker run` forwards SIGTERM to its container: use SIGKILL). */
+    killSignal?: NodeJS.Signals;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(
       cmd,
       args,
-      { timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', env: opts.env },
+      {
+        timeout: opts.timeoutMs ?? 30_000,
+        maxBuffer: 64 * 1024 * 1024,
+        encoding: 'utf8',
+        env: opts.env,
+        killSignal: opts.killSignal,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr: stderr || (err && code !== 0 && !stderr ? err.message : stderr) });
