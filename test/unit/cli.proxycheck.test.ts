@@ -150,7 +150,8 @@ test('proxy check: a missing file, and a missing argument', async () => {
 test('examples/adapters.yml is valid, its built-in included', async () => {
   const r = await sluice(['proxy', 'check', EXAMPLE]);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /: OK \(3 endpoints, 4 adapters\)\n/);
   const c = parseAdaptersConfig(readFileSync(EXAMPLE, 'utf8'), 'adapters.yml', { builtins: ['network'] });
-  assert.equal(c.endpoints[0].pre[0].url, 'builtin:network');
+  const summary = `: OK (${c.endpoints.length} endpoints, ${c.adapters.length} adapters)\n`;
+  assert.ok(r.out.includes(summary), r.out);
+  assert.ok(c.endpoints[0].pre.some((a) => a.url === 'builtin:network'));
 });
