@@ -5,11 +5,8 @@
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { LogFormat, LogLevel } from '../daemon/levels.js';
-import {
-  DEFAULT_ADAPTERS_FILE,
-  DEFAULT_ADAPTER_TIMEOUT_MS,
-  type ProxyDaemonConfig,
-} from '../proxy/daemon.js';
+import type { ProxyDaemonConfig } from '../proxy/daemon.js';
+import { DEFAULT_ADAPTERS_FILE, DEFAULT_ADAPTER_TIMEOUT_MS } from '../proxy/defaults.js';
 import { checkListenSecurity, DEFAULT_LISTEN, parseListen } from '../proxy/listen.js';
 import { parseMetricsListen } from '../proxy/metricsserver.js';
 import { DOCKER_DEFAULT_URL, parseDockerUrl, type DockerTls } from '../proxy/upstream.js';

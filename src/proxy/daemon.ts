@@ -10,8 +10,7 @@ import { NO_ADAPTERS, type ProxyChain } from './server.js';
 import { startProxy, type RunningProxy } from './start.js';
 import type { DockerTarget } from './upstream.js';
 
-export const DEFAULT_ADAPTERS_FILE = '/etc/sluice/adapters.yml';
-export const DEFAULT_ADAPTER_TIMEOUT_MS = 10_000;
+export { DEFAULT_ADAPTERS_FILE, DEFAULT_ADAPTER_TIMEOUT_MS } from './defaults.js';
 
 export interface ProxyDaemonConfig {
   listen: ListenAddress;

@@ -98,11 +98,6 @@ export function accessAdapters(runs: readonly AdapterRun[]): AccessRecord['adapt
   return runs.map((r) => ({ adapter: r.adapter, hook: r.hook, ms: Math.round(r.ms * 100) / 100, ok: r.ok }));
 }
 
-/** The calls of a failed chain (the chain sets them on the failure). */
-export function failureRuns(f: AdapterFailure): AdapterRun[] {
-  return (f as { runs?: AdapterRun[] }).runs ?? [];
-}
-
 /** Headers the proxy consumes itself and never forwards. */
 export function consumedHeaders(token: string | undefined): ReadonlySet<string> {
   return new Set(token ? ['authorization'] : []);
@@ -294,8 +289,8 @@ function failed(
   rec: AccessRecord,
   f: AdapterFailure,
 ) {
-  rec.adapters.push(...accessAdapters(failureRuns(f)));
-  o.metrics?.adapterRuns(failureRuns(f));
+  rec.adapters.push(...accessAdapters(f.runs));
+  o.metrics?.adapterRuns(f.runs);
   rec.error = f.message;
   o.log.warn({ adapter: f.adapter, hook: f.hook, kind: f.kind, detail: f.detail }, 'adapter failed');
   sendAnswer(res, chain.failureAnswer(f));

@@ -14,13 +14,7 @@ import { bearerMatches } from '../api/auth.js';
 import { setRawHeader, streamingEndpoint } from './classify.js';
 import { dockerError, tooLarge, unauthorized, unreachable, type ProxyAnswer } from './errors.js';
 import { isJsonMediaType, type ClientRequest } from './protocol.js';
-import {
-  accessAdapters,
-  failureRuns,
-  upstreamHeaders,
-  type AccessRecord,
-  type ProxyOptions,
-} from './server.js';
+import { accessAdapters, upstreamHeaders, type AccessRecord, type ProxyOptions } from './server.js';
 import { AdapterFailure } from './types.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -169,8 +163,8 @@ async function upgrade(
       sent = result.value;
     } catch (err) {
       if (!(err instanceof AdapterFailure)) throw err;
-      rec.adapters.push(...accessAdapters(failureRuns(err)));
-      o.metrics?.adapterRuns(failureRuns(err));
+      rec.adapters.push(...accessAdapters(err.runs));
+      o.metrics?.adapterRuns(err.runs);
       rec.error = err.message;
       o.log.warn(
         { adapter: err.adapter, hook: err.hook, kind: err.kind, detail: err.detail },

@@ -22,7 +22,7 @@ import {
 } from './config.js';
 
 /** Where `sluice proxy` reads adapters.yml when --adapters is not given. */
-export const DEFAULT_ADAPTERS_FILE = '/etc/sluice/adapters.yml';
+export { DEFAULT_ADAPTERS_FILE } from './defaults.js';
 
 /** The logger the watcher reports to (pino's shape). */
 export interface ConfigLog {

@@ -2,14 +2,18 @@
  * `sluice proxy` between the real docker CLI (/usr/bin/docker, DOCKER_HOST=unix://<proxy socket>) and a real
  * dockerd 20.10 of a simulated host: plain API calls, `run -i` with piped stdin and `run -it` under a
  * pseudo-terminal (upgraded connections with half-close: Powerstrip hung here), `exec -i`, `logs -f` and
- * `events` arriving while they happen, `build` with a context; dockerd unreachable and plain TCP refused.
+ * `events` arriving while they happen, `build` with a context; a chain of two adapters (SDK, Unix sockets)
+ * where the second sees the first's rewrite, a post-hook, each adapter failure kind as a clean CLI error
+ * naming the adapter; dockerd unreachable, a bad adapters.yml and plain TCP refused.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { createAdapter, jsonBody, route, withJsonBody, type Listening } from '../../src/proxy/sdk.js';
 import {
   BUSYBOX_IMAGE,
   run,
@@ -30,6 +34,8 @@ let sim: SimHosts;
 let h: SimHost;
 let proxy: ManagedProcess;
 const children: ChildProcess[] = [];
+const adapters: Listening[] = [];
+let badAdapters: http.Server | undefined;
 
 function dockerEnv(): NodeJS.ProcessEnv {
   return { ...process.env, DOCKER_HOST: `unix://${proxySock}`, DOCKER_BUILDKIT: '0', DOCKER_CONFIG: dir };
@@ -100,6 +106,9 @@ before(async () => {
 
 after(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const a of adapters) await a.close();
+  badAdapters?.closeAllConnections();
+  badAdapters?.close();
   await proxy?.stop(3000);
   await sim?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -236,4 +245,165 @@ test('dockerd unreachable: the CLI prints where and what to do; plain TCP is ref
   const tcp = await run(process.execPath, [SLUICE_CLI, 'proxy', '--listen', 'tcp://127.0.0.1:23750']);
   assert.equal(tcp.code, 2);
   assert.match(tcp.stderr, /refusing to serve the Docker API on tcp:\/\/127\.0\.0\.1:23750 without TLS/);
+});
+
+/** `first` labels every create; `second` copies what it sees of `first`'s label into its own; `stamp` marks inspect. */
+async function startChainAdapters(): Promise<{ first: string; second: string; stamp: string }> {
+  const first = createAdapter({
+    pre: (req) => {
+      if (route(req).path !== '/containers/create') return req;
+      const body = jsonBody(req) as { Labels?: Record<string, string> };
+      return withJsonBody(req, { ...body, Labels: { ...body.Labels, 'px.first': 'one' } });
+    },
+  });
+  const second = createAdapter({
+    pre: (req) => {
+      if (route(req).path !== '/containers/create') return req;
+      const body = jsonBody(req) as { Labels?: Record<string, string> };
+      const seen = body.Labels?.['px.first'] ?? 'nothing';
+      return withJsonBody(req, { ...body, Labels: { ...body.Labels, 'px.second': `saw-${seen}` } });
+    },
+  });
+  const stamp = createAdapter({
+    post: (_req, res) => {
+      // Docker's errors reach post-hooks too; the CLI ignores a 404's body, so this one becomes a 409.
+      if (res.Code !== 200 || res.Body === null) {
+        return { ...res, Code: 409, Body: JSON.stringify({ message: `stamped ${res.Code}` }) };
+      }
+      const doc = JSON.parse(res.Body) as { Config: { Labels: Record<string, string> } };
+      doc.Config.Labels['px.post'] = 'stamped';
+      return { ...res, Body: JSON.stringify(doc) };
+    },
+  });
+  const urls = [];
+  for (const [name, a] of [
+    ['first', first],
+    ['second', second],
+    ['stamp', stamp],
+  ] as const) {
+    const l = await a.listen(`unix://${dir}/${name}.sock`);
+    adapters.push(l);
+    urls.push(l.url);
+  }
+  return { first: urls[0], second: urls[1], stamp: urls[2] };
+}
+
+/** One Unix-socket server whose URL paths fail in each way: /status (500), /slow (no answer), /text, /v2. */
+async function startBadAdapters(): Promise<string> {
+  const sock = path.join(dir, 'bad.sock');
+  badAdapters = http.createServer((req, res) => {
+    req.resume();
+    if (req.url === '/status') res.writeHead(500, { 'Content-Type': 'text/plain' }).end('adapter exploded');
+    else if (req.url === '/text') res.writeHead(200, { 'Content-Type': 'text/plain' }).end('not json at all');
+    else if (req.url === '/v2')
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"PowerstripProtocolVersion":2}');
+    // /slow: never answers
+  });
+  await new Promise<void>((r) => badAdapters!.listen(sock, r));
+  return `unix://${sock}`;
+}
+
+function adaptersYml(file: string, createPre: string[], adapterUrls: Record<string, string>): void {
+  const lines = [
+    'version: 1',
+    'endpoints:',
+    '  "POST /*/containers/create":',
+    `    pre: [${createPre.join(', ')}]`,
+    '  "GET /*/containers/*/json":',
+    '    post: [stamp]',
+    'adapters:',
+    ...Object.entries(adapterUrls).map(([n, u]) => `  ${n}: "${u}"`),
+  ];
+  // Written aside and renamed over, as editors do: the watcher never reads half a file.
+  fs.writeFileSync(`${file}.tmp`, lines.join('\n') + '\n');
+  fs.renameSync(`${file}.tmp`, file);
+}
+
+test('adapters: a chain of two (the second sees the first), a post-hook, each failure kind', async () => {
+  const chain = await startChainAdapters();
+  const bad = await startBadAdapters();
+  const urls = {
+    ...chain,
+    gone: `unix://${dir}/nothing-here.sock`,
+    boom: `${bad}:/status`,
+    slow: `${bad}:/slow`,
+    text: `${bad}:/text`,
+    v2: `${bad}:/v2`,
+  };
+  const file = path.join(dir, 'adapters.yml');
+  adaptersYml(file, ['first', 'second'], urls);
+  const sock = path.join(dir, 'adapted.sock');
+  const adapted = startProxyProcess('proxy-adapted', [
+    '--listen', `unix://${sock}`, '--docker', h.dockerHost, '--adapters', file, '--adapter-timeout', '1000',
+  ]); // prettier-ignore
+  const via = (args: string[]) =>
+    runDocker(DOCKER, args, { env: { ...dockerEnv(), DOCKER_HOST: `unix://${sock}` } });
+  try {
+    await waitFor(async () => (await via(['version'])).code === 0, {
+      what: 'the adapted proxy',
+      detail: () => adapted.logTail(20),
+    });
+    const created = await via(['create', '--net=none', '--name', 'px-chain', BUSYBOX_IMAGE, 'true']);
+    assert.equal(created.code, 0, created.stderr);
+    const labels = await via(['inspect', '-f', '{{json .Config.Labels}}', 'px-chain']);
+    assert.deepEqual(JSON.parse(labels.stdout), {
+      'px.first': 'one',
+      'px.second': 'saw-one',
+      'px.post': 'stamped',
+    });
+    const direct = await h.docker('inspect', '-f', '{{json .Config.Labels}}', 'px-chain');
+    assert.deepEqual(JSON.parse(direct.stdout), { 'px.first': 'one', 'px.second': 'saw-one' });
+    // A post-hook runs on Docker's errors too: the CLI prints the hook's message.
+    const missing = await via(['container', 'inspect', 'px-missing']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /stamped 404/);
+    await via(['rm', '-f', 'px-chain']);
+
+    const kinds: [string, RegExp][] = [
+      ['gone', /adapter "gone" failed in its pre-hook \(unreachable\)/],
+      ['boom', /adapter "boom" failed in its pre-hook \(status\)/],
+      ['slow', /adapter "slow" failed in its pre-hook \(timeout\)/],
+      ['text', /adapter "text" failed in its pre-hook \(invalid_json\)/],
+      ['v2', /adapter "v2" failed in its pre-hook \(protocol\)/],
+    ];
+    for (const [name, want] of kinds) {
+      adaptersYml(file, ['first', name], urls);
+      const r = await waitFor(
+        async () => {
+          const c = await via(['create', '--net=none', BUSYBOX_IMAGE, 'true']);
+          return want.test(c.stderr) ? c : undefined;
+        },
+        {
+          what: `docker create to fail on adapter ${name}`,
+          timeoutMs: 15_000,
+          intervalMs: 200,
+          detail: () => adapted.logTail(10),
+        },
+      );
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Error response from daemon: sluice proxy: adapter/);
+      assert.equal((await via(['ps', '-q'])).code, 0, 'the proxy keeps serving');
+    }
+    const log = fs.readFileSync(adapted.logFile, 'utf8');
+    assert.match(
+      log,
+      /"adapters":\[\{"adapter":"first","hook":"pre","ms":[\d.]+,"ok":true\},\{"adapter":"second"/,
+    );
+  } finally {
+    await adapted.stop(3000);
+  }
+});
+
+test('a bad adapters.yml given with --adapters: the proxy refuses to start, naming the line', async () => {
+  const file = path.join(dir, 'bad.yml');
+  fs.writeFileSync(
+    file,
+    'version: 1\nendpoints:\n  "POST /*/containers/create":\n    pre: [ghost]\nadapters: {}\n',
+  );
+  const r = await run(process.execPath, [
+    SLUICE_CLI, 'proxy', '--listen', `unix://${dir}/never.sock`, '--docker', h.dockerHost, '--adapters', file,
+  ], { timeoutMs: 15_000 }); // prettier-ignore
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /bad\.yml:4: .*ghost/);
+  assert.equal(fs.existsSync(path.join(dir, 'never.sock')), false);
 });
