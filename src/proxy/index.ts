@@ -2,8 +2,18 @@
  * `sluice proxy` (issue 9): a Docker API proxy with PowerstripProtocolVersion 1 adapters. Each part adds its
  * exports in its own block, the blocks sorted by file.
  */
+export { adapterSource, adapterSourceWith } from './adapters.js';
 export { makeHookCaller, type ClosableHookCaller, type HookCallerOptions } from './caller.js';
 export { dockerStyleError, runPostHooks, runPreHooks } from './chain.js';
+export {
+  apiPath,
+  endToEndHeaders,
+  HOP_BY_HOP,
+  setRawHeader,
+  streamingEndpoint,
+  streamingResponse,
+  wantsUpgrade,
+} from './classify.js';
 export {
   ConfigError,
   configSummary,
@@ -23,6 +33,25 @@ export {
   type ParseOptions,
   type ProxyConfig,
 } from './config.js';
+export {
+  DEFAULT_ADAPTER_TIMEOUT_MS,
+  noAdapters,
+  startProxyDaemon,
+  type AdapterSource,
+  type AdapterSourceFactory,
+  type ProxyDaemon,
+  type ProxyDaemonConfig,
+} from './daemon.js';
+export { dockerError, type ProxyAnswer } from './errors.js';
+export {
+  checkListenSecurity,
+  DEFAULT_LISTEN,
+  parseListen,
+  type ListenAddress,
+  type ServerTls,
+} from './listen.js';
+export { ProxyMetrics } from './metrics.js';
+export { parseMetricsListen, serveMetrics, type MetricsListen } from './metricsserver.js';
 export {
   CIDR_ENV,
   DEFAULT_NETWORK,
@@ -69,6 +98,16 @@ export {
   type PreHook,
 } from './sdk.js';
 export {
+  DEFAULT_BODY_CAP,
+  NO_ADAPTERS,
+  proxyRequestHandler,
+  type AccessRecord,
+  type ProxyChain,
+  type ProxyLog,
+  type ProxyOptions,
+} from './server.js';
+export { startProxy, type RunningProxy, type StartProxyOptions } from './start.js';
+export {
   AdapterFailure,
   type AdapterFailureKind,
   type AdapterHandler,
@@ -78,6 +117,14 @@ export {
   type EndpointHooks,
   type HookCaller,
 } from './types.js';
+export { proxyUpgradeHandler } from './upgrade.js';
+export {
+  DOCKER_DEFAULT_URL,
+  parseDockerUrl,
+  Upstream,
+  type DockerTarget,
+  type DockerTls,
+} from './upstream.js';
 export {
   ConfigWatcher,
   DEFAULT_ADAPTERS_FILE,

@@ -360,10 +360,13 @@ async function respond(
   }
   if (hooks.post.length === 0 || stream) {
     res.writeHead(status, ur.statusMessage, headers);
-    // Headers go out at once unless the body follows right behind them (a Content-Length): dockerd flushes
-    // the head of `wait` long before its body, and the CLI sends `start` only after it has that head. Each
-    // chunk is then written as it comes, so `logs -f` and `events` reach the client at once.
-    if (stream || ur.headers['content-length'] === undefined) res.flushHeaders();
+    // dockerd sends the head of `wait` long before its body, and the CLI sends `start` only once it has that
+    // head: a head without its body goes out at once. When the body is right behind it (the usual case) the
+    // head rides with the first chunk, one write instead of two. Each chunk is then written as it comes, so
+    // `logs -f` and `events` reach the client at once.
+    const flush = setImmediate(() => res.flushHeaders());
+    ur.once('data', () => clearImmediate(flush));
+    ur.once('end', () => clearImmediate(flush));
     ur.pipe(res);
     // dockerd went away mid-answer: the client must see a cut connection, not a clean end.
     ur.once('close', () => {
