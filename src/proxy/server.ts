@@ -91,6 +91,8 @@ export interface AccessRecord {
   streamKind?: string;
   postHooksSkipped?: string[];
   upgraded?: true;
+  /** The client closed a stream before it ended (Ctrl-C on `docker logs -f`). */
+  clientClosed?: true;
   error?: string;
 }
 
@@ -199,7 +201,11 @@ export function proxyRequestHandler(o: ProxyOptions) {
     res.once('close', () => {
       rec.status = res.statusCode;
       rec.ms = Math.round((performance.now() - start) * 100) / 100;
-      if (!res.writableFinished && !rec.error) rec.error = 'client went away';
+      // A follow stream (`logs -f`, `events`) normally ends with the client leaving: not an error then.
+      if (!res.writableFinished && !rec.error) {
+        if (rec.stream) rec.clientClosed = true;
+        else rec.error = 'client went away';
+      }
       if (m) {
         m.inFlight--;
         m.request(method, res.statusCode, rec.stream ? undefined : rec.ms / 1000);

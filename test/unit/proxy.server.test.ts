@@ -29,6 +29,7 @@ let chainImpl: Partial<ProxyChain> = {};
 let proxy: RunningProxy;
 /** The fake dockerd's `/events` stream: write to it from a test. */
 let eventsRes: http.ServerResponse | undefined;
+let waitRes: http.ServerResponse | undefined;
 
 const log = {
   debug: () => undefined,
@@ -49,6 +50,13 @@ function fakeDockerd(): http.Server {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.flushHeaders();
         eventsRes = res;
+        return;
+      }
+      if (/^\/containers\/[^/]+\/wait$/.test(p)) {
+        // As dockerd: the head at once, the body when the container exits (here: when the test says).
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.flushHeaders();
+        waitRes = res;
         return;
       }
       if (p === '/containers/nope/json') {
@@ -309,6 +317,24 @@ test('streams pass through chunk by chunk, post-hooks skipped and logged', async
   assert.equal(rec.stream, true);
   assert.equal(rec.streamKind, 'events');
   assert.deepEqual(rec.postHooksSkipped, ['never']);
+});
+
+test('wait: its head reaches the client before its body, also with post-hooks matched', async () => {
+  reset({ pre: [], post: [ref('never')] }, { runPost: async () => assert.fail('post-hook on wait') });
+  const req = http.request({
+    socketPath: proxySock,
+    method: 'POST',
+    path: '/v1.41/containers/c1/wait?condition=removed',
+  });
+  const res = await new Promise<http.IncomingMessage>((r) => req.on('response', r).end());
+  assert.equal(res.statusCode, 200, 'the head arrived while dockerd still holds the body');
+  let body = '';
+  res.on('data', (c: Buffer) => (body += c.toString()));
+  await waitFor(() => waitRes !== undefined, { what: 'the wait at the fake dockerd', intervalMs: 5 });
+  waitRes!.end('{"StatusCode":0}\n');
+  waitRes = undefined;
+  await new Promise((r) => res.on('end', r));
+  assert.equal(body, '{"StatusCode":0}\n');
 });
 
 test('upgrade: spliced both ways with half-close; the answer after the client FIN still arrives', async () => {
