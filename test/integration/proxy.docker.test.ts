@@ -159,6 +159,22 @@ test('exec -i with piped stdin', async () => {
   await dkOk('rm', '-f', 'px-exec');
 });
 
+test('cp in and out (tar bodies both ways, HEAD with a stat header), stats --no-stream, export', async () => {
+  await dkOk('run', '-d', '--net=none', '--name', 'px-cp', BUSYBOX_IMAGE, 'sleep', '60');
+  const src = path.join(dir, 'cp-in.txt');
+  fs.writeFileSync(src, 'copied in\n');
+  await dkOk('cp', src, 'px-cp:/tmp/in.txt');
+  assert.equal(await dkOk('exec', 'px-cp', 'cat', '/tmp/in.txt'), 'copied in');
+  const out = path.join(dir, 'cp-out');
+  await dkOk('cp', 'px-cp:/tmp/in.txt', out);
+  assert.equal(fs.readFileSync(out, 'utf8'), 'copied in\n');
+  assert.match(await dkOk('stats', '--no-stream', '--format', '{{.Name}}', 'px-cp'), /px-cp/);
+  const tar = path.join(dir, 'export.tar');
+  await dkOk('export', '-o', tar, 'px-cp');
+  assert.ok(fs.statSync(tar).size > 100_000, 'the exported file system arrived');
+  await dkOk('rm', '-f', 'px-cp');
+});
+
 test('logs -f: lines arrive while the container still prints', async () => {
   await dkOk(
     'run',
