@@ -73,7 +73,8 @@ export function labelArg(text: string, previous: Record<string, string> | undefi
   return { ...previous, [key]: text.slice(eq + 1) };
 }
 
-function agentDefault(env: Record<string, string | undefined>): string {
+/** --agent's default: SLUICE_AGENT (checked, naming it), else the local agent. */
+export function agentDefault(env: Record<string, string | undefined>): string {
   if (!env.SLUICE_AGENT) return DEFAULT_AGENT_URL;
   try {
     return apiUrlArg(env.SLUICE_AGENT);

@@ -12,7 +12,9 @@ import { parseMetricsListen } from '../proxy/metricsserver.js';
 import { DOCKER_DEFAULT_URL, parseDockerUrl, type DockerTls } from '../proxy/upstream.js';
 import { isLoopbackHost } from '../api/auth.js';
 import { FieldError } from '../util/index.js';
-import { intArg } from './args.js';
+import { DEFAULT_AGENT_URL } from '../client/agent.js';
+import { apiUrlArg, intArg } from './args.js';
+import { agentDefault } from './network.js';
 import { addLogOptions } from './controller.js';
 
 export interface ProxyCliOptions {
@@ -28,6 +30,8 @@ export interface ProxyCliOptions {
   adapters?: string;
   adapterTimeout: number;
   metricsListen?: string;
+  agent?: string;
+  agentToken?: string;
   logLevel: LogLevel;
   logFormat?: LogFormat;
 }
@@ -116,6 +120,12 @@ export function proxyConfigFrom(
         timeoutMs: o.adapterTimeout,
       },
       ...(metricsListen ? { metricsListen } : {}),
+      agent: {
+        url: o.agent ?? agentDefault(env),
+        ...((o.agentToken ?? env.SLUICE_AGENT_TOKEN)
+          ? { token: o.agentToken ?? env.SLUICE_AGENT_TOKEN }
+          : {}),
+      },
       log: { level: o.logLevel, format: o.logFormat ?? (stderrIsTty ? 'pretty' : 'json') },
     };
   } catch (e) {
@@ -165,6 +175,12 @@ export function proxyCommand(): Command {
     .option(
       '--metrics-listen <host:port>',
       'serve Prometheus /metrics here (loopback unless --token; off by default)',
-    );
+    )
+    .option(
+      '--agent <url>',
+      `the local Sluice agent, for builtin:network (env SLUICE_AGENT; default ${DEFAULT_AGENT_URL})`,
+      apiUrlArg,
+    )
+    .option('--agent-token <token>', 'the agent API’s bearer token (env SLUICE_AGENT_TOKEN)');
   return addLogOptions(cmd);
 }

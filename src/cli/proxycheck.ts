@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { ConfigProblem, ProxyConfig } from '../proxy/config.js';
+import { BUILTIN_ADAPTERS } from '../proxy/defaults.js';
 import { ExitCode } from './network.js';
 import type { CliIo } from './run.js';
 import { formatTable } from './table.js';
@@ -57,7 +58,7 @@ export function addProxyCheck(proxy: Command, io: CliIo): Command {
       const { loadAdaptersConfig } = await import('../proxy/watch.js');
       let config: ProxyConfig;
       try {
-        config = await loadAdaptersConfig(file);
+        config = await loadAdaptersConfig(file, { builtins: BUILTIN_ADAPTERS });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         const errors: readonly ConfigProblem[] = err.problems;

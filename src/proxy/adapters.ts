@@ -6,13 +6,17 @@
 import { makeHookCaller } from './caller.js';
 import { dockerStyleError, runPostHooks, runPreHooks } from './chain.js';
 import { hooksFor, type ProxyConfig } from './config.js';
-import type { AdapterSourceFactory } from './daemon.js';
+import { builtinAdapters } from './builtins.js';
+import type { AdapterSourceFactory, ProxyDaemonConfig } from './daemon.js';
 import type { ProxyChain } from './server.js';
 import type { AdapterHandler } from './types.js';
 import { watchAdaptersConfig } from './watch.js';
 
-export function adapterSourceWith(builtins: Map<string, AdapterHandler> = new Map()): AdapterSourceFactory {
-  return async (adapters, log) => {
+export function adapterSourceWith(
+  builtinsFor: (config: ProxyDaemonConfig) => Map<string, AdapterHandler> = () => new Map(),
+): AdapterSourceFactory {
+  return async (adapters, log, daemonConfig) => {
+    const builtins = builtinsFor(daemonConfig);
     const watcher = await watchAdaptersConfig(adapters.file, {
       required: adapters.explicit,
       builtins: [...builtins.keys()],
@@ -45,5 +49,5 @@ export function adapterSourceWith(builtins: Map<string, AdapterHandler> = new Ma
   };
 }
 
-/** The proxy's adapters without built-ins. */
-export const adapterSource = adapterSourceWith();
+/** The proxy's adapters, with the built-ins (builtins.ts). */
+export const adapterSource = adapterSourceWith(builtinAdapters);

@@ -24,6 +24,8 @@ export interface ProxyDaemonConfig {
     timeoutMs: number;
   };
   metricsListen?: MetricsListen;
+  /** The local Sluice agent, for the built-in network adapter. */
+  agent: { url: string; token?: string };
   log: { level: LogLevel; format: LogFormat };
 }
 
@@ -36,6 +38,7 @@ export interface AdapterSource {
 export type AdapterSourceFactory = (
   adapters: ProxyDaemonConfig['adapters'],
   log: Logger,
+  config: ProxyDaemonConfig,
 ) => Promise<AdapterSource>;
 
 export interface ProxyDaemon {
@@ -49,7 +52,7 @@ export async function startProxyDaemon(
   adapterSource: AdapterSourceFactory,
 ): Promise<ProxyDaemon> {
   const log = createLogger(config.log);
-  const source = await adapterSource(config.adapters, log);
+  const source = await adapterSource(config.adapters, log, config);
   let proxy: RunningProxy;
   try {
     proxy = await startProxy({
