@@ -2,7 +2,9 @@
  * `make demo`: Sluice controlling a real network. Starts Open vSwitch if needed, the Sluice controller, and a
  * Mininet ring of 4 OVS userspace switches with one host each (OpenFlow 1.3); pings every host pair until all
  * answer, shows a firewall deny winning over a QoS rate policy (the declared pipeline), then containers on two
- * simulated hosts reaching each other over a Sluice network (sluice agent, VXLAN, etcd), prints where to look, and runs until Ctrl-C, then removes every bridge, namespace and process it made.
+ * simulated hosts reaching each other over a Sluice network (sluice agent, VXLAN, etcd), the docker CLI through
+ * `sluice proxy` with the network adapter and an example adapter, prints where to look, and runs until Ctrl-C,
+ * then removes every bridge, namespace and process it made.
  *
  * Environment (all optional):
  *   SLUICE_DEMO_CONTROLLER  sluice (default) | ovs-testcontroller (an L2 learning switch, to try the flow alone)
@@ -16,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   canConnect,
+  run,
   cleanLeftovers,
   ensureOvs,
   MininetNet,
@@ -119,7 +122,7 @@ function progressLine(r: PingallResult, attempt: number): string {
   return `      attempt ${attempt}: [${bar}] ${r.received}/${r.sent} replies, ${r.lossPct}% loss`;
 }
 
-const STEPS = 6;
+const STEPS = 7;
 
 /** One ping from src to dst; true when it was answered. */
 async function answers(net: MininetNet, src: string, dst: string): Promise<boolean> {
@@ -205,7 +208,7 @@ async function showDenyBeatsQos(net: MininetNet, apiPort: number, cli: string): 
  * dockerd and `sluice agent`) sharing an etcd; a web server container on host 2 is fetched by a client
  * container on host 1 over a Sluice network (VXLAN between the hosts): the seed's Socketplane demo.
  */
-async function showContainerNetworks(keep: (sim: SimHosts, agents: SimAgent[]) => void): Promise<boolean> {
+async function showContainerNetworks(keep: (sim: SimHosts, agents: SimAgent[]) => void): Promise<string> {
   console.log(`[6/${STEPS}] Container networks: 2 simulated hosts (own OVS, dockerd, sluice agent), etcd`);
   const sim = await startHosts({ count: 2, etcd: { members: 1 } });
   const agents = sim.hosts.map((h) =>
@@ -256,7 +259,87 @@ async function showContainerNetworks(keep: (sim: SimHosts, agents: SimAgent[]) =
   console.log(
     `      client on h1 pinged ${UNDERLAY_GATEWAY} (outside the overlay) via its gateway ${net.gateway}, NAT on`,
   );
-  return true;
+  return web.address;
+}
+
+/**
+ * Step 7: the Docker API proxy. On host 1, `sluice proxy` fronts dockerd with two adapters on container
+ * create: the built-in network adapter (SLUICE_NETWORK / SOCKETPLANE_CIDR) and the example labeller (its own
+ * process, on a Unix socket). The plain docker CLI through the proxy runs a container with SLUICE_NETWORK=demo:
+ * it starts on the Sluice network with the label added, and fetches the page from host 2's web container.
+ */
+async function showProxy(sim: SimHosts, webAddress: string): Promise<{ socket: string }> {
+  console.log(
+    `[7/${STEPS}] Docker API proxy on h1: docker CLI -> sluice proxy (network + label adapters) -> dockerd`,
+  );
+  const [h1] = sim.hosts;
+  const labelSocket = path.join(h1.dir, 'label.sock');
+  const proxySocket = path.join(h1.dir, 'docker-proxy.sock');
+  const adapters = path.join(h1.dir, 'adapters.yml');
+  fs.writeFileSync(
+    adapters,
+    ['version: 1', 'endpoints:', '  "POST /*/containers/create":', '    pre: [network, label]', 'adapters:',
+      '  network: builtin:network', `  label: unix://${labelSocket}`, ''].join('\n'), // prettier-ignore
+  );
+  const label = h1.spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, 'dist', 'examples', 'adapters', 'label.js'), '--listen', `unix://${labelSocket}`],
+    { name: 'label-adapter' },
+  );
+  const proxy = h1.spawn(
+    process.execPath,
+    [SLUICE_CLI, 'proxy', '--listen', `unix://${proxySocket}`, '--docker', h1.dockerHost, '--adapters', adapters,
+      '--agent', `http://${h1.underlayIp}:6675`, '--agent-token', 'demo-token'], // prettier-ignore
+    { name: 'proxy' },
+  );
+  const docker = async (...args: string[]) => {
+    const r = await run('/usr/bin/docker', ['-H', `unix://${proxySocket}`, ...args], { timeoutMs: 60_000 });
+    if (r.code !== 0) throw new Error(`docker ${args[0]} through the proxy: ${r.stderr.trim()}`);
+    return r.stdout.trim();
+  };
+  await waitFor(
+    async () =>
+      fs.existsSync(labelSocket) &&
+      (await docker('version').then(
+        () => true,
+        () => false,
+      )),
+    {
+      what: 'the proxy and the label adapter to answer',
+      timeoutMs: 30_000,
+      detail: () => `${proxy.output(10)}\n${label.output(10)}`,
+    },
+  );
+  console.log(
+    `      proxy on unix://${proxySocket}, adapters: network (built in), label (example, own process)`,
+  );
+  await docker(
+    'run',
+    '-d',
+    '--name',
+    'proxied',
+    '-e',
+    'SLUICE_NETWORK=demo',
+    'local/busybox',
+    'sleep',
+    '86400',
+  );
+  const addr = /inet (\S+)/.exec(
+    await docker('exec', 'proxied', 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'),
+  )?.[1];
+  const labels = await docker('inspect', '-f', '{{json .Config.Labels}}', 'proxied');
+  console.log(
+    `      docker run -e SLUICE_NETWORK=demo: container "proxied" on network demo, eth0 ${addr}, labels ${labels}`,
+  );
+  const page = await waitFor(
+    async () => {
+      const r = await run('/usr/bin/docker', ['-H', `unix://${proxySocket}`, 'exec', 'proxied', 'wget', '-qO-', `http://${webAddress}/`]); // prettier-ignore
+      return r.code === 0 ? r.stdout.trim() : false;
+    },
+    { what: `the proxied container to fetch http://${webAddress}/`, timeoutMs: 30_000, intervalMs: 500 },
+  );
+  console.log(`      proxied container fetched http://${webAddress}/ from h2: "${page}"`);
+  return { socket: proxySocket };
 }
 
 async function main(): Promise<void> {
@@ -344,14 +427,27 @@ async function main(): Promise<void> {
       });
     }
 
+    let webAddress: string | undefined;
     if (ok) {
-      ok = await showContainerNetworks((s, a) => {
+      webAddress = await showContainerNetworks((s, a) => {
         sim = s;
         simAgents = a;
       }).catch((e: Error) => {
         console.log(`      container networks step failed: ${e.message}`);
-        return false;
+        return undefined;
       });
+      ok = webAddress !== undefined;
+    }
+    let proxySocket: string | undefined;
+    if (ok && sim && webAddress) {
+      proxySocket = await showProxy(sim, webAddress).then(
+        (p) => p.socket,
+        (e: Error) => {
+          console.log(`      proxy step failed: ${e.message}`);
+          return undefined;
+        },
+      );
+      ok = proxySocket !== undefined;
     }
 
     if (cfg.exitAfterPingall) return void (await shutdown(ok ? 0 : 1));
@@ -369,6 +465,7 @@ async function main(): Promise<void> {
         console.log(`  ${cli} network list --agent http://${h1.underlayIp}:6675 --token demo-token`);
         console.log(`  ${cli} info --agent http://${h1.underlayIp}:6675 --token demo-token`);
       }
+      if (proxySocket) console.log(`  DOCKER_HOST=unix://${proxySocket} docker ps   # through sluice proxy`);
     } else {
       console.log('ovs-testcontroller is running (it has no API). Try, in another terminal:');
       console.log('  ovs-vsctl show');

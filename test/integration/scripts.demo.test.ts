@@ -38,6 +38,12 @@ test('the demo brings up a network where every host reaches every other, a deny 
     output,
     /client on h1 pinged 10\.99\.0\.254 \(outside the overlay\) via its gateway 10\.60\.0\.1, NAT on/,
   );
+  // The proxy: docker run through sluice proxy joins the network (network adapter) with the example label.
+  assert.match(
+    output,
+    /docker run -e SLUICE_NETWORK=demo: container "proxied" on network demo, eth0 10\.60\.0\.\d+\/24, labels \{"sluice\.example":"labelled"\}/,
+  );
+  assert.match(output, /proxied container fetched http:\/\/10\.60\.0\.\d+\/ from h2: "hello from host 2"/);
   assert.match(output, /nothing left behind/);
   assert.deepEqual(await leftovers(), {
     mininets: [],
