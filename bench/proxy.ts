@@ -136,7 +136,7 @@ function startSocat(ctx: BenchContext, dockerSocket: string): Promise<Target> {
   const proc = startProcess(
     'socat',
     'socat',
-    [`UNIX-LISTEN:${socket},fork,reuseaddr`, `UNIX-CONNECT:${dockerSocket}`],
+    [`UNIX-LISTEN:${socket},fork,reuseaddr,backlog=128`, `UNIX-CONNECT:${dockerSocket}`],
     { logFile: path.join(ctx.workDir, 'socat.log') },
   );
   return started({ id: 'socat', label: 'socat relay (bytes only)', socket, proc });
