@@ -1,6 +1,6 @@
 /**
  * Where the proxy listens, with safe defaults: a Unix socket (default unix:///run/sluice/docker.sock, mode
- * 0660; the Docker API runs containers as root, so whoever reaches it owns the host), or TCP only with TLS plus
+ * 0660, group docker if there is one, as dockerd's own socket; the Docker API runs containers as root, so whoever reaches it owns the host), or TCP only with TLS plus
  * client certificates (--tls-ca) or a bearer token. Plain TCP is refused, saying why and what to give instead.
  */
 import fs from 'node:fs';
@@ -115,7 +115,15 @@ export function socketAnswers(p: string, timeoutMs = 1000): Promise<boolean> {
  */
 export async function listenOn(server: http.Server, at: ListenAddress): Promise<string> {
   if (at.kind === 'unix') {
-    fs.mkdirSync(path.dirname(at.path), { recursive: true, mode: 0o755 });
+    try {
+      fs.mkdirSync(path.dirname(at.path), { recursive: true, mode: 0o755 });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new FieldError(
+        '--listen',
+        `cannot create ${path.dirname(at.path)} (${code}): run as root or pick another --listen`,
+      );
+    }
     const st = fs.lstatSync(at.path, { throwIfNoEntry: false });
     if (st) {
       if (!st.isSocket()) {
@@ -155,11 +163,29 @@ export async function listenOn(server: http.Server, at: ListenAddress): Promise<
   });
   if (at.kind === 'unix') {
     fs.chmodSync(at.path, 0o660);
+    // As dockerd's own socket (root:docker 0660): members of the docker group may use it.
+    const gid = groupId('docker');
+    if (gid !== undefined) fs.chownSync(at.path, process.getuid?.() ?? 0, gid);
     return `unix://${at.path}`;
   }
   const a = server.address() as net.AddressInfo;
   const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   return `tcp://${host}:${a.port}`;
+}
+
+/** The id of a group in /etc/group, or undefined. */
+export function groupId(name: string, groupFile = '/etc/group'): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(groupFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const [n, , gid] = line.split(':');
+    if (n === name && /^\d+$/.test(gid ?? '')) return Number(gid);
+  }
+  return undefined;
 }
 
 /** Stops listening and closes idle keep-alive connections; a Unix socket file is removed. */

@@ -96,6 +96,14 @@ export interface AccessRecord {
   error?: string;
 }
 
+/** Query parameters whose values stay out of the log (`docker build --build-arg` secrets, registry auth). */
+const SECRET_PARAMS = /([?&](?:buildargs|auth|registryauth|password|token)=)[^&]*/gi;
+
+/** The record as logged: secrets in the query string redacted. */
+export function loggable(rec: AccessRecord): AccessRecord {
+  return rec.path.includes('?') ? { ...rec, path: rec.path.replace(SECRET_PARAMS, '$1[redacted]') } : rec;
+}
+
 export function accessAdapters(runs: readonly AdapterRun[]): AccessRecord['adapters'] {
   return runs.map((r) => ({ adapter: r.adapter, hook: r.hook, ms: Math.round(r.ms * 100) / 100, ok: r.ok }));
 }
@@ -210,7 +218,7 @@ export function proxyRequestHandler(o: ProxyOptions) {
         m.inFlight--;
         m.request(method, res.statusCode, rec.stream ? undefined : rec.ms / 1000);
       }
-      o.log.info(rec, 'request');
+      o.log.info(loggable(rec), 'request');
     });
     const countingWrite = res.write.bind(res) as (c: unknown, ...rest: unknown[]) => boolean;
     res.write = ((chunk: unknown, ...rest: unknown[]) => {

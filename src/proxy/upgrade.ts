@@ -14,7 +14,7 @@ import { bearerMatches } from '../api/auth.js';
 import { setRawHeader, streamingEndpoint } from './classify.js';
 import { dockerError, tooLarge, unauthorized, unreachable, type ProxyAnswer } from './errors.js';
 import { isJsonMediaType, type ClientRequest } from './protocol.js';
-import { accessAdapters, upstreamHeaders, type AccessRecord, type ProxyOptions } from './server.js';
+import { accessAdapters, loggable, upstreamHeaders, type AccessRecord, type ProxyOptions } from './server.js';
 import { AdapterFailure } from './types.js';
 
 const STATUS_TEXT: Record<number, string> = {
@@ -88,14 +88,14 @@ export function proxyUpgradeHandler(o: ProxyOptions) {
       upgraded: true,
     };
     socket.setNoDelay(true);
-    o.log.debug({ method, path: url, headers: req.rawHeaders, head: head.length }, 'upgrade: request');
+    o.log.debug({ method, path: loggable(rec).path, head: head.length }, 'upgrade: request');
     let logged = false;
     const finish = () => {
       if (logged) return;
       logged = true;
       rec.ms = Math.round((performance.now() - start) * 100) / 100;
       o.metrics?.request(method, rec.status, undefined);
-      o.log.info(rec, 'request');
+      o.log.info(loggable(rec), 'request');
     };
     const answer = (a: ProxyAnswer) => {
       rec.status = a.status;
@@ -187,10 +187,7 @@ function splice(
   finish: () => void,
 ): void {
   let connected = false;
-  o.log.debug(
-    { path: rec.path, head: headBytes.toString('latin1'), early: early.length },
-    'upgrade: connecting',
-  );
+  o.log.debug({ path: loggable(rec).path, early: early.length }, 'upgrade: connecting');
   const up = o.upstream.connect(() => {
     connected = true;
     o.log.debug({ path: rec.path }, 'upgrade: connected, splicing');

@@ -174,6 +174,9 @@ test('forwards method, path, query, headers and body; answers unchanged; drops h
   const nf = await request('GET', '/containers/nope/json');
   assert.equal(nf.status, 404);
   assert.equal(nf.body, '{"message":"No such container: nope"}\n');
+  await request('POST', '/v1.41/build?t=x&buildargs=%7B%22SECRET%22%3A%22hunter2%22%7D');
+  const build = logs.findLast((l) => l.path.startsWith('/v1.41/build'))!;
+  assert.equal(build.path, '/v1.41/build?t=x&buildargs=[redacted]');
   const rec = logs.findLast((l) => l.path === '/containers/nope/json')!;
   assert.equal(rec.status, 404);
   assert.equal(rec.bytes, nf.body.length);
