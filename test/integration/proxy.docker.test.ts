@@ -151,11 +151,18 @@ test('run -it under a pseudo-terminal: output and exit code', async () => {
   assert.equal(r.code, 3, `${r.stdout}\n${r.stderr}`);
 });
 
-test('exec -i with piped stdin', async () => {
+test('exec -i with piped stdin; exec -it under a pseudo-terminal', async () => {
   await dkOk('run', '-d', '--net=none', '--name', 'px-exec', BUSYBOX_IMAGE, 'sleep', '60');
   const r = await dk(['exec', '-i', 'px-exec', 'sh', '-c', 'cat; echo done'], { input: 'from-stdin\n' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, 'from-stdin\ndone\n');
+  const t = await runDocker('script', [
+    '-qec',
+    `${DOCKER} exec -it px-exec sh -c 'tty; exit 5'`,
+    '/dev/null',
+  ]);
+  assert.match(t.stdout, /\/dev\/pts\/\d+/);
+  assert.equal(t.code, 5, `${t.stdout}\n${t.stderr}`);
   await dkOk('rm', '-f', 'px-exec');
 });
 

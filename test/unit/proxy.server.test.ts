@@ -80,7 +80,15 @@ function fakeDockerd(): http.Server {
   });
   // attach: 101, then upper-cases what it reads; on the client's FIN it writes "bye" and ends.
   s.on('upgrade', (req, socket: net.Socket, head: Buffer) => {
-    seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: '' });
+    // (An upgrade request's body, e.g. exec start's JSON, arrives in `head`; a test sends it in one write.)
+    const length = Number(req.headers['content-length'] ?? 0);
+    seen.push({
+      method: req.method!,
+      url: req.url!,
+      headers: req.headers,
+      body: head.subarray(0, length).toString(),
+    });
+    head = head.subarray(length);
     socket.write(
       'HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n',
     );
@@ -362,6 +370,47 @@ test('upgrade: spliced both ways with half-close; the answer after the client FI
   assert.equal(rec.status, 101);
   assert.deepEqual(rec.postHooksSkipped, ['skipped']);
   await waitFor(() => proxy.metrics.upgradedOpen === 0, { what: 'no upgraded connection open' });
+});
+
+test("upgrade with pre-hooks: exec start's JSON body rewritten, Content-Length fixed, then spliced", async () => {
+  let given: ClientRequest | undefined;
+  reset(
+    { pre: [ref('tty')], post: [] },
+    {
+      runPre: async (adapters, req) => {
+        given = req;
+        const body = { ...(JSON.parse(req.Body ?? '{}') as object), Tty: true };
+        return {
+          value: { ...req, Body: JSON.stringify(body) },
+          runs: [{ adapter: adapters[0].name, hook: 'pre' as const, ms: 1, ok: true }],
+        };
+      },
+    },
+  );
+  const s = net.connect({ path: proxySock, allowHalfOpen: true });
+  await new Promise((r) => s.once('connect', r));
+  const body = '{"Detach":false}';
+  s.write(
+    `POST /v1.41/exec/e1/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n${body}`,
+  );
+  let out = '';
+  s.on('data', (c: Buffer) => (out += c.toString()));
+  await waitFor(() => out.includes('101 UPGRADED'), { what: 'the 101', intervalMs: 5 });
+  assert.equal(given?.Body, body);
+  assert.deepEqual(JSON.parse(seen[0].body), { Detach: false, Tty: true });
+  assert.equal(seen[0].headers['content-length'], String(seen[0].body.length));
+  s.write('ls\n');
+  await waitFor(() => out.includes('LS\n'), { what: 'the echo', intervalMs: 5 });
+  s.end();
+  await new Promise((r) => s.on('end', r));
+  const rec = await waitFor(() => logs.findLast((l) => l.upgraded && l.path.includes('/exec/e1')), {
+    what: 'the exec record',
+  });
+  assert.deepEqual(
+    rec.adapters.map((a) => a.adapter),
+    ['tty'],
+  );
 });
 
 test('dockerd unreachable: a Docker-style 502 saying where and what to do; upgrades too', async () => {
