@@ -1,0 +1,61 @@
+/**
+ * Host-aware networking (issue 10): rules on host metrics that act through the other apps. Each part exports
+ * from its own block; keep the blocks sorted by file.
+ */
+
+// eval.ts: the pure evaluation core (conditions, windows, check limit, hysteresis, priority arbitration).
+export {
+  HandEngine,
+  SampleRing,
+  aggregate,
+  arbitrate,
+  byPrecedence,
+  combine,
+  compare,
+  conditionMet,
+  conflictKey,
+  conflicts,
+  readCondition,
+  type Contender,
+  type EngineOptions,
+  type EventType,
+  type HandEvent,
+  type HostSamples,
+  type MetricPoint,
+  type RuleHostStatus,
+  type RuleState,
+} from './eval.js';
+
+// rules.ts: the rule model, /api/v1 and FL_HAND JSON, validation.
+export {
+  ACTION_TYPES,
+  AGGREGATIONS,
+  COMPARATORS,
+  FL_HAND_KEYS,
+  HandError,
+  RULE_KEYS,
+  actionParamsJson,
+  fromFlHand,
+  parseActionParams,
+  parseCondition,
+  parseFlMetric,
+  parseHostSelector,
+  parseNumber,
+  parseRule,
+  ruleJson,
+  selectorMatches,
+  toFlHand,
+  type ActionType,
+  type Aggregation,
+  type Comparator,
+  type Condition,
+  type FlHandRule,
+  type HandAction,
+  type HandRule,
+  type HostRef,
+  type HostSelector,
+  type Join,
+  type LoadBalanceParams,
+  type RerouteParams,
+  type Window,
+} from './rules.js';
