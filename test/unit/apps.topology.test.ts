@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkGraph, TopologyApp, type Link, type TopologyChange } from '../../src/apps/topology/index.js';
+import {
+  LinkGraph,
+  TopologyApp,
+  undirectedKey,
+  type Link,
+  type TopologyChange,
+} from '../../src/apps/topology/index.js';
 import type { App } from '../../src/controller/index.js';
 import { OFP_VERSION_1_0, OFP_VERSION_1_3, type OfVersion, type PacketIn } from '../../src/openflow/index.js';
 import { buildEthernet, buildLldp, ETH_TYPE, parseEthernet } from '../../src/packet/index.js';
@@ -52,6 +58,29 @@ test('graph: route lists every hop with in and out ports, and refuses hairpins',
   assert.deepEqual(g.route(2n, 1, 2n, 4), [{ dpid: 2n, inPort: 1, outPort: 4 }]);
   assert.equal(g.route(2n, 1, 2n, 1), undefined, 'same port in and out');
   assert.equal(g.route(1n, 3, 2n, 1), undefined, 'would leave by the port it came in on');
+});
+
+test('graph: a route constraint avoids a switch or a link (either direction), else there is no route', () => {
+  const g = new LinkGraph(RING4);
+  const via = (avoid: Parameters<LinkGraph['shortestPath']>[2]) =>
+    g.shortestPath(1n, 3n, avoid)?.map((l) => l.dstDpid);
+  assert.deepEqual(via({ switches: new Set([2n]) }), [4n, 3n], 'round the other side of the ring');
+  assert.deepEqual(
+    via({ links: new Set([undirectedKey(link(2, 2, 1, 3))]) }),
+    [4n, 3n],
+    'the reverse key too',
+  );
+  assert.deepEqual(via({ links: new Set([undirectedKey(link(4, 3, 1, 2))]) }), [2n, 3n], 'unaffected');
+  assert.equal(via({ switches: new Set([2n, 4n]) }), undefined, 'both sides avoided: no route');
+  assert.equal(via({ switches: new Set([3n]) }), undefined, 'an end switch cannot be avoided');
+  assert.deepEqual(g.route(1n, 1, 3n, 1, { switches: new Set([2n]) }), [
+    { dpid: 1n, inPort: 1, outPort: 2 },
+    { dpid: 4n, inPort: 3, outPort: 2 },
+    { dpid: 3n, inPort: 3, outPort: 1 },
+  ]);
+  assert.equal(g.route(2n, 1, 2n, 4, { switches: new Set([2n]) }), undefined);
+  // The cached unconstrained search is untouched by constrained ones.
+  assert.deepEqual(via(undefined), [2n, 3n]);
 });
 
 test('graph: the spanning tree of a ring leaves exactly one link out and reaches every switch', () => {

@@ -12,6 +12,16 @@ export interface Link {
   dstPort: number;
 }
 
+/**
+ * What a route must not use (a route constraint: host-aware rerouting moves a host's flows off a switch or a
+ * link). Links are named by undirectedKey, so a link is avoided in both directions. The route's own end
+ * switches cannot be avoided: a constraint naming one leaves no route.
+ */
+export interface Avoid {
+  switches?: ReadonlySet<bigint>;
+  links?: ReadonlySet<string>;
+}
+
 /** One switch on a route: the packet enters at inPort and leaves at outPort. */
 export interface Hop {
   dpid: bigint;
@@ -78,10 +88,14 @@ export class LinkGraph {
     return this.interSwitch.get(dpid) ?? EMPTY;
   }
 
-  /** Fewest-hop directed path as its links (empty when src === dst), or undefined when unreachable. */
-  shortestPath(src: bigint, dst: bigint): Link[] | undefined {
+  /**
+   * Fewest-hop directed path as its links (empty when src === dst), or undefined when unreachable. With
+   * `avoid`, the fewest-hop path that uses none of those switches and links (not cached: constraints are few).
+   */
+  shortestPath(src: bigint, dst: bigint, avoid?: Avoid): Link[] | undefined {
+    if (avoid && (avoid.switches?.has(src) || avoid.switches?.has(dst))) return undefined;
     if (src === dst) return [];
-    const prev = this.bfs(src);
+    const prev = avoid ? this.search(src, avoid) : this.bfs(src);
     if (!prev.has(dst)) return undefined;
     const path: Link[] = [];
     for (let at = dst; at !== src;) {
@@ -96,10 +110,17 @@ export class LinkGraph {
    * The hops from a packet entering (srcDpid, srcPort) to leaving (dstDpid, dstPort). Undefined when there is
    * no path or a hop would send the packet back out of the port it came in on.
    */
-  route(srcDpid: bigint, srcPort: number, dstDpid: bigint, dstPort: number): Hop[] | undefined {
+  route(
+    srcDpid: bigint,
+    srcPort: number,
+    dstDpid: bigint,
+    dstPort: number,
+    avoid?: Avoid,
+  ): Hop[] | undefined {
+    if (avoid?.switches?.has(srcDpid) || avoid?.switches?.has(dstDpid)) return undefined;
     if (srcDpid === dstDpid)
       return srcPort === dstPort ? undefined : [{ dpid: srcDpid, inPort: srcPort, outPort: dstPort }];
-    const path = this.shortestPath(srcDpid, dstDpid);
+    const path = this.shortestPath(srcDpid, dstDpid, avoid);
     if (path === undefined) return undefined;
     const hops: Hop[] = [];
     let dpid = srcDpid;
@@ -155,18 +176,25 @@ export class LinkGraph {
   private bfs(src: bigint): Map<bigint, Link> {
     let prev = this.bfsCache.get(src);
     if (prev) return prev;
-    prev = new Map();
+    prev = this.search(src);
+    this.bfsCache.set(src, prev);
+    return prev;
+  }
+
+  /** BFS predecessor links from src over the directed links, skipping what `avoid` names. */
+  private search(src: bigint, avoid: Avoid = {}): Map<bigint, Link> {
+    const prev = new Map<bigint, Link>();
     const queue = [src];
     const seen = new Set<bigint>([src]);
     for (let i = 0; i < queue.length; i++) {
       for (const l of this.out.get(queue[i]) ?? []) {
-        if (seen.has(l.dstDpid)) continue;
+        if (seen.has(l.dstDpid) || avoid.switches?.has(l.dstDpid)) continue;
+        if (avoid.links?.has(undirectedKey(l))) continue;
         seen.add(l.dstDpid);
         prev.set(l.dstDpid, l);
         queue.push(l.dstDpid);
       }
     }
-    this.bfsCache.set(src, prev);
     return prev;
   }
 

@@ -7,7 +7,7 @@ export {
   type TopologyChange,
   type TopologyEvents,
 } from './app.js';
-export { LinkGraph, linkKey, undirectedKey, type Link, type Hop } from './graph.js';
+export { LinkGraph, linkKey, undirectedKey, type Avoid, type Link, type Hop } from './graph.js';
 export {
   latencySample,
   smoothLatency,
