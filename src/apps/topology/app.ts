@@ -29,7 +29,7 @@ import {
 } from '../../openflow/index.js';
 import { buildLldp, ETH_TYPE, type EthernetFrame } from '../../packet/index.js';
 import { every } from '../../util/index.js';
-import { LinkGraph, linkKey, undirectedKey, type Hop, type Link } from './graph.js';
+import { LinkGraph, linkKey, undirectedKey, type Avoid, type Hop, type Link } from './graph.js';
 import { combineLatency, latencySample, smoothLatency } from './latency.js';
 
 export const TOPOLOGY_APP_ID = 1;
@@ -394,12 +394,19 @@ export class TopologyApp implements App {
     return ports.filter((p) => (q.ports.get(p) ?? 0) <= now);
   }
 
-  shortestPath(srcDpid: bigint, dstDpid: bigint): Link[] | undefined {
-    return this.graph.shortestPath(srcDpid, dstDpid);
+  shortestPath(srcDpid: bigint, dstDpid: bigint, avoid?: Avoid): Link[] | undefined {
+    return this.graph.shortestPath(srcDpid, dstDpid, avoid);
   }
 
-  route(srcDpid: bigint, srcPort: number, dstDpid: bigint, dstPort: number): Hop[] | undefined {
-    return this.graph.route(srcDpid, srcPort, dstDpid, dstPort);
+  /** The hops between two attachment points; `avoid` is a route constraint (switches, links to stay off). */
+  route(
+    srcDpid: bigint,
+    srcPort: number,
+    dstDpid: bigint,
+    dstPort: number,
+    avoid?: Avoid,
+  ): Hop[] | undefined {
+    return this.graph.route(srcDpid, srcPort, dstDpid, dstPort, avoid);
   }
 
   /** The spanning-tree links (parent -> child). */
