@@ -44,9 +44,13 @@ fi
   die "/usr/bin/python3 cannot import mininet: reinstall the Debian package mininet"
 [ -x /usr/share/openvswitch/scripts/ovs-ctl ] || die "ovs-ctl is missing: reinstall openvswitch-switch"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# By content, not mtime: a fresh checkout or worktree makes package-lock.json look newer than an installed tree
+# (and npm ci empties node_modules first, even through a symlink another checkout shares).
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat node_modules/.sluice-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
   say "npm ci"
   npm ci --no-audit --no-fund
+  echo "$lock_sum" >node_modules/.sluice-lock-sum
 fi
 say "building"
 npx tsc -p tsconfig.json
