@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ForwardingApp } from '../../src/apps/forwarding/index.js';
 import type { Outgoing } from '../../src/controller/index.js';
 import { HostsApp } from '../../src/apps/hosts/index.js';
-import { TopologyApp } from '../../src/apps/topology/index.js';
+import { TopologyApp, undirectedKey } from '../../src/apps/topology/index.js';
 import type { App } from '../../src/controller/index.js';
 import { OFP_VERSION_1_0, OFP_VERSION_1_3, type OfVersion } from '../../src/openflow/index.js';
 import {
@@ -14,6 +14,7 @@ import {
   buildIcmpEcho,
   buildIpv4,
   buildUdpFrame,
+  macTextToNum,
   parseEthernet,
 } from '../../src/packet/index.js';
 import { FakeNetwork, linear, ring, tree, type FakeHost } from './apps.fakenet.js';
@@ -295,3 +296,45 @@ test('tagged traffic gets flows that match its VLAN, not the untagged twin', asy
   });
   assert.equal(s1.wouldOutput(1, untagged), 'controller', 'the tagged flow does not catch untagged frames');
 });
+
+for (const version of VERSIONS) {
+  test(`route constraint (OF 0x0${version}): a host's traffic avoids a switch both ways, back when cleared`, async () => {
+    const { net, fwd } = await network((n, o) => ring(n, 4, o), version);
+    assert.deepEqual(net.pingAll(), []);
+    const [h1, h3] = [net.host('h1'), net.host('h3')];
+    const s = (d: bigint) => net.switches.get(d)!;
+    // Ring: si port 3 -> s(i+1) port 2, s4 port 3 -> s1 port 2, hosts on port 1. Unconstrained: via s2.
+    assert.deepEqual(s(2n).wouldOutput(2, icmpFrame(h1, h3)), [3]);
+
+    fwd.setRouteConstraint('rule-a', macTextToNum(h1.mac)!, { switches: new Set([2n]) });
+    net.run();
+    assert.notDeepEqual(s(2n).wouldOutput(2, icmpFrame(h1, h3)), [3], 'the old path flows are gone');
+    assert.equal(net.ping('h1', 'h3'), true);
+    assert.deepEqual(s(1n).wouldOutput(1, icmpFrame(h1, h3)), [2], 'h1 -> h3 leaves s1 towards s4');
+    assert.deepEqual(s(4n).wouldOutput(3, icmpFrame(h1, h3)), [2]);
+    assert.deepEqual(s(4n).wouldOutput(2, icmpFrame(h3, h1)), [3], 'the reply avoids s2 too');
+    // Other hosts keep their routes: h2 is not constrained.
+    assert.equal(net.ping('h2', 'h3'), true);
+
+    // A link constraint on top: s1-s4 avoided as well leaves h1 no route to h3: dropped, not flooded.
+    fwd.setRouteConstraint('rule-b', macTextToNum(h1.mac)!, {
+      links: new Set([undirectedKey({ srcDpid: 1n, srcPort: 2, dstDpid: 4n, dstPort: 3 })]),
+    });
+    net.run();
+    assert.equal(net.ping('h1', 'h3'), false);
+    assert.deepEqual(
+      fwd
+        .routeConstraints()
+        .map((c) => c.id)
+        .sort(),
+      ['rule-a', 'rule-b'],
+    );
+
+    assert.equal(fwd.clearRouteConstraint('rule-b'), true);
+    assert.equal(fwd.clearRouteConstraint('rule-a'), true);
+    assert.equal(fwd.clearRouteConstraint('rule-a'), false);
+    net.run();
+    assert.equal(net.ping('h1', 'h3'), true);
+    assert.deepEqual(s(2n).wouldOutput(2, icmpFrame(h1, h3)), [3], 'back on the fewest-hop route via s2');
+  });
+}

@@ -21,6 +21,11 @@
  * Invalidation: multi-hop flows are recorded (they carry SEND_FLOW_REM, so the record lives exactly as long
  * as the flow); when a link they use goes away they are deleted and traffic re-punts onto the new path.
  * When a host moves or is forgotten, flows towards its old location are deleted.
+ *
+ * Route constraints (host-aware rerouting, the seed's "kill route"): a host's traffic, both ways, takes the
+ * fewest-hop route that avoids the switches and links its constraints name. Setting or clearing one deletes the
+ * host's path flows, so its next packets punt and take the new route. When no route avoids them, its packets
+ * are dropped rather than flooded (a flood would cross what was to be avoided).
  */
 import {
   APP_COOKIE_MASK,
@@ -62,7 +67,13 @@ import {
   type EthernetFrame,
 } from '../../packet/index.js';
 import type { HostsApp, Host } from '../hosts/index.js';
-import { undirectedKey, type Hop, type TopologyApp, type TopologyChange } from '../topology/index.js';
+import {
+  undirectedKey,
+  type Avoid,
+  type Hop,
+  type TopologyApp,
+  type TopologyChange,
+} from '../topology/index.js';
 
 export const FORWARDING_APP_ID = 3;
 const OFPVID_PRESENT = 0x1000;
@@ -95,7 +106,15 @@ interface PathFlow {
   match: Match;
   /** Undirected keys of the links the path used. */
   links: string[];
+  srcMac: number;
   dstMac: number;
+}
+
+/** A route constraint as set: whose traffic (MAC as a number), and what it avoids. */
+export interface RouteConstraint {
+  id: string;
+  mac: number;
+  avoid: Avoid;
 }
 
 export class ForwardingApp implements App {
@@ -114,6 +133,8 @@ export class ForwardingApp implements App {
   private readonly macTables = new Map<bigint, Map<number, number>>();
   /** Path mode: multi-hop flows per switch, keyed by match identity. */
   private readonly pathFlows = new Map<bigint, Map<string, PathFlow>>();
+  /** Route constraints by their owner's id (a host-aware rule and host). */
+  private readonly constraints = new Map<string, RouteConstraint>();
   /** Reactive-flow templates by version and flags (built on first use). */
   private readonly templates = new Map<number, L2FlowModTemplate>();
   /** Where messages go; replaced by tests to capture instead of sending. */
@@ -200,6 +221,59 @@ export class ForwardingApp implements App {
     return 'stop';
   }
 
+  // -------------------------------------------------------------------------------- route constraints
+
+  /**
+   * Sets (or replaces) constraint `id`: traffic from and to the host with MAC `mac` avoids `avoid`'s switches
+   * and links. The host's current path flows are deleted, so its next packets take the constrained route.
+   */
+  setRouteConstraint(id: string, mac: number, avoid: Avoid): void {
+    const before = this.constraints.get(id);
+    this.constraints.set(id, { id, mac, avoid });
+    if (before && before.mac !== mac) this.resetHostPaths(before.mac);
+    this.resetHostPaths(mac);
+  }
+
+  /** Removes constraint `id` (nothing when unknown); the host's flows are redone on the unconstrained route. */
+  clearRouteConstraint(id: string): boolean {
+    const c = this.constraints.get(id);
+    if (!c) return false;
+    this.constraints.delete(id);
+    this.resetHostPaths(c.mac);
+    return true;
+  }
+
+  routeConstraints(): RouteConstraint[] {
+    return [...this.constraints.values()];
+  }
+
+  /** What the traffic between two hosts must avoid: every constraint on either, merged; undefined if none. */
+  private avoidFor(srcMac: number, dstMac: number): Avoid | undefined {
+    let switches: Set<bigint> | undefined;
+    let links: Set<string> | undefined;
+    for (const c of this.constraints.values()) {
+      if (c.mac !== srcMac && c.mac !== dstMac) continue;
+      for (const d of c.avoid.switches ?? []) (switches ??= new Set()).add(d);
+      for (const l of c.avoid.links ?? []) (links ??= new Set()).add(l);
+    }
+    return switches || links ? { ...(switches ? { switches } : {}), ...(links ? { links } : {}) } : undefined;
+  }
+
+  /**
+   * Deletes the host's path flows, both directions: the recorded multi-hop ones everywhere, and on OpenFlow 1.3
+   * (which filters by this app's cookie) every flow of this app that matches the host's MAC.
+   */
+  private resetHostPaths(mac: number): void {
+    this.deletePathFlows((f) => f.srcMac === mac || f.dstMac === mac);
+    const text = macNumToText(mac);
+    for (const sw of this.ctx?.controller.switches.values() ?? []) {
+      if (sw.version !== OFP_VERSION_1_3) continue;
+      for (const match of [{ eth_src: text }, { eth_dst: text }]) {
+        this.sink({ dpid: sw.dpid, msg: this.deleteMod(match, OFPFC.DELETE, 0, OFPP.ANY, sw.version) });
+      }
+    }
+  }
+
   // ------------------------------------------------------------------------------------------ path mode
 
   private forwardPath(
@@ -225,7 +299,12 @@ export class ForwardingApp implements App {
       this.flood(sw, msg, inPort, topo);
       return;
     }
-    const hops = topo.route(sw.dpid, inPort, dst.dpid, dst.port);
+    const avoid = this.constraints.size > 0 ? this.avoidFor(frame.srcNum, dst.mac) : undefined;
+    const hops = topo.route(sw.dpid, inPort, dst.dpid, dst.port, avoid);
+    if (hops === undefined && avoid !== undefined) {
+      this.release(sw, msg); // no route stays off what the constraint names: drop, never flood around it
+      return;
+    }
     if (hops === undefined) {
       // Came in where the destination lives (a hub, or a stale entry): nothing to do but drop it.
       if (dst.dpid === sw.dpid && dst.port === inPort) this.release(sw, msg);
@@ -282,6 +361,7 @@ export class ForwardingApp implements App {
         perSwitch.set(flowKey({ tableId: 0, priority: place.low, match: match! }, OFP_VERSION_1_3), {
           match: match!,
           links,
+          srcMac: frame.srcNum,
           dstMac: frame.dstNum,
         });
       }

@@ -1,1 +1,1 @@
-export { ForwardingApp, FORWARDING_APP_ID, type ForwardingOptions } from './app.js';
+export { ForwardingApp, FORWARDING_APP_ID, type ForwardingOptions, type RouteConstraint } from './app.js';
