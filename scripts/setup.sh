@@ -22,9 +22,15 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 # ovs-testcontroller: peer controllers; etcd: the store's etcd backend; time: /usr/bin/time for the bench (CPU time of
 # ovs-ofctl); docker.io + busybox-static: a dockerd per simulated host and the local busybox image (the agent's
 # tests; /usr/bin/docker, not a newer client elsewhere on PATH); the rest: tools the scripts call (ip, ss, tc,
-# pgrep, sysctl, fuser, nc; iptables: the agent's gateway rules); socat: the proxy bench's byte-level peer.
+# pgrep, sysctl, fuser, nc; iptables: the agent's gateway rules); socat: the proxy bench's byte-level peer;
+# ganglia-monitor (gmond, gmetric) + gmetad + rrdtool: host-aware networking's metric sources (the tests run their own
+# gmond/gmetad on loopback and read Ganglia's RRD files through rrdtool).
 DEB_PACKAGES=(openvswitch-switch iptables openvswitch-testcontroller mininet iperf3 iputils-ping ethtool tshark tcpdump
-  python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd time docker.io busybox-static socat)
+  python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd time docker.io busybox-static socat
+  ganglia-monitor gmetad rrdtool)
+# Daemons whose Debian packages start a system instance on install: that instance would hold the default ports
+# (gmond 8649, gmetad 8651/8652) and multicast, while the tests start their own on loopback.
+GANGLIA_SERVICES=(ganglia-monitor gmetad)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
@@ -39,6 +45,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
   echo "iperf3 iperf3/start_daemon boolean false" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Stop and disable only the services this run just installed: someone's own gmond is theirs to keep.
+  for svc in "${GANGLIA_SERVICES[@]}"; do
+    [[ " ${missing[*]} " == *" $svc "* ]] || continue
+    say "stopping the $svc service the package started (the tests run their own)"
+    $SUDO invoke-rc.d "$svc" stop >/dev/null 2>&1 || true
+    if [ -d /run/systemd/system ]; then
+      $SUDO systemctl disable "$svc" >/dev/null 2>&1 || true
+    else
+      $SUDO update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    fi
+  done
 fi
 /usr/bin/python3 -c 'import mininet.net' 2>/dev/null ||
   die "/usr/bin/python3 cannot import mininet: reinstall the Debian package mininet"

@@ -79,4 +79,20 @@ export {
   type HostExecOptions,
   type SimHostLeftovers,
 } from './hosts.js';
+export {
+  startGmond,
+  startGmetad,
+  findMetric,
+  gangliaProcesses,
+  GMOND,
+  GMETRIC,
+  GMETAD,
+  RRDTOOL,
+  type DaemonControls,
+  type GmondInstance,
+  type GmetadInstance,
+  type GmetricOptions,
+  type StartGmondOptions,
+  type StartGmetadOptions,
+} from './ganglia.js';
 export { startSimAgent, type SimAgent, type SimAgentOptions } from './agents.js';
