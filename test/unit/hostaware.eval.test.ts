@@ -9,6 +9,7 @@ import {
   compare,
   conflicts,
   parseRule,
+  pickLeast,
   type HandEvent,
   type HandRule,
   type HostSamples,
@@ -392,4 +393,47 @@ test('markError: the rule stops acting on the host until its condition is not me
   assert.equal(stateOf(e, 'high').state, 'idle');
   assert.deepEqual(actions(e.observe(h1, bytes(2e6), T0 + 3 * S)), ['apply high@h1']);
   assert.deepEqual(e.markError('nope', 'h1', 'x', T0), []);
+});
+
+test('check limit N acts on exactly the Nth met poll, for N = 1..8', () => {
+  for (let n = 1; n <= 8; n++) {
+    const e = new HandEngine();
+    e.setRule(rule({ checkLimit: n }), T0);
+    const ev = run(e, new Array<number>(n + 2).fill(2e6));
+    const at = ev.findIndex((x) => actions(x).length > 0);
+    assert.equal(at, n - 1, `check limit ${n}`);
+    assert.equal(ev.flatMap(actions).length, 1);
+  }
+});
+
+test('THRESHOLD_MET says what was judged', () => {
+  const e = new HandEngine();
+  e.setRule(
+    rule({
+      checkLimit: 2,
+      conditions: [
+        { metric: 'bytes_out', comparator: 'gt', value: 1e6, clear: 5e5 },
+        { metric: 'load_one', comparator: 'gte', value: 5, window: { agg: 'max', seconds: 10 } },
+      ],
+      join: 'any',
+    }),
+    T0,
+  );
+  const msg = (ev: HandEvent[]) => ev.find((x) => x.type === 'THRESHOLD_MET')?.message;
+  assert.equal(
+    msg(e.observe(h1, bytes(2e6), T0)),
+    'met 1/2: bytes_out 2000000 gt 1000000 or max(load_one, 10s) ? gte 5',
+  );
+  e.observe(h1, bytes(2e6), T0 + S);
+  assert.match(msg(e.observe(h1, bytes(6e5), T0 + 2 * S))!, /^met 3\/2: bytes_out 600000 gt 500000 /);
+});
+
+test('pickLeast: the least value, ties to the earlier member, unknown ones skipped', () => {
+  const load: Record<string, number> = { h2: 3, h3: 1, h4: 1, h5: NaN };
+  const v = (h: string) => load[h];
+  assert.equal(pickLeast(['h2', 'h3', 'h4'], v), 'h3');
+  assert.equal(pickLeast(['h4', 'h3'], v), 'h4');
+  assert.equal(pickLeast(['h9', 'h5', 'h2'], v), 'h2');
+  assert.equal(pickLeast(['h9', 'h5'], v), undefined);
+  assert.equal(pickLeast([], v), undefined);
 });

@@ -195,6 +195,22 @@ export function readCondition(c: Condition, ring: SampleRing | undefined, now: n
   return ring.latest()?.value;
 }
 
+/**
+ * The pool member with the least `value` (the load-balance action's pick), ties to the earlier one; members
+ * whose value is unknown (stale, missing, not monitored) are skipped, and none known gives undefined.
+ */
+export function pickLeast(
+  pool: readonly string[],
+  value: (host: string) => number | undefined,
+): string | undefined {
+  let best: { host: string; v: number } | undefined;
+  for (const host of pool) {
+    const v = value(host);
+    if (v !== undefined && Number.isFinite(v) && (!best || v < best.v)) best = { host, v };
+  }
+  return best?.host;
+}
+
 /** Whether `c` holds at `value`; `holding` (the rule is active) switches to the clear threshold. */
 export function conditionMet(c: Condition, value: number, holding: boolean): boolean {
   return compare(c.comparator, value, holding && c.clear !== undefined ? c.clear : c.value);
@@ -391,7 +407,11 @@ export class HandEngine {
     return events;
   }
 
-  /** The app could not apply (or undo) a rule's action on a host: the rule stops acting there until it clears. */
+  /**
+   * The app could not apply a rule's action on a host (the module is off, the switch refused): the rule stops
+   * acting there until it clears. A failed undo is the app's to retry (it removes by the rule's tag); the engine
+   * counts that action as undone either way.
+   */
   markError(rule: string, host: string, reason: string, now: number): HandEvent[] {
     const h = this.hosts.get(host);
     const t = h?.tracks.get(rule);
@@ -584,6 +604,17 @@ function action(rule: HandRule, host: string, op: 'apply' | 'undo', at: number, 
   };
 }
 
+/** `bytes_out 2000000 gt 1000000, load_one ? gte 5`: what the poll judged, for the messages. */
+function judged(rule: HandRule, t: Track): string {
+  return rule.conditions
+    .map((c, i) => {
+      const w = c.window ? `${c.window.agg}(${c.metric}, ${c.window.seconds}s)` : c.metric;
+      const limit = t.armed && c.clear !== undefined ? c.clear : c.value;
+      return `${w} ${t.lastValues[i] ?? '?'} ${c.comparator} ${limit}`;
+    })
+    .join(rule.join === 'all' ? ' and ' : ' or ');
+}
+
 /** One poll of one rule on one host: counters, WARN/INFO, THRESHOLD_MET, and the undo of a clear. */
 function step(
   rule: HandRule,
@@ -639,7 +670,13 @@ function step(
     t.clearCount = 0;
     t.metCount++;
     events.push({
-      ...event('THRESHOLD_MET', rule.name, host, now, `met ${t.metCount}/${rule.checkLimit}`),
+      ...event(
+        'THRESHOLD_MET',
+        rule.name,
+        host,
+        now,
+        `met ${t.metCount}/${rule.checkLimit}: ${judged(rule, t)}`,
+      ),
       count: t.metCount,
     });
     if (!t.armed && t.metCount >= rule.checkLimit) t.armed = true;

@@ -15,6 +15,7 @@ export {
   conditionMet,
   conflictKey,
   conflicts,
+  pickLeast,
   readCondition,
   type Contender,
   type EngineOptions,
