@@ -6,18 +6,18 @@
  */
 import { execFile } from 'node:child_process';
 import net from 'node:net';
+import { SluiceError } from '../../../util/index.js';
 
 export type SourceErrorCode = 'SOURCE_UNREACHABLE' | 'SOURCE_TIMEOUT' | 'SOURCE_GARBAGE';
 
-export class SourceFetchError extends Error {
+export class SourceFetchError extends SluiceError {
   constructor(
-    readonly code: SourceErrorCode,
+    override readonly code: SourceErrorCode,
     /** The source in words, e.g. "gmond 127.0.0.1:8649" or "rrd /var/lib/ganglia/rrds/c/h1/load_one.rrd". */
     readonly source: string,
     detail: string,
   ) {
     super(`${source}: ${detail}`);
-    this.name = 'SourceFetchError';
   }
 }
 
