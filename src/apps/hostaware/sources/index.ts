@@ -3,6 +3,22 @@
  * exports from its own block; keep the blocks sorted by file.
  */
 
+// alertmanager.ts: the webhook receiver's payload (version 4) as alert events.
+export { parseAlertmanagerWebhook, type AlertBatch, type AlertmanagerOptions } from './alertmanager.js';
+
+// config.ts: source config validation.
+export {
+  GMETAD_QUERY_PORT,
+  GMETAD_XML_PORT,
+  GMOND_PORT,
+  SOURCE_TYPES,
+  parseHostPort,
+  parseSourceConfig,
+  type HostPort,
+  type SourceConfig,
+  type SourceType,
+} from './config.js';
+
 // errors.ts: what a parser throws on garbage.
 export { DEFAULT_MAX_BYTES, ParseError, type SourceFormat } from './errors.js';
 
@@ -35,6 +51,18 @@ export {
   type PromText,
   type PromType,
 } from './prometheus.js';
+
+// rrd.ts: rrdtool fetch output and window aggregation.
+export {
+  CONSOLIDATIONS,
+  aggregateWindow,
+  parseRrdFetch,
+  rrdPathParts,
+  rrdToSamples,
+  type Consolidation,
+  type RrdFetch,
+  type RrdSampleOptions,
+} from './rrd.js';
 
 // types.ts: the data every source yields.
 export type { AlertEvent, HostInfo, MetricSample, SourceSnapshot } from './types.js';
