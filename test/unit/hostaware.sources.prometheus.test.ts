@@ -74,6 +74,8 @@ test('text format: bad lines name their line number', () => {
   throwsAt('a 1 2 3', 1, /unexpected '3'/);
   throwsAt('# TYPE a gauge\n# TYPE a counter', 2, /second TYPE/);
   throwsAt('# TYPE a meter', 1, /unknown metric type 'meter'/);
+  throwsAt('a 1\n# TYPE a gauge', 2, /TYPE line for a after its samples/);
+  throwsAt('a 0x1F', 1, /'0x1F' is not a number/);
   throwsAt('# HELP a x\n# HELP a y', 2, /second HELP/);
   assert.throws(() => parsePromText('a 1\n'.repeat(100), { maxBytes: 50 }), /over the limit/);
 });

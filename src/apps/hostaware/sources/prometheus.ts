@@ -32,8 +32,8 @@ export interface PromText {
 const METRIC_NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
 const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
 const META = /^#\s+(HELP|TYPE)\s+([a-zA-Z_:][a-zA-Z0-9_:]*)(?:[ \t]+(.*))?$/;
-/** Go's strconv.ParseFloat forms that the exposition format allows. */
-const FLOAT = /^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|0[xX][0-9a-fA-F]+)$/;
+/** The decimal float forms of Go's strconv.ParseFloat that exporters write (%g, %e, integers). */
+const FLOAT = /^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)$/;
 
 /** A sample value: a float, or NaN, +Inf, -Inf (any case, as Go parses them). */
 export function parsePromValue(text: string): number | undefined {
@@ -48,6 +48,8 @@ export function parsePromText(text: string, opts: { maxBytes?: number } = {}): P
   checkSize('prometheus-text', text, opts.maxBytes);
   const families = new Map<string, PromFamily>();
   const samples: PromSample[] = [];
+  // The spec puts a family's TYPE before its first sample; a TYPE after it means a mangled exposition.
+  const sampled = new Set<string>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].replace(/\r$/, '').trim();
@@ -63,6 +65,7 @@ export function parsePromText(text: string, opts: { maxBytes?: number } = {}): P
         const t = (m[3] ?? '').trim();
         if (!(PROM_TYPES as readonly string[]).includes(t)) fail(`unknown metric type '${t}' for ${m[2]}`);
         if (fam.type !== undefined) fail(`second TYPE line for ${m[2]}`);
+        if (sampled.has(m[2])) fail(`TYPE line for ${m[2]} after its samples`);
         fam.type = t as PromType;
       } else {
         if (fam.help !== undefined) fail(`second HELP line for ${m[2]}`);
@@ -71,7 +74,9 @@ export function parsePromText(text: string, opts: { maxBytes?: number } = {}): P
       families.set(m[2], fam);
       continue;
     }
-    samples.push(parseSampleLine(line, fail));
+    const sample = parseSampleLine(line, fail);
+    sampled.add(sample.name);
+    samples.push(sample);
   }
   return { families, samples };
 }
