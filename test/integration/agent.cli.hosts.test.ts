@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import type { AgentEndpoint } from '../../src/client/index.js';
 import {
   BUSYBOX_IMAGE,
@@ -102,6 +103,19 @@ const attachOnceBack = (container: string, network: string, service: string) =>
     },
   );
 
+/**
+ * Waits until the host is back to `want`. The endpoint, port and veth go before detach answers; the network's
+ * gateway port (slg<vni>) goes when the agent next converges the host, a moment later.
+ */
+async function settlesTo(want: Awaited<ReturnType<typeof state>>): Promise<void> {
+  let last: Awaited<ReturnType<typeof state>> | undefined;
+  await waitFor(async () => isDeepStrictEqual((last = await state()), want), {
+    what: 'the host to be as before the attach',
+    timeoutMs: 15_000,
+    detail: () => `now ${JSON.stringify(last)}, want ${JSON.stringify(want)}`,
+  });
+}
+
 const pings = async (container: string, ip: string) =>
   (await h.docker('exec', container, 'ping', '-c', '1', '-W', '1', ip)).code === 0;
 
@@ -193,14 +207,14 @@ test('attach --ip gives that address; detach removes interface, port, veth and a
 
     const out = await sluiceOk('detach', 'a1', 'attnet');
     assert.match(out, /10\.62\.0\.77\/24/);
-    assert.deepEqual(await state(), before);
+    await settlesTo(before);
     const eth0 = await h.docker('exec', 'a1', 'ip', 'link', 'show', 'eth0');
     assert.notEqual(eth0.code, 0, `eth0 still in a1:\n${eth0.stdout}`);
     // The address is free again: another container gets it.
     const again = await sluiceJson<AgentEndpoint>('attach', 'a2', 'attnet', '--ip', '10.62.0.77');
     assert.equal(again.address, '10.62.0.77');
     await sluiceOk('detach', 'a2');
-    assert.deepEqual(await state(), before);
+    await settlesTo(before);
   } finally {
     await removeContainers('a1', 'a2');
     await sluice('network', 'delete', 'attnet', '--force');
