@@ -159,12 +159,12 @@ export class HostFabric implements Fabric {
   /** VXLAN device -> its static FDB entries, as the last converge left them. */
   private readonly fdbs = new Map<string, FdbEntry[]>();
   /** The devices the last sync wanted (stale ones are looked for only when the set changes). */
-  private lastDevs = '';
+  private lastDevs: string | undefined;
   /** Gateway port -> the spec it was configured with. */
   private readonly gwSpecs = new Map<string, string>();
   /** The gateway ports and iptables rules the last sync left (strays are looked for when these change). */
-  private lastGws = '';
-  private lastRules = '';
+  private lastGws: string | undefined;
+  private lastRules: string | undefined;
 
   constructor(
     private readonly o: HostFabricOptions,
@@ -193,10 +193,11 @@ export class HostFabric implements Fabric {
     this.cacheAt = 0;
     this.devSpecs.clear();
     this.fdbs.clear();
-    this.lastDevs = '';
+    // Unknown, not empty: an empty wanted set after a forget must still look for strays.
+    this.lastDevs = undefined;
     this.gwSpecs.clear();
-    this.lastGws = '';
-    this.lastRules = '';
+    this.lastGws = undefined;
+    this.lastRules = undefined;
   }
 
   private async converge(s: {
@@ -330,7 +331,7 @@ export class HostFabric implements Fabric {
     const { net } = this.o;
     const key = wanted.map(ruleKey).sort().join('\n');
     if (key === this.lastRules) return;
-    this.lastRules = '';
+    this.lastRules = undefined;
     const want = new Map(wanted.map((r) => [ruleKey(r), r]));
     const have = new Set<string>();
     for (const { table, chain } of RULE_CHAINS) {
