@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatDpid, parseDpid } from '../util/index.js';
 import { badRequest, notFound } from './errors.js';
+import type { MetricSample } from './routes/metrics.js';
 import type {
   ControllerCounters,
   HostsView,
@@ -20,6 +21,8 @@ export interface ApiDeps {
   counters?: ControllerCounters;
   /** Loaded apps in pipeline order. */
   modules?: () => ModuleInfo[];
+  /** More /metrics samples (apps' own: host-aware rules...), read at each scrape. */
+  metrics?: (() => MetricSample[])[];
   /** Sluice's version string. */
   version: string;
   /** Milliseconds since the epoch; injectable for tests. */

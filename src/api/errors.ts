@@ -2,6 +2,8 @@
 import type { EntryError } from '../apps/staticflows/index.js';
 import type { RuleError } from '../apps/firewall/index.js';
 import type { QosError } from '../apps/qos/index.js';
+import type { HandError } from '../apps/hostaware/index.js';
+import type { ParseError } from '../apps/hostaware/sources/index.js';
 import type { ControllerErrorCode } from '../controller/index.js';
 import type { OpenFlowDecodeErrorCode, OpenFlowEncodeErrorCode } from '../openflow/index.js';
 import type { DockerErrorCode } from '../agent/docker.js';
@@ -107,6 +109,8 @@ export type ErrorCode =
   | QosError['code']
   | EntryError['code']
   | RuleError['code']
+  | HandError['code']
+  | ParseError['code']
   | ControllerErrorCode
   | StoreErrorCode
   | DockerErrorCode
@@ -127,6 +131,9 @@ export const ERROR_HTTP: { readonly [C in ErrorCode]: { status: number; error: A
   SLU_QOS_INVALID: { status: 400, error: 'validation' },
   SLU_STATICFLOW_INVALID: { status: 400, error: 'validation' },
   SLU_RULE_INVALID: { status: 400, error: 'validation' },
+  SLU_HOSTAWARE_INVALID: { status: 400, error: 'validation' },
+  // A pushed payload (an Alertmanager webhook) the receiver cannot read.
+  SLU_HOSTAWARE_PARSE: { status: 400, error: 'validation' },
   SLU_NOT_FOUND: { status: 404, error: 'not_found' },
   SLU_CONFLICT: { status: 409, error: 'conflict' },
   SLU_OVSDB_UNAVAILABLE: { status: 503, error: 'ovsdb_unavailable' },

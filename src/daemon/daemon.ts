@@ -22,6 +22,9 @@ import { aclRoutes } from '../api/routes/acl.js';
 import { firewallRoutes } from '../api/routes/firewall.js';
 import { qosRoutes } from '../api/routes/qos.js';
 import { QosApp } from '../apps/qos/index.js';
+import { HostAwareApp } from '../apps/hostaware/index.js';
+import { hostAwareRoutes } from '../api/routes/hostaware.js';
+import { hostAwareMetrics } from './hostaware.js';
 import { TopologyApp } from '../apps/topology/index.js';
 import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
 import { openStore, StoreError, type Store, type StoreConfig } from '../store/index.js';
@@ -150,6 +153,16 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       ...(config.ovsdb ? { ovsdbRemote: config.ovsdb.remote } : {}),
     });
     controller.use(qos);
+    // Host-aware rules act through the other apps' handles (typed, never by name).
+    const hostaware = new HostAwareApp({
+      hosts: apps.hosts,
+      forwarding: apps.forwarding,
+      firewall,
+      acl,
+      staticflows,
+      qos,
+    });
+    controller.use(hostaware);
     await controller.start();
     cleanup.push(() => controller.stop());
 
@@ -158,12 +171,14 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       topology: topologyView(apps.topology),
       hosts: hostsView(apps.hosts),
       counters: controller.metrics,
-      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl, qos]),
+      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl, qos, hostaware]),
+      metrics: [hostAwareMetrics(hostaware)],
       routes: [
         staticFlowRoutes(staticFlowsView(staticflows)),
         firewallRoutes(firewallView(firewall)),
         aclRoutes(aclView(acl)),
         qosRoutes(qosView(qos)),
+        hostAwareRoutes(hostaware),
         // Container networks, endpoints and agents: written by the agents, shown here (the dashboard's).
         agentReadRoutes(storeAgentView(store)),
       ],

@@ -2,6 +2,8 @@
  * The API's error table: every stable code maps to a status and a wire `error` string (checked when compiling
  * and here), and the bad-input paths of real apps answer the table's status with the body clients know.
  */
+import { HandError } from '../../src/apps/hostaware/index.js';
+import { ParseError } from '../../src/apps/hostaware/sources/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -78,6 +80,8 @@ const ERRORS: (Error & { code: string })[] = [
   new QosError('queue', 'bad'),
   new EntryError('actions', 'bad'),
   new RuleError('src-ip', 'bad'),
+  new HandError('conditions[0].metric', 'bad'),
+  new ParseError('alertmanager', 'body', 'bad'),
   new NotFoundError('sid', 'no service 9'),
   new ConflictError('name', 'taken'),
   new OvsdbUnavailableError('ovsdb', 'connection refused'),
@@ -99,6 +103,8 @@ const EXPECTED: Record<ErrorCode, [number, ApiErrorCode]> = {
   SLU_QOS_INVALID: [400, 'validation'],
   SLU_STATICFLOW_INVALID: [400, 'validation'],
   SLU_RULE_INVALID: [400, 'validation'],
+  SLU_HOSTAWARE_INVALID: [400, 'validation'],
+  SLU_HOSTAWARE_PARSE: [400, 'validation'],
   SLU_NOT_FOUND: [404, 'not_found'],
   SLU_CONFLICT: [409, 'conflict'],
   SLU_OVSDB_UNAVAILABLE: [503, 'ovsdb_unavailable'],

@@ -7,13 +7,30 @@ export interface MetricSample {
   help: string;
   type: 'counter' | 'gauge';
   value: number;
+  /** Label values may be anything (rule and host names): escaped as the text format says. */
+  labels?: Readonly<Record<string, string>>;
 }
 
-/** Renders samples as `# HELP`, `# TYPE` and one value line each (names are ours, so no escaping needed). */
+const escapeLabel = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+
+/**
+ * Renders samples as `# HELP`, `# TYPE` once per name, then one value line per sample (names are ours, so
+ * only label values need escaping). Samples of one name must be adjacent.
+ */
 export function renderPrometheus(samples: readonly MetricSample[]): string {
-  return samples
-    .map((s) => `# HELP ${s.name} ${s.help}\n# TYPE ${s.name} ${s.type}\n${s.name} ${formatValue(s.value)}\n`)
-    .join('');
+  let out = '';
+  let last: string | undefined;
+  for (const s of samples) {
+    if (s.name !== last) out += `# HELP ${s.name} ${s.help}\n# TYPE ${s.name} ${s.type}\n`;
+    last = s.name;
+    const labels = s.labels
+      ? `{${Object.entries(s.labels)
+          .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+          .join(',')}}`
+      : '';
+    out += `${s.name}${labels} ${formatValue(s.value)}\n`;
+  }
+  return out;
 }
 
 function formatValue(v: number): string {
@@ -86,6 +103,7 @@ export function collectSamples(ctx: ApiContext): MetricSample[] {
       value: ctx.topology.links().length,
     });
   }
+  for (const more of ctx.metrics ?? []) samples.push(...more());
   samples.push(
     {
       name: 'process_resident_memory_bytes',

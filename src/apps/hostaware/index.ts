@@ -3,6 +3,36 @@
  * from its own block; keep the blocks sorted by file.
  */
 
+// actions.ts: what an action does through the other apps' handles, and its undo record.
+export {
+  ActionError,
+  actionIssues,
+  applyAction,
+  checkActionBody,
+  parseApplied,
+  substitute,
+  tagOf,
+  undoAction,
+  type ActionHost,
+  type ActionTargets,
+  type Applied,
+  type ServiceTarget,
+} from './actions.js';
+
+// app.ts: the app (sources polled, hosts, rules, actions, messages).
+export {
+  HAND_PREFIX,
+  HOSTAWARE_APP_ID,
+  HostAwareApp,
+  type HandStatus,
+  type HostAwareOptions,
+  type MetricValue,
+  type MonitoredHostView,
+  type RuleView,
+  type SourceState,
+  type SourceView,
+} from './app.js';
+
 // eval.ts: the pure evaluation core (conditions, windows, check limit, hysteresis, priority arbitration).
 export {
   HandEngine,
@@ -26,6 +56,9 @@ export {
   type RuleHostStatus,
   type RuleState,
 } from './eval.js';
+
+// messages.ts: the bounded message log the API pages and streams.
+export { MessageLog, type HandMessage, type MessageInput, type MessagePage } from './messages.js';
 
 // rules.ts: the rule model, /api/v1 and FL_HAND JSON, validation.
 export {

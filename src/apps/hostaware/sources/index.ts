@@ -37,6 +37,9 @@ export {
 // ganglia.ts: gmond/gmetad XML.
 export { parseGangliaXml, type GangliaOptions } from './ganglia.js';
 
+// poll.ts: one poll of one configured source, fetched and parsed.
+export { describeSource, pollSource } from './poll.js';
+
 // prometheus.ts: text exposition format, query API JSON, host mapping.
 export {
   PROM_TYPES,
