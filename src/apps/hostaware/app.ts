@@ -63,7 +63,7 @@ export type SourceState = 'unknown' | 'ok' | 'down';
 export interface SourceView {
   name: string;
   type: SourceConfig['type'];
-  config: SourceConfig;
+  config: Record<string, unknown>;
   description: string;
   state: SourceState;
   /** Seconds between polls now: the source's interval, or the fastest active rule's polling time if less. */
@@ -296,7 +296,7 @@ export class HostAwareApp implements App {
         );
         if (clash) throw new ConflictError('path', `source '${clash.cfg.name}' receives on that path`);
       }
-      await this.store().put(SOURCES_PREFIX + cfg.name, cfg);
+      await this.store().put(SOURCES_PREFIX + cfg.name, sourceJson(cfg));
       const e = newSource(cfg);
       this.sources.set(cfg.name, e);
       return e;
@@ -351,7 +351,7 @@ export class HostAwareApp implements App {
     const v: SourceView = {
       name: s.cfg.name,
       type: s.cfg.type,
-      config: s.cfg,
+      config: sourceJson(s.cfg),
       description: describeSource(s.cfg),
       state: s.state,
       pollEvery: this.pollEvery(s) / 1000,
@@ -824,6 +824,13 @@ export class HostAwareApp implements App {
     if (!this.ctx) throw new Error('hostaware: not started');
     return this.ctx.store;
   }
+}
+
+/** A source as stored and shown: the body parseSourceConfig reads back (addresses as host:port text). */
+export function sourceJson(cfg: SourceConfig): Record<string, unknown> {
+  if (cfg.type !== 'gmond' && cfg.type !== 'gmetad') return { ...cfg };
+  const { host, port } = cfg.address;
+  return { ...cfg, address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` };
 }
 
 function newSource(cfg: SourceConfig): SourceEntry {
