@@ -62,7 +62,9 @@ import {
   buildEthernet,
   buildIcmpEcho,
   buildIpv4,
+  ipv4TextToNum,
   macNumToText,
+  macTextToNum,
   parseEthernet,
   type EthernetFrame,
 } from '../../src/packet/index.js';
@@ -192,7 +194,12 @@ export interface Treatment {
   dscp?: number;
   /** Queue set by set_queue or enqueue. */
   queue?: number;
+  /** Addresses set by set_field (eth_src, eth_dst, ipv4_src, ipv4_dst), as the flow gives them. */
+  rewrites?: Partial<Record<string, string>>;
 }
+
+/** The address rewrites the fake applies to packets (what NAT and load balancing use). */
+const REWRITES = new Set(['eth_src', 'eth_dst', 'ipv4_src', 'ipv4_dst']);
 
 /** Non-strict delete: the entry is at least as specific as the delete's match. */
 function covers(del: Match, entry: Match): boolean {
@@ -307,7 +314,9 @@ export class FakeSwitch implements SwitchSession {
       if (e.meterId !== undefined) t.meterId = e.meterId;
       for (const a of e.actions) {
         if (a.type === 'set_field' && a.field === 'ip_dscp') t.dscp = Number(a.value);
-        else if (a.type === 'set_queue') t.queue = a.queueId;
+        else if (a.type === 'set_field' && REWRITES.has(a.field)) {
+          (t.rewrites ??= {})[a.field] = String(a.value);
+        } else if (a.type === 'set_queue') t.queue = a.queueId;
         else if (a.type === 'enqueue') {
           t.queue = a.queueId;
           (t.output as number[]).push(a.port);
@@ -497,15 +506,18 @@ export class FakeNetwork {
     this.clock.t += ms;
     const now = this.clock.t;
     for (const sw of this.switches.values()) {
+      const expired: [FlowEntry, number][] = [];
       for (let i = sw.flows.length - 1; i >= 0; i--) {
         const e = sw.flows[i];
         const idle = e.idleTimeout > 0 && now - e.lastUsed >= e.idleTimeout * 1000;
         const hard = e.hardTimeout > 0 && now - e.installedAt >= e.hardTimeout * 1000;
         if (idle || hard) {
           sw.flows.splice(i, 1);
-          this.flowRemoved(sw, e, idle ? 0 : 1);
+          expired.push([e, idle ? 0 : 1]);
         }
       }
+      // Reported once the table is settled: an app may answer a FLOW_REMOVED with deletes of its own.
+      for (const [e, reason] of expired) this.flowRemoved(sw, e, reason);
     }
   }
 
@@ -740,6 +752,10 @@ export class FakeNetwork {
         data = withDscp(data, Number(action.value));
         continue;
       }
+      if (action.type === 'set_field' && REWRITES.has(action.field)) {
+        data = withAddress(data, action.field, String(action.value));
+        continue;
+      }
       if (action.type === 'set_queue') continue; // queues shape nothing here
       if (action.type !== 'output' && action.type !== 'enqueue')
         throw new Error(`fake switch: action ${action.type} not supported`);
@@ -891,6 +907,26 @@ function withDscp(data: Buffer, dscp: number): Buffer {
   return out;
 }
 
+/**
+ * A copy of a frame with one address rewritten, as a switch's set_field does (checksums are not kept: nothing
+ * here checks them). An IPv4 field on a non-IPv4 frame is an error, as OpenFlow's prerequisites make it.
+ */
+function withAddress(data: Buffer, field: string, value: string): Buffer {
+  const out = Buffer.from(data);
+  if (field === 'eth_src' || field === 'eth_dst') {
+    const mac = macTextToNum(value);
+    if (mac === undefined) throw new Error(`fake switch: set_field ${field} ${value}: not a MAC`);
+    out.writeUIntBE(mac, field === 'eth_dst' ? 0 : 6, 6);
+    return out;
+  }
+  const f = parseEthernet(data);
+  const ip = ipv4TextToNum(value);
+  if (!f.ipv4 || ip === undefined)
+    throw new Error(`fake switch: set_field ${field} ${value} on a non-IPv4 frame`);
+  out.writeUInt32BE(ip, f.l3Offset + (field === 'ipv4_src' ? 12 : 16));
+  return out;
+}
+
 /** A fake flow as flow stats report it. */
 function statsEntry(e: FlowEntry): FlowStatsEntry {
   return {
@@ -912,7 +948,11 @@ function statsEntry(e: FlowEntry): FlowStatsEntry {
 // ------------------------------------------------------------------------------------ topologies
 
 /** Mininet's linear,n: s1..sn in a line, host hi on port 1 of si; port 2 to the previous, 3 to the next. */
-export function linear(net: FakeNetwork, n: number, opts: { version?: OfVersion } = {}): void {
+export function linear(
+  net: FakeNetwork,
+  n: number,
+  opts: { version?: OfVersion; buffering?: boolean } = {},
+): void {
   for (let i = 1; i <= n; i++) {
     net.addSwitch(BigInt(i), 3, opts);
     net.addHost(`h${i}`, i, BigInt(i), 1);

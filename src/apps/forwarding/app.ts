@@ -26,6 +26,16 @@
  * fewest-hop route that avoids the switches and links its constraints name. Setting or clearing one deletes the
  * host's path flows, so its next packets punt and take the new route. When no route avoids them, its packets
  * are dropped rather than flooded (a flood would cross what was to be avoided).
+ *
+ * Service addresses (host-aware load balancing, the idea of Floodlight's LoadBalancer module; path mode only, L2
+ * mode ignores them): a virtual IPv4 address (optionally ip:port) whose ARP requests the controller answers with
+ * a virtual MAC, and whose traffic is translated to one pool member and back. Each connection (TCP/UDP 5-tuple,
+ * other protocols per client and protocol) gets its own flows above the ordinary path flows: on the client's
+ * switch the destination MAC and IP are rewritten to the member's, on the member's switch the source of the
+ * replies back to the service's; the hops between forward the rewritten packets. The member is picked when the
+ * connection's first packet punts, so changing the member moves new connections only; a connection keeps its
+ * member until one of its flows idles out (then all of them go, and its next packet picks again). Traffic to the
+ * address that no service translates, or whose member cannot be reached, is dropped, never flooded.
  */
 import {
   APP_COOKIE_MASK,
@@ -62,10 +72,12 @@ import {
 import {
   ARP_OP,
   buildArpReply,
+  buildArpRequest,
   ipv4NumToText,
   macNumToText,
   type EthernetFrame,
 } from '../../packet/index.js';
+import { ConflictError, FieldError } from '../../util/index.js';
 import type { HostsApp, Host } from '../hosts/index.js';
 import {
   undirectedKey,
@@ -74,9 +86,27 @@ import {
   type TopologyApp,
   type TopologyChange,
 } from '../topology/index.js';
+import {
+  connKey,
+  connMatch,
+  connOf,
+  memberView,
+  parseMember,
+  parseService,
+  type ConnTuple,
+  type ParsedMember,
+  type ParsedService,
+  type ServiceAddress,
+  type ServiceMember,
+  type ServiceView,
+} from './service.js';
 
 export const FORWARDING_APP_ID = 3;
 const OFPVID_PRESENT = 0x1000;
+/** FLOW_REMOVED reason: the flow was deleted by a FLOW_MOD (not aged out). */
+const OFPRR_DELETE = 2;
+/** At most one ARP probe for an unknown pool member per service this often. */
+const PROBE_INTERVAL_MS = 1000;
 
 export interface ForwardingOptions {
   /** Idle timeout of reactive flows in seconds; default 5. */
@@ -110,6 +140,33 @@ interface PathFlow {
   dstMac: number;
 }
 
+/** A service as the app keeps it: the validated address, its member now, and its installed connections. */
+interface ServiceState extends Omit<ParsedService, 'member'> {
+  member: ParsedMember;
+  conns: Map<string, Connection>;
+  /** What was logged about the current member (unknown, no route), so a busy client does not flood the log. */
+  warned: Set<string>;
+  probedAt: number;
+}
+
+/** One installed service flow: where, and its identity as FLOW_REMOVED reports it. */
+interface ConnFlow {
+  dpid: bigint;
+  match: Match;
+  priority: number;
+  key: string;
+}
+
+/** One connection's flows, both directions, and what invalidates them. */
+interface Connection {
+  svc: ServiceState;
+  key: string;
+  clientMac: number;
+  memberMac: number;
+  links: string[];
+  flows: ConnFlow[];
+}
+
 /** A route constraint as set: whose traffic (MAC as a number), and what it avoids. */
 export interface RouteConstraint {
   id: string;
@@ -135,6 +192,12 @@ export class ForwardingApp implements App {
   private readonly pathFlows = new Map<bigint, Map<string, PathFlow>>();
   /** Route constraints by their owner's id (a host-aware rule and host). */
   private readonly constraints = new Map<string, RouteConstraint>();
+  /** Service addresses by owner id, and the indexes the packet path looks them up by (VIP, VMAC). */
+  private readonly servicesById = new Map<string, ServiceState>();
+  private readonly servicesByIp = new Map<number, ServiceState[]>();
+  private readonly servicesByMac = new Map<number, ServiceState[]>();
+  /** Service connection flows per switch, keyed as flowRemoved sees them. */
+  private readonly serviceFlows = new Map<bigint, Map<string, Connection>>();
   /** Reactive-flow templates by version and flags (built on first use). */
   private readonly templates = new Map<number, L2FlowModTemplate>();
   /** Where messages go; replaced by tests to capture instead of sending. */
@@ -193,13 +256,24 @@ export class ForwardingApp implements App {
   switchDisconnected(dpid: bigint): void {
     this.macTables.delete(dpid);
     this.pathFlows.delete(dpid);
+    // A connection with a hop on a switch that went away is broken: its flows elsewhere go too.
+    if (this.serviceFlows.has(dpid)) this.deleteConnections((c) => c.flows.some((f) => f.dpid === dpid));
+    this.serviceFlows.delete(dpid);
   }
 
   flowRemoved(sw: SwitchSession, msg: FlowRemoved): void {
     if ((msg.cookie & APP_COOKIE_MASK) !== this.cookie) return;
-    this.pathFlows
-      .get(sw.dpid)
-      ?.delete(flowKey({ tableId: 0, priority: msg.priority, match: msg.match }, OFP_VERSION_1_3));
+    const key = flowKey({ tableId: 0, priority: msg.priority, match: msg.match }, OFP_VERSION_1_3);
+    const conn = this.serviceFlows.get(sw.dpid)?.get(key);
+    if (conn !== undefined) {
+      // Deletes are this app's own (the records went with them), or a replaced connection's leftovers whose
+      // key may already be the new connection's: only an aged-out flow ends a connection.
+      if (msg.reason !== OFPRR_DELETE) {
+        this.deleteConnection(conn, (f) => f.dpid !== sw.dpid || f.key !== key);
+      }
+      return;
+    }
+    this.pathFlows.get(sw.dpid)?.delete(key);
   }
 
   packetIn(sw: SwitchSession, msg: PacketIn, frame: EthernetFrame, decision: PacketDecision): Disposition {
@@ -265,6 +339,7 @@ export class ForwardingApp implements App {
    */
   private resetHostPaths(mac: number): void {
     this.deletePathFlows((f) => f.srcMac === mac || f.dstMac === mac);
+    this.deleteConnections((c) => c.clientMac === mac || c.memberMac === mac);
     const text = macNumToText(mac);
     for (const sw of this.ctx?.controller.switches.values() ?? []) {
       if (sw.version !== OFP_VERSION_1_3) continue;
@@ -285,13 +360,15 @@ export class ForwardingApp implements App {
     hosts: HostsApp,
     narrow: Narrowing | undefined,
   ): void {
+    // The one cost services add to other traffic: this size check.
+    if (this.servicesById.size > 0 && this.serviceFrame(sw, msg, inPort, frame, topo, hosts, narrow)) return;
     const dst = frame.isMulticast ? undefined : hosts.byMacNum(frame.dstNum);
     if (dst === undefined) {
       const arp = frame.arp;
       if (this.proxyArp && arp !== undefined && arp.op === ARP_OP.REQUEST) {
         const target = hosts.byIpv4Num(arp.tpaNum);
         if (target !== undefined && target.mac !== arp.shaNum) {
-          this.answerArp(sw, inPort, frame, target);
+          this.answerArp(sw, inPort, frame, target.mac, target.ipv4);
           this.release(sw, msg);
           return;
         }
@@ -382,11 +459,11 @@ export class ForwardingApp implements App {
     this.packetOut(sw.dpid, msg, actions);
   }
 
-  private answerArp(sw: SwitchSession, inPort: number, frame: EthernetFrame, target: Host): void {
+  private answerArp(sw: SwitchSession, inPort: number, frame: EthernetFrame, mac: number, ip: number): void {
     const arp = frame.arp!;
     const data = buildArpReply({
-      answerMac: macNumToText(target.mac),
-      answerIp: ipv4NumToText(target.ipv4),
+      answerMac: macNumToText(mac),
+      answerIp: ipv4NumToText(ip),
       requesterMac: arp.sha,
       requesterIp: arp.spa,
       vlan: frame.vlan ? { vid: frame.vlan.vid, pcp: frame.vlan.pcp } : undefined,
@@ -401,6 +478,317 @@ export class ForwardingApp implements App {
         data,
       },
     });
+  }
+
+  // ---------------------------------------------------------------------------------- service addresses
+
+  /**
+   * Adds or replaces service `s.id` (path mode; L2 mode keeps it but ignores it). Replacing only the member
+   * acts as setServiceMember; a new address, port or MAC deletes the old one's connections. Throws FieldError
+   * naming the field at fault, ConflictError when another service already takes that address (and port).
+   */
+  setService(s: ServiceAddress): void {
+    const p = parseService(s);
+    for (const other of this.servicesByIp.get(p.ipNum) ?? []) {
+      if (other.id === p.id) continue;
+      if (other.port === undefined || p.port === undefined || other.port === p.port) {
+        const what = other.port === undefined ? other.ip : `${other.ip}:${other.port}`;
+        throw new ConflictError(
+          p.port === undefined ? 'ip' : 'port',
+          `${what} is already service ${other.id}`,
+        );
+      }
+      if (other.macNum !== p.macNum) {
+        throw new ConflictError('mac', `${p.ip} answers ARP with ${other.mac} already (service ${other.id})`);
+      }
+    }
+    for (const other of this.servicesByMac.get(p.macNum) ?? []) {
+      if (other.id !== p.id && other.ipNum !== p.ipNum) {
+        throw new ConflictError('mac', `${p.mac} is already the MAC of ${other.ip} (service ${other.id})`);
+      }
+    }
+    const before = this.servicesById.get(p.id);
+    if (before && before.ipNum === p.ipNum && before.port === p.port && before.macNum === p.macNum) {
+      this.setMember(before, p.member);
+      return;
+    }
+    if (before) this.dropService(before);
+    const svc: ServiceState = { ...p, conns: new Map(), warned: new Set(), probedAt: -Infinity };
+    this.servicesById.set(p.id, svc);
+    indexAdd(this.servicesByIp, p.ipNum, svc);
+    indexAdd(this.servicesByMac, p.macNum, svc);
+  }
+
+  /**
+   * Where service `id`'s new connections go from now on; its existing connections keep their member until
+   * their flows idle out. False when there is no such service. Throws FieldError (`member.ip`...) on bad input.
+   */
+  setServiceMember(id: string, member: ServiceMember): boolean {
+    const parsed = parseMember(member);
+    const svc = this.servicesById.get(id);
+    if (svc === undefined) return false;
+    if (parsed.ipNum === svc.ipNum)
+      throw new FieldError('member.ip', `is the service address ${svc.ip} itself`);
+    this.setMember(svc, parsed);
+    return true;
+  }
+
+  /** Removes service `id` and deletes every flow it installed; false when there is no such service. */
+  clearService(id: string): boolean {
+    const svc = this.servicesById.get(id);
+    if (svc === undefined) return false;
+    this.dropService(svc);
+    return true;
+  }
+
+  services(): ServiceView[] {
+    return [...this.servicesById.values()].map((s) => ({
+      id: s.id,
+      ip: s.ip,
+      ...(s.port !== undefined ? { port: s.port } : {}),
+      mac: s.mac,
+      member: memberView(s.member),
+      connections: s.conns.size,
+    }));
+  }
+
+  private setMember(svc: ServiceState, member: ParsedMember): void {
+    svc.member = member;
+    svc.warned.clear();
+    svc.probedAt = -Infinity;
+  }
+
+  private dropService(svc: ServiceState): void {
+    this.deleteConnections((c) => c.svc === svc);
+    this.servicesById.delete(svc.id);
+    indexRemove(this.servicesByIp, svc.ipNum, svc);
+    indexRemove(this.servicesByMac, svc.macNum, svc);
+  }
+
+  /** Handles the frame if it concerns a service address (ARP for it, traffic to it); false otherwise. */
+  private serviceFrame(
+    sw: SwitchSession,
+    msg: PacketIn,
+    inPort: number,
+    frame: EthernetFrame,
+    topo: TopologyApp,
+    hosts: HostsApp,
+    narrow: Narrowing | undefined,
+  ): boolean {
+    const ip = frame.ipv4;
+    if (ip !== undefined) {
+      const svcs = this.servicesByIp.get(ip.dstNum);
+      if (svcs !== undefined) {
+        for (const svc of svcs) {
+          const conn = connOf(frame, svc.port);
+          if (conn !== undefined) {
+            this.serviceConnection(sw, msg, inPort, frame, svc, conn, topo, hosts, narrow);
+            return true;
+          }
+        }
+        this.release(sw, msg); // no service takes this port or protocol: nothing else may have the address
+        return true;
+      }
+    } else if (frame.arp !== undefined && frame.arp.op === ARP_OP.REQUEST) {
+      // Answered whether or not proxy ARP is on: no host owns the address to answer it.
+      const svc = this.servicesByIp.get(frame.arp.tpaNum)?.[0];
+      if (svc !== undefined) {
+        this.answerArp(sw, inPort, frame, svc.macNum, svc.ipNum);
+        this.release(sw, msg);
+        return true;
+      }
+    }
+    // Anything else sent to a virtual MAC (a member's answer to a probe, non-IP frames) ends here.
+    if (this.servicesByMac.has(frame.dstNum)) {
+      this.release(sw, msg);
+      return true;
+    }
+    return false;
+  }
+
+  /** The first packet of a connection to `svc`: its flows to the current member and back, then the packet. */
+  private serviceConnection(
+    sw: SwitchSession,
+    msg: PacketIn,
+    inPort: number,
+    frame: EthernetFrame,
+    svc: ServiceState,
+    conn: ConnTuple,
+    topo: TopologyApp,
+    hosts: HostsApp,
+    narrow: Narrowing | undefined,
+  ): void {
+    const m = svc.member;
+    const member = m.macNum !== undefined ? hosts.byMacNum(m.macNum) : hosts.byIpv4Num(m.ipNum);
+    if (member === undefined) {
+      this.warnOnce(svc, 'unknown', 'service member is unknown to host tracking: dropping its traffic');
+      this.probeMember(svc, topo);
+      this.release(sw, msg);
+      return;
+    }
+    if (member.mac === frame.srcNum) {
+      // A member calling its own service would get its own packets back from itself: that needs a source
+      // rewrite too (hairpin NAT), which this does not do.
+      this.warnOnce(svc, 'hairpin', 'service member is the client itself: dropping');
+      this.release(sw, msg);
+      return;
+    }
+    const avoid = this.constraints.size > 0 ? this.avoidFor(frame.srcNum, member.mac) : undefined;
+    const hops = topo.route(sw.dpid, inPort, member.dpid, member.port, avoid);
+    if (hops === undefined) {
+      this.warnOnce(svc, 'route', 'no route from the client to the service member: dropping');
+      this.release(sw, msg);
+      return;
+    }
+    this.installConnection(sw, msg, frame, svc, conn, member, hops, narrow);
+  }
+
+  private installConnection(
+    sw: SwitchSession,
+    msg: PacketIn,
+    frame: EthernetFrame,
+    svc: ServiceState,
+    conn: ConnTuple,
+    member: Host,
+    hops: Hop[],
+    narrow: Narrowing | undefined,
+  ): void {
+    const key = connKey(conn);
+    const vid = frame.vlan ? OFPVID_PRESENT | frame.vlan.vid : undefined;
+    const memberMac = macNumToText(member.mac);
+    const memberIp = svc.member.ipNum;
+    const rec: Connection = {
+      svc,
+      key,
+      clientMac: frame.srcNum,
+      memberMac: member.mac,
+      links: hops.length > 1 ? pathLinks(hops) : [],
+      flows: [],
+    };
+    const buffered = msg.bufferId !== OFP_NO_BUFFER;
+    const install = (dpid: bigint, match: Match, actions: Action[], bufferId: number): void => {
+      const version = dpid === sw.dpid ? sw.version : this.ctx?.controller.switches.get(dpid)?.version;
+      const place = this.place(version ?? sw.version);
+      // Above every ordinary path flow, so a member->client path flow cannot skip the reverse rewrite.
+      const priority = place.high;
+      this.sink({
+        dpid,
+        msg: this.flowMod(match, actions, place, {
+          bufferId,
+          flags: OFPFF_SEND_FLOW_REM,
+          cookieTag: narrow?.cookieTag,
+          priority,
+        }),
+      });
+      const flowId = flowKey({ tableId: 0, priority, match }, OFP_VERSION_1_3);
+      rec.flows.push({ dpid, match, priority, key: flowId });
+    };
+    const out = (port: number): Action => ({ type: 'output', port, maxLen: 0 });
+    // Replies, from the client's switch back to the member's (where their source becomes the service's):
+    // in place before the first packet can reach the member.
+    for (let i = 0; i < hops.length; i++) {
+      const h = hops[i];
+      const atMember = i === hops.length - 1;
+      const match = connMatch(conn, h.outPort, atMember ? memberIp : svc.ipNum, conn.client, false, vid);
+      const actions: Action[] = atMember
+        ? [
+            { type: 'set_field', field: 'eth_src', value: svc.mac },
+            { type: 'set_field', field: 'ipv4_src', value: svc.ip },
+            out(h.inPort),
+          ]
+        : [out(h.inPort)];
+      install(h.dpid, match, actions, OFP_NO_BUFFER);
+    }
+    // Requests, member's switch first and the client's last (it carries a buffered packet with it).
+    const rewrite: Action[] = [
+      { type: 'set_field', field: 'eth_dst', value: memberMac },
+      { type: 'set_field', field: 'ipv4_dst', value: svc.member.ip },
+      out(hops[0].outPort),
+    ];
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const h = hops[i];
+      if (i > 0) {
+        install(
+          h.dpid,
+          connMatch(conn, h.inPort, conn.client, memberIp, true, vid),
+          [out(h.outPort)],
+          OFP_NO_BUFFER,
+        );
+        continue;
+      }
+      const own = connMatch(conn, h.inPort, conn.client, svc.ipNum, true, vid);
+      install(
+        h.dpid,
+        narrow ? { ...narrow.match, ...own } : own,
+        rewrite,
+        buffered ? msg.bufferId : OFP_NO_BUFFER,
+      );
+    }
+    const old = svc.conns.get(key);
+    if (old !== undefined) {
+      // Re-punted (a flow of it was lost): flows the new set rewrote in place stay, the others go.
+      const kept = new Set(rec.flows.map((f) => `${f.dpid}|${f.key}`));
+      this.deleteConnection(old, (f) => !kept.has(`${f.dpid}|${f.key}`));
+    }
+    svc.conns.set(key, rec);
+    for (const f of rec.flows) {
+      let perSwitch = this.serviceFlows.get(f.dpid);
+      if (!perSwitch) this.serviceFlows.set(f.dpid, (perSwitch = new Map()));
+      perSwitch.set(f.key, rec);
+    }
+    if (!buffered) this.packetOut(sw.dpid, msg, rewrite);
+  }
+
+  private deleteConnections(pred: (c: Connection) => boolean): void {
+    if (this.servicesById.size === 0) return;
+    for (const svc of this.servicesById.values())
+      for (const c of [...svc.conns.values()]) if (pred(c)) this.deleteConnection(c);
+  }
+
+  /** Forgets connection `c` and deletes its flows (those `send` selects; all by default) from the switches. */
+  private deleteConnection(c: Connection, send: (f: ConnFlow) => boolean = () => true): void {
+    if (c.svc.conns.get(c.key) === c) c.svc.conns.delete(c.key);
+    for (const f of c.flows) {
+      const perSwitch = this.serviceFlows.get(f.dpid);
+      if (perSwitch?.get(f.key) === c) {
+        perSwitch.delete(f.key);
+        if (perSwitch.size === 0) this.serviceFlows.delete(f.dpid);
+      }
+      if (!send(f)) continue;
+      const version = this.ctx?.controller.switches.get(f.dpid)?.version;
+      if (version === undefined) continue; // gone with its switch
+      this.sink({
+        dpid: f.dpid,
+        msg: this.deleteMod(f.match, OFPFC.DELETE_STRICT, f.priority, OFPP.ANY, version),
+      });
+    }
+  }
+
+  /**
+   * A member host tracking has not seen (a quiet server) is asked for its MAC: an ARP request from the service
+   * address out of every host port. Its answer, sent to the virtual MAC, teaches host tracking where it is.
+   */
+  private probeMember(svc: ServiceState, topo: TopologyApp): void {
+    const now = this.ctx?.now() ?? 0;
+    if (now - svc.probedAt < PROBE_INTERVAL_MS) return;
+    svc.probedAt = now;
+    const data = buildArpRequest({ senderMac: svc.mac, senderIp: svc.ip, targetIp: svc.member.ip });
+    for (const sw of this.ctx?.controller.switches.values() ?? []) {
+      const actions: Action[] = [];
+      for (const p of topo.floodPorts(sw.dpid))
+        if (!topo.isInterSwitchPort(sw.dpid, p)) actions.push({ type: 'output', port: p, maxLen: 0 });
+      if (actions.length === 0) continue;
+      this.sink({
+        dpid: sw.dpid,
+        msg: { type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: OFPP.CONTROLLER, actions, data },
+      });
+    }
+  }
+
+  private warnOnce(svc: ServiceState, what: string, text: string): void {
+    if (svc.warned.has(what)) return;
+    svc.warned.add(what);
+    this.ctx?.log.warn({ service: svc.id, ip: svc.ip, member: svc.member.ip }, text);
   }
 
   // -------------------------------------------------------------------------------------------- L2 mode
@@ -459,6 +847,7 @@ export class ForwardingApp implements App {
     if (change.removed.length === 0) return;
     const gone = new Set(change.removed.map(undirectedKey));
     this.deletePathFlows((f) => f.links.some((k) => gone.has(k)));
+    this.deleteConnections((c) => c.links.some((k) => gone.has(k)));
     // Flows this process has no record of (installed before a controller restart) would keep sending into
     // the dead link for as long as traffic keeps them alive. OF1.3 can select them by cookie and out_port;
     // OF1.0 cannot filter by cookie, so there they age out once traffic stops.
@@ -473,6 +862,8 @@ export class ForwardingApp implements App {
   private onHostGone(mac: number, from: { dpid: bigint; port: number }): void {
     for (const table of this.macTables.values()) table.delete(mac);
     this.deletePathFlows((f) => f.dstMac === mac);
+    // Both ends of a service connection are pinned to a place: a client or member that moved needs new flows.
+    this.deleteConnections((c) => c.clientMac === mac || c.memberMac === mac);
     // Last-hop flows towards the old attachment (single- or multi-hop): match the MAC, filter by out_port.
     const sw = this.ctx?.controller.switches.get(from.dpid);
     if (sw) {
@@ -539,14 +930,14 @@ export class ForwardingApp implements App {
     match: Match,
     actions: Action[] | undefined,
     place: Place,
-    opts: { bufferId: number; flags?: number; cookieTag?: bigint },
+    opts: { bufferId: number; flags?: number; cookieTag?: bigint; priority?: number },
   ): OfMessageBody {
     return flowMod({
       // BigInt arithmetic allocates: only when there is a tag to add.
       cookie: opts.cookieTag ? this.cookie | (opts.cookieTag & ~APP_COOKIE_MASK) : this.cookie,
       tableId: place.tableId,
       idleTimeout: this.idleTimeout,
-      priority: place.low,
+      priority: opts.priority ?? place.low,
       bufferId: opts.bufferId,
       flags: opts.flags ?? 0,
       match,
@@ -619,6 +1010,18 @@ function narrowingOf(decision: PacketDecision): Narrowing | undefined {
     match: decision.match,
     cookieTag: typeof note?.cookieTag === 'bigint' ? note.cookieTag & ~APP_COOKIE_MASK : 0n,
   };
+}
+
+function indexAdd<K>(index: Map<K, ServiceState[]>, k: K, svc: ServiceState): void {
+  const list = index.get(k);
+  if (list) list.push(svc);
+  else index.set(k, [svc]);
+}
+
+function indexRemove<K>(index: Map<K, ServiceState[]>, k: K, svc: ServiceState): void {
+  const list = index.get(k)?.filter((x) => x !== svc);
+  if (list === undefined || list.length === 0) index.delete(k);
+  else index.set(k, list);
 }
 
 function pathLinks(hops: Hop[]): string[] {
