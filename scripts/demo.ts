@@ -3,7 +3,8 @@
  * Mininet ring of 4 OVS userspace switches with one host each (OpenFlow 1.3); pings every host pair until all
  * answer, shows a firewall deny winning over a QoS rate policy (the declared pipeline), then containers on two
  * simulated hosts reaching each other over a Sluice network (sluice agent, VXLAN, etcd), the docker CLI through
- * `sluice proxy` with the network adapter and an example adapter, prints where to look, and runs until Ctrl-C,
+ * `sluice proxy` with the network adapter and an example adapter, a gmond metric driving a host-aware rule
+ * that drops a host's traffic and restores it, prints where to look, and runs until Ctrl-C,
  * then removes every bridge, namespace and process it made.
  *
  * Environment (all optional):
@@ -33,6 +34,7 @@ import {
   SLUICE_CLI,
   sluiceCommand,
   startController,
+  startGmond,
   stopOvs,
   type PingallResult,
   type RunningController,
@@ -122,7 +124,7 @@ function progressLine(r: PingallResult, attempt: number): string {
   return `      attempt ${attempt}: [${bar}] ${r.received}/${r.sent} replies, ${r.lossPct}% loss`;
 }
 
-const STEPS = 7;
+const STEPS = 8;
 
 /** One ping from src to dst; true when it was answered. */
 async function answers(net: MininetNet, src: string, dst: string): Promise<boolean> {
@@ -342,6 +344,89 @@ async function showProxy(sim: SimHosts, webAddress: string): Promise<{ socket: s
   return { socket: proxySocket };
 }
 
+/**
+ * Step 8: host-aware networking (FL_HAND finished). A real gmond on loopback is the metric source; a rule
+ * "bytes_out gt 1e6 for 2 polls -> drop" on h1; gmetric injects h1's bytes_out (as h1's own gmond would report
+ * it): h1's pings stop once the rule acts, and come back when the value drops and the rule clears.
+ */
+async function showHostAware(
+  net: MininetNet,
+  apiPort: number,
+  cli: string,
+): Promise<{ stop: () => Promise<void> }> {
+  const [h1, h2] = net.hosts;
+  if (!h1 || !h2) throw new Error('needs two hosts');
+  console.log(`[8/${STEPS}] Host-aware rules: a gmond metric drives the network (Ganglia + Sluice)`);
+  const api = `http://127.0.0.1:${apiPort}`;
+  const call = async (method: string, route: string, body?: unknown): Promise<unknown> => {
+    const r = await fetch(api + route, {
+      method,
+      ...(body !== undefined && {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    });
+    const json = (await r.json()) as unknown;
+    if (!r.ok) throw new Error(`${method} ${route}: ${r.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const gmond = await startGmond({ cluster: 'demo' });
+  const spoof = `${h1.ip}:${h1.name}`;
+  const rule = 'demo-hot-h1';
+  const cleanup = async () => {
+    await call('DELETE', `/api/v1/hostaware/rules/${rule}`).catch(() => undefined);
+    await call('DELETE', '/api/v1/hostaware/sources/demo-gmond').catch(() => undefined);
+    await gmond.close();
+  };
+  try {
+    await gmond.gmetric('bytes_out', 1000, { spoof, units: 'bytes/sec' });
+    await call('DELETE', `/api/v1/hostaware/rules/${rule}`).catch(() => undefined);
+    await call('DELETE', '/api/v1/hostaware/sources/demo-gmond').catch(() => undefined);
+    const src = (await call('POST', '/api/v1/hostaware/sources', {
+      type: 'gmond',
+      name: 'demo-gmond',
+      address: `127.0.0.1:${gmond.xmlPort}`,
+      interval: 1,
+    })) as { state: string };
+    console.log(`      gmond on 127.0.0.1:${gmond.xmlPort} added as a source: ${src.state}`);
+    await call('POST', '/api/v1/hostaware/rules', {
+      name: rule,
+      host: h1.name,
+      conditions: [{ metric: 'bytes_out', comparator: 'gt', value: 1e6 }],
+      checkLimit: 2,
+      pollingTime: 1,
+      action: { type: 'drop' },
+    });
+    console.log(
+      `      rule ${rule}: ${h1.name} bytes_out gt 1000000 for 2 polls -> drop ${h1.name}'s traffic`,
+    );
+    await gmond.gmetric('bytes_out', 5e6, { spoof, units: 'bytes/sec' });
+    console.log(`      gmetric --spoof ${spoof} bytes_out=5000000`);
+    await waitFor(async () => !(await answers(net, h1.name, h2.name)), {
+      what: `the rule to drop ${h1.name}'s traffic`,
+      timeoutMs: 30_000,
+    });
+    const msgs = (await call('GET', `/api/v1/hostaware/messages?rule=${rule}&limit=6`)) as {
+      messages: { type: string; message: string }[];
+    };
+    for (const m of msgs.messages) console.log(`        ${m.type.padEnd(13)} ${m.message}`);
+    console.log(`      ${h1.name} -> ${h2.name}: no reply while the rule is active`);
+    await gmond.gmetric('bytes_out', 1000, { spoof, units: 'bytes/sec' });
+    await waitFor(() => answers(net, h1.name, h2.name), {
+      what: `${h1.name} to answer again once bytes_out dropped`,
+      timeoutMs: 30_000,
+    });
+    console.log(
+      `      bytes_out back to 1000: the rule cleared, its ACL entry is gone, ${h1.name} answers again`,
+    );
+    console.log(`      see: ${cli} hostaware rules; curl -s ${api}/wm/hand/rules/json`);
+    return { stop: cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) fail('must run as root (Open vSwitch and Mininet need it): sudo make demo');
   const cfg = readConfig();
@@ -362,10 +447,12 @@ async function main(): Promise<void> {
   let sim: SimHosts | undefined;
   let simAgents: SimAgent[] = [];
   let ovsStartedHere = false;
+  let stopHostAware: (() => Promise<void>) | undefined;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number): Promise<void> =>
     (shuttingDown ??= (async () => {
       console.log('\ndemo: stopping: network, controller, Open vSwitch (if the demo started it)...');
+      await stopHostAware?.().catch((e: Error) => console.error(`demo: host-aware stop: ${e.message}`));
       await net?.stop().catch((e: Error) => console.error(`demo: network stop: ${e.message}`));
       await Promise.all(simAgents.map((a) => a.proc.stop(3000).catch(() => undefined)));
       await sim?.stop().catch((e: Error) => console.error(`demo: simulated hosts stop: ${e.message}`));
@@ -448,6 +535,15 @@ async function main(): Promise<void> {
         },
       );
       ok = proxySocket !== undefined;
+    }
+
+    if (ok && net && cfg.controller === 'sluice') {
+      const hand = await showHostAware(net, cfg.apiPort, cli).catch((e: Error) => {
+        console.log(`      host-aware step failed: ${e.message}`);
+        return undefined;
+      });
+      ok = hand !== undefined;
+      if (hand) stopHostAware = hand.stop;
     }
 
     if (cfg.exitAfterPingall) return void (await shutdown(ok ? 0 : 1));

@@ -1,6 +1,6 @@
 /**
  * `make demo` keeps working: the demo script runs end to end (controller, Mininet ring, pingall, a firewall
- * deny beating a QoS policy) in its
+ * deny beating a QoS policy, container networks, the proxy, a host-aware rule on a gmond metric) in its
  * non-interactive mode and leaves nothing behind.
  */
 import { test } from 'node:test';
@@ -44,6 +44,10 @@ test('the demo brings up a network where every host reaches every other, a deny 
     /docker run -e SLUICE_NETWORK=demo: container "proxied" on network demo, eth0 10\.60\.0\.\d+\/24, labels \{"sluice\.example":"labelled"\}/,
   );
   assert.match(output, /proxied container fetched http:\/\/10\.60\.0\.\d+\/ from h2: "hello from host 2"/);
+  // Host-aware: a gmond metric over the threshold drops h1's traffic; when it falls, h1 answers again.
+  assert.match(output, /ACTION\s+applied drop: ACL rule \d+/);
+  assert.match(output, /h1 -> h2: no reply while the rule is active/);
+  assert.match(output, /the rule cleared, its ACL entry is gone, h1 answers again/);
   assert.match(output, /nothing left behind/);
   assert.deepEqual(await leftovers(), {
     mininets: [],
