@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { ForwardingApp, serviceMac, type ServiceAddress } from '../../src/apps/forwarding/index.js';
 import { HostsApp } from '../../src/apps/hosts/index.js';
 import { TopologyApp } from '../../src/apps/topology/index.js';
+import type { App } from '../../src/controller/index.js';
 import { OFP_VERSION_1_0, OFP_VERSION_1_3, type OfVersion } from '../../src/openflow/index.js';
 import {
   ETH_TYPE,
@@ -19,25 +20,30 @@ import {
   buildIpv4,
   buildTcp,
   buildUdpFrame,
+  macTextToNum,
   parseEthernet,
   type EthernetFrame,
 } from '../../src/packet/index.js';
 import { ConflictError, FieldError } from '../../src/util/index.js';
-import { FakeNetwork, linear, type FakeHost } from './apps.fakenet.js';
+import { FakeNetwork, linear, ring, type FakeHost } from './apps.fakenet.js';
 
 const VERSIONS = [OFP_VERSION_1_0, OFP_VERSION_1_3] as const;
 const VIP = '10.0.0.100';
 const VMAC = serviceMac(VIP);
 const SVC = 'hand:web';
 
-/** linear,3 (hi on port 1 of si), every host known to host tracking unless `quiet`. */
-async function network(version: OfVersion, opts: { buffering?: boolean; quiet?: string[] } = {}) {
+/** linear,3 (hi on port 1 of si) unless `ring`, every host known to host tracking unless `quiet`. */
+async function network(
+  version: OfVersion,
+  opts: { buffering?: boolean; quiet?: string[]; ring?: boolean; apps?: App[] } = {},
+) {
   const net = new FakeNetwork();
-  linear(net, 3, { version, buffering: opts.buffering });
+  if (opts.ring) ring(net, 4, { version });
+  else linear(net, 3, { version, buffering: opts.buffering });
   const topo = new TopologyApp({ timers: false });
   const hosts = new HostsApp({ timers: false, topology: topo });
   const fwd = new ForwardingApp({ topology: topo, hosts });
-  await net.start([topo, hosts, fwd]);
+  await net.start([topo, hosts, fwd, ...(opts.apps ?? [])]);
   net.connectAll();
   net.advance(topo.quarantineMs);
   for (const h of net.hosts.values()) {
@@ -237,6 +243,57 @@ for (const version of VERSIONS) {
     assert.deepEqual(s3.wouldOutput(2, tcp(net.host('h1'), h3.mac, h3.ip, 40000, 8080)), [4]);
   });
 }
+
+for (const version of VERSIONS) {
+  test(`service (OF 0x0${version}): a route constraint on the client keeps its connections off a switch`, async () => {
+    const { net, fwd } = await network(version, { ring: true });
+    const [h1, h3] = [net.host('h1'), net.host('h3')];
+    const s = (d: bigint) => net.switches.get(d)!;
+    fwd.setService(service(h3.ip));
+    // Ring: si port 3 -> s(i+1) port 2, s4 port 3 -> s1 port 2. Unconstrained, s1 -> s3 goes by s2.
+    assert.deepEqual(connect(net, 40000).to, ['h3']);
+    assert.deepEqual(s(1n).wouldOutput(1, tcp(h1, VMAC, VIP, 40000, 8080)), [3]);
+    fwd.setRouteConstraint('rule-a', macTextToNum(h1.mac)!, { switches: new Set([2n]) });
+    assert.equal(fwd.services()[0].connections, 0, 'the constraint re-routes existing connections');
+    assert.deepEqual(connect(net, 40000).to, ['h3']);
+    assert.deepEqual(s(1n).wouldOutput(1, tcp(h1, VMAC, VIP, 40000, 8080)), [2], 'towards s4');
+    assert.equal(answer(net, 'h3', 40000)[0]?.ipv4?.src, VIP);
+    assert.deepEqual(
+      s(2n).flows.filter((f) => f.match.tcp_src === 40000 || f.match.tcp_dst === 40000),
+      [],
+    );
+  });
+}
+
+test('service: an allow verdict narrows the connection, its mask does not widen the rewrite', async () => {
+  // As the firewall's cached decision: allow 10.0.0.0/24 and tag the flows it causes.
+  const allow: App = {
+    name: 'firewall',
+    cookie: 0x0009_0000_0000_0000n,
+    after: ['hosts'],
+    packetIn: (_sw, _msg, frame, decision) => {
+      if (frame.ipv4) {
+        decision.verdict = 'allow';
+        decision.match = { eth_type: ETH_TYPE.IPV4, ipv4_dst: '10.0.0.0', ipv4_dst_mask: '255.255.255.0' };
+        decision.notes = { forwarding: { cookieTag: 0x42n } };
+      }
+      return 'continue';
+    },
+  };
+  const { net, fwd } = await network(OFP_VERSION_1_3, { apps: [allow] });
+  const [h1, h3] = [net.host('h1'), net.host('h3')];
+  fwd.setService(service(net.host('h2').ip));
+  assert.deepEqual(connect(net, 40000).to, ['h2']);
+  const ingress = net.switches.get(1n)!.lookup(1, parseEthernet(tcp(h1, VMAC, VIP, 40000, 8080)), 2)!;
+  assert.equal(ingress.match.ipv4_dst, VIP);
+  assert.equal(ingress.match.ipv4_dst_mask, undefined);
+  assert.equal(ingress.cookie & 0xffffn, 0x42n, 'tagged for the deciding app');
+  assert.equal(
+    net.switches.get(1n)!.treat(1, tcp(h1, h3.mac, h3.ip, 40000, 8080)).rewrites,
+    undefined,
+    'traffic to another address of the /24 is not rewritten',
+  );
+});
 
 test('setService: bad input is refused naming the field', async () => {
   const { fwd } = await network(OFP_VERSION_1_3);

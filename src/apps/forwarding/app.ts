@@ -264,7 +264,7 @@ export class ForwardingApp implements App {
   flowRemoved(sw: SwitchSession, msg: FlowRemoved): void {
     if ((msg.cookie & APP_COOKIE_MASK) !== this.cookie) return;
     const key = flowKey({ tableId: 0, priority: msg.priority, match: msg.match }, OFP_VERSION_1_3);
-    const conn = this.serviceFlows.get(sw.dpid)?.get(key);
+    const conn = this.serviceFlows.size > 0 ? this.serviceFlows.get(sw.dpid)?.get(key) : undefined;
     if (conn !== undefined) {
       // Deletes are this app's own (the records went with them), or a replaced connection's leftovers whose
       // key may already be the new connection's: only an aged-out flow ends a connection.
@@ -719,7 +719,7 @@ export class ForwardingApp implements App {
       const own = connMatch(conn, h.inPort, conn.client, svc.ipNum, true, vid);
       install(
         h.dpid,
-        narrow ? { ...narrow.match, ...own } : own,
+        narrow ? within(narrow.match, own) : own,
         rewrite,
         buffered ? msg.bufferId : OFP_NO_BUFFER,
       );
@@ -1010,6 +1010,16 @@ function narrowingOf(decision: PacketDecision): Narrowing | undefined {
     match: decision.match,
     cookieTag: typeof note?.cookieTag === 'bigint' ? note.cookieTag & ~APP_COOKIE_MASK : 0n,
   };
+}
+
+/**
+ * `own` (exact values) inside a verdict's match: the verdict's other fields stay, and a mask it had on a field
+ * `own` sets goes, or the exact value would match the verdict's whole prefix (a /24 rewritten to one member).
+ */
+function within(verdict: Match, own: Match): Match {
+  const m: Record<string, unknown> = { ...verdict, ...own };
+  for (const k of Object.keys(own)) delete m[`${k}_mask`];
+  return m as Match;
 }
 
 function indexAdd<K>(index: Map<K, ServiceState[]>, k: K, svc: ServiceState): void {
