@@ -265,6 +265,18 @@ for (const version of VERSIONS) {
   });
 }
 
+test('service: a switch on the way disconnects: the connection goes from the switches that remain', async () => {
+  const { net, fwd } = await network(OFP_VERSION_1_3);
+  fwd.setService(service(net.host('h3').ip));
+  assert.deepEqual(connect(net, 40000).to, ['h3']);
+  const ofConn = (d: bigint) =>
+    net.switches.get(d)!.flows.filter((f) => f.match.tcp_src === 40000 || f.match.tcp_dst === 40000).length;
+  assert.deepEqual([ofConn(1n), ofConn(2n), ofConn(3n)], [2, 2, 2], 'both directions on every hop');
+  net.disconnect(2n);
+  assert.equal(fwd.services()[0].connections, 0);
+  assert.deepEqual([ofConn(1n), ofConn(3n)], [0, 0]);
+});
+
 test('service: an allow verdict narrows the connection, its mask does not widen the rewrite', async () => {
   // As the firewall's cached decision: allow 10.0.0.0/24 and tag the flows it causes.
   const allow: App = {

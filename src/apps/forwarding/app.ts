@@ -36,6 +36,9 @@
  * connection's first packet punts, so changing the member moves new connections only; a connection keeps its
  * member until one of its flows idles out (then all of them go, and its next packet picks again). Traffic to the
  * address that no service translates, or whose member cannot be reached, is dropped, never flooded.
+ * Not done: a member calling its own service (that needs the source rewritten too: dropped), and ICMP errors a
+ * member sends about a TCP/UDP connection (they leave with the member's own address). A one-way UDP stream's
+ * reply flows idle out first, which ends the connection: its next packet goes to the member of that moment.
  */
 import {
   APP_COOKIE_MASK,
