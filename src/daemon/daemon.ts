@@ -157,6 +157,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     const hostaware = new HostAwareApp({
       hosts: apps.hosts,
       forwarding: apps.forwarding,
+      // The load-balance action's service addresses live in forwarding.
+      services: apps.forwarding,
       firewall,
       acl,
       staticflows,
