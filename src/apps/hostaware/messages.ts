@@ -38,7 +38,8 @@ export class MessageLog {
   add(m: MessageInput): HandMessage {
     const msg: HandMessage = { seq: ++this.seq, ...m };
     this.ring.push(msg);
-    if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
+    // Trimmed in batches: a splice per message would cost O(capacity) each at 10,000 messages a round.
+    if (this.ring.length >= this.capacity * 1.25) this.ring.splice(0, this.ring.length - this.capacity);
     for (const l of this.listeners) l(msg);
     return msg;
   }
@@ -59,16 +60,22 @@ export class MessageLog {
       (opts.type === undefined || m.type === opts.type) &&
       (opts.rule === undefined || m.rule === opts.rule) &&
       (opts.host === undefined || m.host === opts.host);
-    const first = this.ring[0]?.seq ?? this.seq + 1;
+    // The ring may hold up to a quarter more than `capacity` between trims: only the newest `capacity` count.
+    const off = Math.max(0, this.ring.length - this.capacity);
+    const first = this.ring[off]?.seq ?? this.seq + 1;
+    const messages: HandMessage[] = [];
     if (opts.after === undefined) {
-      const all = this.ring.filter(keep);
-      const messages = all.slice(Math.max(0, all.length - limit));
+      for (let i = this.ring.length - 1; i >= off && messages.length < limit; i--) {
+        if (keep(this.ring[i]!)) messages.push(this.ring[i]!);
+      }
+      messages.reverse();
       return { messages, next: messages.at(-1)?.seq ?? this.seq, dropped: first - 1 };
     }
     const after = opts.after;
-    const messages: HandMessage[] = [];
-    for (const m of this.ring) {
-      if (m.seq <= after || !keep(m)) continue;
+    // Seqs in the ring are consecutive: the first message after `after` is found by index.
+    for (let i = off + Math.max(0, after - first + 1); i < this.ring.length; i++) {
+      const m = this.ring[i]!;
+      if (!keep(m)) continue;
       messages.push(m);
       if (messages.length >= limit) break;
     }
