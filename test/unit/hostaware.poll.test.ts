@@ -12,7 +12,7 @@ import {
   SourceFetchError,
   type SourceErrorCode,
 } from '../../src/apps/hostaware/sources/index.js';
-import { GMOND_XML, NODE_EXPORTER } from './hostaware.sources.fixtures.js';
+import { GMETAD_XML, GMOND_XML, NODE_EXPORTER } from './hostaware.sources.fixtures.js';
 
 const closers: (() => void)[] = [];
 after(() => closers.forEach((c) => c()));
@@ -50,6 +50,33 @@ test('gmond: the XML of every host and metric', async () => {
   assert.equal(snap.source, 'g');
   assert.ok(snap.hosts.length > 0);
   assert.ok(snap.samples.some((s) => s.name === 'load_one'));
+});
+
+test("gmetad: the grid's clusters from the XML port, or one query's answer from the interactive port", async () => {
+  const xmlPort = await tcp(GMETAD_XML);
+  const grid = await pollSource(
+    parseSourceConfig({ type: 'gmetad', name: 'm', address: `127.0.0.1:${xmlPort}` }),
+    NOW,
+  );
+  assert.ok(grid.hosts.length > 0 && grid.hosts.every((h) => h.cluster !== undefined && h.source === 'm'));
+  const asked: string[] = [];
+  const queryPort = await new Promise<number>((resolve) => {
+    const srv = net.createServer((sock) => {
+      sock.once('data', (d) => {
+        asked.push(d.toString());
+        sock.end(GMETAD_XML);
+      });
+    });
+    closers.push(() => srv.close());
+    srv.listen(0, '127.0.0.1', () => resolve((srv.address() as net.AddressInfo).port));
+  });
+  const cfg = parseSourceConfig({ type: 'gmetad', address: `127.0.0.1:${queryPort}`, query: '/grid1' });
+  const one = await pollSource(cfg, NOW);
+  assert.deepEqual(asked, ['/grid1\n']);
+  assert.deepEqual(
+    one.hosts.map((h) => h.name),
+    grid.hosts.map((h) => h.name),
+  );
 });
 
 test('prometheus text: hosts from the instance label, or the target host for a bare exporter', async () => {
