@@ -1,5 +1,6 @@
 /** Command-line value parsers: each returns the typed value or throws naming what is wrong. */
 import { InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { FieldError, formatDpid, parseDpid, parseIntIn, parseMac, parsePrefix } from '../util/index.js';
 
@@ -88,4 +89,34 @@ export function vlanArg(text: string): number {
   if (!(n >= 0 && n <= 4095))
     throw new InvalidArgumentError(`'${text}' is not a VLAN id (0..4095, 0 = untagged).`);
   return n;
+}
+
+/** A file's text; the error names the file and why it cannot be read. */
+export function readFileArg(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+    );
+  }
+}
+
+/** One JSON object from `text`; `where` prefixes the error (a file name), `example` shows the expected shape. */
+export function jsonObjectArg(text: string, where: string, example: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new InvalidArgumentError(`${where}not valid JSON (${(e as Error).message}).`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new InvalidArgumentError(`${where}must be a JSON object, e.g. '${example}'.`);
+  }
+  return v as Record<string, unknown>;
+}
+
+/** A JSON object file (`--file x.json`). */
+export function jsonFileArg(example: string) {
+  return (path: string): Record<string, unknown> => jsonObjectArg(readFileArg(path), `${path}: `, example);
 }

@@ -16,7 +16,7 @@ import {
   type NetworkCreate,
 } from '../client/index.js';
 import { apiUrlArg, intArg, ipv4Arg } from './args.js';
-import { ago, formatTable } from './table.js';
+import { ago, formatTable, keyValueText } from './table.js';
 import type { VerbContext, VerbGroup } from './run.js';
 
 export interface AgentVerbOptions {
@@ -119,7 +119,7 @@ export function networkInfoText(n: AgentNetwork, endpoints: readonly AgentEndpoi
     ['Labels', labelsText(n.labels, ', ')],
     ['Endpoints', String(endpoints.length)],
   ];
-  return rows.map(([k, v]) => `${`${k}:`.padEnd(11)}${v}\n`).join('');
+  return keyValueText(rows);
 }
 
 export function agentsText(hosts: readonly AgentHost[], nowMs: number): string {

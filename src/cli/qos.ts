@@ -3,10 +3,9 @@
  * did, plus port queues through OVSDB (`sluice qos queues set|show|clear`). The controller validates
  * policies and names the key at fault; here only the command line's own syntax is checked.
  */
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { QosPath, QosPolicy, QosPolicyFields, QosPortQueues, QosService } from '../client/index.js';
-import { ipv4Arg } from './args.js';
+import { ipv4Arg, jsonObjectArg, readFileArg } from './args.js';
 import type { QueryOptions, VerbGroup } from './run.js';
 import { formatTable } from './table.js';
 
@@ -21,26 +20,8 @@ function kindArg(text: string): Kind {
 
 /** A JSON object from the command line (or from a file with @path). */
 export function objectArg(text: string): QosPolicyFields {
-  let source = text;
-  if (text.startsWith('@')) {
-    try {
-      source = readFileSync(text.slice(1), 'utf8');
-    } catch (e) {
-      throw new InvalidArgumentError(
-        `cannot read ${text.slice(1)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-      );
-    }
-  }
-  let v: unknown;
-  try {
-    v = JSON.parse(source);
-  } catch (e) {
-    throw new InvalidArgumentError(`not valid JSON (${(e as Error).message}).`);
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new InvalidArgumentError('must be a JSON object, e.g. \'{"name": "p1", "queue": 1, ...}\'.');
-  }
-  return v as QosPolicyFields;
+  const source = text.startsWith('@') ? readFileArg(text.slice(1)) : text;
+  return jsonObjectArg(source, '', '{"name": "p1", "queue": 1, ...}') as QosPolicyFields;
 }
 
 /** A rate in bit/s: a number with an optional k, M or G suffix (SI), e.g. 2M = 2000000. */

@@ -19,6 +19,7 @@ import { proxyCommand, proxyConfigFrom, type ProxyCliOptions } from './proxy.js'
 import type { ProxyDaemonConfig } from '../proxy/daemon.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
+import { hostawareVerbs } from './hostaware.js';
 import { ExitCode, networkVerbs, type Exec } from './network.js';
 import { addProxyCheck } from './proxycheck.js';
 import { qosVerbs } from './qos.js';
@@ -44,6 +45,8 @@ export interface CliIo {
   exec?: Exec;
   /** Whether a file exists (which docker binary to run; default: fs.existsSync). */
   exists?: (path: string) => boolean;
+  /** Ends verbs that run until stopped (`hostaware messages --follow`) cleanly; default none: Ctrl-C ends them. */
+  signal?: AbortSignal;
 }
 
 export function packageVersion(): string {
@@ -152,6 +155,7 @@ export const VERB_GROUPS: VerbGroup[] = [
   firewallVerbs,
   aclVerbs,
   qosVerbs,
+  hostawareVerbs,
   networkVerbs,
 ];
 

@@ -41,3 +41,9 @@ export function speed(kbps: number): string {
   if (kbps >= 1000) return `${kbps / 1000}M`;
   return `${kbps}k`;
 }
+
+/** `Key:   value` lines, values aligned (like `docker info`): for one object's details. */
+export function keyValueText(rows: readonly (readonly [string, string])[]): string {
+  const width = Math.max(0, ...rows.map(([k]) => k.length + 2));
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}\n`).join('');
+}

@@ -1,5 +1,6 @@
 /** Typed HTTP client for the Sluice API (undici fetch; one method per route). */
 import { fetch as undiciFetch } from 'undici';
+import { hostawareMethods, type HostawareMethods } from './hostaware.js';
 import { qosMethods, type QosMethods } from './qos.js';
 import type {
   AclRule,
@@ -148,13 +149,36 @@ export abstract class BaseClient {
     return text;
   }
 
+  /**
+   * A streaming GET (Server-Sent Events): resolves once the server answered 2xx, with the body unread. The
+   * timeout covers only the wait for that answer; the body runs until `signal` aborts or the server ends it.
+   */
+  async openStream(
+    path: string,
+    opts: { query?: Query; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
+    const answered = new AbortController();
+    const timer = setTimeout(
+      () => answered.abort(new DOMException('no answer in time', 'TimeoutError')),
+      this.timeoutMs,
+    );
+    const signal = opts.signal ? AbortSignal.any([opts.signal, answered.signal]) : answered.signal;
+    try {
+      const res = await this.send('GET', path, { ...opts, signal });
+      if (!res.ok) throw this.errorOf(res.status, await res.text());
+      return res;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async send(
     method: string,
     path: string,
-    opts: { query?: Query; body?: unknown },
+    opts: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal },
   ): Promise<Response> {
     const url = this.baseUrl + path + queryString(opts.query);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const started = Date.now();
@@ -163,10 +187,12 @@ export abstract class BaseClient {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs),
         ...(this.dispatcher ? { dispatcher: this.dispatcher.agent } : {}),
       } as RequestInit);
     } catch (err) {
+      // The caller's own abort is not a connection failure.
+      if (opts.signal?.aborted && (err as Error).name === 'AbortError') throw err;
       if ((err as Error).name === 'TimeoutError') {
         throw new ConnectionError(
           this.baseUrl,
@@ -284,6 +310,12 @@ export class SluiceClient extends BaseClient {
 
   // ---- QoS (/api/v1/qos): services, policies, QoS paths, port queues
   readonly qos: QosMethods = qosMethods((method, path, opts) => this.request(method, path, opts));
+
+  // ---- host-aware networking (/api/v1/hostaware): sources, hosts, metrics, rules, messages and their stream
+  readonly hostaware: HostawareMethods = hostawareMethods(
+    (method, path, opts) => this.request(method, path, opts),
+    (path, opts) => this.openStream(path, opts),
+  );
 
   // ---- Floodlight-compatible paths
   readonly floodlight = {

@@ -12,3 +12,5 @@ export {
 } from './tls.js';
 export type * from './types.js';
 export type * from './qos.js';
+export { SseParser, hostawareMethods } from './hostaware.js';
+export type * from './hostaware.js';
