@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FakeSwitch } from './cbench/fakeswitch.js';
+import type { FlowTable } from './cbench/flowtable.js';
 import { buildSwitchPacketIns } from './cbench/frames.js';
 import { intFlag } from './harness.js';
 
@@ -30,6 +31,8 @@ export interface FleetOptions {
   /** Per-switch PACKET_IN templates; defaults to the cbench pattern (buildSwitchPacketIns). */
   packetIns?: (switchIndex: number) => Buffer[];
   onLatency?: (ms: number) => void;
+  /** Gives each switch a table of the controller's permanent flows (see bench/cbench/flowtable.ts). */
+  flowTable?: (dpid: bigint) => FlowTable;
 }
 
 /** All fake switches of one run, connected and past the handshake. */
@@ -79,6 +82,7 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
           ports,
           packetIns: opts.packetIns ? opts.packetIns(i) : buildSwitchPacketIns(i + 1, opts.macs, ports),
           onLatency: opts.onLatency,
+          flowTable: opts.flowTable?.(base + BigInt(i)),
         });
         batch.push(sw);
         switches.push(sw);

@@ -38,6 +38,7 @@ import {
   type Started,
 } from './harness.js';
 import { formatHotSpots, hotSpots } from './profile.js';
+import { hostawareSection } from './hostaware.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
 import { overlaySection } from './overlay.js';
 import { proxySection } from './proxy.js';
@@ -154,7 +155,7 @@ interface CbenchRow {
 }
 
 /** The hot spots of the .cpuprofile node wrote into `dir` at exit. */
-function summariseProfile(dir: string): string {
+export function summariseProfile(dir: string): string {
   const file = fs.existsSync(dir) ? fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) : undefined;
   if (!file) return `no .cpuprofile written in ${dir}`;
   const spots = hotSpots(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
@@ -471,6 +472,7 @@ export const SECTIONS: BenchSection[] = [
   staticflowsSection,
   overlaySection,
   proxySection,
+  hostawareSection,
 ];
 
 // ---------------------------------------------------------------------------------------------------------

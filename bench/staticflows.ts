@@ -102,19 +102,18 @@ function post(url: string, body: unknown): Promise<void> {
   });
 }
 
-/** Posts entries [from, to) with `concurrency` requests in flight; seconds until all answered. */
-async function postAll(
+/** POSTs `body(i)` for i in [0, n) with `concurrency` requests in flight; seconds until all answered. */
+export async function postEach(
   url: string,
-  from: number,
-  to: number,
-  prefix: string,
+  n: number,
+  body: (i: number) => unknown,
   concurrency: number,
 ): Promise<number> {
-  let next = from;
+  let next = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < to) await post(url, entry(next++, prefix));
+      while (next < n) await post(url, body(next++));
     }),
   );
   return (performance.now() - t0) / 1000;
@@ -202,7 +201,7 @@ export async function runStaticflows(ctx: BenchContext, n = 10_000): Promise<voi
 
       const cpu0 = cpuSeconds(proc.pid);
       const t1 = performance.now();
-      const answered = await postAll(url, 0, n, 'c', CONCURRENCY);
+      const answered = await postEach(url, n, (i) => entry(i, 'c'), CONCURRENCY);
       const concurrentSec = await until(n, t1);
       const cpuSec = cpuSeconds(proc.pid) - cpu0;
       ctx.log(
@@ -216,14 +215,14 @@ export async function runStaticflows(ctx: BenchContext, n = 10_000): Promise<voi
 
       const cpuHigh0 = cpuSeconds(proc.pid);
       const t5 = performance.now();
-      await postAll(url, 0, n, 'h', HIGH_CONCURRENCY);
+      await postEach(url, n, (i) => entry(i, 'h'), HIGH_CONCURRENCY);
       const highSec = await until(n, t5);
       const cpuHighSec = cpuSeconds(proc.pid) - cpuHigh0;
       await fetch(`${api}/wm/staticentrypusher/clear/all/json`);
       await cleared();
 
       const t3 = performance.now();
-      await postAll(url, 0, SEQUENTIAL, 's', 1);
+      await postEach(url, SEQUENTIAL, (i) => entry(i, 's'), 1);
       const seqSec = await until(SEQUENTIAL, t3);
       await fetch(`${api}/wm/staticentrypusher/clear/all/json`);
       await cleared();

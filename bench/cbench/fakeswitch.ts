@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { decode, encode, OFP_VERSION_1_0 } from '../../src/openflow/index.js';
 import type { OfMessage, PortDesc, StatsReplyBody, StatsRequest } from '../../src/openflow/index.js';
 import { macAt } from '../../src/packet/index.js';
+import type { FlowTable } from './flowtable.js';
 import { answeredId, forEachMessage, hostMac, OFPT10, PACKET_IN_LEN, stampPacketIn } from './frames.js';
 
 export type DriveMode = 'idle' | 'latency' | 'throughput' | 'paced';
@@ -31,6 +32,11 @@ export interface FakeSwitchOptions {
   packetIns: Buffer[];
   /** Called with each packet-in -> response latency in ms, in paced mode. */
   onLatency?: (ms: number) => void;
+  /**
+   * Keeps the controller's permanent flows and answers flow stats from them; without it the switch reports
+   * an empty table and ignores every FLOW_MOD that answers no packet-in.
+   */
+  flowTable?: FlowTable;
 }
 
 export class FakeSwitch {
@@ -172,6 +178,7 @@ export class FakeSwitch {
     if (type === OFPT10.PACKET_OUT || type === OFPT10.FLOW_MOD) {
       const id = answeredId(buf, off, len);
       if (id >= 0) this.onAnswer(id);
+      else if (type === OFPT10.FLOW_MOD && this.opts.flowTable) this.recordFlowMod(buf, off, len);
       return;
     }
     this.controlMessages++;
@@ -193,6 +200,13 @@ export class FakeSwitch {
         if (sentAt > 0) this.opts.onLatency(performance.now() - sentAt);
       }
     }
+  }
+
+  /** An unbuffered FLOW_MOD (the reconciler's adds and deletes) into the flow table, stamped on arrival. */
+  private recordFlowMod(buf: Buffer, off: number, len: number): void {
+    const at = performance.now();
+    const msg = decode(buf.subarray(off, off + len));
+    if (msg.type === 'flow_mod') this.opts.flowTable!.apply(msg, at);
   }
 
   private handleControl(frame: Buffer): void {
@@ -290,7 +304,7 @@ export class FakeSwitch {
           },
         };
       case 'flow':
-        return { kind: 'flow', flows: [] };
+        return { kind: 'flow', flows: this.opts.flowTable?.entries() ?? [] };
       case 'aggregate':
         return { kind: 'aggregate', packetCount: 0n, byteCount: 0n, flowCount: 0 };
       case 'port':
