@@ -382,11 +382,11 @@ export function ruleText(v: HandRuleView, now: number): string {
   ]);
   if (v.hosts.length === 0) return `${head}\nno monitored host matches ${r.host} yet\n`;
   const table = formatTable(
-    ['host', 'state', 'met', 'last values', 'last eval', 'applied'],
+    ['host', 'state', 'met polls', 'last values', 'last eval', 'applied'],
     v.hosts.map((h) => [
       h.host,
       h.error ? `${h.state} (${h.error})` : h.state,
-      `${h.metCount}/${r.checkLimit}`,
+      String(h.metCount),
       h.lastValues.map((x) => (x === null ? '?' : numberText(x))).join(',') || '-',
       when(h.lastEval, now),
       h.applied ? appliedText(h.applied) : '-',
@@ -498,7 +498,11 @@ export const hostawareVerbs: VerbGroup = (program, v) => {
       'prometheus*, alertmanager: the label naming the host (default instance)',
       labelNameArg,
     )
-    .option('--host <name>', 'prometheus: the host a single exporter’s metrics belong to', hostNameArg)
+    .option(
+      '--host <name>',
+      'prometheus: the host the metrics belong to (default: the URL’s host)',
+      hostNameArg,
+    )
     .option(
       '--path <segment>',
       'alertmanager: receive on /api/v1/hostaware/alerts/SEGMENT (default: the name)',

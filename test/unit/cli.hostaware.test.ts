@@ -5,25 +5,26 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HandHost, HandRuleView, HandSource } from '../../src/client/index.js';
 import {
   hostsText,
   messageLine,
   metricsText,
+  ruleText,
   rulesText,
   sourceFromOptions,
   sourcesText,
 } from '../../src/cli/hostaware.js';
 import { runCli } from '../../src/cli/run.js';
+import { tempDir } from './apps.testctx.js';
 import { recordingIo } from './cli.io.js';
 import { handServer, textSink, type HandServer } from './hostaware.apiserver.js';
 
 const NOW = Date.parse('2026-12-05T12:00:00Z');
 let srv: HandServer;
-const dir = mkdtempSync(join(tmpdir(), 'sluice-handcli-'));
+const dir = tempDir('sluice-handcli-');
 const file = (name: string, body: unknown) => {
   const path = join(dir, name);
   writeFileSync(path, typeof body === 'string' ? body : JSON.stringify(body));
@@ -504,4 +505,62 @@ test('messages --follow: prints the newest, then each message as it comes, until
     ['ACL deny added', 'json line'],
   );
   assert.equal(objs[1]!.seq, m.seq);
+});
+
+test('rules show: the rule, then its state per host with what the action created', () => {
+  const text = ruleText(
+    {
+      rule: {
+        name: 'hot',
+        host: 'cluster:web',
+        conditions: [
+          { metric: 'bytes_out', comparator: 'gt', value: 1e6, clear: 5e5 },
+          { metric: 'load_one', comparator: 'gte', value: 4, window: { agg: 'avg', seconds: 60 } },
+        ],
+        join: 'any',
+        pollingTime: 2,
+        priority: 5,
+        checkLimit: 3,
+        clearPolls: 2,
+        coolDown: 30,
+        active: true,
+        undoOnClear: false,
+        action: { type: 'acl', params: { 'src-ip': '{{ip}}/32', action: 'deny' } },
+      },
+      issues: [],
+      hosts: [
+        {
+          rule: 'hot',
+          host: 'h1',
+          state: 'active',
+          metCount: 4,
+          lastValues: [2e6, null],
+          lastMet: true,
+          lastEval: NOW - 2000,
+          applied: { kind: 'acl', id: 7 },
+        },
+      ],
+    },
+    NOW,
+  );
+  assert.equal(
+    text,
+    [
+      'Name:          hot',
+      'Host:          cluster:web',
+      'Conditions:    bytes_out gt 1000000 clear 500000 any avg(load_one,60s) gte 4',
+      'Action:        acl {"src-ip":"{{ip}}/32","action":"deny"}',
+      'Priority:      5',
+      'Polling:       every 2s',
+      'Check limit:   3 poll(s) met before acting, 2 not met to clear',
+      'Cool-down:     30s',
+      'Active:        yes',
+      'Undo on clear: no',
+      'Issues:        -',
+      '',
+      'HOST   STATE    MET POLLS   LAST VALUES   LAST EVAL       APPLIED',
+      'h1     active   4           2000000,?     2 seconds ago   acl 7',
+      '',
+    ].join('\n'),
+  );
 });
