@@ -408,6 +408,12 @@ export function messageLine(m: HandMessage): string {
 
 // ---- the verbs
 
+interface RuleAddOptions extends QueryOptions {
+  file: Record<string, unknown>;
+  floodlight?: boolean;
+  replace?: boolean;
+}
+
 interface MessagesOptions extends QueryOptions {
   type?: HandEventType;
   rule?: string;
@@ -576,6 +582,7 @@ export const hostawareVerbs: VerbGroup = (program, v) => {
       '--floodlight',
       'the file is FL_HAND’s rule JSON (rule_name, attached_to, metrics, action_type, ...)',
     )
+    .option('--replace', 'replace the rule of that name (its actions in effect are undone first)')
     .addHelpText(
       'after',
       '\nExamples (rule.json):\n' +
@@ -587,16 +594,22 @@ export const hostawareVerbs: VerbGroup = (program, v) => {
         '   "action_type": "qos", "action_string": "{\\"ip-src\\": \\"{{ip}}\\", \\"rate-kbps\\": 2000}"}\n' +
         'Placeholders in action params: {{ip}} {{mac}} {{host}} {{dpid}} {{port}} (the host the rule acts on).\n',
     )
-    .action(async (o: QueryOptions & { file: Record<string, unknown>; floodlight?: boolean }) => {
+    .action(async (o: RuleAddOptions) => {
       const body = ruleFromFile(o.file, o.floodlight === true);
+      if (o.replace && o.floodlight) {
+        throw new InvalidArgumentError(
+          '--replace takes the /api/v1 form only (FL_HAND’s POST cannot replace).',
+        );
+      }
       const client = c(o);
-      const name = o.floodlight
-        ? (await client.addFloodlightRule(body as FlHandRule)).rule_name
-        : (await client.addRule(body as HandRule)).rule.name;
+      let name: string;
+      if (o.floodlight) name = (await client.addFloodlightRule(body as FlHandRule)).rule_name;
+      else if (o.replace) name = (await client.putRule(body as HandRule)).rule.name;
+      else name = (await client.addRule(body as HandRule)).rule.name;
       const r = await client.rule(name);
       v.print(o, r, () => {
         const issues = r.issues.length ? `; it cannot act yet: ${r.issues.join('; ')}` : '';
-        return `added rule ${name}${issues}\n${rulesText([r])}`;
+        return `${o.replace ? 'replaced' : 'added'} rule ${name}${issues}\n${rulesText([r])}`;
       });
     });
   named(

@@ -5,7 +5,7 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HandHost, HandRuleView, HandSource } from '../../src/client/index.js';
 import {
@@ -423,6 +423,17 @@ test('the verbs end to end: sources, hosts, metrics, rules (both forms), status,
   ]);
   assert.equal(r.code, 1);
   assert.match(r.err, /conditions: is required \(field: conditions\)/);
+
+  r = await run(['hostaware', 'rules', 'add', '--file', v1, ...api()]);
+  assert.equal(r.code, 1, 'a second add of one name');
+  assert.match(r.err, /rule 'hot' exists/);
+  const v1b = file('rule-b.json', { ...(JSON.parse(readFileSync(v1, 'utf8')) as object), priority: 9 });
+  r = await run(['hostaware', 'rules', 'add', '--replace', '--file', v1b, ...api()]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^replaced rule hot\n.*\nhot +h1 +report +9 +3 /);
+  r = await run(['hostaware', 'rules', 'add', '--replace', '--floodlight', '--file', fl, ...api()]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--replace takes the \/api\/v1 form only/);
 
   r = await run(['hostaware', 'rules', ...api()]);
   assert.match(r.out, /^NAME .*\nhot .*\nlimit-h1 +h1 +acl +5 +1 /);
