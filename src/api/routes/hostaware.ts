@@ -43,8 +43,16 @@ const MessageQuery = Type.Object({
   type: Type.Optional(Type.String({ description: EVENT_TYPES.join(', ') })),
   rule: Type.Optional(Type.String()),
   host: Type.Optional(Type.String()),
+  source: Type.Optional(Type.String()),
 });
-type MessageQueryT = { after?: string; limit?: string; type?: string; rule?: string; host?: string };
+type MessageQueryT = {
+  after?: string;
+  limit?: string;
+  type?: string;
+  rule?: string;
+  host?: string;
+  source?: string;
+};
 
 function messageFilter(q: MessageQueryT) {
   const int = (field: string, text: string | undefined, min: number, max: number) => {
@@ -69,6 +77,7 @@ function messageFilter(q: MessageQueryT) {
     ...(type && { type }),
     ...(q.rule !== undefined && { rule: q.rule }),
     ...(q.host !== undefined && { host: q.host }),
+    ...(q.source !== undefined && { source: q.source }),
   };
 }
 
@@ -84,7 +93,8 @@ const flMessage = (m: HandMessage) => ({
 const matches = (m: HandMessage, f: ReturnType<typeof messageFilter>) =>
   (f.type === undefined || m.type === f.type) &&
   (f.rule === undefined || m.rule === f.rule) &&
-  (f.host === undefined || m.host === f.host);
+  (f.host === undefined || m.host === f.host) &&
+  (f.source === undefined || m.source === f.source);
 
 export function hostAwareRoutes(view: HostAwareView): RouteArea {
   return (app: FastifyInstance, _ctx: ApiContext) => {
@@ -399,7 +409,8 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
             page = view.messages.page({ ...f, after: page.next, limit: 1000 });
           }
         }
-        res.write(': connected\n\n');
+        // The current seq as the stream's id: a reader that got no message yet still knows where to resume.
+        res.write(`: connected\nid: ${view.messages.lastSeq}\n\n`);
         const unsubscribe = view.messages.subscribe(send);
         // A comment every 15 s keeps proxies from closing an idle stream and shows a dead reader.
         const keepalive = setInterval(() => res.write(': keepalive\n\n'), 15_000);

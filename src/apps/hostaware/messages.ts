@@ -53,13 +53,21 @@ export class MessageLog {
    * `after`, the newest `limit` messages (what a `tail` shows).
    */
   page(
-    opts: { after?: number; limit?: number; type?: EventType; rule?: string; host?: string } = {},
+    opts: {
+      after?: number;
+      limit?: number;
+      type?: EventType;
+      rule?: string;
+      host?: string;
+      source?: string;
+    } = {},
   ): MessagePage {
     const limit = opts.limit ?? 100;
     const keep = (m: HandMessage) =>
       (opts.type === undefined || m.type === opts.type) &&
       (opts.rule === undefined || m.rule === opts.rule) &&
-      (opts.host === undefined || m.host === opts.host);
+      (opts.host === undefined || m.host === opts.host) &&
+      (opts.source === undefined || m.source === opts.source);
     // The ring may hold up to a quarter more than `capacity` between trims: only the newest `capacity` count.
     const off = Math.max(0, this.ring.length - this.capacity);
     const first = this.ring[off]?.seq ?? this.seq + 1;
