@@ -19,9 +19,9 @@ import {
   isApplied,
   isUndone,
   metCount,
+  pings,
   startHandNet,
   type HandApi,
-  type HandMsg,
   type HandNet,
   type RuleOut,
 } from './helpers/hostaware.js';
@@ -39,14 +39,7 @@ const aclOnH1 = async () =>
   (await acl()).filter((r) => r['src-ip'] === '10.0.0.1/32').map((r) => `${r.action} ${r['src-ip']}`);
 
 /** Waits until h1 -> h2 pings answer (`answers`) or get no answer at all. */
-async function pingsH1H2(answers: boolean, what: string): Promise<void> {
-  await waitFor(async () => (await pingOk(net, 'h1', 'h2')) === answers, { what, timeoutMs: 20_000 });
-  if (!answers) {
-    // Not a lost packet: three more in a row get nothing back.
-    const r = await net.ping('h1', 'h2', { count: 3, intervalSec: 0.2, timeoutSec: 1 });
-    assert.equal(r.received, 0, `h1 -> h2 answered while dropped: ${r.output}`);
-  }
-}
+const pingsH1H2 = (answers: boolean, what: string) => pings(net, 'h1', 'h2', answers, what);
 
 const ruleState = async (rule: string) => (await hand.ruleHost(rule, 'h1'))?.state;
 
@@ -164,25 +157,10 @@ test('a gmond killed mid-run: WARN, stale, count reset, no action; restarted, th
   await hand.waitMessage('h1-kill', start, (m) => metCount(m) === 1, 'met 1/4');
   await g.kill();
   const killedAt = await hand.lastSeq();
-  const sourceWarn = (m: HandMsg) => m.type === 'WARN' && m.source === 'g-kill';
-  const warn = await waitFor(
-    async () => (await hand.messages({ type: 'WARN', after: killedAt })).find(sourceWarn),
-    {
-      what: 'a WARN naming the source',
-    },
-  );
+  // More polls than the check limit while down.
+  const { warn, source } = await hand.sourceDown('g-kill', killedAt, 5);
   assert.match(warn.message, /^source failed/);
   assert.match(warn.message, new RegExp(`127\\.0\\.0\\.1:${g.xmlPort}`));
-  // More polls than the check limit while down.
-  await waitFor(
-    async () =>
-      (await hand.ok<{ failures: number }>('GET', '/api/v1/hostaware/sources/g-kill')).failures >= 5,
-    { what: 'five failed polls of the killed gmond', timeoutMs: 15_000 },
-  );
-  const source = await hand.ok<{ state: string; error?: { code: string } }>(
-    'GET',
-    '/api/v1/hostaware/sources/g-kill',
-  );
   assert.equal(source.state, 'down');
   assert.equal(source.error?.code, 'SOURCE_UNREACHABLE');
   const down = await hand.messages({ rule: 'h1-kill', after: start });

@@ -14,7 +14,7 @@ import {
   type RunningController,
   type Topo,
 } from '../harness/index.js';
-import { apiRequest } from './mininet.js';
+import { apiRequest, pingOk } from './mininet.js';
 
 export interface HandMsg {
   seq: number;
@@ -92,6 +92,32 @@ export class HandApi {
       if (page.messages.length < 1000) return out;
       after = page.next;
     }
+  }
+
+  /**
+   * Waits for source `name` to be down since message `after`: a WARN naming it, then `polls` failed polls in a
+   * row. Returns the WARN and the source's view.
+   */
+  async sourceDown(
+    name: string,
+    after: number,
+    polls: number,
+  ): Promise<{ warn: HandMsg; source: { state: string; failures: number; error?: { code: string } } }> {
+    const warn = await waitFor(
+      async () => (await this.messages({ type: 'WARN', after })).find((m) => m.source === name),
+      { what: `a WARN naming source ${name}` },
+    );
+    const source = await waitFor(
+      async () => {
+        const s = await this.ok<{ state: string; failures: number; error?: { code: string } }>(
+          'GET',
+          `/api/v1/hostaware/sources/${name}`,
+        );
+        return s.failures >= polls ? s : undefined;
+      },
+      { what: `${polls} failed polls of source ${name}`, timeoutMs: 5_000 + polls * 2_000 },
+    );
+    return { warn, source };
   }
 
   /** The newest message's seq now: a test reads only what comes after it. */
@@ -201,4 +227,20 @@ export async function startHandNet(topo: Topo, switches: number): Promise<HandNe
     throw err;
   }
   return { ctl, net, hand, stop };
+}
+
+/** Waits until `src` -> `dst` pings answer (`answers`), or get no answer, then three more in a row get none. */
+export async function pings(
+  net: MininetNet,
+  src: string,
+  dst: string,
+  answers: boolean,
+  what: string,
+): Promise<void> {
+  await waitFor(async () => (await pingOk(net, src, dst)) === answers, { what, timeoutMs: 20_000 });
+  if (!answers) {
+    // Not a lost packet.
+    const r = await net.ping(src, dst, { count: 3, intervalSec: 0.2, timeoutSec: 1 });
+    assert.equal(r.received, 0, `${src} -> ${dst} answered while dropped: ${r.output}`);
+  }
 }
