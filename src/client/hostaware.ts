@@ -149,12 +149,15 @@ export interface HandMessage {
   host?: string;
   source?: string;
   metric?: string;
+  /** THRESHOLD_MET: the consecutive met count including this poll. */
+  count?: number;
 }
 
 export interface HandMessageFilter {
   type?: HandEventType;
   rule?: string;
   host?: string;
+  source?: string;
 }
 
 export interface HandMessagePage {
@@ -316,7 +319,7 @@ async function* streamMessages(
 ): AsyncGenerator<HandMessage> {
   const outer = o.signal;
   if (outer?.aborted) return;
-  const filter: Query = { type: o.type, rule: o.rule, host: o.host };
+  const filter: Query = { type: o.type, rule: o.rule, host: o.host, source: o.source };
   // Where the reader is: every message with a higher seq (matching the filter) is still to come.
   let last = o.after ?? (await status()).messages;
   const baseDelay = o.retryMs ?? 1000;

@@ -96,6 +96,10 @@ test('the action comes on exactly the check-limit poll, is an ACL deny, and goes
   await tick();
   assert.equal(acl.list().length, 0, 'acted after two polls');
   assert.equal(app.getRule('hot').hosts[0]?.state, 'pending');
+  assert.deepEqual(
+    app.messages.page({ type: 'THRESHOLD_MET' }).messages.map((m) => m.count),
+    [1, 2],
+  );
   await tick();
   assert.deepEqual(
     acl.list().map((r) => [r.action, r.srcIp?.addr, r.srcIp?.bits]),

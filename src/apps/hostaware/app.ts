@@ -652,6 +652,7 @@ export class HostAwareApp implements App {
         host: ev.host,
         message: ev.message,
         ...(ev.metric && { metric: ev.metric }),
+        ...(ev.count !== undefined && { count: ev.count }),
       });
       if (ev.type !== 'ACTION') continue;
       const run =

@@ -16,6 +16,8 @@ export interface HandMessage {
   host?: string;
   source?: string;
   metric?: string;
+  /** THRESHOLD_MET: the consecutive met count including this poll. */
+  count?: number;
 }
 
 export type MessageInput = Omit<HandMessage, 'seq'>;
