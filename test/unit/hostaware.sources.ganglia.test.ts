@@ -166,3 +166,18 @@ test('gmond XML: size and depth are bounded', () => {
   assert.equal(snap.hosts.length, 2000);
   assert.equal(snap.samples.length, 40000);
 });
+
+test('gmond XML: names and values that share a length and first letters stay apart', () => {
+  const snap = parseGangliaXml(
+    '<GANGLIA_XML><CLUSTER NAME="c" LOCALTIME="9">\n' +
+      '<HOST NAME="ab1" IP="10.0.0.1" REPORTED="9"><METRIC NAME="mx1" VAL="1" TYPE="float"/>' +
+      '<METRIC NAME="mx2" VAL="2" TYPE="float"/><METRIC NAME="mx1x" VAL="3" TYPE="float"/></HOST>\n' +
+      '<HOST NAME="ab2" IP="10.0.0.2" REPORTED="9"><METRIC NAME="mx2" VAL="4" TYPE="double"/></HOST>\n' +
+      '</CLUSTER></GANGLIA_XML>',
+    opts,
+  );
+  assert.deepEqual(
+    snap.samples.map((s) => `${s.host} ${s.name}=${s.value}`),
+    ['ab1 mx1=1', 'ab1 mx2=2', 'ab1 mx1x=3', 'ab2 mx2=4'],
+  );
+});
