@@ -24,8 +24,11 @@ class FakeSource {
   values = new Map<string, Record<string, number>>();
   down = false;
   polls = 0;
+  /** While set, a poll waits for it before answering (a slow fetch and parse). */
+  gate: Promise<void> | undefined;
   poll = async (cfg: SourceConfig, now: number): Promise<SourceSnapshot> => {
     this.polls++;
+    if (this.gate) await this.gate;
     if (this.down) throw new SourceFetchError('SOURCE_UNREACHABLE', 'gmond 127.0.0.1:8649', 'ECONNREFUSED');
     const snap: SourceSnapshot = { source: cfg.name, hosts: [], samples: [] };
     for (const [host, metrics] of this.values) {
@@ -114,6 +117,25 @@ test('the action comes on exactly the check-limit poll, is an ACL deny, and goes
   assert.equal(acl.list().length, 0, 'the deny stayed after the value dropped');
   const types = app.messages.page({ limit: 1000 }).messages.map((m) => m.type);
   assert.ok(types.includes('THRESHOLD_MET') && types.includes('ACTION'), types.join(' '));
+});
+
+test('a slow poll followed by a quick one still counts: rules are judged as of the poll start', async () => {
+  const { app, acl, src, clock, tick } = await setup();
+  src.values.set('h1', { bytes_out: 10 });
+  await app.addSource({ type: 'gmond', name: 'g', address: '127.0.0.1:8649', interval: 1 });
+  await app.addRule(dropRule({ checkLimit: 2 }));
+  await tick();
+  src.values.set('h1', { bytes_out: 2e6 });
+  // This poll ends 400 ms after it started; the next one, started on time, ends at once: 600 ms apart.
+  let release = () => {};
+  src.gate = new Promise<void>((r) => (release = r));
+  await tick();
+  clock.advance(400);
+  src.gate = undefined;
+  release();
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  await tick(600);
+  assert.equal(acl.list().length, 1, 'the quick poll after the slow one was not counted');
 });
 
 test('a source that fails warns, marks the metrics stale and never acts; when it is back, rules resume', async () => {

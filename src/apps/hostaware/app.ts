@@ -418,7 +418,9 @@ export class HostAwareApp implements App {
     s.state = 'ok';
     s.error = undefined;
     s.failures = 0;
-    this.ingest(s, snap, now);
+    // Judged as of the poll's start: starts keep the fixed rate, ends drift with the fetch and parse time, and
+    // a poll that ended sooner after the previous one than the rule's polling time would not count.
+    this.ingest(s, snap, started);
   }
 
   private sourceFailed(s: SourceEntry, err: unknown, now: number): void {
