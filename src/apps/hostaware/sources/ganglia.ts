@@ -6,7 +6,7 @@
  */
 import { ParseError } from './errors.js';
 import type { HostInfo, MetricSample, SourceSnapshot } from './types.js';
-import { parseXml, type XmlElement, type XmlOptions } from './xml.js';
+import { scanXml, type XmlElement, type XmlOptions } from './xml.js';
 
 /** The METRIC TYPE values of the DTD that carry a number; `string` (and anything else) becomes a host fact. */
 const NUMERIC_TYPES = new Set([
@@ -34,14 +34,14 @@ function fail(where: string, reason: string): never {
   throw new ParseError('ganglia-xml', where, reason);
 }
 
-function attr(el: XmlElement, key: string, where: string): string {
+function attr(el: Tag, key: string, where: string): string {
   const v = el.attrs[key];
   if (v === undefined) fail(`${where} (line ${el.line})`, `missing attribute ${key}`);
   return v;
 }
 
 /** An integer count of seconds (REPORTED, LOCALTIME, TN, TMAX): gmond writes them unsigned. */
-function seconds(el: XmlElement, key: string, where: string, required: boolean): number | undefined {
+function seconds(el: Tag, key: string, where: string, required: boolean): number | undefined {
   const v = el.attrs[key];
   if (v === undefined) {
     if (required) fail(`${where} (line ${el.line})`, `missing attribute ${key}`);
@@ -52,16 +52,53 @@ function seconds(el: XmlElement, key: string, where: string, required: boolean):
   return Number(v.trim());
 }
 
+/** A start tag as the scan reports it. */
+type Tag = Pick<XmlElement, 'name' | 'attrs' | 'line'>;
+
+/**
+ * What the reader is inside: a part whose children are walked (the root, a GRID, a CLUSTER), a HOST (its
+ * METRICs), or something skipped whole (a METRIC's EXTRA_DATA, gmetad's summaries).
+ */
+type Frame = { kind: 'walk'; scope: Scope } | { kind: 'host'; host: HostScope } | { kind: 'skip' };
+
+/**
+ * Read as the scan goes, without a tree: a gmond of 1,000 hosts sends some 50,000 elements a poll. A structural
+ * error is kept and thrown once the whole text has been read, so a text that is not even well-formed XML
+ * still says that first, as it did when the tree was built before the walk.
+ */
 export function parseGangliaXml(text: string, opts: GangliaOptions): SourceSnapshot {
-  const root = parseXml(text, opts);
-  if (root.name !== 'GANGLIA_XML') {
-    fail(
-      `<${root.name}> (line ${root.line})`,
-      'root element is not GANGLIA_XML (not a gmond or gmetad answer)',
-    );
-  }
   const snap: SourceSnapshot = { source: opts.source, hosts: [], samples: [] };
-  for (const child of root.children) walk(child, { snap, source: opts.source });
+  const stack: Frame[] = [];
+  let error: unknown;
+  const SKIP: Frame = { kind: 'skip' };
+  scanXml(text, opts, {
+    open(name, attrs, line) {
+      if (error !== undefined) return;
+      const tag: Tag = { name, attrs, line };
+      const top = stack[stack.length - 1];
+      try {
+        if (!top) {
+          if (name !== 'GANGLIA_XML') {
+            fail(
+              `<${name}> (line ${line})`,
+              'root element is not GANGLIA_XML (not a gmond or gmetad answer)',
+            );
+          }
+          stack.push({ kind: 'walk', scope: { snap, source: opts.source } });
+        } else if (top.kind === 'walk') stack.push(walk(tag, top.scope) ?? SKIP);
+        else if (top.kind === 'host') {
+          metric(tag, top.host);
+          stack.push(SKIP);
+        } else stack.push(SKIP);
+      } catch (err) {
+        error = err;
+      }
+    },
+    close() {
+      stack.pop();
+    },
+  });
+  if (error !== undefined) throw error;
   return snap;
 }
 
@@ -73,33 +110,40 @@ interface Scope {
   localtime?: number;
 }
 
-function walk(el: XmlElement, scope: Scope): void {
+/** A HOST being read: its scope, what it reported, and its clock. */
+interface HostScope {
+  scope: Scope;
+  info: HostInfo;
+  where: string;
+  now: number;
+}
+
+/** The frame for an element met where GRID, CLUSTER or HOST may stand; undefined to skip it whole. */
+function walk(el: Tag, scope: Scope): Frame | undefined {
   switch (el.name) {
     case 'GRID': {
       attr(el, 'NAME', 'GRID');
       const localtime = seconds(el, 'LOCALTIME', `GRID[${el.attrs.NAME}]`, false) ?? scope.localtime;
-      for (const c of el.children) walk(c, { ...scope, localtime });
-      return;
+      return { kind: 'walk', scope: { ...scope, localtime } };
     }
     case 'CLUSTER': {
       const name = attr(el, 'NAME', 'CLUSTER');
       // LOCALTIME is #REQUIRED on CLUSTER: the clock against which the hosts' TN ages are counted.
       const localtime = seconds(el, 'LOCALTIME', `CLUSTER[${name}]`, true);
-      for (const c of el.children) walk(c, { ...scope, cluster: name, localtime });
-      return;
+      return { kind: 'walk', scope: { ...scope, cluster: name, localtime } };
     }
     case 'HOST':
-      host(el, scope);
-      return;
+      return { kind: 'host', host: host(el, scope) };
     case 'HOSTS':
     case 'METRICS':
-      return; // gmetad's summary form: counts and sums per cluster, no per-host values.
+      return undefined; // gmetad's summary form: counts and sums per cluster, no per-host values.
     default:
       fail(`<${el.name}> (line ${el.line})`, 'unexpected element (expected GRID, CLUSTER or HOST)');
   }
 }
 
-function host(el: XmlElement, { snap, source, cluster, localtime }: Scope): void {
+function host(el: Tag, scope: Scope): HostScope {
+  const { snap, source, cluster, localtime } = scope;
   const name = attr(el, 'NAME', 'HOST');
   if (name === '') fail(`HOST (line ${el.line}) attribute NAME`, 'empty host name');
   const where = `HOST[${name}]`;
@@ -115,37 +159,41 @@ function host(el: XmlElement, { snap, source, cluster, localtime }: Scope): void
   if (dot > 0 && !/^\d+\.\d+\.\d+\.\d+$/.test(name)) info.domain = name.slice(dot + 1);
   if (el.attrs.LOCATION) (info.facts ??= {}).location = el.attrs.LOCATION;
   snap.hosts.push(info);
+  return { scope, info, where, now };
+}
 
-  for (const m of el.children) {
-    if (m.name !== 'METRIC')
-      fail(`<${m.name}> in ${where} (line ${m.line})`, 'unexpected element (expected METRIC)');
-    const mname = attr(m, 'NAME', `METRIC in ${where}`);
-    const mwhere = `${where} METRIC[${mname}]`;
-    const val = attr(m, 'VAL', mwhere);
-    const type = attr(m, 'TYPE', mwhere);
-    if (!NUMERIC_TYPES.has(type)) {
-      (info.facts ??= {})[mname] = val;
-      continue;
-    }
-    const trimmed = val.trim();
-    // gmond prints a NaN float as 'nan' (printf %f); keep it as NaN so rules skip it instead of reading 0.
-    let value: number;
-    if (/^[-+]?nan$/i.test(trimmed)) value = NaN;
-    else if (/^[-+]?inf(inity)?$/i.test(trimmed)) value = trimmed.startsWith('-') ? -Infinity : Infinity;
-    else if (NUMBER.test(trimmed)) value = Number(trimmed);
-    else fail(`${mwhere} (line ${m.line}) attribute VAL`, `'${val}' is not a number for TYPE ${type}`);
-    const tn = seconds(m, 'TN', mwhere, false);
-    const tmax = seconds(m, 'TMAX', mwhere, false);
-    const sample: MetricSample = { host: name, name: mname, value, at: (now - (tn ?? 0)) * 1000 };
-    if (ip !== '') sample.ip = ip;
-    if (cluster !== undefined) sample.cluster = cluster;
-    const units = m.attrs.UNITS?.trim();
-    if (units) sample.units = units;
-    if (tn !== undefined) sample.tn = tn;
-    if (tmax !== undefined) sample.tmax = tmax;
-    // Ganglia's own test (gmetad, the web front end): a metric not heard for four of its promised intervals
-    // is stale. TMAX 0 means no promise, so never stale by this test.
-    sample.stale = tn !== undefined && tmax !== undefined && tmax > 0 && tn > 4 * tmax;
-    snap.samples.push(sample);
+function metric(m: Tag, { scope, info, where, now }: HostScope): void {
+  const { snap, cluster } = scope;
+  const name = info.name;
+  const ip = info.ip ?? '';
+  if (m.name !== 'METRIC')
+    fail(`<${m.name}> in ${where} (line ${m.line})`, 'unexpected element (expected METRIC)');
+  const mname = attr(m, 'NAME', `METRIC in ${where}`);
+  const mwhere = `${where} METRIC[${mname}]`;
+  const val = attr(m, 'VAL', mwhere);
+  const type = attr(m, 'TYPE', mwhere);
+  if (!NUMERIC_TYPES.has(type)) {
+    (info.facts ??= {})[mname] = val;
+    return;
   }
+  const trimmed = val.trim();
+  // gmond prints a NaN float as 'nan' (printf %f); keep it as NaN so rules skip it instead of reading 0.
+  let value: number;
+  if (/^[-+]?nan$/i.test(trimmed)) value = NaN;
+  else if (/^[-+]?inf(inity)?$/i.test(trimmed)) value = trimmed.startsWith('-') ? -Infinity : Infinity;
+  else if (NUMBER.test(trimmed)) value = Number(trimmed);
+  else fail(`${mwhere} (line ${m.line}) attribute VAL`, `'${val}' is not a number for TYPE ${type}`);
+  const tn = seconds(m, 'TN', mwhere, false);
+  const tmax = seconds(m, 'TMAX', mwhere, false);
+  const sample: MetricSample = { host: name, name: mname, value, at: (now - (tn ?? 0)) * 1000 };
+  if (ip !== '') sample.ip = ip;
+  if (cluster !== undefined) sample.cluster = cluster;
+  const units = m.attrs.UNITS?.trim();
+  if (units) sample.units = units;
+  if (tn !== undefined) sample.tn = tn;
+  if (tmax !== undefined) sample.tmax = tmax;
+  // Ganglia's own test (gmetad, the web front end): a metric not heard for four of its promised intervals
+  // is stale. TMAX 0 means no promise, so never stale by this test.
+  sample.stale = tn !== undefined && tmax !== undefined && tmax > 0 && tn > 4 * tmax;
+  snap.samples.push(sample);
 }

@@ -102,13 +102,44 @@ function blank(text: string, from: number, to: number): boolean {
   return true;
 }
 
+/** What scanXml reports, in document order: each start tag with its attributes, and each element's end. */
+export interface XmlHandler {
+  open(name: string, attrs: Record<string, string>, line: number): void;
+  /** The end of the innermost open element (an empty element `<X/>` is opened and closed at once). */
+  close(): void;
+}
+
+/** The document as a tree (for callers that want one; ganglia.ts reads the events as they come). */
 export function parseXml(text: string, opts: XmlOptions = {}): XmlElement {
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  scanXml(text, opts, {
+    open(name, attrs, line) {
+      const el: XmlElement = { name, attrs, children: [], line };
+      if (stack.length) stack[stack.length - 1].children.push(el);
+      else root = el;
+      stack.push(el);
+    },
+    close() {
+      stack.pop();
+    },
+  });
+  return root!;
+}
+
+/**
+ * Reads `text` and calls `handler` for each element, without building a tree; throws ParseError (naming the
+ * line) where the text is not well-formed, after the events of what came before it.
+ */
+export function scanXml(text: string, opts: XmlOptions, handler: XmlHandler): void {
   checkSize('ganglia-xml', text, opts.maxBytes);
   const maxDepth = opts.maxDepth ?? 32;
   let pos = 0;
   let line = 1;
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
+  // The open elements' names and start lines.
+  const names: string[] = [];
+  const lines: number[] = [];
+  let rootName: string | undefined;
   const strings = new Interner();
 
   const fail = (reason: string, at = line): never => {
@@ -155,7 +186,7 @@ export function parseXml(text: string, opts: XmlOptions = {}): XmlElement {
     } else if (text.startsWith('<![CDATA[', pos)) {
       fail('unexpected CDATA section');
     } else if (text.startsWith('<!DOCTYPE', pos)) {
-      if (root || stack.length) fail('DOCTYPE after the root element');
+      if (rootName !== undefined) fail('DOCTYPE after the root element');
       // The internal subset ([ ... ]) holds <!ELEMENT>/<!ATTLIST> declarations with '>' in them: skip to ']>'.
       const bracket = text.indexOf('[', pos);
       const close = text.indexOf('>', pos);
@@ -170,16 +201,17 @@ export function parseXml(text: string, opts: XmlOptions = {}): XmlElement {
       const close = END_TAG_CLOSE;
       close.lastIndex = NAME.lastIndex;
       if (!close.exec(text)) fail(`bad end tag </${m![0]}`);
-      const open = stack.pop();
-      if (!open) fail(`end tag </${m![0]}> without a start tag`, start);
-      if (open!.name !== m![0])
-        fail(`end tag </${m![0]}> does not close <${open!.name}> of line ${open!.line}`, start);
+      const open = names.pop();
+      const openLine = lines.pop();
+      if (open === undefined) fail(`end tag </${m![0]}> without a start tag`, start);
+      if (open !== m![0]) fail(`end tag </${m![0]}> does not close <${open}> of line ${openLine}`, start);
       advance(close.lastIndex);
+      handler.close();
     } else {
       const start = line;
       const ne = nameEnd(text, pos + 1);
       if (ne === pos + 1) fail(`bad tag '${text.slice(pos, pos + 20)}'`);
-      const el: XmlElement = { name: strings.slice(text, pos + 1, ne), attrs: {}, children: [], line: start };
+      const el = { name: strings.slice(text, pos + 1, ne), attrs: {} as Record<string, string> };
       let p = ne;
       for (let a = attrAt(text, p, strings); a; a = attrAt(text, p, strings)) {
         if (Object.hasOwn(el.attrs, a.key)) fail(`<${el.name}> repeats attribute ${a.key}`, start);
@@ -194,20 +226,23 @@ export function parseXml(text: string, opts: XmlOptions = {}): XmlElement {
           fail(`<${el.name}> is cut off (truncated input?)`, start);
         fail(`<${el.name}> has a malformed attribute near '${text.slice(p, p + 30).trim()}'`, start);
       }
-      if (stack.length) stack[stack.length - 1].children.push(el);
-      else if (root) fail(`second root element <${el.name}> after <${root.name}>`, start);
-      else root = el;
-      if (e![1] !== '/') {
-        if (stack.length >= maxDepth) fail(`elements nested deeper than ${maxDepth}`, start);
-        stack.push(el);
+      if (names.length === 0) {
+        if (rootName !== undefined) fail(`second root element <${el.name}> after <${rootName}>`, start);
+        rootName = el.name;
+      }
+      const empty = e![1] === '/';
+      if (!empty) {
+        if (names.length >= maxDepth) fail(`elements nested deeper than ${maxDepth}`, start);
+        names.push(el.name);
+        lines.push(start);
       }
       advance(end.lastIndex);
+      handler.open(el.name, el.attrs, start);
+      if (empty) handler.close();
     }
   }
-  if (stack.length) {
-    const open = stack[stack.length - 1];
-    fail(`input ends inside <${open.name}> of line ${open.line} (truncated?)`);
+  if (names.length) {
+    fail(`input ends inside <${names[names.length - 1]}> of line ${lines[lines.length - 1]} (truncated?)`);
   }
-  if (!root) fail('no root element (empty or not XML)');
-  return root!;
+  if (rootName === undefined) fail('no root element (empty or not XML)');
 }
