@@ -117,7 +117,12 @@ async function ratePathH1H2(t: TestContext): Promise<PathView> {
     for (const sw of ['s1', 's2']) await qosFlowOn(sw, meterFlow, 'the meter flow', false);
   });
   for (const sw of ['s1', 's2']) await qosFlowOn(sw, meterFlow, 'the meter flow');
-  return JSON.parse(add.stdout) as PathView;
+  // The add may answer 'waiting' when the hosts are not learned yet; with its flows on, it is routed.
+  assert.match((JSON.parse(add.stdout) as PathView).state, /^(active|waiting)$/);
+  const paths = (await ok('GET', '/api/v1/qos/paths')) as (PathView & { path: { name: string } })[];
+  const view = paths.find((p) => p.path.name === 'h1-h2');
+  assert.ok(view, `h1-h2 in ${JSON.stringify(paths)}`);
+  return view;
 }
 
 /** Service Expedited (ToS 184) and a policy marking h1 -> h3 ICMP on s1; both deleted when `t` ends. */
