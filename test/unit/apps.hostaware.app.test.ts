@@ -119,6 +119,30 @@ test('the action comes on exactly the check-limit poll, is an ACL deny, and goes
   assert.ok(types.includes('THRESHOLD_MET') && types.includes('ACTION'), types.join(' '));
 });
 
+test('an ACL entry the user already has is relied on, and left in place when the rule clears', async () => {
+  const { app, acl, src, tick } = await setup();
+  const mine = await acl.add({ 'src-ip': '10.0.0.1/32', action: 'deny' });
+  src.values.set('h1', { bytes_out: 2e6 });
+  await app.addSource({ type: 'gmond', name: 'g', address: '127.0.0.1:8649', interval: 1 });
+  await app.addRule(dropRule({ checkLimit: 1 }));
+  await tick();
+  assert.deepEqual(app.getRule('hot').hosts[0]?.applied, { kind: 'acl', id: mine.id, borrowed: true });
+  src.values.set('h1', { bytes_out: 10 });
+  await tick();
+  assert.equal(app.getRule('hot').hosts[0]?.applied, undefined, 'the rule let go of the entry');
+  assert.deepEqual(
+    acl.list().map((r) => r.id),
+    [mine.id],
+    "the user's entry stays",
+  );
+  // The entry points back at an existing rule: addOrReuse neither duplicates nor refuses it.
+  assert.deepEqual(await acl.addOrReuse({ 'src-ip': '10.0.0.1/32', action: 'deny' }), {
+    rule: mine,
+    created: false,
+  });
+  assert.equal(acl.list().length, 1);
+});
+
 test('a slow poll followed by a quick one still counts: rules are judged as of the poll start', async () => {
   const { app, acl, src, clock, tick } = await setup();
   src.values.set('h1', { bytes_out: 10 });

@@ -265,3 +265,50 @@ test('SseParser: events split across chunks, CRLF, comments, multi-line data, re
   assert.deepEqual(p.push('retry: 500\ndata:x\n\n'), [{ id: '1', event: 'message', data: 'x', retry: 500 }]);
   assert.deepEqual(p.push('event: ping\n\n'), [], 'no data, no event');
 });
+
+test('bad input over HTTP: garbage Alertmanager bodies and stream queries are 400s naming the field', async () => {
+  const { srv, hand } = await setup();
+  await hand.addSource({ type: 'alertmanager', name: 'am' });
+  const post = (body: string, type = 'application/json') =>
+    undiciFetch(`${srv.url}/api/v1/hostaware/alerts/am`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': type },
+      body,
+    });
+  const cases: [string, RegExp][] = [
+    ['{"version": "4", "alerts": [', /JSON|body/i],
+    ['[1, 2, 3]', /body|object/i],
+    ['{"version": "4", "alerts": "all of them"}', /alerts/],
+    ['{"version": "4", "alerts": [{"status": "maybe", "labels": {}}]}', /alerts\[0\]\.status/],
+    [
+      '{"version": "4", "alerts": [{"status": "firing", "labels": {"alertname": "X", "instance": "h9"}}]}',
+      /startsAt/,
+    ],
+  ];
+  for (const [body, field] of cases) {
+    const res = await post(body);
+    const text = await res.text();
+    assert.equal(res.status, 400, `${body}: ${text}`);
+    assert.match(text, field, body);
+  }
+  // Nothing half-applied: no host, no alert metric; and the source still takes a good alert.
+  assert.deepEqual(await hand.hosts(), []);
+  const good = await post(
+    JSON.stringify({
+      version: '4',
+      alerts: [
+        { status: 'firing', labels: { alertname: 'Up', instance: 'h9' }, startsAt: new Date().toISOString() },
+      ],
+    }),
+  );
+  assert.equal(good.status, 200, await good.text());
+
+  for (const q of ['type=LOUD', 'after=-1', 'after=abc', 'limit=0']) {
+    const res = await undiciFetch(`${srv.url}/api/v1/hostaware/messages/stream?${q}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const text = await res.text();
+    assert.equal(res.status, 400, `${q}: ${text}`);
+    assert.match(text, new RegExp(q.split('=')[0]!), q);
+  }
+});

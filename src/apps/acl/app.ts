@@ -57,18 +57,36 @@ export class AclApp implements App {
       const input = parseAclRule(body);
       const clash = this.list().find((r) => sameAclMatch(r, input));
       if (clash) throw new ConflictError('body', `the rule matches existing rule ${clash.id}`);
-      if (input.id !== undefined && this.rules.has(input.id)) {
-        throw new ConflictError('ruleid', `rule ${input.id} already exists`);
-      }
-      const id = input.id ?? Math.max(0, ...this.rules.keys()) + 1;
-      if (id > MAX_ACL_ID)
-        throw new ConflictError('ruleid', `no rule id left (largest is ${MAX_ACL_ID}); clear some rules`);
-      const rule: AclRule = { ...input, id };
-      await this.store().put(ACL_RULES_PREFIX + id, aclRuleToJson(rule));
-      this.rules.set(id, rule);
-      this.changed();
-      return rule;
+      return this.insert(input);
     });
+  }
+
+  /**
+   * Adds the rule, or returns the existing one with the same match (created false) instead of refusing it:
+   * for apps that need the entry in place and must not remove one they did not create.
+   */
+  addOrReuse(body: unknown): Promise<{ rule: AclRule; created: boolean }> {
+    return this.serial.run(async () => {
+      const input = parseAclRule(body);
+      const clash = this.list().find((r) => sameAclMatch(r, input));
+      if (clash) return { rule: clash, created: false };
+      return { rule: await this.insert(input), created: true };
+    });
+  }
+
+  /** Stores a parsed rule whose match is new; call inside the serial queue. */
+  private async insert(input: ReturnType<typeof parseAclRule>): Promise<AclRule> {
+    if (input.id !== undefined && this.rules.has(input.id)) {
+      throw new ConflictError('ruleid', `rule ${input.id} already exists`);
+    }
+    const id = input.id ?? Math.max(0, ...this.rules.keys()) + 1;
+    if (id > MAX_ACL_ID)
+      throw new ConflictError('ruleid', `no rule id left (largest is ${MAX_ACL_ID}); clear some rules`);
+    const rule: AclRule = { ...input, id };
+    await this.store().put(ACL_RULES_PREFIX + id, aclRuleToJson(rule));
+    this.rules.set(id, rule);
+    this.changed();
+    return rule;
   }
 
   delete(rawId: unknown): Promise<AclRule> {

@@ -10,7 +10,7 @@
  */
 import { OFP_VERSION_1_0, type OfVersion } from '../../openflow/index.js';
 import { ipv4TextToNum, macTextToNum } from '../../packet/index.js';
-import { AppError, ConflictError, formatDpid, NotFoundError } from '../../util/index.js';
+import { AppError, formatDpid, NotFoundError } from '../../util/index.js';
 import { parseAclRule, type AclApp } from '../acl/index.js';
 import { parseRule as parseFirewallRule, type FirewallApp } from '../firewall/index.js';
 import type { ForwardingApp } from '../forwarding/index.js';
@@ -50,7 +50,7 @@ export interface ServiceTarget {
 /** The typed handles actions go through; an absent one is a module that is off. */
 export interface ActionTargets {
   firewall?: Pick<FirewallApp, 'enabled' | 'add' | 'delete' | 'get'>;
-  acl: Pick<AclApp, 'add' | 'delete' | 'list'>;
+  acl: Pick<AclApp, 'addOrReuse' | 'delete' | 'list'>;
   staticflows?: Pick<StaticFlowsApp, 'add' | 'delete' | 'get'>;
   qos?: Pick<QosApp, 'enabled' | 'addPolicy' | 'deletePolicy'>;
   forwarding?: Pick<ForwardingApp, 'setRouteConstraint' | 'clearRouteConstraint' | 'mode'>;
@@ -252,15 +252,9 @@ export async function applyAction(rule: HandRule, host: ActionHost, t: ActionTar
 }
 
 async function addAcl(t: ActionTargets, body: Record<string, unknown>): Promise<Applied> {
-  try {
-    return { kind: 'acl', id: (await t.acl.add(body)).id };
-  } catch (err) {
-    // The same entry exists (the user's, or another rule's): rely on it, and leave it when undoing.
-    if (!(err instanceof ConflictError) || err.field !== 'body') throw err;
-    const m = /existing rule (\d+)/.exec(err.reason);
-    if (!m) throw err;
-    return { kind: 'acl', id: Number(m[1]), borrowed: true };
-  }
+  // The same entry may exist (the user's, or another rule's): rely on it, and leave it when undoing.
+  const { rule, created } = await t.acl.addOrReuse(body);
+  return created ? { kind: 'acl', id: rule.id } : { kind: 'acl', id: rule.id, borrowed: true };
 }
 
 /** Removes what `applied` says was created; something already gone counts as undone. */

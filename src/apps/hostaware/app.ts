@@ -558,16 +558,21 @@ export class HostAwareApp implements App {
   // --------------------------------------------------------------------------------------------- rules
 
   listRules(): RuleView[] {
-    const status = this.engine.status();
+    const byRule = new Map<string, RuleHostStatus[]>();
+    for (const s of this.engine.status()) {
+      const list = byRule.get(s.rule);
+      if (list) list.push(s);
+      else byRule.set(s.rule, [s]);
+    }
     return [...this.rules.values()]
       .sort((a, b) => (a.name < b.name ? -1 : 1))
-      .map((r) => this.ruleView(r, status));
+      .map((r) => this.ruleView(r, byRule.get(r.name) ?? []));
   }
 
   getRule(name: string): RuleView {
     const r = this.rules.get(name);
     if (!r) throw new NotFoundError('name', `no rule '${name}'`);
-    return this.ruleView(r, this.engine.status());
+    return this.ruleView(r, this.engine.status(name));
   }
 
   /** Adds a rule (`/api/v1` shape, or FL_HAND's with `floodlight`); `replace` allows an existing name. */
@@ -599,7 +604,7 @@ export class HostAwareApp implements App {
     return this.serial.run(async () => {
       const r = this.rules.get(name);
       if (!r) throw new NotFoundError('name', `no rule '${name}'`);
-      const view = this.ruleView(r, this.engine.status());
+      const view = this.ruleView(r, this.engine.status(name));
       await this.store().delete(RULES_PREFIX + name);
       this.rules.delete(name);
       this.handle(this.engine.removeRule(name, this.now()));
@@ -621,20 +626,19 @@ export class HostAwareApp implements App {
         rule: name,
         message: active ? 'rule activated' : 'rule deactivated: its actions are undone',
       });
-      return this.ruleView(rule, this.engine.status());
+      return this.ruleView(rule, this.engine.status(name));
     });
   }
 
+  /** The rule with its state on each host (`status`: that rule's entries only). */
   private ruleView(r: HandRule, status: RuleHostStatus[]): RuleView {
     return {
       rule: r,
       issues: actionIssues(r.action, this.targets()),
-      hosts: status
-        .filter((s) => s.rule === r.name)
-        .map((s) => {
-          const a = this.applied.get(key(s.rule, s.host));
-          return a ? { ...s, applied: a } : s;
-        }),
+      hosts: status.map((s) => {
+        const a = this.applied.get(key(s.rule, s.host));
+        return a ? { ...s, applied: a } : s;
+      }),
     };
   }
 

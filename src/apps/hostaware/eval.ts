@@ -426,10 +426,12 @@ export class HandEngine {
     return events;
   }
 
-  status(): RuleHostStatus[] {
+  /** Every rule's state on every host, or one rule's only (without walking the others' tracks). */
+  status(only?: string): RuleHostStatus[] {
     const out: RuleHostStatus[] = [];
     for (const [host, h] of this.hosts) {
-      for (const [rule, t] of h.tracks) {
+      const tracks = only === undefined ? h.tracks : tracksOf(h.tracks, only);
+      for (const [rule, t] of tracks) {
         const entry = this.rules.get(rule);
         if (!entry) continue;
         const s: RuleHostStatus = {
@@ -694,4 +696,10 @@ function step(
     events.push(action(rule, host, 'undo', now, 'condition cleared'));
   }
   if (rule.coolDown > 0) t.coolingUntil = now + rule.coolDown * 1000;
+}
+
+/** The one rule's track as an iterable of [name, track], or nothing. */
+function tracksOf<T>(tracks: ReadonlyMap<string, T>, rule: string): [string, T][] {
+  const t = tracks.get(rule);
+  return t === undefined ? [] : [[rule, t]];
 }
