@@ -11,6 +11,7 @@ import {
   sluiceCliJson,
   startController,
   waitFor,
+  waitForLinks,
   type RunningController,
 } from './harness/index.js';
 import { STATS_KINDS } from '../../src/api/index.js';
@@ -51,6 +52,8 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
       ).catch((e: Error) => {
         throw new Error(`${e.message}\ncontroller log:\n${ctl.logTail(30)}`);
       });
+      // The route test below needs the link both ways, not only listed.
+      await waitForLinks(ctl, 1);
       assert.equal((await net.pingallUntil(0, 30_000)).lossPct, 0);
     });
 

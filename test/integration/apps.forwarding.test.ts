@@ -12,6 +12,7 @@ import {
   MininetNet,
   startController,
   waitFor,
+  waitForLinks,
   type RunningController,
   type Topo,
 } from './harness/index.js';
@@ -24,17 +25,6 @@ async function getJson(ctl: RunningController, path: string): Promise<unknown> {
 
 async function linkCount(ctl: RunningController): Promise<number> {
   return ((await getJson(ctl, '/wm/topology/links/json')) as unknown[]).length;
-}
-
-async function waitForLinks(ctl: RunningController, n: number): Promise<void> {
-  await waitFor(async () => (await linkCount(ctl)) === n, {
-    what: `${n} links in /wm/topology/links/json`,
-    timeoutMs: 20_000,
-    detail: async () => {
-      const links = await getJson(ctl, '/wm/topology/links/json').catch((e: Error) => e.message);
-      return `links: ${JSON.stringify(links)}\ncontroller log:\n${ctl.logTail(40)}`;
-    },
-  });
 }
 
 async function packetIns(ctl: RunningController): Promise<number> {
@@ -66,7 +56,7 @@ for (const protocols of ['OpenFlow10', 'OpenFlow13'] as const) {
     async function boot(topo: Topo, links: number): Promise<{ ctl: RunningController; net: MininetNet }> {
       ctl = await startController();
       net = await MininetNet.start({ topo, protocols, controllerPort: ctl.openflowPort });
-      await waitForLinks(ctl, links);
+      await waitForLinks(ctl, links, 20_000);
       return { ctl, net };
     }
 

@@ -20,6 +20,7 @@ import {
   runOk,
   startController,
   vsctl,
+  waitForLinks,
   waitFor,
   type RunningController,
 } from './harness/index.js';
@@ -192,10 +193,8 @@ before(async () => {
       timeoutMs: 20_000,
     },
   );
-  await waitFor(async () => ((await http('GET', '/api/v1/links')).json as unknown[]).length >= 3, {
-    what: 'links between the four switches',
-    timeoutMs: 20_000,
-  });
+  // linear,4: three links, each known both ways before the paths below are resolved over them.
+  await waitForLinks(ctl, 3);
   // Hosts are learned from their traffic; QoS paths resolve src and dst through them.
   await net.pingallUntil(0, 30_000);
 });

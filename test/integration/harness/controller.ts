@@ -295,3 +295,33 @@ function newDataDir(): string {
 }
 
 const dummyPorts: ControllerPorts = { openflowPort: 0, apiPort: undefined, dataDir: '' };
+
+/**
+ * Waits until the controller's API lists exactly `n` links, each seen in both directions. A link seen one way
+ * already counts in /wm/topology/links/json (as "unidirectional"), but routes need both ways: until then
+ * forwarding floods through the controller, so a test that routes, or stops the controller, waits for this.
+ */
+export async function waitForLinks(
+  ctl: Pick<RunningController, 'apiUrl' | 'logTail'>,
+  n: number,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const links = async () => {
+    const res = await fetch(`${ctl.apiUrl}/wm/topology/links/json`, { signal: AbortSignal.timeout(5000) });
+    return (await res.json()) as { direction?: string }[];
+  };
+  await waitFor(
+    async () => {
+      const all = await links();
+      return all.length === n && all.every((l) => l.direction === 'bidirectional');
+    },
+    {
+      what: `${n} bidirectional link(s) in /wm/topology/links/json`,
+      timeoutMs,
+      detail: async () => {
+        const now = await links().catch((e: Error) => e.message);
+        return `links: ${JSON.stringify(now)}\ncontroller log:\n${ctl.logTail(40)}`;
+      },
+    },
+  );
+}

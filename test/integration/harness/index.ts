@@ -47,6 +47,7 @@ export {
 } from './mininet.js';
 export {
   startController,
+  waitForLinks,
   sluiceCommand,
   sluiceCli,
   sluiceCliJson,
