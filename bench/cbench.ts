@@ -100,7 +100,8 @@ export async function connectFleet(opts: FleetOptions): Promise<Fleet> {
   return fleet;
 }
 
-async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+/** Rejects with `message` when `p` has not settled within `ms`. */
+export async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(message)), ms);

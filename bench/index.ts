@@ -22,3 +22,15 @@ export { cpuSeconds, freePort, readRss, startProcess, stopAll, stopProcess, wait
 export { runMemory, type MemoryResult } from './memory.js';
 export { hotSpots, formatHotSpots } from './profile.js';
 export { SECTIONS, withController, type BenchContext, type BenchSection, type Target } from './run.js';
+export { startScaleNet, ScaleNet, type ScaleNetOptions, type ScaleNetProgress } from './scalenet.js';
+export { NetSwitch } from './scalenet/switch.js';
+export {
+  placeHosts,
+  peerTable,
+  SHAPES,
+  wiring,
+  type HostSpec,
+  type Shape,
+  type WireLink,
+  type Wiring,
+} from './scalenet/wiring.js';

@@ -12,6 +12,7 @@ import {
   type FlowMod,
   type FlowStatsEntry,
   type Match,
+  type OfVersion,
 } from '../../src/openflow/index.js';
 
 /** Called for every FLOW_MOD the table is given, with the time it arrived (performance.now()). */
@@ -23,6 +24,8 @@ export class FlowTable {
   constructor(
     readonly dpid: bigint,
     private readonly listener?: FlowModListener,
+    /** OF1.3 keeps each flow in its table; OF1.0 has the one. */
+    private readonly version: OfVersion = OFP_VERSION_1_0,
   ) {}
 
   get size(): number {
@@ -31,14 +34,14 @@ export class FlowTable {
 
   apply(mod: FlowMod, at: number): void {
     this.listener?.(this.dpid, mod, at);
-    const key = flowKey(mod, OFP_VERSION_1_0);
+    const key = flowKey(mod, this.version);
     switch (mod.command) {
       case OFPFC.ADD:
       case OFPFC.MODIFY:
       case OFPFC.MODIFY_STRICT:
         if (mod.idleTimeout !== 0 || mod.hardTimeout !== 0) return;
         this.flows.set(key, {
-          tableId: 0,
+          tableId: this.version === OFP_VERSION_1_0 ? 0 : mod.tableId,
           durationSec: 0,
           durationNsec: 0,
           priority: mod.priority,

@@ -6,6 +6,8 @@ import { FrameReader, decode, encode, type OfMessage } from '../../src/openflow/
 import type { Store } from '../../src/store/index.js';
 import { FakeSwitch, port } from './controller.fake-switch.js';
 import { waitFor } from '../support/wait.js';
+// Seeded so that a failing fuzz run can be replayed.
+import { mulberry32 as rng } from '../../bench/scalenet/wiring.js';
 
 const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 let c: Controller;
@@ -148,18 +150,6 @@ function rawExchange(bytes: Buffer): Promise<{ errors: OfMessage[] }> {
       resolve({ errors: got.filter((m) => m.type === 'error') });
     });
   });
-}
-
-/** Small deterministic PRNG (mulberry32) so a failing fuzz run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** What one fuzzed connection was sent and what came back: the fuzz test's failure message. */
