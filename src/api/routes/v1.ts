@@ -29,9 +29,44 @@ import {
 import { DpidText, HostQuery, PortNumber, StringEnum } from '../schemas.js';
 import { STATS_KINDS, fetchStats, type StatsKind } from '../switchstats.js';
 import { hostFilterOf, type HostQuery as HostQueryT } from './devices.js';
+import { HOST_PAGE_MAX, HOST_SORT_KEYS, pageHosts, SORT_ORDERS, type HostPageOptions } from '../hostpage.js';
 import { routeEnds } from './topology.js';
 
 const DpidParams = Type.Object({ dpid: DpidText });
+
+const HostsPageQuery = Type.Object(
+  {
+    ...HostQuery.properties,
+    q: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description: 'case-insensitive substring of the MAC, an IP address or the DPID (colon form)',
+      }),
+    ),
+    sort: Type.Optional(StringEnum(HOST_SORT_KEYS, 'order by this field (default mac)')),
+    order: Type.Optional(StringEnum(SORT_ORDERS, 'asc (default) or desc')),
+    offset: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'skip this many hosts after sorting (default 0)' }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: HOST_PAGE_MAX,
+        description: `at most this many hosts (1..${HOST_PAGE_MAX}; default all)`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+type HostsPageQueryT = HostQueryT & HostPageOptions;
+
+/** Documents the header paged lists carry (OpenAPI response headers). */
+const TOTAL_COUNT_HEADER = {
+  'X-Total-Count': {
+    type: 'integer',
+    description: 'hosts matching the filter and search, before offset and limit',
+  },
+};
 type DpidParams = Static<typeof DpidParams>;
 
 const RouteQuery = Type.Object(
@@ -176,17 +211,25 @@ export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
 
   const hosts = ctx.hosts;
   if (hosts) {
-    app.get<{ Querystring: HostQueryT }>(
+    app.get<{ Querystring: HostsPageQueryT }>(
       '/api/v1/hosts',
       {
         schema: {
           tags,
-          summary: 'Known hosts, filtered by mac, ipv4, dpid, port, vlan',
-          querystring: HostQuery,
-          response: replies(Type.Array(Host)),
+          summary: 'Known hosts: filtered by mac, ipv4, dpid, port, vlan; searched, sorted and paged',
+          description:
+            'Without offset and limit, every matching host. X-Total-Count always gives the number of hosts ' +
+            'matching the filter and search before offset and limit, so a table can page server-side.',
+          querystring: HostsPageQuery,
+          response: replies(Type.Array(Host, { headers: TOTAL_COUNT_HEADER })),
         },
       },
-      async (req) => hosts.find(hostFilterOf(ctx, req.query)).map(hostToV1),
+      async (req, reply) => {
+        const { q, sort, order, offset, limit, ...filter } = req.query;
+        const page = pageHosts(hosts.find(hostFilterOf(ctx, filter)), { q, sort, order, offset, limit });
+        void reply.header('x-total-count', String(page.total));
+        return page.hosts.map(hostToV1);
+      },
     );
   }
 }

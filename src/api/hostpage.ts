@@ -1,0 +1,83 @@
+/**
+ * Server-side search, sort and paging of the host list, so that a dashboard with 10,000 hosts downloads one
+ * page, not the table. Pure: hosts in, one page and the count before paging out.
+ */
+import { formatDpid } from '../util/index.js';
+import { ipv4TextToNum } from '../packet/index.js';
+import type { HostInfo } from './views.js';
+
+export const HOST_SORT_KEYS = ['mac', 'ip', 'dpid', 'lastSeen'] as const;
+export type HostSortKey = (typeof HOST_SORT_KEYS)[number];
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+export const HOST_PAGE_MAX = 1000;
+
+export interface HostPageOptions {
+  /** Case-insensitive substring of the MAC, any IP address or the DPID (colon form) of an attachment point. */
+  q?: string;
+  /** Default mac. */
+  sort?: HostSortKey;
+  /** Default asc. */
+  order?: SortOrder;
+  /** Hosts to skip after sorting; default 0. */
+  offset?: number;
+  /** Hosts in the page; default all from offset on. */
+  limit?: number;
+}
+
+export interface HostPage {
+  hosts: HostInfo[];
+  /** Hosts matching the search, before offset and limit. */
+  total: number;
+}
+
+/** Whether `q` (lower case) is part of the host's MAC, an address, or an attachment point's DPID. */
+function matches(h: HostInfo, q: string): boolean {
+  if (h.mac.toLowerCase().includes(q)) return true;
+  for (const ip of h.ipv4) if (ip.includes(q)) return true;
+  for (const ip of h.ipv6) if (ip.toLowerCase().includes(q)) return true;
+  for (const ap of h.attachmentPoints) if (formatDpid(ap.dpid).includes(q)) return true;
+  return false;
+}
+
+/** Sort keys precomputed once per host: comparing text DPIDs or parsing IPs per comparison is n log n work. */
+function sortKey(h: HostInfo, key: HostSortKey): number | bigint | string {
+  switch (key) {
+    case 'mac':
+      return h.mac.toLowerCase();
+    case 'ip':
+      // Hosts without an IPv4 sort after every address (ascending).
+      return h.ipv4.length ? (ipv4TextToNum(h.ipv4[0]) ?? 2 ** 32) : 2 ** 32;
+    case 'dpid':
+      return h.attachmentPoints.length ? h.attachmentPoints[0].dpid : 2n ** 64n;
+    case 'lastSeen':
+      return h.lastSeen;
+  }
+}
+
+function compare(a: number | bigint | string, b: number | bigint | string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Filters by `q`, sorts (ties broken by MAC, then port for dpid, so pages are stable between requests), and
+ * slices [offset, offset + limit).
+ */
+export function pageHosts(hosts: readonly HostInfo[], opts: HostPageOptions = {}): HostPage {
+  const q = opts.q?.trim().toLowerCase();
+  const found = q ? hosts.filter((h) => matches(h, q)) : hosts;
+  const key = opts.sort ?? 'mac';
+  const sign = opts.order === 'desc' ? -1 : 1;
+  const keyed = found.map((h) => ({
+    h,
+    k: sortKey(h, key),
+    port: h.attachmentPoints[0]?.port ?? 0,
+    mac: h.mac.toLowerCase(),
+  }));
+  keyed.sort(
+    (a, b) => sign * (compare(a.k, b.k) || (key === 'dpid' ? a.port - b.port : 0)) || compare(a.mac, b.mac),
+  );
+  const offset = opts.offset ?? 0;
+  const end = opts.limit === undefined ? undefined : offset + opts.limit;
+  return { hosts: keyed.slice(offset, end).map((x) => x.h), total: found.length };
+}
