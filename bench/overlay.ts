@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { AgentClient } from '../src/client/index.js';
+import { AgentClient } from '../src/client/node.js';
 import {
   BUSYBOX_IMAGE,
   DOCKER,

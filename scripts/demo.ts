@@ -42,7 +42,7 @@ import {
   UNDERLAY_GATEWAY,
   waitFor,
 } from '../test/integration/harness/index.js';
-import { SluiceClient } from '../src/client/index.js';
+import { SluiceClient } from '../src/client/node.js';
 
 const TOPO_RE = /^(ring,\d+|linear,\d+|tree,\d+,\d+)$/;
 

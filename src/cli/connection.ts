@@ -8,12 +8,12 @@ import {
   ClientOptionError,
   pemProblem,
   validateTls,
-  type ClientOptions,
+  type NodeClientOptions,
   type ConnectionError,
   type PemKind,
   type TlsOptionNames,
   type TlsOptions,
-} from '../client/index.js';
+} from '../client/node.js';
 import { apiUrlArg } from './args.js';
 
 export const DEFAULT_API = 'http://127.0.0.1:8080';
@@ -86,7 +86,10 @@ export function addApiOptions(cmd: Command, env: Record<string, string | undefin
  * The client's options: flags first, then SLUICE_API_CACERT/CERT/KEY (read here, only when used). Throws
  * InvalidArgumentError (a usage error) naming the flag or variable at fault.
  */
-export function clientOptionsFrom(o: QueryOptions, env: Record<string, string | undefined>): ClientOptions {
+export function clientOptionsFrom(
+  o: QueryOptions,
+  env: Record<string, string | undefined>,
+): NodeClientOptions {
   const tls: TlsOptions = {};
   const names: TlsOptionNames = { baseUrl: '--api', ca: '--cacert', cert: '--cert', key: '--key' };
   for (const p of PEM_OPTIONS) {

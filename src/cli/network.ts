@@ -14,7 +14,7 @@ import {
   type AgentHost,
   type AgentNetwork,
   type NetworkCreate,
-} from '../client/index.js';
+} from '../client/node.js';
 import { apiUrlArg, intArg, ipv4Arg } from './args.js';
 import { ago, formatTable, keyValueText } from './table.js';
 import type { VerbContext, VerbGroup } from './run.js';

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { ApiError, ConnectionError, SluiceClient, type HostFilter } from '../client/index.js';
+import { ApiError, ConnectionError, SluiceClient, type HostFilter } from '../client/node.js';
 import { dpidArg, ipv4Arg, macArg, tcpPortArg, vlanArg } from './args.js';
 import { addApiOptions, clientOptionsFrom, tlsAdvice, type QueryOptions } from './connection.js';
 import {

@@ -27,7 +27,7 @@ const opt = (o: AttachOptions) => ({
 export class AgentClient extends BaseClient {
   protected readonly server = 'agent';
 
-  /** `baseUrl` defaults to DEFAULT_AGENT_URL; the token and TLS options are SluiceClient's. */
+  /** `baseUrl` defaults to DEFAULT_AGENT_URL; the other options are SluiceClient's (node.ts adds TLS). */
   constructor(opts: Partial<ClientOptions> = {}) {
     super({ ...opts, baseUrl: opts.baseUrl ?? DEFAULT_AGENT_URL });
   }

@@ -1,5 +1,8 @@
-/** Typed HTTP client for the Sluice API (undici fetch; one method per route). */
-import { fetch as undiciFetch } from 'undici';
+/**
+ * Typed HTTP client for the Sluice API (one method per route). Browser-safe: only web-platform globals, the
+ * transport pluggable (node.ts adds TLS options over undici).
+ */
+import { ApiError, causeCode, ConnectionError, tlsProblemOf, type FailureFacts } from './errors.js';
 import { hostawareMethods, type HostawareMethods } from './hostaware.js';
 import { qosMethods, type QosMethods } from './qos.js';
 import type {
@@ -30,55 +33,29 @@ import type {
   Switch,
   SwitchDetail,
 } from './types.js';
-import { NotingDispatcher, tlsProblemOf, validateTls, type TlsOptions, type TlsProblem } from './tls.js';
-
-/** The API answered with an error status; fields come from its `{"error","detail","field"}` body. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly error: string,
-    readonly detail: string,
-    readonly field?: string,
-  ) {
-    super(`${status} ${error}: ${detail}`);
-    this.name = 'ApiError';
-  }
-}
-
-/** No HTTP answer at all: refused, unreachable, timed out. */
-export class ConnectionError extends Error {
-  constructor(
-    /** The client's base URL (where the API was expected). */
-    readonly baseUrl: string,
-    readonly url: string,
-    /** ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ... when known. */
-    readonly code: string | undefined,
-    message: string,
-    /** Set when the failure looks like a TLS setup matter (which side's certificate, or http vs https). */
-    readonly tls?: TlsProblem,
-    /** Which Sluice server was expected there (what to start when nothing listens). */
-    readonly server: 'controller' | 'agent' = 'controller',
-  ) {
-    super(message);
-    this.name = 'ConnectionError';
-  }
-}
 
 export interface ClientOptions {
   /** e.g. http://127.0.0.1:8080 */
   baseUrl: string;
   /** Bearer token, when the API requires one. */
   token?: string;
-  /**
-   * For an https baseUrl: CA, client certificate and key (PEM contents). Checked in the constructor, which
-   * throws ClientOptionError naming the field (cert without key, an http URL, not PEM, key not the cert's).
-   */
-  tls?: TlsOptions;
   /** Per-request timeout; default 15000 ms (stats requests wait for the switch). */
   timeoutMs?: number;
-  /** Replaces undici's fetch (tests); with `tls` it is handed undici's `dispatcher` in the request init. */
-  fetch?: typeof fetch;
+  /** How requests are sent; default the platform's fetch. In Node, node.ts's clients add TLS options. */
+  transport?: Transport;
 }
+
+/** Sends the client's requests: fetch, plus what a failed fetch says about the connection. */
+export interface Transport {
+  fetch(url: string, init: RequestInit): Promise<Response>;
+  /** The facts of a fetch that got no answer (default: the error's code, nothing seen on the connection). */
+  failure?(err: unknown, started: number): Omit<FailureFacts, 'https'>;
+  /** Closes idle connections. */
+  close?(): Promise<void>;
+}
+
+/** The platform's fetch (Node 20 and browsers), looked up per call and called unbound as browsers require. */
+export const platformTransport: Transport = { fetch: (url, init) => fetch(url, init) };
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -92,16 +69,6 @@ function queryString(q: Query | undefined): string {
 
 export const seg = (s: string | number) => encodeURIComponent(String(s));
 
-function causeCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e && typeof e === 'object'; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /** The HTTP machinery every Sluice client shares: JSON in and out, errors as ApiError/ConnectionError. */
 export abstract class BaseClient {
   /** Which server this client talks to (named in ConnectionError). */
@@ -109,28 +76,20 @@ export abstract class BaseClient {
   readonly baseUrl: string;
   private readonly token?: string;
   private readonly timeoutMs: number;
-  private readonly fetchFn: typeof fetch;
-  private readonly dispatcher?: NotingDispatcher;
+  private readonly transport: Transport;
   private readonly https: boolean;
-  private readonly clientCert: boolean;
 
   constructor(opts: ClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.token = opts.token;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
-    const tls = opts.tls ?? {};
-    validateTls(this.baseUrl, tls);
+    this.transport = opts.transport ?? platformTransport;
     this.https = /^https:/i.test(this.baseUrl);
-    this.clientCert = tls.cert !== undefined;
-    const hasTls = Object.values(tls).some((v) => v !== undefined);
-    // Our own dispatcher both carries the TLS material and lets a failure be read as a TLS matter.
-    this.dispatcher = opts.fetch && !hasTls ? undefined : new NotingDispatcher(tls);
-    this.fetchFn = opts.fetch ?? (undiciFetch as unknown as typeof fetch);
   }
 
   /** Closes the client's idle connections (they never keep the process alive, so this is optional). */
   async close(): Promise<void> {
-    await this.dispatcher?.close();
+    await this.transport.close?.();
   }
 
   /** Any route: JSON in and out. App route wrappers (staticflows, firewall, qos...) build on this. */
@@ -183,13 +142,12 @@ export abstract class BaseClient {
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const started = Date.now();
     try {
-      return await this.fetchFn(url, {
+      return await this.transport.fetch(url, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         signal: opts.signal ?? AbortSignal.timeout(this.timeoutMs),
-        ...(this.dispatcher ? { dispatcher: this.dispatcher.agent } : {}),
-      } as RequestInit);
+      });
     } catch (err) {
       // The caller's own abort is not a connection failure.
       if (opts.signal?.aborted && (err as Error).name === 'AbortError') throw err;
@@ -203,19 +161,13 @@ export abstract class BaseClient {
           this.server,
         );
       }
-      const note = this.dispatcher?.noteOf(err, started);
-      const raw = causeCode(err);
-      // A TLS alert explains an "other side closed" better than the closing does.
-      const code = note?.tlsAlert ?? raw;
-      const tls = tlsProblemOf({
-        code,
-        https: this.https,
-        clientCert: this.clientCert,
-        closedUnanswered:
-          note !== undefined &&
-          note.openedAt >= started &&
-          (raw === 'UND_ERR_SOCKET' || raw === 'ECONNRESET'),
-      });
+      const facts = this.transport.failure?.(err, started) ?? {
+        code: causeCode(err),
+        clientCert: false,
+        closedUnanswered: false,
+      };
+      const code = facts.code;
+      const tls = tlsProblemOf({ ...facts, https: this.https });
       throw new ConnectionError(
         this.baseUrl,
         url,

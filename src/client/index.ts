@@ -1,15 +1,24 @@
-export { ApiError, BaseClient, ConnectionError, SluiceClient, type ClientOptions } from './client.js';
-export { AgentClient, DEFAULT_AGENT_URL, type AttachOptions } from './agent.js';
+/**
+ * The typed Sluice API client, browser-safe: nothing here (or in what it imports) is Node-only, so the web UI
+ * bundles it as is. Node programs that need TLS options (CA, client certificate) use node.ts instead.
+ */
 export {
+  BaseClient,
+  SluiceClient,
+  platformTransport,
+  type ClientOptions,
+  type Query,
+  type Transport,
+} from './client.js';
+export {
+  ApiError,
   ClientOptionError,
-  pemProblem,
-  validateTls,
+  ConnectionError,
   tlsProblemOf,
-  type TlsOptions,
-  type TlsOptionNames,
+  type FailureFacts,
   type TlsProblem,
-  type PemKind,
-} from './tls.js';
+} from './errors.js';
+export { AgentClient, DEFAULT_AGENT_URL, type AttachOptions } from './agent.js';
 export type * from './types.js';
 export type * from './qos.js';
 export { SseParser, hostawareMethods } from './hostaware.js';

@@ -1,10 +1,12 @@
 /**
- * TLS for the API client: checking the PEM material it is given, the undici dispatcher that presents it, and
- * what a failed connection says about the TLS setup (so callers can tell the user which option to fix).
+ * TLS for the API client in Node (node.ts; never imported by the browser-safe index.ts): checking the PEM
+ * material it is given, and the undici dispatcher that presents it and notes what a failed connection saw (so
+ * errors.ts's tlsProblemOf can tell the user which option to fix).
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { Agent, buildConnector } from 'undici';
+import { ClientOptionError } from './errors.js';
 
 /** PEM contents (not file names). */
 export interface TlsOptions {
@@ -16,17 +18,6 @@ export interface TlsOptions {
   key?: string | Buffer;
   /** Default true: the API's certificate must be valid for its host and chain to a trusted CA. */
   rejectUnauthorized?: boolean;
-}
-
-/** A client option is unusable; `field` names it (`tls.cert`, or the CLI flag the caller named it by). */
-export class ClientOptionError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'ClientOptionError';
-  }
 }
 
 /** How the caller calls each option in errors (the SDK's field names by default). */
@@ -132,76 +123,6 @@ export function validateTls(baseUrl: string, tls: TlsOptions, names: TlsOptionNa
       throw new ClientOptionError(names.key, `does not belong to the certificate in ${names.cert}`);
     }
   }
-}
-
-/**
- * What went wrong in TLS, as far as the client can tell:
- * - server-cert-untrusted: the API's certificate does not chain to a CA we trust (give `ca`);
- * - server-name-mismatch: it is not valid for the URL's host;
- * - server-cert-expired: it has expired or is not valid yet;
- * - client-cert-required: the API asked for a client certificate and we had none;
- * - client-cert-rejected: the API refused ours (or closed the connection right after the handshake);
- * - not-tls: an https URL, but the server speaks plain HTTP;
- * - maybe-tls-server: an http URL, and the server closed the connection without an answer (as an HTTPS
- *   server does when spoken to in plain HTTP).
- */
-export type TlsProblem =
-  | 'server-cert-untrusted'
-  | 'server-name-mismatch'
-  | 'server-cert-expired'
-  | 'client-cert-required'
-  | 'client-cert-rejected'
-  | 'not-tls'
-  | 'maybe-tls-server';
-
-const UNTRUSTED = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
-/** Alerts a server sends about our certificate (TLS 1.2 and 1.3 spellings). */
-const CLIENT_CERT_REFUSED = new Set([
-  'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA',
-  'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED',
-  'ERR_SSL_SSLV3_ALERT_CERTIFICATE_REVOKED',
-  'ERR_SSL_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE',
-  'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED',
-]);
-
-export interface FailureFacts {
-  /** The error code (the TLS alert seen on the connection when there was one). */
-  code: string | undefined;
-  https: boolean;
-  /** Whether we presented a client certificate. */
-  clientCert: boolean;
-  /** The server closed a connection opened for this request without sending anything back. */
-  closedUnanswered: boolean;
-}
-
-/** Pure: the TLS reading of a connection failure, undefined when it does not look like a TLS matter. */
-export function tlsProblemOf(f: FailureFacts): TlsProblem | undefined {
-  const code = f.code ?? '';
-  if (!f.https) return f.closedUnanswered ? 'maybe-tls-server' : undefined;
-  if (UNTRUSTED.has(code)) return 'server-cert-untrusted';
-  if (EXPIRED.has(code)) return 'server-cert-expired';
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'server-name-mismatch';
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') return 'not-tls';
-  if (code === 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED') return 'client-cert-required';
-  // TLS 1.2 has no dedicated alert: a bare handshake failure without a certificate of ours means we lacked one.
-  if (code === 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE') {
-    return f.clientCert ? 'client-cert-rejected' : 'client-cert-required';
-  }
-  if (CLIENT_CERT_REFUSED.has(code)) return 'client-cert-rejected';
-  // Node's TLS server checks a presented client certificate after the handshake and just closes the socket.
-  if (f.closedUnanswered) return f.clientCert ? 'client-cert-rejected' : 'client-cert-required';
-  return undefined;
 }
 
 /** What the dispatcher saw on one connection (keyed by its local port, which undici's SocketError reports). */

@@ -2,7 +2,7 @@
  * The adapters served inside the proxy (`builtin:NAME`), made from the daemon's config: `network` asks the
  * local Sluice agent (its API: --agent, --agent-token) to make networks and their Docker networks.
  */
-import { AgentClient } from '../client/index.js';
+import { AgentClient } from '../client/node.js';
 import { networkAdapter } from './network.js';
 import type { AdapterHandler } from './types.js';
 

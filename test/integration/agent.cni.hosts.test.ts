@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { AgentClient } from '../../src/client/index.js';
+import { AgentClient } from '../../src/client/node.js';
 import { CNI_ERR } from '../../src/agent/cni.js';
 import {
   REPO_ROOT,

@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentClient } from '../../src/client/index.js';
+import { AgentClient } from '../../src/client/node.js';
 import {
   startHosts,
   startSimAgent,

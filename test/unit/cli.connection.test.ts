@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
-import { ConnectionError, type TlsProblem } from '../../src/client/index.js';
+import { ConnectionError, type TlsProblem } from '../../src/client/node.js';
 import { clientOptionsFrom, tlsAdvice } from '../../src/cli/connection.js';
 import { runCli } from '../../src/cli/run.js';
 import { recordingIo } from './cli.io.js';

@@ -15,7 +15,7 @@ import {
   type AgentNetwork,
   type SocketplaneConnection,
   type SocketplaneNetwork,
-} from '../../src/client/index.js';
+} from '../../src/client/node.js';
 import { toSocketplaneConnection, toSocketplaneNetwork } from '../../src/api/routes/socketplane.js';
 import { FakeOps } from './agent.fakeops.js';
 import { closedPort, fakeDeps } from './api.fakes.js';

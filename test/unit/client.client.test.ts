@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { createApiServer } from '../../src/api/index.js';
-import { ApiError, ConnectionError, SluiceClient } from '../../src/client/index.js';
+import { ApiError, ConnectionError, SluiceClient } from '../../src/client/node.js';
 import { closedPort, fakeDeps } from './api.fakes.js';
 
 const D1 = '00:00:00:00:00:00:00:01';

@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fetch as undiciFetch } from 'undici';
-import { ApiError, SluiceClient, SseParser, type HandMessage } from '../../src/client/index.js';
+import { ApiError, SluiceClient, SseParser, type HandMessage } from '../../src/client/node.js';
 import { handServer, type HandServer } from './hostaware.apiserver.js';
 
 const TOKEN = 's3cret';

@@ -11,7 +11,7 @@ import {
   tlsProblemOf,
   validateTls,
   type TlsOptions,
-} from '../../src/client/index.js';
+} from '../../src/client/node.js';
 import { makeTestPki, type TestPki } from '../support/pki.js';
 import { fakeDeps } from './api.fakes.js';
 

@@ -1,5 +1,5 @@
 /** `sluice agent` inside a simulated host (hosts.ts), and a client for its API over the underlay. */
-import { AgentClient } from '../../../src/client/index.js';
+import { AgentClient } from '../../../src/client/node.js';
 import { waitFor } from '../../support/wait.js';
 import type { HostProcess, SimHost } from './hosts.js';
 import { SLUICE_CLI } from './paths.js';

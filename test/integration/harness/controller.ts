@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SluiceClient, type TlsOptions } from '../../../src/client/index.js';
+import { SluiceClient, type TlsOptions } from '../../../src/client/node.js';
 import type { TestPki } from '../../support/pki.js';
 import { REPO_ROOT, SLUICE_CLI } from './paths.js';
 import { run, type RunResult } from './exec.js';
