@@ -22,6 +22,8 @@ import type {
   Health,
   Host,
   HostFilter,
+  HostPage,
+  HostPageQuery,
   Link,
   PortRef,
   PortWithStats,
@@ -94,10 +96,19 @@ export abstract class BaseClient {
 
   /** Any route: JSON in and out. App route wrappers (staticflows, firewall, qos...) build on this. */
   async request<T>(method: string, path: string, opts: { query?: Query; body?: unknown } = {}): Promise<T> {
+    return (await this.requestWithHeaders<T>(method, path, opts)).body;
+  }
+
+  /** request() that also returns the reply's headers (e.g. X-Total-Count of a paged list). */
+  async requestWithHeaders<T>(
+    method: string,
+    path: string,
+    opts: { query?: Query; body?: unknown } = {},
+  ): Promise<{ body: T; headers: Headers }> {
     const res = await this.send(method, path, opts);
     const text = await res.text();
     if (!res.ok) throw this.errorOf(res.status, text);
-    return (text === '' ? undefined : JSON.parse(text)) as T;
+    return { body: (text === '' ? undefined : JSON.parse(text)) as T, headers: res.headers };
   }
 
   /** A non-JSON route (e.g. /metrics): the body as text. */
@@ -207,6 +218,11 @@ export class SluiceClient extends BaseClient {
     this.request<unknown>('GET', `/api/v1/switches/${seg(dpid)}/stats/${seg(kind)}`);
   links = () => this.request<Link[]>('GET', '/api/v1/links');
   hosts = (filter: HostFilter = {}) => this.request<Host[]>('GET', '/api/v1/hosts', { query: { ...filter } });
+  /** One page of hosts (searched, sorted) and how many match before paging. */
+  hostsPage = async (query: HostPageQuery = {}): Promise<HostPage> => {
+    const r = await this.requestWithHeaders<Host[]>('GET', '/api/v1/hosts', { query: { ...query } });
+    return { hosts: r.body, total: Number(r.headers.get('x-total-count') ?? r.body.length) };
+  };
   route = (src: PortRef, dst: PortRef) =>
     this.request<Route>('GET', '/api/v1/routes', {
       query: { src_dpid: src.dpid, src_port: src.port, dst_dpid: dst.dpid, dst_port: dst.port },

@@ -104,6 +104,22 @@ export interface HostFilter {
   vlan?: number;
 }
 
+/** GET /api/v1/hosts with search, sort and paging (limit 1..1000). */
+export interface HostPageQuery extends HostFilter {
+  /** Case-insensitive substring of the MAC, an IP address or the DPID. */
+  q?: string;
+  sort?: 'mac' | 'ip' | 'dpid' | 'lastSeen';
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+}
+
+export interface HostPage {
+  hosts: Host[];
+  /** Hosts matching the filter and search before offset and limit (X-Total-Count). */
+  total: number;
+}
+
 export interface Route {
   src: PortRef;
   dst: PortRef;

@@ -35,6 +35,13 @@ test('client methods return the API data', async () => {
     (await c.hosts({ ipv4: '10.0.0.1' })).map((h) => h.mac),
     ['00:00:00:00:00:01'],
   );
+  const page = await c.hostsPage({ sort: 'mac', order: 'desc', limit: 1 });
+  assert.deepEqual([page.total, page.hosts.map((h) => h.mac)], [2, ['00:00:00:00:00:02']]);
+  assert.equal((await c.hostsPage({ q: '10.0.0.1' })).total, 1);
+  await assert.rejects(
+    c.hostsPage({ limit: 0 }),
+    (e: unknown) => e instanceof ApiError && e.status === 400 && e.field === 'limit',
+  );
   assert.equal((await c.route({ dpid: D1, port: 1 }, { dpid: D2, port: 1 })).hops.length, 2);
   assert.match(await c.metrics(), /sluice_switches_connected 2/);
   assert.ok((await c.openapi()).paths['/api/v1/switches']);
