@@ -25,3 +25,4 @@ export { listenApi } from './listen.js';
 export { checkListenSecurity, isLoopbackHost, ListenConfigError, PUBLIC_PATHS } from './auth.js';
 export { STATS_KINDS, type StatsKind } from './switchstats.js';
 export type * from './views.js';
+export { DEFAULT_UI_ROOT, type UiOptions } from './ui.js';

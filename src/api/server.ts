@@ -29,6 +29,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { statsRoutes } from './routes/stats.js';
 import { topologyRoutes } from './routes/topology.js';
 import { v1Routes } from './routes/v1.js';
+import { uiRoutes, type UiOptions } from './ui.js';
 
 export interface ApiServerOptions extends ApiDeps {
   auth?: {
@@ -54,6 +55,8 @@ export interface ApiServerOptions extends ApiDeps {
    * JSON.stringify of what handlers return; tests compare both. Default true.
    */
   responseSchemas?: boolean;
+  /** Serve the dashboard's static files at /ui/ (and redirect / there); the daemon turns this on. */
+  ui?: UiOptions;
 }
 
 /** The built-in areas, in registration order. */
@@ -157,7 +160,8 @@ export async function createBaseServer(opts: BaseServerOptions): Promise<Fastify
   if (token) {
     app.addHook('onRequest', async (req, reply) => {
       const path = req.url.split('?')[0];
-      if (publicPaths.has(path)) return;
+      // Routes that declare themselves public (the dashboard's static files) carry no API data.
+      if (publicPaths.has(path) || req.routeOptions.config.public === true) return;
       if (!bearerMatches(req.headers.authorization, token)) {
         reply.header('www-authenticate', 'Bearer realm="sluice"');
         throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token (Authorization: Bearer ...)');
@@ -210,5 +214,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<FastifyIn
   });
   const ctx = makeContext(opts);
   for (const area of [...BUILTIN_ROUTE_AREAS, ...(opts.routes ?? [])]) area(app, ctx);
+  if (opts.ui) await uiRoutes(app, opts.ui);
   return app;
 }
