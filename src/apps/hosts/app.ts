@@ -232,12 +232,20 @@ export class HostsApp implements App {
   private onTopologyChanged(change: TopologyChange): void {
     if (change.added.length === 0) return;
     // Hosts "seen" on a port before LLDP revealed it as inter-switch were really remote hosts: forget them.
-    const ends = new Set<string>();
+    // Keyed by DPID then port: no text key built per host, as this scans every host per topology change.
+    const ends = new Map<bigint, Set<number>>();
+    const mark = (dpid: bigint, port: number) => {
+      let ports = ends.get(dpid);
+      if (!ports) ends.set(dpid, (ports = new Set()));
+      ports.add(port);
+    };
     for (const l of change.added) {
-      ends.add(`${l.srcDpid}:${l.srcPort}`);
-      ends.add(`${l.dstDpid}:${l.dstPort}`);
+      mark(l.srcDpid, l.srcPort);
+      mark(l.dstDpid, l.dstPort);
     }
-    for (const h of [...this.byMac.values()]) if (ends.has(`${h.dpid}:${h.port}`)) this.remove(h);
+    const gone: HostRecord[] = [];
+    for (const h of this.byMac.values()) if (ends.get(h.dpid)?.has(h.port)) gone.push(h);
+    for (const h of gone) this.remove(h);
   }
 
   private remove(h: HostRecord): void {
