@@ -24,6 +24,8 @@ import { qosRoutes } from '../api/routes/qos.js';
 import { QosApp } from '../apps/qos/index.js';
 import { HostAwareApp } from '../apps/hostaware/index.js';
 import { hostAwareRoutes } from '../api/routes/hostaware.js';
+import { statisticsRoutes } from '../api/routes/statistics.js';
+import { StatisticsApp } from '../apps/statistics/index.js';
 import { hostAwareMetrics } from './hostaware.js';
 import { TopologyApp } from '../apps/topology/index.js';
 import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
@@ -165,6 +167,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       qos,
     });
     controller.use(hostaware);
+    const statistics = new StatisticsApp();
+    controller.use(statistics);
     await controller.start();
     cleanup.push(() => controller.stop());
 
@@ -173,7 +177,7 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       topology: topologyView(apps.topology),
       hosts: hostsView(apps.hosts),
       counters: controller.metrics,
-      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl, qos, hostaware]),
+      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl, qos, hostaware, statistics]),
       metrics: [hostAwareMetrics(hostaware)],
       routes: [
         staticFlowRoutes(staticFlowsView(staticflows)),
@@ -181,6 +185,7 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
         aclRoutes(aclView(acl)),
         qosRoutes(qosView(qos)),
         hostAwareRoutes(hostaware),
+        statisticsRoutes(statistics),
         // Container networks, endpoints and agents: written by the agents, shown here (the dashboard's).
         agentReadRoutes(storeAgentView(store)),
       ],

@@ -172,6 +172,35 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
       assert.match(metrics, /\nsluice_links 1\n/);
     });
 
+    test("port statistics: rates from the switches' real counters, in both API shapes", async () => {
+      type PortRate = {
+        port: number;
+        rxPackets: number;
+        rxBitsPerSec: number | null;
+        utilisation: number | null;
+      };
+      // Rates need two port-stats rounds (one at connect, then every 5 s); the pings in before() moved counters.
+      const rates = await waitFor(
+        async () => {
+          const ports = await getJson<PortRate[]>(`/api/v1/statistics/ports?dpid=${S1}`);
+          const p1 = ports.find((p) => p.port === 1);
+          return p1 && p1.rxPackets > 0 && p1.rxBitsPerSec !== null ? ports : undefined;
+        },
+        { what: `rates for ${S1} port 1 in /api/v1/statistics/ports`, timeoutMs: 30_000 },
+      );
+      assert.deepEqual(
+        rates.map((p) => p.port).filter((p) => p < 0xff00),
+        [1, 2],
+      );
+      const fl = await getJson<Record<string, string>[]>(`/wm/statistics/bandwidth/${S1}/1/json`);
+      assert.equal(fl.length, 1);
+      assert.match(fl[0]['bits-per-second-rx'], /^\d+$/);
+      const loads =
+        await getJson<{ src: { dpid: string }; utilisation: number | null }[]>('/api/v1/statistics/links');
+      assert.equal(loads.length, 1);
+      assert.deepEqual((await getJson<{ enabled: boolean }>('/api/v1/statistics')).enabled, true);
+    });
+
     test('Floodlight 0.9 keys (dpid, ports) from real switches, valid against /openapi.json', async () => {
       type Port09 = { portNumber: number; hardwareAddress: string; name: string } & Record<string, unknown>;
       const validate = validatorOf(await getJson<OpenApi>('/openapi.json'));

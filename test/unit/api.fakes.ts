@@ -5,6 +5,7 @@ import {
   OFP_VERSION_1_3,
   type OfVersion,
   type PortDesc,
+  type PortStatsEntry,
   type StatsReplyBody,
   type StatsRequestBody,
 } from '../../src/openflow/index.js';
@@ -16,6 +17,33 @@ export function port(portNo: number, name: string): PortDesc {
   const hwAddr = `02:00:00:00:00:${portNo.toString(16).padStart(2, '0')}`;
   const none = { config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0 };
   return { portNo, hwAddr, name, ...none, currSpeed: 10_000_000, maxSpeed: 0 };
+}
+
+/** A port's counters: `packets` each way, `bytes` each way, no drops or errors. */
+export function portCounters(
+  portNo: number,
+  packets: bigint,
+  bytes: bigint,
+  over: Partial<PortStatsEntry> = {},
+) {
+  const entry: PortStatsEntry = {
+    portNo,
+    rxPackets: packets,
+    txPackets: packets,
+    rxBytes: bytes,
+    txBytes: bytes,
+    rxDropped: 0n,
+    txDropped: 0n,
+    rxErrors: 0n,
+    txErrors: 0n,
+    rxFrameErr: 0n,
+    rxOverErr: 0n,
+    rxCrcErr: 0n,
+    collisions: 0n,
+    durationSec: 0,
+    durationNsec: 0,
+  };
+  return { ...entry, ...over };
 }
 
 export class FakeSwitch implements SwitchView {
@@ -72,21 +100,12 @@ export class FakeSwitch implements SwitchView {
         return {
           kind: 'port',
           ports: [1, 2].map((portNo) => ({
-            portNo,
+            ...portCounters(portNo, 0n, 0n),
             rxPackets: 10n,
             txPackets: 20n,
             rxBytes: 1000n,
             txBytes: 2000n,
-            rxDropped: 0n,
-            txDropped: 0n,
-            rxErrors: 0n,
-            txErrors: 0n,
-            rxFrameErr: 0n,
-            rxOverErr: 0n,
-            rxCrcErr: 0n,
-            collisions: 0n,
             durationSec: 60,
-            durationNsec: 0,
           })),
         };
       case 'desc':

@@ -24,6 +24,8 @@ import { aclRoutes } from '../../src/api/routes/acl.js';
 import { firewallRoutes } from '../../src/api/routes/firewall.js';
 import { qosRoutes } from '../../src/api/routes/qos.js';
 import { staticFlowRoutes } from '../../src/api/routes/staticflows.js';
+import { statisticsRoutes } from '../../src/api/routes/statistics.js';
+import { StatisticsApp } from '../../src/apps/statistics/index.js';
 import { AclApp } from '../../src/apps/acl/index.js';
 import { FirewallApp } from '../../src/apps/firewall/index.js';
 import { QosApp, type QueueStore } from '../../src/apps/qos/index.js';
@@ -32,7 +34,7 @@ import { aclView, firewallView } from '../../src/daemon/firewall.js';
 import { qosView } from '../../src/daemon/qos.js';
 import { staticFlowsView } from '../../src/daemon/staticflows.js';
 import { RequestTimeoutError } from '../../src/controller/errors.js';
-import { fakeDeps, port } from './api.fakes.js';
+import { fakeDeps, port, portCounters } from './api.fakes.js';
 import { fakeAppContext, tempStore } from './apps.testctx.js';
 import { validatorOf, type OpenApi } from './api.openapi.js';
 
@@ -131,11 +133,17 @@ async function world() {
   const deps = fakeDeps();
   // The switch reports counters for ports 1 and 2 only: port 3 lists `stats: null`.
   deps.s1.ports.set(3, port(3, 's1-eth3'));
+  // Two port-stats samples 5 s apart on s1 (rates), one on s2 (counters only).
+  const statistics = new StatisticsApp({ timers: false });
+  statistics.record(deps.s1, [portCounters(1, 0n, 0n), portCounters(2, 0n, 0n)], 1_000);
+  statistics.record(deps.s1, [portCounters(1, 5_000n, 625_000n), portCounters(2, 10n, 0n)], 6_000);
+  statistics.record(deps.s2, [portCounters(1, 1n, 2n)], 6_000);
   const routes = [
     staticFlowRoutes(staticFlowsView(staticflows)),
     firewallRoutes(firewallView(fw)),
     aclRoutes(aclView(acl)),
     qosRoutes(qosView(qos)),
+    statisticsRoutes(statistics),
   ];
   const typed = await createApiServer({ ...deps, routes });
   const plain = await createApiServer({ ...deps, routes, responseSchemas: false });
@@ -250,6 +258,13 @@ const GETS: Record<string, string[]> = {
   '/api/v1/qos/policies/{id}': ['/api/v1/qos/policies/1', '/api/v1/qos/policies/99'],
   '/api/v1/qos/paths': ['/api/v1/qos/paths'],
   '/api/v1/qos/queues': ['/api/v1/qos/queues', '/api/v1/qos/queues?port=s1-eth2'],
+  '/api/v1/statistics': ['/api/v1/statistics'],
+  '/api/v1/statistics/ports': [
+    '/api/v1/statistics/ports',
+    `/api/v1/statistics/ports?dpid=${D1}`,
+    '/api/v1/statistics/ports?dpid=zz',
+  ],
+  '/api/v1/statistics/links': ['/api/v1/statistics/links'],
 };
 
 /** After the GETs: writes whose replies are validated too (deletes of what POPULATE made, queue verbs). */
@@ -271,6 +286,8 @@ const WRITES: [string, string, unknown][] = [
   ['POST', '/api/v1/staticflows', [{ switch: D2, name: 'f2', actions: 'output=1' }]],
   ['DELETE', '/api/v1/staticflows/f1', undefined],
   ['DELETE', '/api/v1/staticflows?switch=all', undefined],
+  ['PUT', '/api/v1/statistics', { enabled: 'no' }],
+  ['PUT', '/api/v1/statistics', { enabled: false }],
 ];
 
 async function populate(api: Api, validate?: ReturnType<typeof validatorOf>) {
