@@ -42,6 +42,7 @@ import { hostawareSection } from './hostaware.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
 import { overlaySection } from './overlay.js';
 import { proxySection } from './proxy.js';
+import { scaleSection } from './scale.js';
 import { staticflowsSection } from './staticflows.js';
 import { mergeReport, targetLine, type SectionResult, type Target } from './report.js';
 
@@ -469,6 +470,7 @@ const memorySection: BenchSection = {
 export const SECTIONS: BenchSection[] = [
   cbenchSection,
   memorySection,
+  scaleSection,
   staticflowsSection,
   overlaySection,
   proxySection,

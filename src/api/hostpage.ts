@@ -31,12 +31,19 @@ export interface HostPage {
   total: number;
 }
 
-/** Whether `q` (lower case) is part of the host's MAC, an address, or an attachment point's DPID. */
-function matches(h: HostInfo, q: string): boolean {
+/**
+ * Whether `q` (lower case) is part of the host's MAC, an address, or an attachment point's DPID. `dpidText`
+ * caches the DPIDs' text: hosts share few switches, and formatting one per host was most of a search's time.
+ */
+function matches(h: HostInfo, q: string, dpidText: Map<bigint, string>): boolean {
   if (h.mac.toLowerCase().includes(q)) return true;
   for (const ip of h.ipv4) if (ip.includes(q)) return true;
   for (const ip of h.ipv6) if (ip.toLowerCase().includes(q)) return true;
-  for (const ap of h.attachmentPoints) if (formatDpid(ap.dpid).includes(q)) return true;
+  for (const ap of h.attachmentPoints) {
+    let text = dpidText.get(ap.dpid);
+    if (text === undefined) dpidText.set(ap.dpid, (text = formatDpid(ap.dpid)));
+    if (text.includes(q)) return true;
+  }
   return false;
 }
 
@@ -65,7 +72,8 @@ function compare(a: number | bigint | string, b: number | bigint | string): numb
  */
 export function pageHosts(hosts: readonly HostInfo[], opts: HostPageOptions = {}): HostPage {
   const q = opts.q?.trim().toLowerCase();
-  const found = q ? hosts.filter((h) => matches(h, q)) : hosts;
+  const dpidText = new Map<bigint, string>();
+  const found = q ? hosts.filter((h) => matches(h, q, dpidText)) : hosts;
   const key = opts.sort ?? 'mac';
   const sign = opts.order === 'desc' ? -1 : 1;
   const keyed = found.map((h) => ({
