@@ -9,28 +9,10 @@ import type { OpenFlowDecodeErrorCode, OpenFlowEncodeErrorCode } from '../openfl
 import type { DockerErrorCode } from '../agent/docker.js';
 import type { StoreErrorCode } from '../store/index.js';
 import { AppError, FieldError, type AppErrorCode } from '../util/index.js';
+import { API_ERROR_CODES, type ApiErrorCode } from '../schema/index.js';
 
-/** The `error` strings clients see (and may switch on): part of the API, so never renamed. */
-export const API_ERROR_CODES = [
-  'bad_request',
-  'bad_json',
-  'validation',
-  'unauthorized',
-  'not_found',
-  'no_route',
-  'conflict',
-  'payload_too_large',
-  'unsupported_by_switch',
-  'switch_error',
-  'switch_timeout',
-  'ovsdb_unavailable',
-  'store_unavailable',
-  'docker_unavailable',
-  'docker_error',
-  'not_implemented',
-  'internal',
-] as const;
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+/** The `error` strings clients see (and may switch on): defined with the wire schemas. */
+export { API_ERROR_CODES, type ApiErrorCode };
 
 export interface ApiErrorBody {
   error: ApiErrorCode;

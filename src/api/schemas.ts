@@ -1,7 +1,8 @@
 /** Schema pieces shared by route areas (they also document the OpenAPI parameters). */
 import { Type, type TSchema } from '@sinclair/typebox';
+import { DPID_DESCRIPTION } from '../schema/index.js';
 
-export const DPID_DESCRIPTION = 'datapath id: 00:00:00:00:00:00:00:01 or hex (0x1)';
+export { DPID_DESCRIPTION };
 
 export const DpidText = Type.String({ description: DPID_DESCRIPTION, minLength: 1, maxLength: 32 });
 

@@ -18,21 +18,15 @@ import type {
   HandSourceType,
   HandStatus,
 } from '../client/index.js';
+import { HAND_EVENT_TYPES, HAND_SOURCE_TYPES } from '../client/index.js';
 import { intArg, jsonFileArg } from './args.js';
 import type { QueryOptions, VerbGroup } from './run.js';
 import { ago, formatTable, keyValueText } from './table.js';
 
 // ---- option values
 
-export const SOURCE_TYPES: readonly HandSourceType[] = [
-  'gmond',
-  'gmetad',
-  'rrd',
-  'prometheus',
-  'prometheus-query',
-  'alertmanager',
-];
-const EVENT_TYPES: readonly HandEventType[] = ['INFO', 'WARN', 'THRESHOLD_MET', 'ACTION', 'ERROR'];
+export const SOURCE_TYPES: readonly HandSourceType[] = HAND_SOURCE_TYPES;
+const EVENT_TYPES: readonly HandEventType[] = HAND_EVENT_TYPES;
 
 export function sourceTypeArg(text: string): HandSourceType {
   const t = text.trim().toLowerCase() as HandSourceType;

@@ -2,25 +2,37 @@
  * Host-aware networking methods (/api/v1/hostaware, and FL_HAND's rule form at /wm/hand/rules/json): module
  * status, metric sources, monitored hosts and their metrics, rules, paged messages and their live Server-Sent
  * Events stream. Only web-platform globals (fetch's Response, ReadableStream, TextDecoder, AbortSignal) are
- * used here, so this part of the client also runs in a browser.
+ * used here, so this part of the client also runs in a browser. Reply types are the schemas' (src/schema).
  */
+import type { Static } from '@sinclair/typebox';
+import type * as S from '../schema/index.js';
 
-export type HandSourceType = 'gmond' | 'gmetad' | 'rrd' | 'prometheus' | 'prometheus-query' | 'alertmanager';
-export type HandEventType = 'INFO' | 'WARN' | 'THRESHOLD_MET' | 'ACTION' | 'ERROR';
-export type HandRuleState = 'idle' | 'pending' | 'active' | 'suppressed' | 'cooling' | 'stale' | 'error';
-export type HandActionType =
-  'report' | 'firewall' | 'acl' | 'staticflow' | 'qos' | 'drop' | 'reroute' | 'loadbalance';
+export type HandStatus = Static<typeof S.HandStatus>;
+export type HandSource = Static<typeof S.HandSource>;
+export type HandSourceType = HandSource['type'];
+export type HandHost = Static<typeof S.HandHost>;
+export type HandMetricValue = Static<typeof S.HandMetricValue>;
+export type HandHostMetrics = Static<typeof S.HandHostMetrics>;
+export type HandCondition = Static<typeof S.HandCondition>;
+export type HandRuleHostState = Static<typeof S.HandRuleHostState>;
+export type HandRuleState = HandRuleHostState['state'];
+/** A rule with its state per host; `rule` lists every key (defaults explicit). */
+export type HandRuleView = Static<typeof S.HandRuleView>;
+export type HandMessage = Static<typeof S.HandMessage>;
+export type HandEventType = HandMessage['type'];
+export type HandMessagePage = Static<typeof S.HandMessagePage>;
 
-export interface HandStatus {
-  enabled: boolean;
-  sources: number;
-  hosts: number;
-  rules: number;
-  /** Actions in effect now (rule and host pairs). */
-  activeActions: number;
-  /** The last message's seq. */
-  messages: number;
-}
+type ListedRule = HandRuleView['rule'];
+export type HandActionType = ListedRule['action']['type'];
+
+/**
+ * A rule as `POST /api/v1/hostaware/rules` takes it: the listed form with only name, host, conditions and
+ * action required (the others default).
+ */
+export type HandRule = Pick<ListedRule, 'name' | 'host' | 'conditions' | 'action'> &
+  Partial<Omit<ListedRule, 'name' | 'host' | 'conditions' | 'action'>>;
+
+// Request bodies without a schema yet (hand-written).
 
 /**
  * A source as `POST /api/v1/hostaware/sources` takes it: `type` and that type's keys (gmond/gmetad `address`,
@@ -34,80 +46,6 @@ export type HandSourceConfig = {
   timeout?: number;
 } & Record<string, unknown>;
 
-export interface HandSource {
-  name: string;
-  type: HandSourceType;
-  /** As stored, defaults filled in (gmond/gmetad `address` as host:port text). */
-  config: Record<string, unknown>;
-  description: string;
-  state: 'unknown' | 'ok' | 'down';
-  /** Seconds between polls now. */
-  pollEvery: number;
-  /** ms since the epoch. */
-  lastPoll?: number;
-  lastOk?: number;
-  pollMs?: number;
-  error?: { code: string; message: string };
-  failures: number;
-  hosts: number;
-  samples: number;
-}
-
-export interface HandHost {
-  name: string;
-  ip?: string;
-  domain?: string;
-  cluster?: string;
-  source: string;
-  reported: number;
-  state: 'up' | 'stale';
-  /** Whether host tracking knows the host (then mac, switch and port are set). */
-  attached: boolean;
-  mac?: string;
-  switch?: string;
-  port?: number;
-  metrics: number;
-}
-
-export interface HandMetricValue {
-  value: number;
-  /** ms since the epoch, as the source stamped it. */
-  at: number;
-  units?: string;
-  stale: boolean;
-}
-
-export interface HandHostMetrics {
-  host: HandHost;
-  metrics: Record<string, HandMetricValue>;
-}
-
-export interface HandCondition {
-  metric: string;
-  comparator: 'gt' | 'lt' | 'et' | 'gte' | 'lte' | 'ne';
-  value: number | string;
-  window?: { agg: 'avg' | 'max' | 'min'; seconds: number };
-  clear?: number;
-}
-
-/** A rule in the /api/v1 form; listed rules carry every key (defaults explicit). */
-export interface HandRule {
-  name: string;
-  /** A host name or IP, a glob (`web-*`), `cluster:NAME` or `*`. */
-  host: string;
-  conditions: HandCondition[];
-  join?: 'all' | 'any';
-  pollingTime?: number;
-  priority?: number;
-  checkLimit?: number;
-  clearPolls?: number;
-  coolDown?: number;
-  active?: boolean;
-  undoOnClear?: boolean;
-  /** params: the target app's body (placeholders {{ip}} {{mac}} {{host}} {{dpid}} {{port}}), or reroute/loadbalance's. */
-  action: { type: HandActionType; params?: Record<string, unknown> };
-}
-
 /** FL_HAND's rule JSON: metrics as {"bytes_out": "gt-1000000"}, action_string the target's body as JSON text. */
 export type FlHandRule = {
   rule_name: string;
@@ -117,55 +55,11 @@ export type FlHandRule = {
   action_string?: string;
 } & Record<string, unknown>;
 
-export interface HandRuleHostState {
-  rule: string;
-  host: string;
-  state: HandRuleState;
-  metCount: number;
-  lastValues: (number | null)[];
-  lastMet: boolean | null;
-  lastEval?: number;
-  activeSince?: number;
-  coolingUntil?: number;
-  error?: string;
-  /** What the action created, while it is in effect. */
-  applied?: { kind: string } & Record<string, unknown>;
-}
-
-export interface HandRuleView {
-  rule: Required<HandRule>;
-  /** Why the action cannot work now (a module off, a rate on OpenFlow 1.0); empty when it can. */
-  issues: string[];
-  hosts: HandRuleHostState[];
-}
-
-export interface HandMessage {
-  seq: number;
-  type: HandEventType;
-  /** ms since the epoch. */
-  at: number;
-  message: string;
-  rule?: string;
-  host?: string;
-  source?: string;
-  metric?: string;
-  /** THRESHOLD_MET: the consecutive met count including this poll. */
-  count?: number;
-}
-
 export interface HandMessageFilter {
   type?: HandEventType;
   rule?: string;
   host?: string;
   source?: string;
-}
-
-export interface HandMessagePage {
-  messages: HandMessage[];
-  /** Pass as `after` for the next page. */
-  next: number;
-  /** Messages that fell out of the controller's ring before this read. */
-  dropped: number;
 }
 
 export interface HandStreamOptions extends HandMessageFilter {

@@ -22,4 +22,5 @@ export { AgentClient, DEFAULT_AGENT_URL, type AttachOptions } from './agent.js';
 export type * from './types.js';
 export type * from './qos.js';
 export { SseParser, hostawareMethods } from './hostaware.js';
+export { HAND_EVENT_TYPES, HAND_SOURCE_TYPES } from '../schema/vocab.js';
 export type * from './hostaware.js';

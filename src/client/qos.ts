@@ -1,71 +1,29 @@
-/** QoS methods (/api/v1/qos): services, policies, QoS paths and port queues. */
+/**
+ * QoS methods (/api/v1/qos): services, policies, QoS paths and port queues. Reply types are the schemas'
+ * (src/schema); policies, paths and queues are open on the wire, their static types declared there.
+ */
+import type { Static } from '@sinclair/typebox';
+import type * as S from '../schema/index.js';
 
-/** Keys as Floodlight's QoS module takes them; values as strings or numbers. */
+/** A request body (hand-written): keys as Floodlight's QoS module takes them; values strings or numbers. */
 export type QosPolicyFields = Record<string, string | number>;
 
-export interface QosStatus {
-  enabled: boolean;
-  services: number;
-  policies: number;
-  paths: number;
-}
-
-export interface QosService {
-  sid: number;
-  name: string;
-  /** The ToS byte (DSCP << 2). */
-  tos: number;
-}
-
-export interface QosPlacement {
-  switch: string;
-  'out-port'?: number;
-  problem?: { field: string; reason: string };
-}
-
+export type QosStatus = Static<typeof S.QosStatus>;
+export type QosService = Static<typeof S.QosService>;
 /** A policy in the module's keys (policy-id, name, sw, priority, eth-type, ..., queue | service | rate-kbps). */
-export type QosPolicy = Record<string, unknown> & {
-  'policy-id': number;
-  name: string;
-  sw: string;
-  priority: number;
-  placements: QosPlacement[];
-};
+export type QosPolicy = Static<typeof S.QosPolicy>;
+export type QosPath = Static<typeof S.QosPath>;
+/** Rates in bit/s. */
+export type QosPortQueues = Static<typeof S.QosPortQueues>;
+export type { QosPlacement, QosQueue } from '../schema/index.js';
 
+/** A request body (hand-written): a QoS path to add. */
 export interface QosPathRequest {
   name: string;
   'src-ip': string;
   'dst-ip': string;
   /** A policy without sw, ip-src, ip-dst, enqueue-port, out-port and name (the path fills them in per hop). */
   policy: QosPolicyFields;
-}
-
-export interface QosPath {
-  path: {
-    'path-id': number;
-    name: string;
-    'src-ip': string;
-    'dst-ip': string;
-    policy: Record<string, unknown>;
-  };
-  state: 'active' | 'waiting';
-  reason?: string;
-  hops: { switch: string; 'in-port': number; 'out-port': number }[];
-}
-
-export interface QosQueue {
-  'min-rate'?: number;
-  'max-rate'?: number;
-  burst?: number;
-  priority?: number;
-}
-
-/** Rates in bit/s. */
-export interface QosPortQueues {
-  port: string;
-  type?: string;
-  'max-rate': number;
-  queues: Record<string, QosQueue>;
 }
 
 type Request = <T>(

@@ -1,101 +1,24 @@
-/** Wire types of Sluice's /api/v1 responses (the client depends on nothing else of ours). */
+/**
+ * Wire types of Sluice's /api/v1 responses: `Static` of the schemas the server answers with (src/schema), so
+ * the client, the server and /openapi.json cannot drift. Hand-written only where no schema exists yet (query
+ * filters, request bodies, Floodlight paths without a response schema, Socketplane's /v0.1): marked below.
+ */
+import type { Static } from '@sinclair/typebox';
+import type * as S from '../schema/index.js';
 
-export interface Health {
-  status: 'ok';
-  version: string;
-  uptimeSec: number;
-  switches: number;
-}
+export type Health = Static<typeof S.Health>;
+export type Switch = Static<typeof S.Switch>;
+export type Port = Static<typeof S.Port>;
+export type PortCounters = NonNullable<Static<typeof S.PortCounters>>;
+export type PortWithStats = Static<typeof S.PortWithStats>;
+export type SwitchDetail = Static<typeof S.SwitchDetail>;
+export type Flow = Static<typeof S.Flow>;
+export type PortRef = Static<typeof S.PortRef>;
+export type Link = Static<typeof S.Link>;
+export type Host = Static<typeof S.Host>;
+export type Route = Static<typeof S.Route>;
 
-export interface Switch {
-  dpid: string;
-  address: string;
-  connectedSince: string;
-  openflowVersion: '1.0' | '1.3';
-  manufacturer: string;
-  hardware: string;
-  software: string;
-  serialNumber: string;
-  description: string;
-  tables: number;
-  buffers: number;
-  capabilities: number;
-  portCount: number;
-}
-
-export interface Port {
-  port: number;
-  /** The number, or LOCAL/CONTROLLER... for reserved ports. */
-  portName: string;
-  name: string;
-  hwAddr: string;
-  adminUp: boolean;
-  linkUp: boolean;
-  config: number;
-  state: number;
-  currSpeedKbps: number;
-  maxSpeedKbps: number;
-}
-
-export interface PortCounters {
-  rxPackets: number;
-  txPackets: number;
-  rxBytes: number;
-  txBytes: number;
-  rxDropped: number;
-  txDropped: number;
-  rxErrors: number;
-  txErrors: number;
-  durationSec: number;
-}
-
-export interface PortWithStats extends Port {
-  stats: PortCounters | null;
-}
-
-export interface SwitchDetail extends Switch {
-  ports: Port[];
-}
-
-export interface Flow {
-  tableId: number;
-  priority: number;
-  /** Hex, e.g. 0x2000000000000001. */
-  cookie: string;
-  packetCount: number;
-  byteCount: number;
-  durationSec: number;
-  idleTimeout: number;
-  hardTimeout: number;
-  flags: number;
-  match: Record<string, string | number>;
-  instructions: unknown[];
-  /** The flow in ovs-ofctl dump-flows syntax. */
-  text: string;
-}
-
-export interface PortRef {
-  dpid: string;
-  port: number;
-}
-
-export interface Link {
-  src: PortRef;
-  dst: PortRef;
-  type: 'internal' | 'external';
-  direction: 'bidirectional' | 'unidirectional';
-  latencyMs: number;
-}
-
-export interface Host {
-  mac: string;
-  ipv4: string[];
-  ipv6: string[];
-  vlan: number[];
-  attachmentPoints: PortRef[];
-  lastSeen: string;
-}
-
+/** No schema yet (hand-written): the /api/v1/hosts query. */
 export interface HostFilter {
   mac?: string;
   ipv4?: string;
@@ -104,7 +27,7 @@ export interface HostFilter {
   vlan?: number;
 }
 
-/** GET /api/v1/hosts with search, sort and paging (limit 1..1000). */
+/** No schema yet (hand-written): GET /api/v1/hosts with search, sort and paging (limit 1..1000). */
 export interface HostPageQuery extends HostFilter {
   /** Case-insensitive substring of the MAC, an IP address or the DPID. */
   q?: string;
@@ -114,18 +37,14 @@ export interface HostPageQuery extends HostFilter {
   limit?: number;
 }
 
+/** Hand-written: the hosts of one page (the body) and X-Total-Count (a header). */
 export interface HostPage {
   hosts: Host[];
   /** Hosts matching the filter and search before offset and limit (X-Total-Count). */
   total: number;
 }
 
-export interface Route {
-  src: PortRef;
-  dst: PortRef;
-  hops: { dpid: string; inPort: number; outPort: number }[];
-}
-
+/** No schema yet (hand-written): the stats kinds /api/v1/switches/{dpid}/stats/{kind} takes. */
 export type StatsKind =
   | 'aggregate'
   | 'desc'
@@ -140,27 +59,11 @@ export type StatsKind =
   | 'meter-config';
 
 /** Floodlight 0.9's port (GUIs of that era read it): portNumber is a Java short, so LOCAL is -2. */
-export interface FloodlightPort09 {
-  portNumber: number;
-  hardwareAddress: string;
-  name: string;
-  config: number;
-  state: number;
-  currentFeatures: number;
-  advertisedFeatures: number;
-  supportedFeatures: number;
-  peerFeatures: number;
-}
-
+export type FloodlightPort09 = Static<typeof S.Port09>;
 /** Floodlight 1.2 shapes the CLI and scripts read (with 0.9's dpid and ports beside them). */
-export interface FloodlightSwitch {
-  inetAddress: string;
-  connectedSince: number;
-  switchDPID: string;
-  openFlowVersion: string;
-  dpid: string;
-  ports: FloodlightPort09[];
-}
+export type FloodlightSwitch = Static<typeof S.FloodlightSwitch>;
+
+// No schema yet (hand-written): Floodlight links, devices and route hops.
 
 export interface FloodlightLink {
   'src-switch': string;
@@ -188,84 +91,27 @@ export interface FloodlightHop {
 }
 
 /** A static entry as /api/v1/staticflows lists it. */
-export interface StaticFlow {
-  name: string;
-  switch: string;
-  /** installed | missing | inactive | switch_not_connected */
-  state: string;
-  /** The stored entry in canonical Floodlight form (string values). */
-  entry: Record<string, string>;
-  packetCount: number;
-  byteCount: number;
-  durationSec: number;
-  /** The flow in ovs-ofctl dump-flows syntax. */
-  text: string;
-}
+export type StaticFlow = Static<typeof S.StaticFlow>;
+export type StaticFlowAdded = Static<typeof S.StaticFlowAdded>;
 
-export interface StaticFlowAdded {
-  name: string;
-  /** True when the switch was connected and acknowledged it. */
-  pushed: boolean;
-  replaced: boolean;
-}
-
-/** A static entry to add: Floodlight's flat keys; values strings or numbers. */
+/** A request body (hand-written): a static entry to add, Floodlight's flat keys; values strings or numbers. */
 export type StaticFlowEntry = Record<string, string | number | boolean>;
 
-export interface FirewallStatus {
-  enabled: boolean;
-  /** What counts as an IPv4 broadcast (255.255.255.0 by default). */
-  subnetMask: string;
-  /** How many rules there are. */
-  rules: number;
-}
-
+export type FirewallStatus = Static<typeof S.FirewallStatus>;
 /** A firewall rule in canonical form: Floodlight's keys, text values (absent keys match anything). */
-export interface FirewallRule {
-  ruleid: string;
-  switchid?: string;
-  'src-inport'?: string;
-  'src-mac'?: string;
-  'dst-mac'?: string;
-  'dl-type'?: string;
-  'src-ip'?: string;
-  'dst-ip'?: string;
-  'nw-proto'?: string;
-  'tp-src'?: string;
-  'tp-dst'?: string;
-  priority: string;
-  action: 'allow' | 'deny';
-  /** Low cookie bits (hex) of the flows this rule's decisions caused. */
-  cookieTag: string;
-}
+export type FirewallRule = Static<typeof S.FirewallRule>;
+export type AclRule = Static<typeof S.AclRule>;
 
-export interface AclRule {
-  ruleid: string;
-  'src-ip'?: string;
-  'dst-ip'?: string;
-  'nw-proto'?: string;
-  'tp-dst'?: string;
-  action: 'allow' | 'deny';
-}
-
-/** A rule to add: Floodlight keys, values strings or numbers. */
+/** A request body (hand-written): a rule to add, Floodlight keys, values strings or numbers. */
 export type RuleFields = Record<string, string | number>;
 
 // ---- container networks (the agent's API; the controller serves the GETs read-only)
 
-export interface AgentNetwork {
-  /** Unique per incarnation: a network deleted and created again gets a new id. */
-  id: string;
-  name: string;
-  /** Canonical CIDR: `10.1.0.0/16`. */
-  subnet: string;
-  gateway: string;
-  vni: number;
-  mtu: number;
-  labels: Record<string, string>;
-  /** Outbound NAT through the gateway on each host. */
-  nat: boolean;
-}
+export type AgentNetwork = Static<typeof S.AgentNetwork>;
+export type AgentEndpoint = Static<typeof S.AgentEndpoint>;
+export type AgentHost = Static<typeof S.AgentHost>;
+
+// No schema yet (hand-written): the network create body, the endpoint filter, Socketplane's /v0.1 shapes.
 
 /** POST /api/v1/networks: without `subnet` the agent picks a /16 that avoids the host's routes. */
 export interface NetworkCreate {
@@ -279,44 +125,11 @@ export interface NetworkCreate {
   nat?: boolean;
 }
 
-export interface AgentEndpoint {
-  id: string;
-  network: string;
-  networkId: string;
-  vni: number;
-  /** The agent host id that plumbs it. */
-  host: string;
-  kind: 'docker' | 'cni' | 'plugin';
-  containerId: string;
-  containerName?: string;
-  /** Interface name inside the container. */
-  ifname: string;
-  /** Host-side interface and OVS port. */
-  hostIface: string;
-  address: string;
-  /** `address/prefix-length`. */
-  cidr: string;
-  gateway: string;
-  mac: string;
-  mtu: number;
-  createdAt: string;
-}
-
 export interface EndpointFilter {
   network?: string;
   host?: string;
   /** A container id, a unique prefix of one, or a name. */
   container?: string;
-}
-
-export interface AgentHost {
-  id: string;
-  hostname: string;
-  /** The VTEP address other hosts send VXLAN to. */
-  underlayIp: string;
-  version: string;
-  bridge: string;
-  startedAt: string;
 }
 
 /** Socketplane's /v0.1 network. */

@@ -92,10 +92,24 @@ const report = (f: Finding[]) => f.map((x) => `${x.file} ${x.what}`).join('\n');
 test('src/client/index.ts and everything it imports are browser-safe', () => {
   const { files, findings } = browserProblems('src/client/index.ts');
   assert.deepEqual(report(findings), '', 'Node-only imports reachable from the browser client');
-  for (const f of ['src/client/client.ts', 'src/client/hostaware.ts', 'src/client/errors.ts']) {
+  for (const f of [
+    'src/client/client.ts',
+    'src/client/hostaware.ts',
+    'src/client/errors.ts',
+    'src/schema/index.ts',
+  ]) {
     assert.ok(files.includes(f), `the walk reached ${f} (reached: ${files.join(', ')})`);
   }
   assert.ok(!files.includes('src/client/tls.ts'), 'tls.ts (node:crypto, undici) is for node.ts only');
+});
+
+test('src/schema (the wire schemas the client types come from) is browser-safe', () => {
+  const { files, findings } = browserProblems('src/schema/index.ts');
+  assert.deepEqual(report(findings), '', 'Node-only imports reachable from the schemas');
+  assert.ok(
+    files.every((f) => f.startsWith('src/schema/')),
+    `src/schema imports only itself: ${files.join(', ')}`,
+  );
 });
 
 test('the walk finds what node.ts imports for TLS (it would catch a regression)', () => {

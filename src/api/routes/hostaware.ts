@@ -8,7 +8,17 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
 import { badRequest, callApp, objectBody } from '../errors.js';
-import { replies } from '../responses.js';
+import {
+  HandAlertsAccepted,
+  HandHost,
+  HandHostMetrics,
+  HandMessagePage,
+  HandRuleView,
+  HandSource,
+  HandStatus,
+  HAND_EVENT_TYPES,
+  replies,
+} from '../responses.js';
 import type { HostAwareApp, HandMessage } from '../../apps/hostaware/index.js';
 import { toFlHand, ruleJson, type EventType } from '../../apps/hostaware/index.js';
 
@@ -33,8 +43,7 @@ export type HostAwareView = Pick<
   | 'messages'
 >;
 
-const EVENT_TYPES: readonly EventType[] = ['INFO', 'WARN', 'THRESHOLD_MET', 'ACTION', 'ERROR'];
-const Json = (description: string) => Type.Any({ description });
+const EVENT_TYPES: readonly EventType[] = HAND_EVENT_TYPES;
 const Body = (description: string) => Type.Unsafe<unknown>({ description });
 const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 253 }) });
 const MessageQuery = Type.Object({
@@ -180,7 +189,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
     const v1 = ['sluice: hostaware'];
     app.get(
       '/api/v1/hostaware',
-      { schema: { tags: v1, summary: 'Module status', response: replies(Json('status')) } },
+      { schema: { tags: v1, summary: 'Module status', response: replies(HandStatus) } },
       async () => view.status(),
     );
     app.put(
@@ -190,7 +199,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           tags: v1,
           summary: 'Enable or disable the module: {"enabled": bool} (disabling undoes every action)',
           body: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
-          response: replies(Json('status')),
+          response: replies(HandStatus),
         },
       },
       async (req) => {
@@ -203,7 +212,11 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
     app.get(
       '/api/v1/hostaware/sources',
       {
-        schema: { tags: v1, summary: 'Metric sources and their health', response: replies(Json('sources')) },
+        schema: {
+          tags: v1,
+          summary: 'Metric sources and their health',
+          response: replies(Type.Array(HandSource)),
+        },
       },
       async () => view.listSources(),
     );
@@ -216,7 +229,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           body: Body(
             '{"type": "gmond", "address": "127.0.0.1:8649"}, gmetad, rrd, prometheus, prometheus-query, alertmanager',
           ),
-          response: replies(Json('source'), 201),
+          response: replies(HandSource, 201),
         },
       },
       async (req, reply) => {
@@ -227,7 +240,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
     );
     app.get<{ Params: { name: string } }>(
       '/api/v1/hostaware/sources/:name',
-      { schema: { tags: v1, summary: 'One source', params: NameParam, response: replies(Json('source')) } },
+      { schema: { tags: v1, summary: 'One source', params: NameParam, response: replies(HandSource) } },
       async (req) => callApp(() => view.getSource(req.params.name)),
     );
     app.delete<{ Params: { name: string } }>(
@@ -237,7 +250,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           tags: v1,
           summary: 'Delete a source',
           params: NameParam,
-          response: replies(Json('source')),
+          response: replies(HandSource),
         },
       },
       async (req) => callApp(() => view.deleteSource(req.params.name)),
@@ -250,7 +263,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           summary: 'Alertmanager webhook receiver (webhook_configs url) for the source with this path',
           params: Type.Object({ path: Type.String({ maxLength: 63 }) }),
           body: Body('Alertmanager webhook payload, version 4'),
-          response: replies(Json('accepted')),
+          response: replies(HandAlertsAccepted),
         },
       },
       async (req) => callApp(() => view.receiveAlerts(req.params.path, req.body)),
@@ -263,7 +276,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
         schema: {
           tags: v1,
           summary: 'Monitored hosts, joined to host tracking',
-          response: replies(Json('hosts')),
+          response: replies(Type.Array(HandHost)),
         },
       },
       async () => view.listHosts(),
@@ -275,7 +288,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           tags: v1,
           summary: "A host's current metrics",
           params: NameParam,
-          response: replies(Json('metrics')),
+          response: replies(HandHostMetrics),
         },
       },
       async (req) => callApp(() => view.hostMetrics(req.params.name)),
@@ -285,7 +298,13 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
     const ruleOut = (r: ReturnType<HostAwareView['getRule']>) => ({ ...r, rule: ruleJson(r.rule) });
     app.get(
       '/api/v1/hostaware/rules',
-      { schema: { tags: v1, summary: 'Rules with their state per host', response: replies(Json('rules')) } },
+      {
+        schema: {
+          tags: v1,
+          summary: 'Rules with their state per host',
+          response: replies(Type.Array(HandRuleView)),
+        },
+      },
       async () => view.listRules().map(ruleOut),
     );
     app.post(
@@ -297,7 +316,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           body: Body(
             '{"name", "host", "conditions": [{"metric","comparator","value"}], "action": {"type","params"}, ...}',
           ),
-          response: replies(Json('rule'), 201),
+          response: replies(HandRuleView, 201),
         },
       },
       async (req, reply) => {
@@ -308,7 +327,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
     );
     app.get<{ Params: { name: string } }>(
       '/api/v1/hostaware/rules/:name',
-      { schema: { tags: v1, summary: 'One rule', params: NameParam, response: replies(Json('rule')) } },
+      { schema: { tags: v1, summary: 'One rule', params: NameParam, response: replies(HandRuleView) } },
       async (req) => ruleOut(await callApp(() => view.getRule(req.params.name))),
     );
     app.put<{ Params: { name: string } }>(
@@ -319,7 +338,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           summary: 'Add or replace a rule (its actions in effect are undone first)',
           params: NameParam,
           body: Body('a rule; its name must be the path name'),
-          response: replies(Json('rule')),
+          response: replies(HandRuleView),
         },
       },
       async (req) => {
@@ -343,7 +362,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           summary: 'Activate or deactivate a rule: {"active": bool}',
           params: NameParam,
           body: Type.Object({ active: Type.Boolean() }, { additionalProperties: false }),
-          response: replies(Json('rule')),
+          response: replies(HandRuleView),
         },
       },
       async (req) =>
@@ -358,7 +377,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           tags: v1,
           summary: 'Delete a rule (its actions are undone)',
           params: NameParam,
-          response: replies(Json('rule')),
+          response: replies(HandRuleView),
         },
       },
       async (req) => ruleOut(await callApp(() => view.deleteRule(req.params.name))),
@@ -372,7 +391,7 @@ export function hostAwareRoutes(view: HostAwareView): RouteArea {
           tags: v1,
           summary: 'Messages, oldest first after `after`, or the newest `limit` without it',
           querystring: MessageQuery,
-          response: replies(Json('{messages, next, dropped}')),
+          response: replies(HandMessagePage),
         },
       },
       async (req) => view.messages.page(messageFilter(req.query)),

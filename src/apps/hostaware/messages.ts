@@ -22,6 +22,9 @@ export interface HandMessage {
 
 export type MessageInput = Omit<HandMessage, 'seq'>;
 
+/** A message's keys in one order, whoever built it: the page (serialized by the API's schema) and the stream agree. */
+const KEYS = ['type', 'at', 'message', 'rule', 'host', 'source', 'metric', 'count'] as const;
+
 export interface MessagePage {
   messages: HandMessage[];
   /** Pass as `after` for the next page; equals the last message's seq (or `after` when empty). */
@@ -38,7 +41,8 @@ export class MessageLog {
   constructor(readonly capacity = 10_000) {}
 
   add(m: MessageInput): HandMessage {
-    const msg: HandMessage = { seq: ++this.seq, ...m };
+    const msg = { seq: ++this.seq } as HandMessage;
+    for (const k of KEYS) if (k in m) Object.assign(msg, { [k]: m[k] });
     this.ring.push(msg);
     // Trimmed in batches: a splice per message would cost O(capacity) each at 10,000 messages a round.
     if (this.ring.length >= this.capacity * 1.25) this.ring.splice(0, this.ring.length - this.capacity);

@@ -10,6 +10,7 @@
  */
 import * as shared from '../../util/index.js';
 import { FieldError, formatDpid, parseDpid, throwingAs } from '../../util/index.js';
+import { HAND_ACTION_TYPES, HAND_AGGREGATIONS, HAND_COMPARATORS } from '../../schema/vocab.js';
 
 /** Bad host-aware input (400), naming the field at fault. */
 export class HandError extends FieldError {
@@ -18,20 +19,12 @@ export class HandError extends FieldError {
 const parseIntIn = throwingAs(HandError)(shared.parseIntIn);
 const parseIpv4 = throwingAs(HandError)(shared.parseIpv4);
 
-export const COMPARATORS = ['gt', 'lt', 'et', 'gte', 'lte', 'ne'] as const;
+// The wire's vocabularies (src/schema): what the rules take is what the API documents.
+export const COMPARATORS = HAND_COMPARATORS;
 export type Comparator = (typeof COMPARATORS)[number];
-export const AGGREGATIONS = ['avg', 'max', 'min'] as const;
+export const AGGREGATIONS = HAND_AGGREGATIONS;
 export type Aggregation = (typeof AGGREGATIONS)[number];
-export const ACTION_TYPES = [
-  'report',
-  'firewall',
-  'acl',
-  'staticflow',
-  'qos',
-  'drop',
-  'reroute',
-  'loadbalance',
-] as const;
+export const ACTION_TYPES = HAND_ACTION_TYPES;
 export type ActionType = (typeof ACTION_TYPES)[number];
 export type Join = 'all' | 'any';
 

@@ -5,19 +5,14 @@
  */
 import * as shared from '../../../util/index.js';
 import { throwingAs } from '../../../util/index.js';
+import { HAND_SOURCE_TYPES } from '../../../schema/vocab.js';
 import { HandError } from '../rules.js';
 import { CONSOLIDATIONS, type Consolidation } from './rrd.js';
 
 const parseIntIn = throwingAs(HandError)(shared.parseIntIn);
 
-export const SOURCE_TYPES = [
-  'gmond',
-  'gmetad',
-  'rrd',
-  'prometheus',
-  'prometheus-query',
-  'alertmanager',
-] as const;
+/** The wire's vocabulary (src/schema). */
+export const SOURCE_TYPES = HAND_SOURCE_TYPES;
 export type SourceType = (typeof SOURCE_TYPES)[number];
 
 /** Ganglia's default ports: gmond's XML, gmetad's XML dump and gmetad's interactive query port. */
