@@ -12,11 +12,17 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { OFP_VERSION_1_0, OFP_VERSION_1_3, type OfVersion } from '../src/openflow/index.js';
+import {
+  OFP_VERSION_1_0,
+  OFP_VERSION_1_3,
+  type OfVersion,
+  type PortStatsEntry,
+} from '../src/openflow/index.js';
 import { withTimeout } from './cbench.js';
 import { intFlag } from './harness.js';
 import { hostAnnouncement } from './scalenet/frames.js';
 import { NetSwitch } from './scalenet/switch.js';
+import { portCounters } from './scalenet/traffic.js';
 import {
   peerTable,
   placeHosts,
@@ -91,6 +97,10 @@ export class ScaleNet {
     target.receiveDiscovery(peer.port, frame);
   };
 
+  /** Steady synthetic traffic on every port (bench/scalenet/traffic.ts), consistent across each cable. */
+  readonly portCounters = (dpid: bigint, port: number, seconds: number): PortStatsEntry =>
+    portCounters(dpid, port, this.peers.get(dpid)?.get(port), seconds);
+
   /** Throws when a switch lost its connection: a net with fewer switches than asked is not a result. */
   assertConnected(): void {
     for (const s of this.switches.values()) {
@@ -147,6 +157,7 @@ export async function startScaleNet(opts: ScaleNetOptions): Promise<ScaleNet> {
           version,
           ports: w.linkPorts.get(dpid)! + hostPorts,
           onDiscovery: net.deliver,
+          portCounters: net.portCounters,
         });
         net.switches.set(dpid, sw);
         return sw;

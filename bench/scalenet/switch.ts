@@ -7,6 +7,7 @@
  * announcements, not a packet-in flood, and it must speak both versions.
  */
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import {
   decode,
   encode,
@@ -17,6 +18,7 @@ import {
   type OfMessageBody,
   type OfVersion,
   type PortDesc,
+  type PortStatsEntry,
   type StatsReplyBody,
   type StatsRequest,
 } from '../../src/openflow/index.js';
@@ -39,6 +41,8 @@ export interface NetSwitchOptions {
   ports: number;
   /** A discovery frame the controller sent out of `outPort` (one call per output action). */
   onDiscovery: (from: NetSwitch, outPort: number, frame: Buffer) => void;
+  /** Port counters after `seconds` connected (default: every counter 0). */
+  portCounters?: (dpid: bigint, port: number, seconds: number) => PortStatsEntry;
 }
 
 export class NetSwitch {
@@ -60,6 +64,7 @@ export class NetSwitch {
   private handshakeDone = false;
   private xid = 1;
   private readonly readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  private readonly startedAt = performance.now();
 
   constructor(private readonly opts: NetSwitchOptions) {
     this.dpid = opts.dpid;
@@ -245,7 +250,7 @@ export class NetSwitch {
       case 'aggregate':
         return { kind: 'aggregate', packetCount: 0n, byteCount: 0n, flowCount: this.flows.size };
       case 'port':
-        return { kind: 'port', ports: [] };
+        return { kind: 'port', ports: this.portStats(b.portNo) };
       case 'queue':
         return { kind: 'queue', queues: [] };
       case 'group':
@@ -274,6 +279,21 @@ export class NetSwitch {
       default:
         return undefined;
     }
+  }
+
+  /** Counters of one port, or of all for OFPP_ANY (OF1.0's OFPP_NONE decodes to the same). */
+  private portStats(portNo: number): PortStatsEntry[] {
+    const counters = this.opts.portCounters;
+    if (!counters) return [];
+    const seconds = (performance.now() - this.startedAt) / 1000;
+    const ports = portNo >= OFPP.MAX ? this.portList.map((p) => p.portNo) : [portNo];
+    return ports
+      .filter((p) => p >= 1 && p <= this.portList.length)
+      .map((p) => {
+        const c = counters(this.dpid, p, seconds);
+        // Durations are an OF1.3 field.
+        return this.version === OFP_VERSION_1_0 ? { ...c, durationSec: 0, durationNsec: 0 } : c;
+      });
   }
 
   private reply(xid: number, body: OfMessageBody): void {

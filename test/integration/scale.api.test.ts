@@ -2,7 +2,8 @@
  * The dashboard's scale (issue 11): a real controller with 500 switches cabled as a binary tree (499 links)
  * that answer its LLDP probes at the cabled peer, and 10,000 hosts announced by ARP on edge ports
  * (bench/scalenet). The API must show every switch, every link both ways and every host; a searched, sorted
- * page must be the right slice; and the controller must keep answering while its LLDP rounds go on.
+ * page must be the right slice; the controller must keep answering while its LLDP rounds go on; and port
+ * statistics must give every link a load.
  *
  * Fake switches (no OVS): 500 OVS bridges would measure OVS, not the controller and its API. Figures are
  * reported as test diagnostics; the bench owns performance targets.
@@ -14,6 +15,7 @@ import { SluiceClient, type Host, type HostPageQuery } from '../../src/client/in
 import { ipv4NumToText } from '../../src/packet/index.js';
 import { formatDpid } from '../../src/util/index.js';
 import { startScaleNet, type ScaleNet } from '../../bench/scalenet.js';
+import { txRate } from '../../bench/scalenet/traffic.js';
 import type { HostSpec } from '../../bench/scalenet/wiring.js';
 import { startController, waitFor, type RunningController } from './harness/index.js';
 
@@ -171,6 +173,32 @@ test('500 switches, 499 links both ways and 10,000 hosts reach the API, which pa
   assert.equal(linksAfter.filter((l) => l.direction === 'bidirectional').length, scale.wiring.links.length);
   assert.equal((await health()).switches, SWITCHES);
   scale.assertConnected();
+
+  // Port statistics at this scale: every link's load, from the synthetic traffic on its two ends.
+  interface LinkLoad {
+    src: { dpid: string; port: number };
+    dst: { dpid: string; port: number };
+    srcTxBitsPerSec: number | null;
+    dstTxBitsPerSec: number | null;
+    utilisation: number | null;
+  }
+  const loads = await waitFor(
+    async () => {
+      const l = await client.request<LinkLoad[]>('GET', '/api/v1/statistics/links');
+      return l.length === scale.wiring.links.length && l.every((x) => x.utilisation !== null) && l;
+    },
+    { what: 'a load on every link in /api/v1/statistics/links', timeoutMs: CONVERGE_TIMEOUT_MS, detail },
+  );
+  figures.linkLoadsMs = since();
+  const dpidOf = new Map(scale.wiring.dpids.map((d) => [formatDpid(d), d]));
+  for (const l of loads.slice(0, 50)) {
+    const want = txRate(dpidOf.get(l.src.dpid)!, l.src.port) * 8;
+    // Two samples ~5 s apart, timed at the switch and at the controller: a few percent apart at most.
+    assert.ok(
+      Math.abs((l.srcTxBitsPerSec ?? 0) - want) <= want * 0.25 + 1000,
+      `link ${l.src.dpid}/${l.src.port}: ${l.srcTxBitsPerSec} bit/s, expected about ${want}`,
+    );
+  }
   figures.healthMaxMs = Math.round(healthMaxMs);
   t.diagnostic(`scale figures: ${JSON.stringify(figures)}`);
 });

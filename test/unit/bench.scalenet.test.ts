@@ -23,6 +23,7 @@ import {
   type Wiring,
 } from '../../bench/scalenet/wiring.js';
 import { buildLldp } from '../../src/packet/index.js';
+import { portCounters, txRate } from '../../bench/scalenet/traffic.js';
 import { waitFor } from '../support/wait.js';
 
 /** Switch indexes reachable from switch 0 over the pairs. */
@@ -183,6 +184,31 @@ test('frames: packet-ins decode on 1.0 and 1.3; host announcements are gratuitou
   }
 });
 
+test('traffic: counters grow steadily, and what leaves one end of a cable arrives at the other', () => {
+  const w = wiring({ shape: 'ring', switches: 5 });
+  const peers = peerTable(w.links);
+  for (const [a, pa, b, pb] of w.links) {
+    const at = (d: bigint, p: number, s: number) => portCounters(d, p, peers.get(d)?.get(p), s);
+    assert.equal(at(a, pa, 10).txBytes, at(b, pb, 10).rxBytes);
+    assert.equal(at(b, pb, 10).txBytes, at(a, pa, 10).rxBytes);
+  }
+  const rates = new Set<number>();
+  for (const d of w.dpids) {
+    for (let p = 1; p <= 6; p++) {
+      const r = txRate(d, p);
+      rates.add(r);
+      assert.ok(r >= 0 && r <= 0.2 * 125_000_000, `rate ${r}`);
+      const c1 = portCounters(d, p, undefined, 1.5);
+      const c2 = portCounters(d, p, undefined, 6.5);
+      assert.equal(c2.txBytes - c1.txBytes, BigInt(Math.floor(r * 6.5) - Math.floor(r * 1.5)));
+      assert.ok(c2.rxBytes >= c1.rxBytes && c2.rxPackets >= c1.rxPackets && c2.txPackets >= c1.txPackets);
+      assert.deepEqual([c2.durationSec, c2.durationNsec], [6, 500_000_000]);
+    }
+  }
+  assert.ok(rates.size > 25, 'ports run at different rates');
+  assert.equal(portCounters(1n, 1, undefined, -3).txBytes, 0n);
+});
+
 for (const version of [OFP_VERSION_1_0, OFP_VERSION_1_3] as OfVersion[]) {
   test(`scale net against the real controller (OpenFlow ${version === 1 ? '1.0' : '1.3'}): links both ways, hosts learned`, async (t) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-scalenet-'));
@@ -236,6 +262,17 @@ for (const version of [OFP_VERSION_1_0, OFP_VERSION_1_3] as OfVersion[]) {
         .replace(/(..)(?!$)/g, '$1:');
       assert.deepEqual(seen.attachmentPoints, [{ dpid, port: h.port }]);
     }
+    // Live port counters: every port, traffic on each.
+    const first = net.wiring.dpids[0];
+    const ports = await get<Array<{ portNo: number; stats: { txBytes: number } | null }>>(
+      `/api/v1/switches/${first}/ports`,
+    );
+    assert.equal(ports.length, net.wiring.linkPorts.get(first)! + 2);
+    assert.ok(
+      ports.every((p) => p.stats !== null && p.stats.txBytes >= 0),
+      JSON.stringify(ports),
+    );
+    assert.ok(ports.some((p) => p.stats!.txBytes > 0));
     net.assertConnected();
     for (const s of net.switches.values()) {
       assert.equal(s.errorsReceived, 0, `switch ${s.dpid}: OFPT_ERRORs from the controller`);
