@@ -1,6 +1,6 @@
 /** Human output of the query verbs (pure: data and `now` in, text out). */
-import type { Flow, Host, Link, PortWithStats, Switch } from '../client/index.js';
-import { ago, bytes, formatTable, speed } from './table.js';
+import type { Flow, Host, Link, PortRate, PortWithStats, Switch } from '../client/index.js';
+import { ago, bitRate, bytes, formatTable, speed } from './table.js';
 
 export function switchesText(switches: readonly Switch[], nowMs: number): string {
   return formatTable(
@@ -78,6 +78,26 @@ export function portsText(ports: readonly PortWithStats[]): string {
         s ? String(s.rxErrors + s.txErrors) : dash,
       ];
     }),
+  );
+}
+
+/** Port rates from the statistics app, a row per port (rates `-` until two samples were taken). */
+export function portRatesText(rates: readonly PortRate[], nowMs: number): string {
+  const num = (v: number | null, digits = 0) => (v === null ? '-' : v.toFixed(digits));
+  return formatTable(
+    ['dpid', 'port', 'rx rate', 'tx rate', 'rx pkt/s', 'tx pkt/s', 'drops/s', 'errors/s', 'util', 'updated'],
+    rates.map((r) => [
+      r.dpid,
+      r.portName,
+      bitRate(r.rxBitsPerSec),
+      bitRate(r.txBitsPerSec),
+      num(r.rxPacketsPerSec, 1),
+      num(r.txPacketsPerSec, 1),
+      num(r.droppedPerSec, 1),
+      num(r.errorsPerSec, 1),
+      r.utilisation === null ? '-' : `${(r.utilisation * 100).toFixed(2)}%`,
+      ago(Date.parse(r.updatedAt), nowMs),
+    ]),
   );
 }
 

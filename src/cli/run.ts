@@ -17,7 +17,7 @@ import {
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
 import { proxyCommand, proxyConfigFrom, type ProxyCliOptions } from './proxy.js';
 import type { ProxyDaemonConfig } from '../proxy/daemon.js';
-import { flowsText, hostsText, linksText, portsText, switchesText } from './output.js';
+import { flowsText, hostsText, linksText, portRatesText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
 import { hostawareVerbs } from './hostaware.js';
 import { ExitCode, networkVerbs, type Exec } from './network.js';
@@ -110,7 +110,7 @@ interface HostFlags {
 
 const DPID_ARG_HELP = 'switch DPID (00:00:00:00:00:00:00:01 or 0x1)';
 
-/** switches, links, hosts, ports, flows. */
+/** switches, links, hosts, ports, bandwidth, flows. */
 export const coreVerbs: VerbGroup = (program, v) => {
   const verb = (name: string, description: string) => v.api(program.command(name).description(description));
   const now = () => v.io.now();
@@ -139,6 +139,14 @@ export const coreVerbs: VerbGroup = (program, v) => {
     .action(async (dpid: string, o: QueryOptions) => {
       const data = await v.client(o).ports(dpid);
       v.print(o, data, () => portsText(data));
+    });
+  verb('bandwidth', 'port rates and utilisation from the port-statistics rounds (all switches, or one)')
+    .argument('[dpid]', DPID_ARG_HELP, dpidArg)
+    .action(async (dpid: string | undefined, o: QueryOptions) => {
+      const data = await v.client(o).portRates(dpid);
+      v.print(o, data, () =>
+        data.length ? portRatesText(data, now()) : 'no port statistics yet (collected every few seconds)\n',
+      );
     });
   verb('flows', 'dump a switch’s flow table (ovs-ofctl dump-flows syntax)')
     .argument('<dpid>', DPID_ARG_HELP, dpidArg)

@@ -25,12 +25,15 @@ import type {
   HostPage,
   HostPageQuery,
   Link,
+  LinkLoad,
+  PortRate,
   PortRef,
   PortWithStats,
   Route,
   StaticFlow,
   StaticFlowAdded,
   StaticFlowEntry,
+  StatisticsStatus,
   StatsKind,
   Switch,
   SwitchDetail,
@@ -228,6 +231,15 @@ export class SluiceClient extends BaseClient {
       query: { src_dpid: src.dpid, src_port: src.port, dst_dpid: dst.dpid, dst_port: dst.port },
     });
   metrics = () => this.requestText('GET', '/metrics');
+  /** Port statistics collection (rates and link utilisation): status, on/off, per port, per link. */
+  statistics = () => this.request<StatisticsStatus>('GET', '/api/v1/statistics');
+  setStatistics = (enabled: boolean) =>
+    this.request<StatisticsStatus>('PUT', '/api/v1/statistics', { body: { enabled } });
+  portRates = (dpid?: string) =>
+    this.request<PortRate[]>('GET', '/api/v1/statistics/ports', {
+      query: dpid === undefined ? {} : { dpid },
+    });
+  linkLoads = () => this.request<LinkLoad[]>('GET', '/api/v1/statistics/links');
   /** Container networks, endpoints and agents: the agents' state, read-only from the shared store. */
   networks = () => this.request<AgentNetwork[]>('GET', '/api/v1/networks');
   network = (name: string) => this.request<AgentNetwork>('GET', `/api/v1/networks/${seg(name)}`);

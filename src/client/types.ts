@@ -17,6 +17,9 @@ export type PortRef = Static<typeof S.PortRef>;
 export type Link = Static<typeof S.Link>;
 export type Host = Static<typeof S.Host>;
 export type Route = Static<typeof S.Route>;
+export type StatisticsStatus = Static<typeof S.StatisticsStatus>;
+export type PortRate = Static<typeof S.PortRateEntry>;
+export type LinkLoad = Static<typeof S.LinkLoad>;
 
 /** No schema yet (hand-written): the /api/v1/hosts query. */
 export interface HostFilter {

@@ -11,3 +11,4 @@ export * from './floodlight.js';
 export * from './agent.js';
 export * from './hostaware.js';
 export * from './vocab.js';
+export * from './statistics.js';

@@ -7,8 +7,10 @@ import { apiUrlArg, dpidArg, hostArg, tcpPortListArg } from '../../src/cli/args.
 import { daemonConfigFrom, type ControllerCliOptions } from '../../src/cli/controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/run.js';
-import { ago, bytes, formatTable } from '../../src/cli/table.js';
-import { closedPort, fakeDeps } from './api.fakes.js';
+import { ago, bitRate, bytes, formatTable } from '../../src/cli/table.js';
+import { closedPort, fakeDeps, portCounters } from './api.fakes.js';
+import { statisticsRoutes } from '../../src/api/routes/statistics.js';
+import { StatisticsApp } from '../../src/apps/statistics/index.js';
 import { recordingIo } from './cli.io.js';
 
 const D1 = '00:00:00:00:00:00:00:01';
@@ -16,7 +18,13 @@ let app: FastifyInstance;
 let api: string;
 
 before(async () => {
-  app = await createApiServer(fakeDeps());
+  const deps = fakeDeps();
+  // s1 port 1 moved 1.25 MB each way in 1 s: 10 Mb/s of its 10 Gb/s.
+  const statistics = new StatisticsApp({ timers: false });
+  const t0 = Date.parse('2026-11-28T10:04:58Z');
+  statistics.record(deps.s1, [portCounters(1, 0n, 0n)], t0);
+  statistics.record(deps.s1, [portCounters(1, 1000n, 1_250_000n)], t0 + 1000);
+  app = await createApiServer({ ...deps, routes: [statisticsRoutes(statistics)] });
   await app.listen({ host: '127.0.0.1', port: 0 });
   api = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 });
@@ -54,6 +62,25 @@ test('table and value formatting', () => {
   assert.equal(bytes(999), '999B');
   assert.equal(bytes(1536), '1.5kB');
   assert.equal(bytes(25_000_000), '25MB');
+  assert.equal(bitRate(null), '-');
+  assert.equal(bitRate(999), '999b/s');
+  assert.equal(bitRate(1_500_000), '1.5Mb/s');
+  assert.equal(bitRate(25_000_000_000), '25Gb/s');
+});
+
+test('sluice bandwidth: a row per port with rates and utilisation; --json gives the API rows', async () => {
+  const t = io();
+  assert.equal(await runCli(['bandwidth', '0x1', '--api', api], t.cli), 0);
+  assert.match(t.out(), /^DPID +PORT +RX RATE +TX RATE/);
+  assert.match(
+    t.out(),
+    /\n00:00:00:00:00:00:00:01 +1 +10Mb\/s +10Mb\/s +1000\.0 +1000\.0 +0\.0 +0\.0 +0\.10% +1 second ago\n/,
+  );
+  const j = io();
+  assert.equal(await runCli(['bandwidth', '--json', '--api', api], j.cli), 0);
+  assert.equal((JSON.parse(j.out()) as { rxBitsPerSec: number }[])[0].rxBitsPerSec, 10_000_000);
+  const bad = io();
+  assert.equal(await runCli(['bandwidth', 'nope', '--api', api], bad.cli), 2);
 });
 
 test('human output of each verb', async () => {

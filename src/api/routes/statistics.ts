@@ -11,6 +11,7 @@ import type { ApiContext, RouteArea } from '../context.js';
 import { HttpError, badRequest, objectBody } from '../errors.js';
 import { replies } from '../responses.js';
 import { DpidText } from '../schemas.js';
+import { LinkLoad, PortRateEntry, StatisticsEnable, StatisticsStatus } from '../../schema/index.js';
 
 /** What the routes need of the statistics app. */
 export interface StatisticsView {
@@ -24,43 +25,7 @@ export interface StatisticsView {
 const tags = ['statistics'];
 const flTags = ['floodlight: statistics'];
 
-const Rate = (description: string) => Type.Union([Type.Number({ description }), Type.Null()]);
-
-const StatisticsStatus = Type.Object({
-  enabled: Type.Boolean(),
-  intervalMs: Type.Integer({ description: 'period of the port-stats round' }),
-});
-
-const PortRateEntry = Type.Object({
-  dpid: Type.String({ description: 'datapath id' }),
-  port: Type.Integer(),
-  portName: Type.String({ description: 'the number, or LOCAL' }),
-  updatedAt: Type.String({ description: 'when the counters were read (ISO 8601)' }),
-  speedKbps: Type.Integer({ description: 'current speed the switch reports; 0 when unknown' }),
-  rxBytes: Type.Number(),
-  txBytes: Type.Number(),
-  rxPackets: Type.Number(),
-  txPackets: Type.Number(),
-  rxBitsPerSec: Rate('null until two samples were taken'),
-  txBitsPerSec: Rate('null until two samples were taken'),
-  rxPacketsPerSec: Rate('per second'),
-  txPacketsPerSec: Rate('per second'),
-  droppedPerSec: Rate('rx + tx dropped per second'),
-  errorsPerSec: Rate('rx + tx errors per second'),
-  utilisation: Rate('busier direction / speed (0..1); null without rates or speed'),
-});
-
-const LinkEnd = Type.Object({ dpid: Type.String(), port: Type.Integer() });
-const LinkLoad = Type.Object({
-  src: LinkEnd,
-  dst: LinkEnd,
-  srcTxBitsPerSec: Rate('the src port transmit rate: the direction src -> dst'),
-  dstTxBitsPerSec: Rate('the dst port transmit rate: the direction dst -> src'),
-  utilisation: Rate('the busier direction / its port speed (0..1); null while unmeasured'),
-});
-
 const PortsQuery = Type.Object({ dpid: Type.Optional(DpidText) });
-const EnableBody = Type.Object({ enabled: Type.Boolean() });
 
 function rate(v: number | undefined): number | null {
   return v === undefined ? null : Math.round(v * 1000) / 1000;
@@ -169,7 +134,7 @@ export function statisticsRoutes(view: StatisticsView): RouteArea {
         schema: {
           tags,
           summary: 'Switch port statistics collection on or off ({"enabled": true|false})',
-          body: EnableBody,
+          body: StatisticsEnable,
           response: replies(StatisticsStatus),
         },
       },
