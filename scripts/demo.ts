@@ -552,6 +552,7 @@ async function main(): Promise<void> {
     console.log('');
     if (cfg.controller === 'sluice') {
       console.log(`Sluice is running. REST API: ${api}/  (OpenAPI: ${api}/openapi.json)`);
+      console.log(`Dashboard: ${api}/ui/  (open it in a browser)`);
       console.log('Try, in another terminal:');
       console.log(`  ${cli} switches`);
       console.log(`  ${cli} links`);

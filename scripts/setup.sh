@@ -24,10 +24,11 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 # tests; /usr/bin/docker, not a newer client elsewhere on PATH); the rest: tools the scripts call (ip, ss, tc,
 # pgrep, sysctl, fuser, nc; iptables: the agent's gateway rules); socat: the proxy bench's byte-level peer;
 # ganglia-monitor (gmond, gmetric) + gmetad + rrdtool: host-aware networking's metric sources (the tests run their own
-# gmond/gmetad on loopback and read Ganglia's RRD files through rrdtool).
+# gmond/gmetad on loopback and read Ganglia's RRD files through rrdtool); chromium: the dashboard's browser tests
+# (driven headless by playwright-core; never a browser downloaded by npm).
 DEB_PACKAGES=(openvswitch-switch iptables openvswitch-testcontroller mininet iperf3 iputils-ping ethtool tshark tcpdump
   python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd time docker.io busybox-static socat
-  ganglia-monitor gmetad rrdtool)
+  ganglia-monitor gmetad rrdtool chromium)
 # Daemons whose Debian packages start a system instance on install: that instance would hold the default ports
 # (gmond 8649, gmetad 8651/8652) and multicast, while the tests start their own on loopback.
 GANGLIA_SERVICES=(ganglia-monitor gmetad)
@@ -66,8 +67,13 @@ fi
 lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -d node_modules ] || [ "$(cat node_modules/.sluice-lock-sum 2>/dev/null)" != "$lock_sum" ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund
+  # playwright-core drives Debian's chromium: it must not fetch browsers of its own.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
   echo "$lock_sum" >node_modules/.sluice-lock-sum
 fi
 say "building"
 npx tsc -p tsconfig.json
+# The dashboard (web/) becomes static files in dist/web, which `sluice controller` serves at /ui/.
+say "building the dashboard (web/ -> dist/web)"
+npx tsc -p web/tsconfig.json --noEmit
+npx vite build --config web/vite.config.ts --logLevel warn

@@ -191,6 +191,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       ],
       version: config.version,
       auth: { token },
+      // The dashboard (dist/web), same origin as the API it calls.
+      ui: {},
       logger: log.child({ component: 'api' }),
       ...(config.api.tls ? { https: readTls(config.api.tls) } : {}),
     });

@@ -97,3 +97,11 @@ export {
   type StartGmetadOptions,
 } from './ganglia.js';
 export { startSimAgent, type SimAgent, type SimAgentOptions } from './agents.js';
+export {
+  ensureChromium,
+  openBrowser,
+  CHROMIUM,
+  CHROMIUM_FLAGS,
+  SCREENSHOT_DIR,
+  type BrowserSession,
+} from './browser.js';

@@ -1,0 +1,36 @@
+/**
+ * The page registry: the nav and the router are made from this list. Adding a page is one file in this
+ * folder and one line here.
+ */
+import type { ComponentType } from 'react';
+import { Overview } from './overview.js';
+import { notBuilt } from './placeholder.js';
+
+export interface PageDef {
+  /** The path under /ui/ (no slashes): /ui/<path>. */
+  path: string;
+  /** The nav label and the page heading. */
+  title: string;
+  component: ComponentType;
+}
+
+export const PAGES: readonly PageDef[] = [
+  { path: 'overview', title: 'Overview', component: Overview },
+  { path: 'topology', title: 'Topology', component: notBuilt('Topology') },
+  { path: 'switches', title: 'Switches', component: notBuilt('Switches') },
+  { path: 'hosts', title: 'Hosts', component: notBuilt('Hosts') },
+  { path: 'staticflows', title: 'Static flows', component: notBuilt('Static flows') },
+  { path: 'firewall', title: 'Firewall & ACL', component: notBuilt('Firewall & ACL') },
+  { path: 'qos', title: 'QoS', component: notBuilt('QoS') },
+  { path: 'hostaware', title: 'Host-aware', component: notBuilt('Host-aware') },
+  { path: 'networks', title: 'Container networks', component: notBuilt('Container networks') },
+];
+
+/** /ui/ and anything unknown land on the first page. */
+export const HOME = PAGES[0];
+
+/** The page for a location's pathname (`/ui/hosts/...` -> hosts); undefined for an unknown one. */
+export function pageOf(pathname: string): PageDef | undefined {
+  const first = pathname.replace(/^\/ui\/?/, '').split('/')[0];
+  return first === '' ? HOME : PAGES.find((p) => p.path === first);
+}
