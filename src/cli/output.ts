@@ -1,6 +1,9 @@
 /** Human output of the query verbs (pure: data and `now` in, text out). */
-import type { Flow, Host, Link, PortRate, PortWithStats, Switch } from '../client/index.js';
+import type { Host, Link, PortRate, PortWithStats, Switch } from '../client/index.js';
 import { ago, bitRate, bytes, formatTable, speed } from './table.js';
+
+/** `sluice flows` prints what the dashboard shows: the client's one formatter. */
+export { flowsText } from '../client/index.js';
 
 export function switchesText(switches: readonly Switch[], nowMs: number): string {
   return formatTable(
@@ -99,10 +102,4 @@ export function portRatesText(rates: readonly PortRate[], nowMs: number): string
       ago(Date.parse(r.updatedAt), nowMs),
     ]),
   );
-}
-
-/** Like `ovs-ofctl dump-flows`: one flow per line (the API text is already indented), by table then priority. */
-export function flowsText(flows: readonly Flow[]): string {
-  const sorted = [...flows].sort((a, b) => a.tableId - b.tableId || b.priority - a.priority);
-  return sorted.map((f) => `${f.text}\n`).join('');
 }

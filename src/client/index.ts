@@ -20,6 +20,7 @@ export {
 } from './errors.js';
 export { AgentClient, DEFAULT_AGENT_URL, type AttachOptions } from './agent.js';
 export type * from './types.js';
+export { flowsText } from './flows.js';
 export type * from './qos.js';
 export { SseParser, hostawareMethods } from './hostaware.js';
 export { HAND_EVENT_TYPES, HAND_SOURCE_TYPES } from '../schema/vocab.js';
