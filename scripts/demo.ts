@@ -556,6 +556,7 @@ async function main(): Promise<void> {
       console.log('Try, in another terminal:');
       console.log(`  ${cli} switches`);
       console.log(`  ${cli} links`);
+      console.log(`  ${cli} bandwidth          # port rates and utilisation, every 5 s`);
       console.log(`  curl -s ${api}/wm/core/controller/switches/json`);
       if (sim) {
         const [h1] = sim.hosts;
