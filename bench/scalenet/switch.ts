@@ -31,6 +31,8 @@ const OFPBRC_BAD_TYPE = 1;
 const OFPBRC_BAD_STAT = 2;
 /** OF1.3 OFPTT_ALL / OF1.0 table count: a 1.3 switch offers the controller's whole pipeline. */
 const TABLES_13 = 254;
+const HANDSHAKE_10 = ['features', 'desc'];
+const HANDSHAKE_13 = ['features', 'desc', 'port_desc'];
 
 export interface NetSwitchOptions {
   host: string;
@@ -62,6 +64,8 @@ export class NetSwitch {
   private readonly flows: FlowTable;
   private readonly portList: PortDesc[];
   private handshakeDone = false;
+  /** Handshake requests answered so far (features, desc, port_desc). */
+  private readonly answered = new Set<string>();
   private xid = 1;
   private readonly readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private readonly startedAt = performance.now();
@@ -86,8 +90,9 @@ export class NetSwitch {
   }
 
   /**
-   * Resolves once the controller has what it needs to announce the switch: features and, on 1.3, the port
-   * descriptions (on 1.0 they come with the features).
+   * Resolves once the switch has answered every request of the controller's handshake: features, DESC and,
+   * on 1.3, the port descriptions (on 1.0 they come with the features). The controller announces the switch
+   * as soon as those answers arrive.
    */
   ready(): Promise<void> {
     if (this.handshakeDone) return Promise.resolve();
@@ -177,7 +182,8 @@ export class NetSwitch {
           actions: this.version === OFP_VERSION_1_0 ? 0xfff : 0,
           ports: this.version === OFP_VERSION_1_0 ? this.portList : [],
         });
-        if (this.version === OFP_VERSION_1_0) this.markReady();
+        this.answered.add('features');
+        this.checkReady();
         return;
       case 'echo_request':
         this.reply(xid, { type: 'echo_reply', data: msg.data });
@@ -192,7 +198,8 @@ export class NetSwitch {
         const body = this.statsReply(msg);
         if (body) this.reply(xid, { type: 'stats_reply', flags: 0, body });
         else this.sendError(frame, OFPBRC_BAD_STAT);
-        if (msg.body.kind === 'port_desc') this.markReady();
+        this.answered.add(msg.body.kind);
+        this.checkReady();
         return;
       }
       case 'flow_mod':
@@ -313,8 +320,11 @@ export class NetSwitch {
     if (!this.closed) this.socket.write(encode(msg));
   }
 
-  private markReady(): void {
+  /** The controller's handshake asks for features, DESC and (OF1.3) port descriptions; then it is done. */
+  private checkReady(): void {
     if (this.handshakeDone) return;
+    const needed = this.version === OFP_VERSION_1_0 ? HANDSHAKE_10 : HANDSHAKE_13;
+    if (!needed.every((k) => this.answered.has(k))) return;
     this.handshakeDone = true;
     for (const w of this.readyWaiters.splice(0)) w.resolve();
   }

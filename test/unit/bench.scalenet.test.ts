@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -281,3 +283,55 @@ for (const version of [OFP_VERSION_1_0, OFP_VERSION_1_3] as OfVersion[]) {
     assert.ok(net.delivered >= 12, `delivered ${net.delivered}`);
   });
 }
+
+const SCALENET_CLI = path.join(path.dirname(new URL(import.meta.url).pathname), '../../bench/scalenet.js');
+
+test('scalenet command: --help, bad flags named, --json figures, stops on SIGINT', async (t) => {
+  const help = spawnSync(process.execPath, [SCALENET_CLI, '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--switches N/);
+  const bad: Array<[string[], RegExp]> = [
+    [[], /--port: required/],
+    [['--port', '6653', '--shape', 'star'], /--shape: expected one of linear, ring, tree, mesh, got "star"/],
+    [['--port', '6653', '--of', '1.5'], /--of: expected 1.0 or 1.3, got "1.5"/],
+    [['--port', '70000'], /--port: expected 1..65535/],
+    [['--port', '6653', '--switches', '0'], /--switches: expected an integer >= 1/],
+  ];
+  for (const [args, message] of bad) {
+    const r = spawnSync(process.execPath, [SCALENET_CLI, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 1, args.join(' '));
+    assert.match(r.stderr, message, args.join(' '));
+  }
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-scalenet-cli-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const d = await startDaemon({
+    openflow: { listen: '127.0.0.1', ports: [0] },
+    api: { listen: '127.0.0.1', port: 0 },
+    store: { backend: 'embedded', dataDir: dir },
+    log: { level: 'silent', format: 'json' },
+    version: '0.0.0',
+  });
+  t.after(() => d.stop());
+  const args = ['--port', String(d.openflowAddresses[0].port), '--switches', '4', '--hosts', '8', '--json'];
+  const child = spawn(process.execPath, [SCALENET_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const line = await waitFor(() => out.includes('\n') && out.split('\n')[0], {
+    what: 'the --json line',
+    timeoutMs: 15_000,
+  });
+  const figures = JSON.parse(line) as Record<string, number>;
+  assert.deepEqual([figures.switches, figures.links, figures.hosts], [4, 3, 8]);
+  assert.ok(figures.connectMs >= 0 && figures.hostsMs >= 0);
+  // The last handshake answer may still be on its way to the controller.
+  await waitFor(
+    async () =>
+      ((await (await fetch(`${d.apiUrl}/api/v1/health`)).json()) as { switches: number }).switches === 4,
+    { what: '4 switches in /api/v1/health', timeoutMs: 10_000 },
+  );
+  child.kill('SIGINT');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0);
+});
