@@ -15,6 +15,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 /** Where screenshots go (gitignored; CI keeps them as artifacts). */
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-artifacts', 'ui');
 
+/** The built dashboard the controller serves at /ui/ (`make setup` builds it). */
+export const DASHBOARD_INDEX = path.join(REPO_ROOT, 'dist', 'web', 'index.html');
+
 /** Quiet and self-contained: no GPU, no QUIC, nothing fetched in the background, no first-run screens. */
 export const CHROMIUM_FLAGS: readonly string[] = [
   '--headless',
@@ -82,6 +85,12 @@ export interface BrowserSession {
 export async function openBrowser(
   opts: { viewport?: { width: number; height: number } } = {},
 ): Promise<BrowserSession> {
+  // Without a build every page would be the controller's 503: say what to run instead.
+  if (!fs.existsSync(DASHBOARD_INDEX)) {
+    throw new Error(
+      `${DASHBOARD_INDEX} is missing: build the dashboard with make setup (it runs vite build)`,
+    );
+  }
   await ensureChromium();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-chromium-'));
   const removeProfile = () => fs.rmSync(profile, { recursive: true, force: true });

@@ -103,5 +103,6 @@ export {
   CHROMIUM,
   CHROMIUM_FLAGS,
   SCREENSHOT_DIR,
+  DASHBOARD_INDEX,
   type BrowserSession,
 } from './browser.js';
