@@ -5,6 +5,7 @@
 import type { ComponentType } from 'react';
 import { Overview } from './overview.js';
 import { notBuilt } from './placeholder.js';
+import { StaticFlows } from './staticflows.js';
 
 export interface PageDef {
   /** The path under /ui/ (no slashes): /ui/<path>. */
@@ -19,7 +20,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'topology', title: 'Topology', component: notBuilt('Topology') },
   { path: 'switches', title: 'Switches', component: notBuilt('Switches') },
   { path: 'hosts', title: 'Hosts', component: notBuilt('Hosts') },
-  { path: 'staticflows', title: 'Static flows', component: notBuilt('Static flows') },
+  { path: 'staticflows', title: 'Static flows', component: StaticFlows },
   { path: 'firewall', title: 'Firewall & ACL', component: notBuilt('Firewall & ACL') },
   { path: 'qos', title: 'QoS', component: notBuilt('QoS') },
   { path: 'hostaware', title: 'Host-aware', component: notBuilt('Host-aware') },
