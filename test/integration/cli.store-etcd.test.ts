@@ -14,9 +14,9 @@ import {
   runOk,
   SLUICE_CLI,
   sluiceCli,
+  sluiceEtcdCommand,
   sluiceCliJson,
   startController,
-  type ControllerCommand,
   type RunningController,
 } from './harness/index.js';
 
@@ -35,24 +35,8 @@ after(async () => {
   await etcd?.stop();
 });
 
-/** Like the harness's sluiceCommand but without --data-dir, which --store etcd refuses (state is in etcd). */
-function etcdController(endpoint: string, prefix: string): ControllerCommand {
-  return {
-    name: `sluice-controller-etcd${prefix.replace(/\//g, '-')}`,
-    cmd: process.execPath,
-    args: (p) => [
-      SLUICE_CLI,
-      'controller',
-      ...['--openflow-port', String(p.openflowPort), '--api-port', String(p.apiPort)],
-      ...['--store', 'etcd', '--etcd-endpoints', endpoint, '--etcd-prefix', prefix],
-      ...['--log-format', 'json'],
-    ],
-    hasApi: true,
-  };
-}
-
 async function startOnEtcd(prefix: string): Promise<RunningController> {
-  const ctl = await startController({ command: etcdController(etcd.endpoint, prefix) });
+  const ctl = await startController({ command: sluiceEtcdCommand(etcd.endpoint, prefix) });
   controllers.push(ctl);
   return ctl;
 }

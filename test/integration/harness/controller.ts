@@ -87,6 +87,30 @@ export function sluiceCommand(extraArgs: string[] = []): ControllerCommand {
   };
 }
 
+/**
+ * `sluice controller --store etcd --etcd-endpoints E --etcd-prefix P [extra...]`: like sluiceCommand but without
+ * --data-dir, which --store etcd refuses (state is in etcd).
+ */
+export function sluiceEtcdCommand(
+  endpoint: string,
+  prefix: string,
+  extraArgs: string[] = [],
+): ControllerCommand {
+  return {
+    name: `sluice-controller-etcd${prefix.replace(/\//g, '-')}`,
+    cmd: process.execPath,
+    args: (p) => [
+      SLUICE_CLI,
+      'controller',
+      ...['--openflow-port', String(p.openflowPort), '--api-port', String(p.apiPort)],
+      ...['--store', 'etcd', '--etcd-endpoints', endpoint, '--etcd-prefix', prefix],
+      ...['--log-format', 'json'],
+      ...extraArgs,
+    ],
+    hasApi: true,
+  };
+}
+
 /** Open vSwitch's C L2 learning switch controller (all OpenFlow versions), bound to loopback. */
 export function ovsTestControllerCommand(extraArgs: string[] = []): ControllerCommand {
   return {

@@ -49,6 +49,7 @@ export {
   startController,
   waitForLinks,
   sluiceCommand,
+  sluiceEtcdCommand,
   sluiceCli,
   sluiceCliJson,
   ovsTestControllerCommand,
