@@ -3,6 +3,7 @@
  * folder and one line here.
  */
 import type { ComponentType } from 'react';
+import { HostAware } from './hostaware.js';
 import { Overview } from './overview.js';
 import { notBuilt } from './placeholder.js';
 import { StaticFlows } from './staticflows.js';
@@ -23,7 +24,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'staticflows', title: 'Static flows', component: StaticFlows },
   { path: 'firewall', title: 'Firewall & ACL', component: notBuilt('Firewall & ACL') },
   { path: 'qos', title: 'QoS', component: notBuilt('QoS') },
-  { path: 'hostaware', title: 'Host-aware', component: notBuilt('Host-aware') },
+  { path: 'hostaware', title: 'Host-aware', component: HostAware },
   { path: 'networks', title: 'Container networks', component: notBuilt('Container networks') },
 ];
 
