@@ -1,10 +1,11 @@
 /**
- * The host-aware page in headless Chromium against `sluice controller` (with an API
+ * The host-aware and container-network pages in headless Chromium against `sluice controller` (with an API
  * token, so the message stream must send it: fetch, not EventSource) and a real gmond on loopback reporting a
  * spoofed host h1. The host-aware page shows the gmond source healthy, h1's metrics as gmetric changes them
  * (with a sparkline), a rule added through the API with its state going idle -> active, and the rule's messages
  * arriving on the live stream without a reload; a bad source from its form is refused in place naming the
- * field. No console errors, no failed API calls; screenshots in test-artifacts/ui/.
+ * field. The networks page, with no agent sharing the store, explains how networks get there. No console
+ * errors, no failed API calls; screenshots in test-artifacts/ui/.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -134,4 +135,19 @@ test('host-aware: a healthy gmond source, h1 live, a rule and its messages as th
     [],
     'no other console error',
   );
+});
+
+test('networks: with no agent sharing the store, the page explains how networks get there', async () => {
+  await openLoggedIn(b, ctl, 'networks', TOKEN);
+  b.resetProblems();
+  const empty = await shows('the empty state', () => textOf(b, 'networks-empty'), /No container network yet/);
+  assert.match(empty, /sluice agent/);
+  assert.match(empty, /sluice network create/);
+  assert.equal(await b.page.getByTestId('problem').count(), 0, 'no error shown');
+  // Still there after the next polls (live, not a one-off).
+  await b.page.waitForResponse((r) => r.url().endsWith('/api/v1/agents'), { timeout: 10_000 });
+  await shows('the empty state', () => textOf(b, 'networks-empty'), /No container network yet/);
+  await b.screenshot('networks-empty');
+  assert.deepEqual(b.consoleErrors, [], 'no console errors');
+  assert.deepEqual(failures(), [], 'no failed requests');
 });

@@ -4,6 +4,7 @@
  */
 import type { ComponentType } from 'react';
 import { HostAware } from './hostaware.js';
+import { Networks } from './networks.js';
 import { Overview } from './overview.js';
 import { notBuilt } from './placeholder.js';
 import { StaticFlows } from './staticflows.js';
@@ -25,7 +26,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'firewall', title: 'Firewall & ACL', component: notBuilt('Firewall & ACL') },
   { path: 'qos', title: 'QoS', component: notBuilt('QoS') },
   { path: 'hostaware', title: 'Host-aware', component: HostAware },
-  { path: 'networks', title: 'Container networks', component: notBuilt('Container networks') },
+  { path: 'networks', title: 'Container networks', component: Networks },
 ];
 
 /** /ui/ and anything unknown land on the first page. */
