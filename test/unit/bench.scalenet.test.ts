@@ -28,6 +28,21 @@ import { buildLldp } from '../../src/packet/index.js';
 import { portCounters, txRate } from '../../bench/scalenet/traffic.js';
 import { waitFor } from '../support/wait.js';
 
+/** The real controller in this process, on free ports with a temporary store; stopped after the test. */
+async function quietController(t: { after(fn: () => unknown): void }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-scalenet-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const d = await startDaemon({
+    openflow: { listen: '127.0.0.1', ports: [0] },
+    api: { listen: '127.0.0.1', port: 0 },
+    store: { backend: 'embedded', dataDir: dir },
+    log: { level: 'silent', format: 'json' },
+    version: '0.0.0',
+  });
+  t.after(() => d.stop());
+  return d;
+}
+
 /** Switch indexes reachable from switch 0 over the pairs. */
 function reachable(n: number, pairs: Array<[number, number]>): number {
   const adj = Array.from({ length: n }, () => [] as number[]);
@@ -213,16 +228,7 @@ test('traffic: counters grow steadily, and what leaves one end of a cable arrive
 
 for (const version of [OFP_VERSION_1_0, OFP_VERSION_1_3] as OfVersion[]) {
   test(`scale net against the real controller (OpenFlow ${version === 1 ? '1.0' : '1.3'}): links both ways, hosts learned`, async (t) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-scalenet-'));
-    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const d = await startDaemon({
-      openflow: { listen: '127.0.0.1', ports: [0] },
-      api: { listen: '127.0.0.1', port: 0 },
-      store: { backend: 'embedded', dataDir: dir },
-      log: { level: 'silent', format: 'json' },
-      version: '0.0.0',
-    });
-    t.after(() => d.stop());
+    const d = await quietController(t);
     const progress: string[] = [];
     const net = await startScaleNet({
       port: d.openflowAddresses[0].port,
@@ -303,16 +309,7 @@ test('scalenet command: --help, bad flags named, --json figures, stops on SIGINT
     assert.match(r.stderr, message, args.join(' '));
   }
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-scalenet-cli-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const d = await startDaemon({
-    openflow: { listen: '127.0.0.1', ports: [0] },
-    api: { listen: '127.0.0.1', port: 0 },
-    store: { backend: 'embedded', dataDir: dir },
-    log: { level: 'silent', format: 'json' },
-    version: '0.0.0',
-  });
-  t.after(() => d.stop());
+  const d = await quietController(t);
   const args = ['--port', String(d.openflowAddresses[0].port), '--switches', '4', '--hosts', '8', '--json'];
   const child = spawn(process.execPath, [SCALENET_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
