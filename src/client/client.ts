@@ -24,6 +24,7 @@ import type {
   HostFilter,
   HostPage,
   HostPageQuery,
+  HostsPerSwitch,
   Link,
   LinkLoad,
   PortRate,
@@ -226,6 +227,8 @@ export class SluiceClient extends BaseClient {
     const r = await this.requestWithHeaders<Host[]>('GET', '/api/v1/hosts', { query: { ...query } });
     return { hosts: r.body, total: Number(r.headers.get('x-total-count') ?? r.body.length) };
   };
+  /** Host counts per switch (not the hosts): a topology's badges without downloading the list. */
+  hostsPerSwitch = () => this.request<HostsPerSwitch>('GET', '/api/v1/hosts/per-switch');
   route = (src: PortRef, dst: PortRef) =>
     this.request<Route>('GET', '/api/v1/routes', {
       query: { src_dpid: src.dpid, src_port: src.port, dst_dpid: dst.dpid, dst_port: dst.port },

@@ -17,6 +17,7 @@ export type PortRef = Static<typeof S.PortRef>;
 export type Link = Static<typeof S.Link>;
 export type Host = Static<typeof S.Host>;
 export type Route = Static<typeof S.Route>;
+export type HostsPerSwitch = Static<typeof S.HostsPerSwitch>;
 export type StatisticsStatus = Static<typeof S.StatisticsStatus>;
 export type PortRate = Static<typeof S.PortRateEntry>;
 export type LinkLoad = Static<typeof S.LinkLoad>;

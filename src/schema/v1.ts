@@ -103,6 +103,11 @@ export const Host = Type.Object({
   lastSeen: Type.String({ format: 'date-time' }),
 });
 
+export const HostsPerSwitch = Type.Array(
+  Type.Object({ dpid: Dpid, hosts: Int('hosts attached to this switch') }),
+  { description: 'switches with at least one host, by DPID' },
+);
+
 export const Route = Type.Object({
   src: PortRef,
   dst: PortRef,

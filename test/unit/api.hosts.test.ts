@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApiServer, type HostFilter, type HostInfo } from '../../src/api/index.js';
-import { pageHosts } from '../../src/api/hostpage.js';
+import { hostsPerSwitch, pageHosts } from '../../src/api/hostpage.js';
 import { fakeDeps } from './api.fakes.js';
 import { validatorOf, type OpenApi } from './api.openapi.js';
 
@@ -132,4 +132,38 @@ test('pageHosts: pages are stable and together are the whole sorted list', () =>
     all.map((h) => h.mac),
     makeHosts().map((h) => h.mac),
   );
+});
+
+test('GET /api/v1/hosts/per-switch: a count per switch, by DPID, in the OpenAPI document', async () => {
+  const { app } = await server();
+  const res = await app.inject('/api/v1/hosts/per-switch');
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), [
+    { dpid: '00:00:00:00:00:00:00:01', hosts: 10 },
+    { dpid: '00:00:00:00:00:00:00:02', hosts: 10 },
+    { dpid: '00:00:00:00:00:00:00:03', hosts: 10 },
+  ]);
+  const doc = (await app.inject('/openapi.json')).json() as OpenApi;
+  assert.ok(doc.paths['/api/v1/hosts/per-switch'], 'documented');
+  validatorOf(doc)('GET', '/api/v1/hosts/per-switch', { status: res.statusCode, body: res.body });
+  // It takes no query: a stray one is named.
+  const bad = await app.inject('/api/v1/hosts/per-switch?dpid=1');
+  assert.equal(bad.statusCode, 400, bad.body);
+  assert.deepEqual((bad.json() as { field: string }).field, 'dpid');
+});
+
+test('hostsPerSwitch: a host on two switches counts at both, once per switch; none means empty', () => {
+  const h = (mac: string, dpids: number[]): HostInfo => ({
+    mac,
+    ipv4: [],
+    ipv6: [],
+    vlan: [0],
+    attachmentPoints: dpids.map((d, i) => ({ dpid: BigInt(d), port: i + 1 })),
+    lastSeen: 0,
+  });
+  assert.deepEqual(hostsPerSwitch([h('a', [5, 2, 5]), h('b', [2]), h('c', [])]), [
+    { dpid: 2n, hosts: 2 },
+    { dpid: 5n, hosts: 1 },
+  ]);
+  assert.deepEqual(hostsPerSwitch([]), []);
 });

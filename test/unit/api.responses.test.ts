@@ -238,6 +238,7 @@ const GETS: Record<string, string[]> = {
     `/api/v1/routes?src_dpid=${D1}&src_port=1`,
   ],
   '/api/v1/hosts': ['/api/v1/hosts', '/api/v1/hosts?ipv4=10.0.0.2', '/api/v1/hosts?vlan=x'],
+  '/api/v1/hosts/per-switch': ['/api/v1/hosts/per-switch', '/api/v1/hosts/per-switch?dpid=1'],
   '/api/v1/staticflows': [
     '/api/v1/staticflows',
     `/api/v1/staticflows?switch=${D1}`,

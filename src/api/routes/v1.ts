@@ -18,6 +18,7 @@ import {
   Flow,
   Health,
   Host,
+  HostsPerSwitch,
   Link,
   PortWithStats,
   Route,
@@ -29,7 +30,14 @@ import {
 import { DpidText, HostQuery, PortNumber, StringEnum } from '../schemas.js';
 import { STATS_KINDS, fetchStats, type StatsKind } from '../switchstats.js';
 import { hostFilterOf, type HostQuery as HostQueryT } from './devices.js';
-import { HOST_PAGE_MAX, HOST_SORT_KEYS, pageHosts, SORT_ORDERS, type HostPageOptions } from '../hostpage.js';
+import {
+  HOST_PAGE_MAX,
+  HOST_SORT_KEYS,
+  hostsPerSwitch,
+  pageHosts,
+  SORT_ORDERS,
+  type HostPageOptions,
+} from '../hostpage.js';
 import { routeEnds } from './topology.js';
 
 const DpidParams = Type.Object({ dpid: DpidText });
@@ -230,6 +238,18 @@ export function v1Routes(app: FastifyInstance, ctx: ApiContext): void {
         void reply.header('x-total-count', String(page.total));
         return page.hosts.map(hostToV1);
       },
+    );
+    app.get(
+      '/api/v1/hosts/per-switch',
+      {
+        schema: {
+          tags,
+          summary: 'How many hosts each switch has attached (switches with none are left out)',
+          querystring: Type.Object({}, { additionalProperties: false }),
+          response: replies(HostsPerSwitch),
+        },
+      },
+      async () => hostsPerSwitch(hosts.find({})).map((c) => ({ dpid: formatDpid(c.dpid), hosts: c.hosts })),
     );
   }
 }
