@@ -7,6 +7,7 @@ import { HostAware } from './hostaware.js';
 import { Networks } from './networks.js';
 import { Overview } from './overview.js';
 import { notBuilt } from './placeholder.js';
+import { Topology } from './topology.js';
 import { StaticFlows } from './staticflows.js';
 
 export interface PageDef {
@@ -19,7 +20,7 @@ export interface PageDef {
 
 export const PAGES: readonly PageDef[] = [
   { path: 'overview', title: 'Overview', component: Overview },
-  { path: 'topology', title: 'Topology', component: notBuilt('Topology') },
+  { path: 'topology', title: 'Topology', component: Topology },
   { path: 'switches', title: 'Switches', component: notBuilt('Switches') },
   { path: 'hosts', title: 'Hosts', component: notBuilt('Hosts') },
   { path: 'staticflows', title: 'Static flows', component: StaticFlows },
