@@ -44,6 +44,7 @@ import { overlaySection } from './overlay.js';
 import { proxySection } from './proxy.js';
 import { scaleSection } from './scale.js';
 import { staticflowsSection } from './staticflows.js';
+import { uiSection } from './ui.js';
 import { mergeReport, targetLine, type SectionResult, type Target } from './report.js';
 
 export interface RunOptions {
@@ -471,6 +472,7 @@ export const SECTIONS: BenchSection[] = [
   cbenchSection,
   memorySection,
   scaleSection,
+  uiSection,
   staticflowsSection,
   overlaySection,
   proxySection,
