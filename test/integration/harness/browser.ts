@@ -71,7 +71,10 @@ export interface BrowserSession {
   context: BrowserContext;
   /** Console errors and uncaught page errors, in order. */
   consoleErrors: string[];
-  /** Requests with no answer (`GET url: net::ERR_...`) or an error status (`GET url: 401`). */
+  /**
+   * Requests with no answer (`GET url: net::ERR_...`; not the ones the page aborted itself) or an error status
+   * (`GET url: 401`).
+   */
   failedRequests: string[];
   /** Forgets what was collected so far (e.g. the expected 401 before a login). */
   resetProblems(): void;
@@ -118,6 +121,8 @@ export async function openBrowser(
   });
   page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.stack ?? err.message}`));
   page.on('requestfailed', (req) => {
+    // Cancelled by the page (a live stream it closes on leaving, a fetch a navigation ends): not a failure.
+    if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
     failedRequests.push(`${req.method()} ${req.url()}: ${req.failure()?.errorText ?? 'failed'}`);
   });
   page.on('response', (res) => {
