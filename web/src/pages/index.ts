@@ -3,6 +3,7 @@
  * folder and one line here.
  */
 import type { ComponentType } from 'react';
+import { Firewall } from './firewall.js';
 import { HostAware } from './hostaware.js';
 import { Networks } from './networks.js';
 import { Overview } from './overview.js';
@@ -24,7 +25,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'switches', title: 'Switches', component: notBuilt('Switches') },
   { path: 'hosts', title: 'Hosts', component: notBuilt('Hosts') },
   { path: 'staticflows', title: 'Static flows', component: StaticFlows },
-  { path: 'firewall', title: 'Firewall & ACL', component: notBuilt('Firewall & ACL') },
+  { path: 'firewall', title: 'Firewall & ACL', component: Firewall },
   { path: 'qos', title: 'QoS', component: notBuilt('QoS') },
   { path: 'hostaware', title: 'Host-aware', component: HostAware },
   { path: 'networks', title: 'Container networks', component: Networks },
