@@ -8,6 +8,7 @@ import { HostAware } from './hostaware.js';
 import { Networks } from './networks.js';
 import { Overview } from './overview.js';
 import { notBuilt } from './placeholder.js';
+import { Qos } from './qos.js';
 import { Topology } from './topology.js';
 import { StaticFlows } from './staticflows.js';
 
@@ -26,7 +27,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'hosts', title: 'Hosts', component: notBuilt('Hosts') },
   { path: 'staticflows', title: 'Static flows', component: StaticFlows },
   { path: 'firewall', title: 'Firewall & ACL', component: Firewall },
-  { path: 'qos', title: 'QoS', component: notBuilt('QoS') },
+  { path: 'qos', title: 'QoS', component: Qos },
   { path: 'hostaware', title: 'Host-aware', component: HostAware },
   { path: 'networks', title: 'Container networks', component: Networks },
 ];
