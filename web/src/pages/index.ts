@@ -11,6 +11,7 @@ import { notBuilt } from './placeholder.js';
 import { Qos } from './qos.js';
 import { Topology } from './topology.js';
 import { StaticFlows } from './staticflows.js';
+import { Switches } from './switches.js';
 
 export interface PageDef {
   /** The path under /ui/ (no slashes): /ui/<path>. */
@@ -23,7 +24,7 @@ export interface PageDef {
 export const PAGES: readonly PageDef[] = [
   { path: 'overview', title: 'Overview', component: Overview },
   { path: 'topology', title: 'Topology', component: Topology },
-  { path: 'switches', title: 'Switches', component: notBuilt('Switches') },
+  { path: 'switches', title: 'Switches', component: Switches },
   { path: 'hosts', title: 'Hosts', component: notBuilt('Hosts') },
   { path: 'staticflows', title: 'Static flows', component: StaticFlows },
   { path: 'firewall', title: 'Firewall & ACL', component: Firewall },

@@ -1,0 +1,42 @@
+/** Numbers as the tables show them (pure). */
+
+/** Bits per second in SI units: `0 bit/s`, `12.3 kbit/s`, `1.20 Gbit/s`; a dash when unknown. */
+export function formatBitRate(bps: number | null | undefined): string {
+  if (bps === null || bps === undefined) return '–';
+  const units = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s'];
+  let v = bps;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? Math.round(v) : v.toPrecision(3)} ${units[i]}`;
+}
+
+/** A per-second rate with at most one decimal; a dash when unknown. */
+export function formatPerSec(v: number | null | undefined): string {
+  if (v === null || v === undefined) return '–';
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+/** A 0..1 share as a percentage; a dash when unknown. */
+export function formatShare(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : `${(v * 100).toFixed(v < 0.1 ? 2 : 1)} %`;
+}
+
+/** A counter with thousands separators (bigint-sized counters arrive as decimal strings). */
+export function formatCount(v: number | string | null | undefined): string {
+  if (v === null || v === undefined) return '–';
+  return typeof v === 'number' ? v.toLocaleString('en-US') : v;
+}
+
+/** How long ago an ISO time was, from `nowMs`: `5s ago`, `3m 2s ago`. */
+export function formatAgo(iso: string, nowMs: number): string {
+  const sec = Math.max(0, Math.floor((nowMs - Date.parse(iso)) / 1000));
+  if (!Number.isFinite(sec)) return iso;
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = sec % 60;
+  if (h > 0) return `${h}h ${m}m ago`;
+  return m > 0 ? `${m}m ${s}s ago` : `${s}s ago`;
+}
