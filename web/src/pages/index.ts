@@ -5,9 +5,9 @@
 import type { ComponentType } from 'react';
 import { Firewall } from './firewall.js';
 import { HostAware } from './hostaware.js';
+import { Hosts } from './hosts.js';
 import { Networks } from './networks.js';
 import { Overview } from './overview.js';
-import { notBuilt } from './placeholder.js';
 import { Qos } from './qos.js';
 import { Topology } from './topology.js';
 import { StaticFlows } from './staticflows.js';
@@ -25,7 +25,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'overview', title: 'Overview', component: Overview },
   { path: 'topology', title: 'Topology', component: Topology },
   { path: 'switches', title: 'Switches', component: Switches },
-  { path: 'hosts', title: 'Hosts', component: notBuilt('Hosts') },
+  { path: 'hosts', title: 'Hosts', component: Hosts },
   { path: 'staticflows', title: 'Static flows', component: StaticFlows },
   { path: 'firewall', title: 'Firewall & ACL', component: Firewall },
   { path: 'qos', title: 'QoS', component: Qos },
