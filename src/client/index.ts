@@ -23,5 +23,11 @@ export type * from './types.js';
 export { flowsText } from './flows.js';
 export type * from './qos.js';
 export { SseParser, hostawareMethods } from './hostaware.js';
-export { HAND_ACTION_TYPES, HAND_COMPARATORS, HAND_EVENT_TYPES, HAND_SOURCE_TYPES } from '../schema/vocab.js';
+export {
+  FIREWALL_RULE_KEYS,
+  HAND_ACTION_TYPES,
+  HAND_COMPARATORS,
+  HAND_EVENT_TYPES,
+  HAND_SOURCE_TYPES,
+} from '../schema/vocab.js';
 export type * from './hostaware.js';

@@ -33,3 +33,20 @@ export const HAND_ACTION_TYPES = [
 ] as const;
 export const HAND_COMPARATORS = ['gt', 'lt', 'et', 'gte', 'lte', 'ne'] as const;
 export const HAND_AGGREGATIONS = ['avg', 'max', 'min'] as const;
+
+/** A firewall rule's keys (Floodlight's), in the order the API writes them: the app, the API and the UI share it. */
+export const FIREWALL_RULE_KEYS = [
+  'ruleid',
+  'switchid',
+  'src-inport',
+  'src-mac',
+  'dst-mac',
+  'dl-type',
+  'src-ip',
+  'dst-ip',
+  'nw-proto',
+  'tp-src',
+  'tp-dst',
+  'priority',
+  'action',
+] as const;

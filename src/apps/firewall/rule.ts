@@ -11,6 +11,7 @@
 import { ETH_TYPE, ipv4NumToText } from '../../packet/index.js';
 import * as shared from '../../util/index.js';
 import { FieldError, formatDpid, parseDpid, prefixMask, throwingAs, type Prefix } from '../../util/index.js';
+import { FIREWALL_RULE_KEYS } from '../../schema/vocab.js';
 
 export { prefixMask, type Prefix };
 
@@ -48,21 +49,8 @@ export const parseIntIn = throwingAs(RuleError)(shared.parseIntIn);
 export const parsePrefix = throwingAs(RuleError)(shared.parsePrefix);
 const parseMac = throwingAs(RuleError)(shared.parseMac);
 
-export const RULE_KEYS = [
-  'ruleid',
-  'switchid',
-  'src-inport',
-  'src-mac',
-  'dst-mac',
-  'dl-type',
-  'src-ip',
-  'dst-ip',
-  'nw-proto',
-  'tp-src',
-  'tp-dst',
-  'priority',
-  'action',
-] as const;
+/** The wire's rule keys (src/schema): what the app takes is what the API documents and the UI offers. */
+export const RULE_KEYS = FIREWALL_RULE_KEYS;
 const KNOWN = new Set<string>(RULE_KEYS);
 
 export const PROTO_ICMP = 1;

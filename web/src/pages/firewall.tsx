@@ -11,6 +11,7 @@ import type {
   SluiceClient,
   Switch,
 } from '../../../src/client/index.js';
+import { FIREWALL_RULE_KEYS } from '../../../src/client/index.js';
 import {
   ActionNote,
   filled,
@@ -96,20 +97,8 @@ const ACL_INPUTS: readonly InputDef[] = [
   { name: 'action', label: 'Action', options: [{ value: 'deny' }, { value: 'allow' }] },
 ];
 
-const RULE_KEYS = [
-  'switchid',
-  'src-inport',
-  'src-mac',
-  'dst-mac',
-  'dl-type',
-  'src-ip',
-  'dst-ip',
-  'nw-proto',
-  'tp-src',
-  'tp-dst',
-  'priority',
-  'action',
-] as const;
+/** The rule's keys as the form offers them: every key but the id the controller assigns. */
+const RULE_KEYS = FIREWALL_RULE_KEYS.filter((k) => k !== 'ruleid');
 const ACL_KEYS = ['src-ip', 'dst-ip', 'nw-proto', 'tp-dst', 'action'] as const;
 
 const blank = (keys: readonly string[], action: string) =>
