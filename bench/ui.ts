@@ -35,7 +35,7 @@ links learned by LLDP) and ${SCALE_HOSTS.toLocaleString('en-US')} hosts, converg
 Chromium, headless without a GPU (so 2D canvas, no WebGL), 1400 x 900, driven by playwright-core on the same 2 cores
 as the controller. Each page is loaded ${LOADS} times by a fresh navigation; the median is shown. First render: the first
 animation frame, from navigation start, in which the page shows the whole network (overview: the switch and host
-counts; topology: every switch, link and the host total in the graph; hosts: its list or placeholder). Interactive:
+counts; topology: every switch, link and the host total in the graph; hosts: the total and the first page of rows). Interactive:
 the end of the last long task (> 50 ms) before the main thread stayed free for ${QUIET_MS} ms. Panning: the topology's
 background dragged in a circle, one mouse move per frame for 90 frames; frame time = requestAnimationFrame deltas.
 

@@ -131,11 +131,11 @@ export function scalePages(switches: number, hosts: number): Array<{ path: strin
       ready: `window.__sluiceTopology?.switches === ${switches} && window.__sluiceTopology.links === ${switches - 1} && window.__sluiceTopology.hostsTotal === ${hosts}`,
     },
     {
-      // The hosts page (or its placeholder while it is not built): something past "Loading…".
+      // The hosts page: its first page of rows, and the server's total in the count line.
       path: 'hosts',
       ready:
-        `document.querySelector('main h1')?.textContent === 'Hosts' && !document.querySelector('main .loading') && ` +
-        `!!document.querySelector('main [data-testid=not-built], main table tbody tr')`,
+        `${text('host-count')}?.startsWith('${hosts} hosts') === true && ` +
+        `document.querySelectorAll('[data-testid=hosts] tbody tr').length > 0`,
     },
   ];
 }
