@@ -1,6 +1,13 @@
 /** Human output of the query verbs (pure: data and `now` in, text out). */
-import type { Host, Link, PortRate, PortWithStats, Switch } from '../client/index.js';
-import { ago, bitRate, bytes, formatTable, speed } from './table.js';
+import {
+  formatBitRate,
+  type Host,
+  type Link,
+  type PortRate,
+  type PortWithStats,
+  type Switch,
+} from '../client/index.js';
+import { ago, bytes, formatTable, speed } from './table.js';
 
 /** `sluice flows` prints what the dashboard shows: the client's one formatter. */
 export { flowsText } from '../client/index.js';
@@ -92,8 +99,8 @@ export function portRatesText(rates: readonly PortRate[], nowMs: number): string
     rates.map((r) => [
       r.dpid,
       r.portName,
-      bitRate(r.rxBitsPerSec),
-      bitRate(r.txBitsPerSec),
+      formatBitRate(r.rxBitsPerSec, 'compact'),
+      formatBitRate(r.txBitsPerSec, 'compact'),
       num(r.rxPacketsPerSec, 1),
       num(r.txPacketsPerSec, 1),
       num(r.droppedPerSec, 1),

@@ -34,19 +34,6 @@ export function bytes(n: number): string {
   return i === 0 ? `${v}B` : `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
 }
 
-/** A bit rate: 1500000 -> `1.5Mb/s` (SI units); `-` when not measured yet. */
-export function bitRate(bps: number | null): string {
-  if (bps === null) return '-';
-  const units = ['b/s', 'kb/s', 'Mb/s', 'Gb/s', 'Tb/s'];
-  let v = bps;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v < 10 && i > 0 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
-}
-
 /** Port speed from kbps: `10G`, `100M`, `-` when unknown. */
 export function speed(kbps: number): string {
   if (!kbps) return '-';

@@ -21,6 +21,7 @@ export {
 export { AgentClient, DEFAULT_AGENT_URL, type AttachOptions } from './agent.js';
 export type * from './types.js';
 export { flowsText } from './flows.js';
+export { formatBitRate } from './format.js';
 export type * from './qos.js';
 export { SseParser, hostawareMethods } from './hostaware.js';
 export {

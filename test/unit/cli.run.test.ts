@@ -7,7 +7,7 @@ import { apiUrlArg, dpidArg, hostArg, tcpPortListArg } from '../../src/cli/args.
 import { daemonConfigFrom, type ControllerCliOptions } from '../../src/cli/controller.js';
 import { flowsText, hostsText, linksText, portsText, switchesText } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/run.js';
-import { ago, bitRate, bytes, formatTable } from '../../src/cli/table.js';
+import { ago, bytes, formatTable } from '../../src/cli/table.js';
 import { closedPort, fakeDeps, portCounters } from './api.fakes.js';
 import { statisticsRoutes } from '../../src/api/routes/statistics.js';
 import { StatisticsApp } from '../../src/apps/statistics/index.js';
@@ -62,10 +62,6 @@ test('table and value formatting', () => {
   assert.equal(bytes(999), '999B');
   assert.equal(bytes(1536), '1.5kB');
   assert.equal(bytes(25_000_000), '25MB');
-  assert.equal(bitRate(null), '-');
-  assert.equal(bitRate(999), '999b/s');
-  assert.equal(bitRate(1_500_000), '1.5Mb/s');
-  assert.equal(bitRate(25_000_000_000), '25Gb/s');
 });
 
 test('sluice bandwidth: a row per port with rates and utilisation; --json gives the API rows', async () => {

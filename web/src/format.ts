@@ -1,17 +1,7 @@
 /** Numbers as the tables show them (pure). */
 
-/** Bits per second in SI units: `0 bit/s`, `12.3 kbit/s`, `1.20 Gbit/s`; a dash when unknown. */
-export function formatBitRate(bps: number | null | undefined): string {
-  if (bps === null || bps === undefined) return '–';
-  const units = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s'];
-  let v = bps;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${i === 0 ? Math.round(v) : v.toPrecision(3)} ${units[i]}`;
-}
+/** The one bit-rate format, shared with the CLI. */
+export { formatBitRate } from '../../src/client/index.js';
 
 /** A per-second rate with at most one decimal; a dash when unknown. */
 export function formatPerSec(v: number | null | undefined): string {
