@@ -2,13 +2,16 @@
  * The QoS page in Chromium against `sluice controller` and Mininet linear,2 (OpenFlow 1.3): QoS enabled from
  * the page; a queuing policy added in the form is listed with where it is placed and its flow is on s1
  * (ovs-ofctl dump-flows), a malformed address comes back as the API's error next to the field; a service
- * and a path (listed with its hops) are added and deleted. No console error and no failed request beyond
- * that rejection.
+ * and a path (listed with its hops) are added and deleted. The path's "Show on topology" draws it on the
+ * topology page (its switches and the links between its hops, in its direction; read from the page's
+ * window.__sluiceTopology handle), and once deleted the drawing is cleared. No console error and no failed
+ * request beyond that rejection.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { SluiceClient } from '../../src/client/index.js';
 import { dumpFlows, waitFor } from './harness/index.js';
-import { assertClean, S1, startRig, takeBackRejection, type FormsRig } from './helpers/forms.js';
+import { assertClean, S1, startRig, takeBackRejection, TOKEN, type FormsRig } from './helpers/forms.js';
 import { waitForShown } from './helpers/ui.js';
 
 let rig: FormsRig;
@@ -32,6 +35,14 @@ const qosFlowOnS1 = (pred: (line: string) => boolean, what: string, present = tr
       detail: async () => (await dumpFlows('s1')).join('\n'),
     },
   );
+
+/** What the topology page draws as the QoS path (TopologyDebug.qosPath in web/src/pages/topology.tsx). */
+interface DrawnPath {
+  nodes: string[];
+  edges: { id: string; from: string; to: string }[];
+}
+const drawnPath = (rig: FormsRig) =>
+  rig.b.page.evaluate('window.__sluiceTopology?.qosPath()') as Promise<DrawnPath | undefined>;
 
 test('QoS: enable, a policy from the form on the switch, a bad address named, services and paths', async () => {
   const { b, ctl, net } = rig;
@@ -101,8 +112,68 @@ test('QoS: enable, a policy from the form on the switch, a bad address named, se
   assert.match(shown, /00:00:00:00:00:00:00:01: port 1 → 2/);
   await b.screenshot('qos');
 
+  // On the topology: each hop's switch outlined, and between hop i and i+1 the link of i's out-port and
+  // i+1's in-port, its arrow from i to i+1.
+  const client = new SluiceClient({ baseUrl: ctl.apiUrl!, token: TOKEN });
+  const { hops } = (await client.qos.paths()).find((p) => p.path.name === 'ui-path')!;
+  await pathRow.getByRole('link', { name: 'Show on topology' }).click();
+  const drawnAll = () =>
+    waitFor(
+      async () => {
+        const d = await drawnPath(rig);
+        return d?.edges.length === hops.length - 1 ? d : undefined;
+      },
+      {
+        what: 'the path drawn on the topology',
+        timeoutMs: 20_000,
+        detail: async () => `drawn ${JSON.stringify(await drawnPath(rig))}; hops ${JSON.stringify(hops)}`,
+      },
+    );
+  const drawn = await drawnAll();
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, '/ui/topology?path=ui-path');
+  assert.deepEqual([...drawn.nodes].sort(), hops.map((h) => h.switch).sort());
+  hops.slice(1).forEach((next, i) => {
+    const ends = [`${hops[i].switch}/${hops[i]['out-port']}`, `${next.switch}/${next['in-port']}`];
+    const edge = drawn.edges.find((e) => ends.every((end) => e.id.includes(end)));
+    assert.ok(edge, `an edge between ${ends.join(' and ')} among ${JSON.stringify(drawn.edges)}`);
+    assert.deepEqual([edge.from, edge.to], [hops[i].switch, next.switch], 'drawn in the path direction');
+  });
+  await waitForShown(
+    b,
+    ctl,
+    'the path in the side panel',
+    () => page.getByTestId('topology-path').innerText(),
+    /ui-path[\s\S]*10\.0\.0\.1 → 10\.0\.0\.2, active[\s\S]*:01: port 1 → 2/,
+  );
+  await b.screenshot('topology-qos-path');
+
+  // The picker clears and redraws it.
+  const picker = page.getByLabel('QoS path');
+  assert.equal(await picker.inputValue(), 'ui-path');
+  await picker.selectOption('');
+  await waitFor(async () => (await drawnPath(rig))?.edges.length === 0, {
+    what: 'the path cleared',
+    timeoutMs: 10_000,
+  });
+  assert.equal(new URL(page.url()).search, '');
+  await picker.selectOption('ui-path');
+  await drawnAll();
+
+  // Deleted on the QoS page: back on the topology, nothing is drawn and the panel says why.
+  await page.goBack();
   await pathRow.getByRole('button', { name: 'Delete' }).click();
   await waitFor(async () => (await pathRow.count()) === 0, { what: 'the path to go', timeoutMs: 10_000 });
+  await page.goForward();
+  await waitForShown(
+    b,
+    ctl,
+    'the deleted path in the side panel',
+    () => page.getByTestId('topology-path').innerText(),
+    /There is no QoS path “ui-path”/,
+  );
+  const cleared = await waitFor(drawnPath.bind(null, rig), { what: 'the graph', timeoutMs: 10_000 });
+  assert.deepEqual(cleared, { nodes: [], edges: [] });
+  await page.goBack();
   await row.getByRole('button', { name: 'Delete' }).click();
   await waitFor(async () => (await row.count()) === 0, { what: 'the policy to go', timeoutMs: 10_000 });
   await qosFlowOnS1((l) => l.includes('set_queue:1'), 'the ui-queue flow', false);

@@ -26,6 +26,7 @@ import {
   type InputDef,
 } from '../forms.js';
 import { problemOf, type Problem } from '../api.js';
+import { followLink } from '../nav.js';
 import { ProblemNote, usePoll } from '../ui.js';
 
 interface QosData {
@@ -467,6 +468,9 @@ function Paths({ paths, services }: { paths: QosPath[]; services: QosService[] }
                   )}
                 </td>
                 <td>
+                  <a href={`/ui/topology?path=${encodeURIComponent(p.path.name)}`} onClick={followLink}>
+                    Show on topology
+                  </a>{' '}
                   <RunButton
                     action={remove}
                     call={(c) => c.qos.deletePath(p.path.name)}

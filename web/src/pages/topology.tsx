@@ -16,12 +16,14 @@ import type {
   NodeSingular,
   StylesheetJson,
 } from 'cytoscape';
-import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 'react';
-import type { Host, Link, LinkLoad } from '../../../src/client/index.js';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import type { Host, Link, LinkLoad, QosPath } from '../../../src/client/index.js';
 import type { SluiceClient } from '../api.js';
 import { problemOf, type Problem } from '../api.js';
 import { useSession } from '../session.js';
 import { radialTree } from '../graphlayout.js';
+import { followLink, navigate, replaceSearch, searchParams } from '../nav.js';
+import { linkEdgeId, linkKey, pathHighlight, type PathHighlight } from '../topologymodel.js';
 import { Figure, ProblemNote, usePoll } from '../ui.js';
 
 const POLL_MS = 2500;
@@ -40,22 +42,18 @@ interface TopologyData {
   loads: Map<string, number | null>;
   hostCounts: Map<string, number>;
   hostsTotal: number;
-}
-
-/** One key per physical link, whichever end the answer starts from. */
-export function linkKey(a: { dpid: string; port: number }, b: { dpid: string; port: number }): string {
-  const x = `${a.dpid}/${a.port}`;
-  const y = `${b.dpid}/${b.port}`;
-  return x < y ? `${x}-${y}` : `${y}-${x}`;
+  /** The QoS paths, or why they could not be read (QoS not running: the path picker says so). */
+  qosPaths: QosPath[] | Problem;
 }
 
 async function loadTopology(client: SluiceClient): Promise<TopologyData> {
-  const [switches, links, counts, loads, summary] = await Promise.all([
+  const [switches, links, counts, loads, summary, qosPaths] = await Promise.all([
     client.switches(),
     client.links(),
     client.hostsPerSwitch(),
     client.linkLoads(),
     client.floodlight.summary(),
+    client.qos.paths().catch((err: unknown) => problemOf(err)),
   ]);
   return {
     switches: switches.map((s) => s.dpid),
@@ -63,6 +61,7 @@ async function loadTopology(client: SluiceClient): Promise<TopologyData> {
     loads: new Map(loads.map((l: LinkLoad) => [linkKey(l.src, l.dst), l.utilisation])),
     hostCounts: new Map(counts.map((c) => [c.dpid, c.hosts])),
     hostsTotal: summary['# hosts'] ?? 0,
+    qosPaths,
   };
 }
 
@@ -85,6 +84,8 @@ function formatLatency(ms: number | null | undefined): string {
     ? 'latency unknown'
     : `${ms < 10 ? ms.toFixed(2) : ms.toFixed(0)} ms`;
 }
+
+const PATH_COLOUR = '#8250df';
 
 const STYLE: StylesheetJson = [
   {
@@ -120,6 +121,7 @@ const STYLE: StylesheetJson = [
       'min-zoomed-font-size': 6,
     },
   },
+  { selector: 'node.switch.on-path', style: { 'border-width': 3, 'border-color': PATH_COLOUR } },
   { selector: 'node:selected', style: { 'border-width': 3, 'border-color': '#d9480f' } },
   {
     selector: 'edge.link',
@@ -135,6 +137,26 @@ const STYLE: StylesheetJson = [
   },
   { selector: 'edge.link.unidirectional', style: { 'line-style': 'dashed' } },
   { selector: 'edge.link:selected, edge.link.hover', style: { label: 'data(label)', width: 5 } },
+  // A QoS path: thick, over the rest, arrows in its direction (the edge's own direction is the topology's).
+  {
+    selector: 'edge.link.on-path',
+    style: {
+      width: 7,
+      'line-color': PATH_COLOUR,
+      'line-style': 'solid',
+      'target-arrow-shape': 'triangle',
+      'target-arrow-color': PATH_COLOUR,
+      'z-index': 10,
+    },
+  },
+  {
+    selector: 'edge.link.on-path.path-reverse',
+    style: {
+      'target-arrow-shape': 'none',
+      'source-arrow-shape': 'triangle',
+      'source-arrow-color': PATH_COLOUR,
+    },
+  },
   { selector: 'edge.hostlink', style: { width: 1, 'line-color': '#afb8c1', 'curve-style': 'haystack' } },
 ];
 
@@ -152,18 +174,14 @@ export interface TopologyDebug {
   pagePointOfEmptySpace(): { x: number; y: number } | undefined;
   pan(): { x: number; y: number };
   nodeIds(kind: 'switch' | 'host'): string[];
+  /** What is drawn as the QoS path: its switches, and its links with the switches the arrow runs between. */
+  qosPath(): { nodes: string[]; edges: { id: string; from: string; to: string }[] };
 }
 
 declare global {
   interface Window {
     __sluiceTopology?: TopologyDebug;
   }
-}
-
-/** In-app navigation: the shell follows history (popstate), as its nav links do. */
-function navigate(to: string): void {
-  window.history.pushState(null, '', to);
-  window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
 type Selected =
@@ -244,7 +262,7 @@ function syncGraph(
     }
     freshIds = added.map((d) => d.data.id!);
     const known = new Set([...want]);
-    const links = new Map(data.links.map((l) => [`link:${linkKey(l.src, l.dst)}`, l]));
+    const links = new Map(data.links.map((l) => [linkEdgeId(l.src, l.dst), l]));
     cy.edges('.link').forEach((e) => {
       if (!links.has(e.id())) e.remove();
     });
@@ -323,6 +341,10 @@ export function Topology() {
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<{ text: string; host?: Host } | undefined>();
   const [searchProblem, setSearchProblem] = useState<Problem>();
+  /** The QoS path drawn: its name, as in the location's ?path= (so the QoS page can link to it). */
+  const [pathName, setPathName] = useState(() => searchParams().get('path') ?? '');
+  /** What the view was last fitted to for the path (fitted again only when that changes). */
+  const pathFit = useRef('');
   /** Switches whose hosts are drawn, and the hosts each must include (a searched one). */
   const expanded = useRef(new Map<string, { pinned?: Host; hosts?: Host[] }>());
   const selectedSwitch = useRef<string | undefined>(undefined);
@@ -408,7 +430,7 @@ export function Topology() {
           const host = entry?.hosts?.find((h) => h.mac === t.data('mac'));
           if (host) setSelected({ kind: 'host', host });
         } else if (t.isEdge() && t.hasClass('link')) {
-          const l = dataRef.current?.links.find((x) => `link:${linkKey(x.src, x.dst)}` === t.id());
+          const l = dataRef.current?.links.find((x) => linkEdgeId(x.src, x.dst) === t.id());
           if (l) {
             t.data('label', linkLabel(linkFigures.current.get(t.id())));
             setSelected({ kind: 'link', link: l, utilisation: linkFigures.current.get(t.id())?.utilisation });
@@ -473,6 +495,13 @@ export function Topology() {
         },
         pan: () => ({ ...cy.pan() }),
         nodeIds: (kind) => cy.nodes(`.${kind}`).map((n) => n.id()),
+        qosPath: () => ({
+          nodes: cy.nodes('.on-path').map((n) => n.id()),
+          edges: cy.edges('.on-path').map((e) => {
+            const [from, to] = [e.data('source') as string, e.data('target') as string];
+            return { id: e.id(), ...(e.hasClass('path-reverse') ? { from: to, to: from } : { from, to }) };
+          }),
+        }),
       };
       setGraphReady(true);
       cleanup = () => {
@@ -514,6 +543,50 @@ export function Topology() {
       }
     }
   }, [data, graphReady]);
+
+  // Back or forward to another ?path= while the page stays.
+  useEffect(() => {
+    const onPop = () => setPathName(searchParams().get('path') ?? '');
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  const qosPaths = data?.qosPaths;
+  const path =
+    pathName && Array.isArray(qosPaths) ? qosPaths.find((p) => p.path.name === pathName) : undefined;
+  const highlight = useMemo<PathHighlight | undefined>(
+    () => (path && data ? pathHighlight(path.hops, new Set(data.switches), data.links) : undefined),
+    [path, data],
+  );
+
+  // The path follows the poll: drawn where it runs now, cleared when it is gone.
+  useEffect(() => {
+    const cy = cyRef.current;
+    if (!cy || !graphReady) return;
+    cy.batch(() => {
+      cy.elements('.on-path').removeClass('on-path path-reverse');
+      for (const id of highlight?.nodes ?? []) cy.getElementById(id).addClass('on-path');
+      for (const e of highlight?.edges ?? []) {
+        cy.getElementById(e.id).addClass(e.forward ? 'on-path' : 'on-path path-reverse');
+      }
+    });
+    // Fitted when the path, its route or the layout changes; not every poll (the user may have panned).
+    const on = cy.elements('.on-path');
+    const fitFor = on.nonempty() ? `${laidOutFor.current} ${on.map((e) => e.id()).join(' ')}` : '';
+    if (fitFor && fitFor !== pathFit.current) {
+      cy.fit(on, 60);
+      if (cy.zoom() > 2) {
+        cy.zoom(2);
+        cy.center(on);
+      }
+    }
+    pathFit.current = fitFor;
+  }, [highlight, graphReady]);
+
+  const choosePath = (name: string) => {
+    setPathName(name);
+    replaceSearch({ path: name || undefined });
+  };
 
   const search = async (e: FormEvent) => {
     e.preventDefault();
@@ -560,11 +633,6 @@ export function Topology() {
     }
   };
 
-  const follow = (e: MouseEvent<HTMLAnchorElement>, to: string) => {
-    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
-    e.preventDefault();
-    navigate(to);
-  };
   const hostsHref = (mac: string) => `/ui/hosts?q=${encodeURIComponent(mac)}`;
   const switchHref = (dpid: string) => `/ui/switches/${dpid}`;
 
@@ -596,6 +664,31 @@ export function Topology() {
           <i style={{ background: utilisationColour(null) }} /> not measured
         </span>
       </form>
+      <div className="topology-path" data-testid="topology-path-picker">
+        {qosPaths === undefined ? null : !Array.isArray(qosPaths) ? (
+          <span className="note">
+            {qosPaths.kind === 'missing'
+              ? 'QoS is not running on this controller: there are no QoS paths to draw.'
+              : `QoS paths: ${qosPaths.title}. ${qosPaths.detail}`}
+          </span>
+        ) : (
+          <label>
+            QoS path{' '}
+            <select aria-label="QoS path" value={pathName} onChange={(e) => choosePath(e.target.value)}>
+              <option value="">none</option>
+              {qosPaths.map((p) => (
+                <option key={p.path.name} value={p.path.name}>
+                  {`${p.path.name} (${p.path['src-ip']} → ${p.path['dst-ip']}, ${p.state})`}
+                </option>
+              ))}
+              {pathName && !path ? <option value={pathName}>{`${pathName} (not there)`}</option> : null}
+            </select>
+          </label>
+        )}
+        <span className="legend">
+          <i style={{ background: PATH_COLOUR }} /> QoS path
+        </span>
+      </div>
       {searchProblem ? <ProblemNote problem={searchProblem} /> : null}
       {found ? (
         <p className="note" data-testid="topology-found">
@@ -603,7 +696,7 @@ export function Topology() {
           {found.host ? (
             <>
               {' · '}
-              <a href={hostsHref(found.host.mac)} onClick={(e) => follow(e, hostsHref(found.host!.mac))}>
+              <a href={hostsHref(found.host.mac)} onClick={followLink}>
                 Open in Hosts
               </a>
             </>
@@ -621,6 +714,15 @@ export function Topology() {
           role="img"
         />
         <aside className="topology-details" data-testid="topology-details">
+          {pathName ? (
+            <PathDetails
+              name={pathName}
+              qosPaths={qosPaths}
+              path={path}
+              highlight={highlight}
+              clear={() => choosePath('')}
+            />
+          ) : null}
           {selected?.kind === 'switch' ? (
             <>
               <h2>Switch</h2>
@@ -628,10 +730,10 @@ export function Topology() {
               <p>
                 {selected.hosts} host{selected.hosts === 1 ? '' : 's'}
               </p>
-              <a href={switchHref(selected.dpid)} onClick={(e) => follow(e, switchHref(selected.dpid))}>
+              <a href={switchHref(selected.dpid)} onClick={followLink}>
                 Open switch
               </a>{' '}
-              <a href={hostsHref(selected.dpid)} onClick={(e) => follow(e, hostsHref(selected.dpid))}>
+              <a href={hostsHref(selected.dpid)} onClick={followLink}>
                 Its hosts
               </a>
             </>
@@ -641,7 +743,7 @@ export function Topology() {
               <p className="mono">{selected.host.mac}</p>
               <p>{[...selected.host.ipv4, ...selected.host.ipv6].join(', ') || 'no address seen'}</p>
               <p>{selected.host.attachmentPoints.map((a) => `${a.dpid} port ${a.port}`).join('; ')}</p>
-              <a href={hostsHref(selected.host.mac)} onClick={(e) => follow(e, hostsHref(selected.host.mac))}>
+              <a href={hostsHref(selected.host.mac)} onClick={followLink}>
                 Open in Hosts
               </a>
             </>
@@ -667,5 +769,65 @@ export function Topology() {
         </aside>
       </div>
     </section>
+  );
+}
+
+/** The drawn QoS path in the side panel: its ends, state and hops, and what of it the graph lacks. */
+function PathDetails({
+  name,
+  qosPaths,
+  path,
+  highlight,
+  clear,
+}: {
+  name: string;
+  qosPaths: QosPath[] | Problem | undefined;
+  path: QosPath | undefined;
+  highlight: PathHighlight | undefined;
+  clear(): void;
+}) {
+  return (
+    <div className="topology-path-details" data-testid="topology-path">
+      <h2>QoS path</h2>
+      <p className="mono">{name}</p>
+      {qosPaths === undefined ? (
+        <p className="hint">Loading…</p>
+      ) : !Array.isArray(qosPaths) ? (
+        <p className="path-missing">
+          {qosPaths.kind === 'missing' ? 'QoS is not running on this controller.' : qosPaths.detail}
+        </p>
+      ) : !path ? (
+        <p className="path-missing">There is no QoS path “{name}” (deleted?): nothing is drawn.</p>
+      ) : (
+        <>
+          <p>
+            {path.path['src-ip']} → {path.path['dst-ip']}, {path.state}
+            {path.reason ? ` (${path.reason})` : ''}
+          </p>
+          {path.hops.length === 0 ? (
+            <p className="hint">No hops yet: nothing to draw.</p>
+          ) : (
+            <ol className="hops">
+              {path.hops.map((h, i) => (
+                <li key={i} className="mono">
+                  {h.switch}: port {h['in-port']} → {h['out-port']}
+                </li>
+              ))}
+            </ol>
+          )}
+          {highlight?.missing.map((m) => (
+            <p key={m} className="path-missing">
+              Not drawn: {m}.
+            </p>
+          ))}
+        </>
+      )}
+      <a href="/ui/qos" onClick={followLink}>
+        Open QoS
+      </a>{' '}
+      <button type="button" onClick={clear}>
+        Clear
+      </button>
+    </div>
   );
 }
