@@ -14,10 +14,14 @@ export function formatShare(v: number | null | undefined): string {
   return v === null || v === undefined ? '–' : `${(v * 100).toFixed(v < 0.1 ? 2 : 1)} %`;
 }
 
-/** A counter with thousands separators (bigint-sized counters arrive as decimal strings). */
+/**
+ * A counter with thousands separators. 64-bit counters arrive as decimal strings (beyond a number's precision):
+ * grouped the same way; any other string is shown as it came.
+ */
 export function formatCount(v: number | string | null | undefined): string {
   if (v === null || v === undefined) return '–';
-  return typeof v === 'number' ? v.toLocaleString('en-US') : v;
+  if (typeof v === 'number') return v.toLocaleString('en-US');
+  return /^\d+$/.test(v) ? v.replace(/\B(?=(\d{3})+$)/g, ',') : v;
 }
 
 /** How long ago an ISO time was, from `nowMs`: `5s ago`, `3m 2s ago`. */

@@ -2,8 +2,8 @@
  * A radial tree layout for large networks, in O(nodes + edges): each connected component is spanned
  * breadth-first from its best-connected node, the root sits in the middle, depth d on ring d, and each subtree
  * gets a wedge in proportion to its leaves, so branches do not cross. Rings are spaced so that the nodes on a
- * ring have `spacing` between them. Components sit side by side, largest first. Pure: ids and edges in,
- * positions out.
+ * ring have `spacing` between them. Components sit side by side, in the order of their best-connected switches.
+ * Pure: ids and edges in, positions out; an edge to an id not in `ids` (a switch that just left) is ignored.
  */
 export interface Point {
   x: number;
@@ -17,9 +17,10 @@ export function radialTree(
 ): Map<string, Point> {
   const adj = new Map<string, string[]>(ids.map((id) => [id, []]));
   for (const [a, b] of edges) {
-    if (a === b) continue;
-    adj.get(a)?.push(b);
-    adj.get(b)?.push(a);
+    const [na, nb] = [adj.get(a), adj.get(b)];
+    if (a === b || !na || !nb) continue;
+    na.push(b);
+    nb.push(a);
   }
   const order = [...ids].sort((a, b) => adj.get(b)!.length - adj.get(a)!.length || (a < b ? -1 : 1));
   const pos = new Map<string, Point>();
