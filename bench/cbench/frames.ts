@@ -4,8 +4,14 @@
  *
  * The handshake goes through the Sluice codec (src/openflow); these functions exist because decoding every
  * reply into objects would make the generator, which shares two cores with the controller under test, the
- * bottleneck.
+ * bottleneck. Frames themselves are built once, with the src/packet builders.
  */
+import {
+  buildArpRequest,
+  buildUdpFrame as packetUdpFrame,
+  ipv4NumToText,
+  macAt,
+} from '../../src/packet/index.js';
 
 export const OFP10_VERSION = 0x01;
 export const OFPT10 = {
@@ -39,7 +45,6 @@ const ETH_TYPE_LLDP = 0x88cc;
 /** Floodlight's broadcast discovery frames; like LLDP they are the controller talking to itself. */
 const ETH_TYPE_BDDP = 0x8942;
 
-const OFP_HEADER_LEN = 8;
 const PACKET_IN_HEADER_LEN = 18; // ofp_packet_in up to data (OF1.0)
 const FLOW_MOD_BUFFER_ID_OFFSET = 64; // header 8 + match 40 + cookie 8 + command/idle/hard/priority 8
 const FLOW_MOD_COMMAND_OFFSET = 56;
@@ -48,10 +53,10 @@ const PACKET_OUT_MIN_LEN = 16;
 
 /** Ethernet(14) + IPv4(20) + UDP(8) + 18 bytes payload: the 60-byte minimum frame. */
 export const FRAME_LEN = 60;
-const IP_OFFSET = 14;
-const UDP_OFFSET = 34;
+/** Where the UDP payload starts: Ethernet(14) + IPv4(20) + UDP(8). */
+const UDP_DATA_OFFSET = 42;
 /** Where the generator's sequence number (equal to the buffer id) sits in the frame: the UDP payload. */
-export const FRAME_SEQ_OFFSET = 42;
+export const FRAME_SEQ_OFFSET = UDP_DATA_OFFSET;
 export const PACKET_IN_LEN = PACKET_IN_HEADER_LEN + FRAME_LEN;
 
 /** Offsets inside a PACKET_IN built by buildPacketIn, for in-place patching. */
@@ -82,13 +87,6 @@ export function hostIpv4(switchId: number, index: number): number {
   return ((10 << 24) | ((rest >>> 8) << 16) | ((rest & 0xff) << 8) | last) >>> 0;
 }
 
-function ipv4Checksum(header: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < header.length; i += 2) sum += header.readUInt16BE(i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
 export interface FrameSpec {
   src: Buffer;
   dst: Buffer;
@@ -98,38 +96,25 @@ export interface FrameSpec {
 
 /** A 60-byte Ethernet/IPv4/UDP frame (UDP checksum 0 = none), sequence number 0. */
 export function buildUdpFrame(spec: FrameSpec): Buffer {
-  const f = Buffer.alloc(FRAME_LEN);
-  spec.dst.copy(f, 0);
-  spec.src.copy(f, 6);
-  f.writeUInt16BE(0x0800, 12);
-  f[IP_OFFSET] = 0x45;
-  f.writeUInt16BE(FRAME_LEN - IP_OFFSET, IP_OFFSET + 2); // total length
-  f[IP_OFFSET + 8] = 64; // ttl
-  f[IP_OFFSET + 9] = 17; // udp
-  f.writeUInt32BE(spec.srcIp, IP_OFFSET + 12);
-  f.writeUInt32BE(spec.dstIp, IP_OFFSET + 16);
-  f.writeUInt16BE(ipv4Checksum(f.subarray(IP_OFFSET, IP_OFFSET + 20)), IP_OFFSET + 10);
-  f.writeUInt16BE(40000, UDP_OFFSET);
-  f.writeUInt16BE(5001, UDP_OFFSET + 2);
-  f.writeUInt16BE(FRAME_LEN - UDP_OFFSET, UDP_OFFSET + 4);
-  return f;
+  return packetUdpFrame({
+    ethSrc: macAt(spec.src, 0),
+    ethDst: macAt(spec.dst, 0),
+    ipSrc: ipv4NumToText(spec.srcIp),
+    ipDst: ipv4NumToText(spec.dstIp),
+    srcPort: 40000,
+    dstPort: 5001,
+    data: Buffer.alloc(FRAME_LEN - UDP_DATA_OFFSET),
+  });
 }
 
 /** An ARP request frame (60 bytes, padded) announcing `srcIp` at `src`, asking for `dstIp`. */
 export function buildArpFrame(src: Buffer, srcIp: number, dstIp: number): Buffer {
-  const f = Buffer.alloc(FRAME_LEN);
-  f.fill(0xff, 0, 6);
-  src.copy(f, 6);
-  f.writeUInt16BE(0x0806, 12);
-  f.writeUInt16BE(1, 14); // htype ethernet
-  f.writeUInt16BE(0x0800, 16);
-  f[18] = 6;
-  f[19] = 4;
-  f.writeUInt16BE(1, 20); // request
-  src.copy(f, 22);
-  f.writeUInt32BE(srcIp, 28);
-  f.writeUInt32BE(dstIp, 38);
-  return f;
+  const arp = buildArpRequest({
+    senderMac: macAt(src, 0),
+    senderIp: ipv4NumToText(srcIp),
+    targetIp: ipv4NumToText(dstIp),
+  });
+  return Buffer.concat([arp, Buffer.alloc(FRAME_LEN - arp.length)]);
 }
 
 /** OF1.0 PACKET_IN (reason NO_MATCH) wrapping `frame`; xid and buffer id are patched per send. */
@@ -245,24 +230,4 @@ export function classifyReply(msg: Buffer): ReplyClass {
   if (id === DISCOVERY) return { kind: 'discovery' };
   if (id === NOT_A_RESPONSE) return { kind: 'other', type: msg[1] };
   return { kind: 'response', answers: id === NOT_ANSWERING ? undefined : id };
-}
-
-/**
- * Splits whole OpenFlow messages off the front of `buf`; calls `onMessage(buf, off, len)` for each and
- * returns how many bytes were consumed (the rest is a partial message to keep for the next read).
- * Throws on a length below the header size, which means the stream lost framing.
- */
-export function forEachMessage(
-  buf: Buffer,
-  onMessage: (buf: Buffer, off: number, len: number) => void,
-): number {
-  let off = 0;
-  while (buf.length - off >= OFP_HEADER_LEN) {
-    const len = buf.readUInt16BE(off + 2);
-    if (len < OFP_HEADER_LEN) throw new Error(`openflow length: ${len} is below the 8-byte header`);
-    if (buf.length - off < len) break;
-    onMessage(buf, off, len);
-    off += len;
-  }
-  return off;
 }

@@ -167,7 +167,7 @@ export function buildIcmpEcho(type: 0 | 8, id: number, seq: number, data: Buffer
   return b;
 }
 
-/** Convenience for tests and probes: Ethernet + IPv4 + UDP. */
+/** Convenience for tests, probes and the bench: Ethernet + IPv4 + UDP (`data` as the UDP payload). */
 export function buildUdpFrame(a: {
   ethSrc: string;
   ethDst: string;
@@ -176,12 +176,13 @@ export function buildUdpFrame(a: {
   srcPort: number;
   dstPort: number;
   vlan?: { vid: number; pcp?: number };
+  data?: Buffer;
 }): Buffer {
   const ip = buildIpv4({
     src: a.ipSrc,
     dst: a.ipDst,
     proto: IP_PROTO.UDP,
-    payload: buildUdp(a.srcPort, a.dstPort),
+    payload: buildUdp(a.srcPort, a.dstPort, a.data),
   });
   return buildEthernet({ dst: a.ethDst, src: a.ethSrc, vlan: a.vlan, ethType: ETH_TYPE.IPV4, payload: ip });
 }

@@ -9,7 +9,6 @@ import {
   classifyReply,
   FRAME_LEN,
   FRAME_SEQ_OFFSET,
-  forEachMessage,
   hostIpv4,
   hostMac,
   NO_BUFFER,
@@ -18,6 +17,7 @@ import {
   stampPacketIn,
 } from '../../bench/cbench/frames.js';
 import { loopStats, percentile } from '../../bench/cbench.js';
+import { FrameReader } from '../../src/openflow/index.js';
 import { countHosts, parseHostGauge } from '../../bench/memory.js';
 
 function header(type: number, len: number, xid = 7): Buffer {
@@ -145,23 +145,23 @@ test('replies: FLOW_MOD ADD/MODIFY_STRICT and non-LLDP PACKET_OUT are responses,
   );
 });
 
-test('framing: whole messages are delivered in order, the partial tail is left unconsumed', () => {
+test("framing: the switches' FrameReader hands answeredId whole messages; the partial tail waits", () => {
   const a = flowMod(0, 1);
   const b = header(OFPT10.BARRIER_REQUEST, 8);
   const c = packetOut(5, Buffer.alloc(0));
-  const stream = Buffer.concat([a, b, c.subarray(0, 10)]);
-  const seen: Array<[number, number]> = [];
-  const used = forEachMessage(stream, (buf, off, len) =>
-    seen.push([buf[off + 1], answeredId(buf, off, len)]),
+  const reader = new FrameReader();
+  const frames = reader.push(Buffer.concat([a, b, c.subarray(0, 10)]));
+  assert.deepEqual(
+    frames.map((f) => [f[1], answeredId(f, 0, f.length)]),
+    [
+      [OFPT10.FLOW_MOD, 1],
+      [OFPT10.BARRIER_REQUEST, -1],
+    ],
   );
-  assert.equal(used, a.length + b.length);
-  assert.deepEqual(seen, [
-    [OFPT10.FLOW_MOD, 1],
-    [OFPT10.BARRIER_REQUEST, -1],
-  ]);
+  assert.equal(reader.buffered, 10);
   const broken = header(OFPT10.HELLO, 8);
   broken.writeUInt16BE(4, 2);
-  assert.throws(() => forEachMessage(broken, () => {}), /below the 8-byte header/);
+  assert.throws(() => new FrameReader().push(broken), /frame length 4/);
 });
 
 test('statistics: loop min/max/avg and percentiles', () => {
