@@ -211,11 +211,14 @@ export function OnOff({
   what,
   enabled,
   set,
+  offNote,
 }: {
   what: string;
   enabled: boolean;
   /** Turns the feature on or off. */
   set(client: SluiceClient, enable: boolean): Promise<unknown>;
+  /** What being disabled means, shown while it is. */
+  offNote: string;
 }) {
   const action = useAction();
   // "the firewall", but "QoS" stays as it is spelled.
@@ -235,6 +238,7 @@ export function OnOff({
         </button>
       </div>
       <ActionNote action={action} />
+      {enabled ? null : <p className="note">{offNote}</p>}
     </>
   );
 }

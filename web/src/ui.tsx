@@ -1,5 +1,8 @@
-/** What every page is made of: polling with errors kept in place, the problem note, a labelled figure. */
-import { useEffect, useRef, useState } from 'react';
+/**
+ * What every page is made of: polling with errors kept in place, the problem note, a labelled figure, a list's
+ * table.
+ */
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { isUnauthorized, problemOf, type Problem, type SluiceClient } from './api.js';
 import { useSession } from './session.js';
 
@@ -57,6 +60,44 @@ export function ProblemNote({ problem }: { problem: Problem }) {
       <strong>{problem.title}</strong>
       <span>{problem.detail}</span>
     </div>
+  );
+}
+
+/** `children(data)` once the poll has data; "Loading…" until then, nothing after a failure (its note says why). */
+export function Loaded<T>({ polled, children }: { polled: Polled<T>; children(data: T): ReactNode }) {
+  if (polled.data !== undefined) return <>{children(polled.data)}</>;
+  return polled.problem ? null : <p className="loading">Loading…</p>;
+}
+
+/**
+ * A list as a table, a row per item (`row` makes it, keyed), or the `empty` note in its place when there are
+ * none (without `empty`, the bare table). A header '' titles no column (the rows' buttons).
+ */
+export function ListTable<T>({
+  testid,
+  headers,
+  items,
+  row,
+  empty,
+}: {
+  testid: string;
+  headers: readonly string[];
+  items: readonly T[];
+  row(item: T): ReactNode;
+  empty?: string;
+}) {
+  if (items.length === 0 && empty !== undefined) return <p className="empty">{empty}</p>;
+  return (
+    <table className="list" data-testid={testid}>
+      <thead>
+        <tr>
+          {headers.map((h, i) => (
+            <th key={i}>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{items.map((item) => row(item))}</tbody>
+    </table>
   );
 }
 

@@ -25,7 +25,8 @@ import {
   type Action,
   type InputDef,
 } from '../forms.js';
-import { ProblemNote, usePoll } from '../ui.js';
+import type { Problem } from '../api.js';
+import { ListTable, Loaded, ProblemNote, usePoll } from '../ui.js';
 
 /** Rules' flows are looked for on this many switches at most (each is one flow-stats request per poll). */
 export const FLOW_SWITCHES = 32;
@@ -112,6 +113,16 @@ function matchText(rule: Record<string, string | undefined>, keys: readonly stri
   return parts.length ? parts.join(' ') : 'everything';
 }
 
+/** A part whose app is not running: its heading and why. */
+function Missing({ title, problem }: { title: string; problem: Problem }) {
+  return (
+    <>
+      <h2>{title}</h2>
+      <ProblemNote problem={problem} />
+    </>
+  );
+}
+
 export function Firewall() {
   return (
     <section className="firewall">
@@ -122,19 +133,13 @@ export function Firewall() {
 }
 
 function FirewallPart() {
-  const { data, problem } = usePoll(loadFirewall);
+  const polled = usePoll(loadFirewall);
+  const { data, problem } = polled;
   const add = useAction();
   const remove = useAction();
   const { values, setValues, set } = useValues(() => blank(RULE_KEYS, 'allow'));
 
-  if (problem?.kind === 'missing') {
-    return (
-      <>
-        <h2>Firewall</h2>
-        <ProblemNote problem={problem} />
-      </>
-    );
-  }
+  if (problem?.kind === 'missing') return <Missing title="Firewall" problem={problem} />;
 
   const submit = () =>
     void add
@@ -148,22 +153,16 @@ function FirewallPart() {
     <>
       <h2>Firewall</h2>
       {problem ? <ProblemNote problem={problem} /> : null}
-      {data ? (
-        <>
+      <Loaded polled={polled}>
+        {(d) => (
           <OnOff
             what="Firewall"
-            enabled={data.status.enabled}
+            enabled={d.status.enabled}
             set={(c, on) => (on ? c.firewall.enable() : c.firewall.disable())}
+            offNote="Disabled: the rules are kept but not applied. Enabled, what no rule allows is denied."
           />
-          {data.status.enabled ? null : (
-            <p className="note">
-              Disabled: the rules are kept but not applied. Enabled, what no rule allows is denied.
-            </p>
-          )}
-        </>
-      ) : problem ? null : (
-        <p className="loading">Loading…</p>
-      )}
+        )}
+      </Loaded>
       <h3>Add a rule</h3>
       <Form label="Firewall rule" onSubmit={submit} action={add} submit="Add rule" fields={RULE_KEYS}>
         <SelectInput
@@ -179,33 +178,21 @@ function FirewallPart() {
       <h3>Rules (in evaluation order)</h3>
       <ActionNote action={remove} />
       {data ? (
-        data.rules.length === 0 ? (
-          <p className="empty">No firewall rules.</p>
-        ) : (
-          <table className="list" data-testid="firewall-rules">
-            <thead>
-              <tr>
-                <th>Id</th>
-                <th>Priority</th>
-                <th>Match</th>
-                <th>Action</th>
-                <th>Flows</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {data.rules.map((r) => (
-                <RuleRow
-                  key={r.ruleid}
-                  rule={r}
-                  flows={data.flows.get(r.ruleid) ?? []}
-                  partial={data.switches.length > FLOW_SWITCHES}
-                  remove={remove}
-                />
-              ))}
-            </tbody>
-          </table>
-        )
+        <ListTable
+          testid="firewall-rules"
+          headers={['Id', 'Priority', 'Match', 'Action', 'Flows', '']}
+          items={data.rules}
+          empty="No firewall rules."
+          row={(r) => (
+            <RuleRow
+              key={r.ruleid}
+              rule={r}
+              flows={data.flows.get(r.ruleid) ?? []}
+              partial={data.switches.length > FLOW_SWITCHES}
+              remove={remove}
+            />
+          )}
+        />
       ) : null}
     </>
   );
@@ -259,19 +246,13 @@ function RuleRow({
 }
 
 function AclPart() {
-  const { data, problem } = usePoll(loadAcl);
+  const polled = usePoll(loadAcl);
+  const { problem } = polled;
   const add = useAction();
   const remove = useAction();
   const { values, setValues, set } = useValues(() => blank(ACL_KEYS, 'deny'));
 
-  if (problem?.kind === 'missing') {
-    return (
-      <>
-        <h2>ACL</h2>
-        <ProblemNote problem={problem} />
-      </>
-    );
-  }
+  if (problem?.kind === 'missing') return <Missing title="ACL" problem={problem} />;
 
   const submit = () =>
     void add
@@ -290,40 +271,30 @@ function AclPart() {
         <Inputs defs={ACL_INPUTS} values={values} set={set} action={add} />
       </Form>
       <ActionNote action={remove} />
-      {data ? (
-        data.length === 0 ? (
-          <p className="empty">No ACL rules.</p>
-        ) : (
-          <table className="list" data-testid="acl-rules">
-            <thead>
-              <tr>
-                <th>Id</th>
-                <th>Match</th>
-                <th>Action</th>
-                <th />
+      <Loaded polled={polled}>
+        {(rules) => (
+          <ListTable
+            testid="acl-rules"
+            headers={['Id', 'Match', 'Action', '']}
+            items={rules}
+            empty="No ACL rules."
+            row={(r) => (
+              <tr key={r.ruleid} data-ruleid={r.ruleid}>
+                <td>{r.ruleid}</td>
+                <td>{matchText(r, ACL_KEYS)}</td>
+                <td>{r.action}</td>
+                <td>
+                  <RunButton
+                    action={remove}
+                    call={(c) => c.acl.delete(r.ruleid)}
+                    done={`Deleted ACL rule ${r.ruleid}`}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {data.map((r) => (
-                <tr key={r.ruleid} data-ruleid={r.ruleid}>
-                  <td>{r.ruleid}</td>
-                  <td>{matchText(r, ACL_KEYS)}</td>
-                  <td>{r.action}</td>
-                  <td>
-                    <RunButton
-                      action={remove}
-                      call={(c) => c.acl.delete(r.ruleid)}
-                      done={`Deleted ACL rule ${r.ruleid}`}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      ) : problem ? null : (
-        <p className="loading">Loading…</p>
-      )}
+            )}
+          />
+        )}
+      </Loaded>
     </>
   );
 }

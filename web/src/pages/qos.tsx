@@ -22,12 +22,11 @@ import {
   RunButton,
   useAction,
   useValues,
-  type Action,
   type InputDef,
 } from '../forms.js';
 import { problemOf, type Problem } from '../api.js';
 import { followLink } from '../nav.js';
-import { ProblemNote, usePoll } from '../ui.js';
+import { ListTable, Loaded, ProblemNote, usePoll } from '../ui.js';
 
 interface QosData {
   status: QosStatus;
@@ -110,29 +109,28 @@ const QUEUE_INPUTS: readonly InputDef[] = [
 const KEYS_SHOWN = new Set(['policy-id', 'name', 'sw', 'priority', 'placements']);
 
 export function Qos() {
-  const { data, problem } = usePoll(load);
+  const polled = usePoll(load);
+  const { problem } = polled;
   if (problem?.kind === 'missing') return <ProblemNote problem={problem} />;
   return (
     <section className="qos">
       {problem ? <ProblemNote problem={problem} /> : null}
-      {data ? (
-        <>
-          <OnOff
-            what="QoS"
-            enabled={data.status.enabled}
-            set={(c, on) => (on ? c.qos.enable() : c.qos.disable())}
-          />
-          {data.status.enabled ? null : (
-            <p className="note">Disabled: policies and paths are kept but none is on a switch.</p>
-          )}
-          <Services services={data.services} />
-          <Policies policies={data.policies} services={data.services} switches={data.switches} />
-          <Paths paths={data.paths} services={data.services} />
-          <Queues queues={data.queues} />
-        </>
-      ) : problem ? null : (
-        <p className="loading">Loading…</p>
-      )}
+      <Loaded polled={polled}>
+        {(data) => (
+          <>
+            <OnOff
+              what="QoS"
+              enabled={data.status.enabled}
+              set={(c, on) => (on ? c.qos.enable() : c.qos.disable())}
+              offNote="Disabled: policies and paths are kept but none is on a switch."
+            />
+            <Services services={data.services} />
+            <Policies policies={data.policies} services={data.services} switches={data.switches} />
+            <Paths paths={data.paths} services={data.services} />
+            <Queues queues={data.queues} />
+          </>
+        )}
+      </Loaded>
     </section>
   );
 }
@@ -155,53 +153,46 @@ function Services({ services }: { services: QosService[] }) {
         <Inputs defs={SERVICE_INPUTS} values={values} set={set} action={add} />
       </Form>
       <ActionNote action={remove} />
-      <table className="list" data-testid="qos-services">
-        <thead>
-          <tr>
-            <th>Sid</th>
-            <th>Name</th>
-            <th>ToS</th>
-            <th />
+      <ListTable
+        testid="qos-services"
+        headers={['Sid', 'Name', 'ToS', '']}
+        items={services}
+        row={(s) => (
+          <tr key={s.sid}>
+            <td>{s.sid}</td>
+            <td>{s.name}</td>
+            <td>
+              {s.tos} (DSCP {s.tos >> 2})
+            </td>
+            <td>
+              <RunButton
+                action={remove}
+                call={(c) => c.qos.deleteService(s.sid)}
+                done={`Deleted service ${s.name}`}
+              />
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {services.map((s) => (
-            <tr key={s.sid}>
-              <td>{s.sid}</td>
-              <td>{s.name}</td>
-              <td>
-                {s.tos} (DSCP {s.tos >> 2})
-              </td>
-              <td>
-                <RunButton
-                  action={remove}
-                  call={(c) => c.qos.deleteService(s.sid)}
-                  done={`Deleted service ${s.name}`}
-                />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
     </>
   );
 }
 
+/** A policy form's state (the policy and the path form): values, what the policy does, add and delete. */
+function usePolicyForm(initial: () => Record<string, string>) {
+  const add = useAction();
+  const remove = useAction();
+  const [kind, setKind] = useState<Kind>('rate-kbps');
+  return { add, remove, kind, setKind, ...useValues(initial) };
+}
+
 /** The inputs of a policy's match and action (shared by the policy and the path form). */
 function PolicyInputs({
-  values,
-  set,
-  kind,
-  setKind,
-  action,
+  form: { values, set, kind, setKind, add: action },
   services,
   only,
 }: {
-  values: Record<string, string>;
-  set(k: string): (v: string) => void;
-  kind: Kind;
-  setKind(k: Kind): void;
-  action: Action;
+  form: ReturnType<typeof usePolicyForm>;
   services: QosService[];
   /** The keys to offer (a path fills in some per hop). */
   only: (k: string) => boolean;
@@ -261,10 +252,8 @@ function Policies({
   services: QosService[];
   switches: Switch[];
 }) {
-  const add = useAction();
-  const remove = useAction();
-  const { values, setValues, set } = useValues(() => ({ name: '', sw: 'all', priority: '' }));
-  const [kind, setKind] = useState<Kind>('rate-kbps');
+  const form = usePolicyForm(() => ({ name: '', sw: 'all', priority: '' }));
+  const { add, remove, values, setValues, set, kind } = form;
   const submit = () =>
     void add
       .run(async (c) => {
@@ -296,75 +285,54 @@ function Policies({
           set={set}
           action={add}
         />
-        <PolicyInputs
-          values={values}
-          set={set}
-          kind={kind}
-          setKind={setKind}
-          action={add}
-          services={services}
-          only={() => true}
-        />
+        <PolicyInputs form={form} services={services} only={() => true} />
       </Form>
       <ActionNote action={remove} />
-      {policies.length === 0 ? (
-        <p className="empty">No policies.</p>
-      ) : (
-        <table className="list" data-testid="qos-policies">
-          <thead>
-            <tr>
-              <th>Id</th>
-              <th>Name</th>
-              <th>Switch</th>
-              <th>Priority</th>
-              <th>Match and action</th>
-              <th>Placed on</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {policies.map((p) => (
-              <tr key={p['policy-id']} data-name={p.name}>
-                <td>{p['policy-id']}</td>
-                <td>{p.name}</td>
-                <td>{p.sw}</td>
-                <td>{p.priority}</td>
-                <td>
-                  {Object.entries(p)
-                    .filter(([k]) => !KEYS_SHOWN.has(k))
-                    .map(([k, v]) => `${k}=${String(v)}`)
-                    .join(' ')}
-                </td>
-                <td>
-                  {p.placements.length === 0 ? (
-                    <span className="empty">nowhere</span>
-                  ) : (
-                    p.placements.map((pl, i) => (
-                      <div key={i}>
-                        {pl.switch}
-                        {pl['out-port'] !== undefined ? ` → port ${pl['out-port']}` : ''}
-                        {pl.problem ? (
-                          <span className="field-error">
-                            {' '}
-                            {pl.problem.field}: {pl.problem.reason}
-                          </span>
-                        ) : null}
-                      </div>
-                    ))
-                  )}
-                </td>
-                <td>
-                  <RunButton
-                    action={remove}
-                    call={(c) => c.qos.deletePolicy(p['policy-id'])}
-                    done={`Deleted policy ${p.name}`}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        testid="qos-policies"
+        headers={['Id', 'Name', 'Switch', 'Priority', 'Match and action', 'Placed on', '']}
+        items={policies}
+        empty="No policies."
+        row={(p) => (
+          <tr key={p['policy-id']} data-name={p.name}>
+            <td>{p['policy-id']}</td>
+            <td>{p.name}</td>
+            <td>{p.sw}</td>
+            <td>{p.priority}</td>
+            <td>
+              {Object.entries(p)
+                .filter(([k]) => !KEYS_SHOWN.has(k))
+                .map(([k, v]) => `${k}=${String(v)}`)
+                .join(' ')}
+            </td>
+            <td>
+              {p.placements.length === 0 ? (
+                <span className="empty">nowhere</span>
+              ) : (
+                p.placements.map((pl, i) => (
+                  <div key={i}>
+                    {pl.switch}
+                    {pl['out-port'] !== undefined ? ` → port ${pl['out-port']}` : ''}
+                    {pl.problem ? (
+                      <span className="field-error">
+                        {' '}
+                        {pl.problem.field}: {pl.problem.reason}
+                      </span>
+                    ) : null}
+                  </div>
+                ))
+              )}
+            </td>
+            <td>
+              <RunButton
+                action={remove}
+                call={(c) => c.qos.deletePolicy(p['policy-id'])}
+                done={`Deleted policy ${p.name}`}
+              />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }
@@ -373,10 +341,8 @@ function Policies({
 const PATH_FILLED = new Set(['sw', 'ip-src', 'ip-dst', 'enqueue-port', 'out-port', 'name']);
 
 function Paths({ paths, services }: { paths: QosPath[]; services: QosService[] }) {
-  const add = useAction();
-  const remove = useAction();
-  const { values, setValues, set } = useValues(() => ({ name: '', 'src-ip': '', 'dst-ip': '' }));
-  const [kind, setKind] = useState<Kind>('rate-kbps');
+  const form = usePolicyForm(() => ({ name: '', 'src-ip': '', 'dst-ip': '' }));
+  const { add, remove, values, setValues, set, kind } = form;
   const only = (k: string) => !PATH_FILLED.has(k);
   const submit = () =>
     void add
@@ -419,69 +385,50 @@ function Paths({ paths, services }: { paths: QosPath[]; services: QosService[] }
         ]}
       >
         <Inputs defs={PATH_INPUTS} values={values} set={set} action={add} />
-        <PolicyInputs
-          values={values}
-          set={set}
-          kind={kind}
-          setKind={setKind}
-          action={add}
-          services={services}
-          only={only}
-        />
+        <PolicyInputs form={form} services={services} only={only} />
       </Form>
       <ActionNote action={remove} />
-      {paths.length === 0 ? (
-        <p className="empty">No QoS paths.</p>
-      ) : (
-        <table className="list" data-testid="qos-paths">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>From → to</th>
-              <th>State</th>
-              <th>Hops</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {paths.map((p) => (
-              <tr key={p.path.name} data-name={p.path.name}>
-                <td>{p.path.name}</td>
-                <td>
-                  {p.path['src-ip']} → {p.path['dst-ip']}
-                </td>
-                <td>
-                  {p.state}
-                  {p.reason ? <span className="empty"> ({p.reason})</span> : null}
-                </td>
-                <td>
-                  {p.hops.length === 0 ? (
-                    <span className="empty">none yet</span>
-                  ) : (
-                    <ol className="hops">
-                      {p.hops.map((h, i) => (
-                        <li key={i}>
-                          {h.switch}: port {h['in-port']} → {h['out-port']}
-                        </li>
-                      ))}
-                    </ol>
-                  )}
-                </td>
-                <td>
-                  <a href={`/ui/topology?path=${encodeURIComponent(p.path.name)}`} onClick={followLink}>
-                    Show on topology
-                  </a>{' '}
-                  <RunButton
-                    action={remove}
-                    call={(c) => c.qos.deletePath(p.path.name)}
-                    done={`Deleted path ${p.path.name}`}
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        testid="qos-paths"
+        headers={['Name', 'From → to', 'State', 'Hops', '']}
+        items={paths}
+        empty="No QoS paths."
+        row={(p) => (
+          <tr key={p.path.name} data-name={p.path.name}>
+            <td>{p.path.name}</td>
+            <td>
+              {p.path['src-ip']} → {p.path['dst-ip']}
+            </td>
+            <td>
+              {p.state}
+              {p.reason ? <span className="empty"> ({p.reason})</span> : null}
+            </td>
+            <td>
+              {p.hops.length === 0 ? (
+                <span className="empty">none yet</span>
+              ) : (
+                <ol className="hops">
+                  {p.hops.map((h, i) => (
+                    <li key={i}>
+                      {h.switch}: port {h['in-port']} → {h['out-port']}
+                    </li>
+                  ))}
+                </ol>
+              )}
+            </td>
+            <td>
+              <a href={`/ui/topology?path=${encodeURIComponent(p.path.name)}`} onClick={followLink}>
+                Show on topology
+              </a>{' '}
+              <RunButton
+                action={remove}
+                call={(c) => c.qos.deletePath(p.path.name)}
+                done={`Deleted path ${p.path.name}`}
+              />
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }
@@ -527,47 +474,38 @@ function Queues({ queues }: { queues: QosPortQueues[] | Problem }) {
       <ActionNote action={clear} />
       {!Array.isArray(queues) ? (
         <ProblemNote problem={queues} />
-      ) : queues.length === 0 ? (
-        <p className="empty">No port has queues.</p>
       ) : (
-        <table className="list" data-testid="qos-queues">
-          <thead>
-            <tr>
-              <th>Port</th>
-              <th>Type</th>
-              <th>Max rate (bit/s)</th>
-              <th>Queues</th>
-              <th />
+        <ListTable
+          testid="qos-queues"
+          headers={['Port', 'Type', 'Max rate (bit/s)', 'Queues', '']}
+          items={queues}
+          empty="No port has queues."
+          row={(q) => (
+            <tr key={q.port}>
+              <td>{q.port}</td>
+              <td>{q.type ?? ''}</td>
+              <td>{q['max-rate']}</td>
+              <td>
+                {Object.entries(q.queues).map(([id, v]) => (
+                  <div key={id}>
+                    {id}:{' '}
+                    {Object.entries(v)
+                      .map(([k, n]) => `${k}=${n}`)
+                      .join(' ')}
+                  </div>
+                ))}
+              </td>
+              <td>
+                <RunButton
+                  action={clear}
+                  call={(c) => c.qos.clearQueues(q.port)}
+                  done={`Cleared the queues of ${q.port}`}
+                  label="Clear"
+                />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {queues.map((q) => (
-              <tr key={q.port}>
-                <td>{q.port}</td>
-                <td>{q.type ?? ''}</td>
-                <td>{q['max-rate']}</td>
-                <td>
-                  {Object.entries(q.queues).map(([id, v]) => (
-                    <div key={id}>
-                      {id}:{' '}
-                      {Object.entries(v)
-                        .map(([k, n]) => `${k}=${n}`)
-                        .join(' ')}
-                    </div>
-                  ))}
-                </td>
-                <td>
-                  <RunButton
-                    action={clear}
-                    call={(c) => c.qos.clearQueues(q.port)}
-                    done={`Cleared the queues of ${q.port}`}
-                    label="Clear"
-                  />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       )}
     </>
   );

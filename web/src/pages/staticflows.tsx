@@ -19,7 +19,7 @@ import {
   type InputDef,
 } from '../forms.js';
 import { useSession } from '../session.js';
-import { ProblemNote, usePoll } from '../ui.js';
+import { ListTable, Loaded, ProblemNote, usePoll } from '../ui.js';
 
 /** Match fields OpenFlow 1.0 can carry (the app's names; tp_src/tp_dst resolve by ip_proto). */
 const OF10_MATCH: readonly InputDef[] = [
@@ -98,7 +98,8 @@ function usePorts(dpid: string): SwitchDetail | undefined {
 const EMPTY: Record<string, string> = { switch: '', name: '', priority: '', in_port: '', actions: '' };
 
 export function StaticFlows() {
-  const { data, problem } = usePoll(load);
+  const polled = usePoll(load);
+  const { data, problem } = polled;
   const { values, setValues, set } = useValues(() => EMPTY);
   const [editing, setEditing] = useState<string>();
   const save = useAction();
@@ -243,51 +244,38 @@ export function StaticFlows() {
 
       <h2>Entries</h2>
       <ActionNote action={remove} />
-      {data ? (
-        data.entries.length === 0 ? (
-          <p className="empty">No static flows.</p>
-        ) : (
-          <table className="list" data-testid="staticflows">
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Switch</th>
-                <th>State</th>
-                <th>Packets</th>
-                <th>Bytes</th>
-                <th>Flow</th>
-                <th />
+      <Loaded polled={polled}>
+        {(d) => (
+          <ListTable
+            testid="staticflows"
+            headers={['Name', 'Switch', 'State', 'Packets', 'Bytes', 'Flow', '']}
+            items={d.entries}
+            empty="No static flows."
+            row={(e) => (
+              <tr key={e.name} data-name={e.name}>
+                <td>{e.name}</td>
+                <td>{e.switch}</td>
+                <td>{e.state}</td>
+                <td>{e.packetCount}</td>
+                <td>{e.byteCount}</td>
+                <td>
+                  <code>{e.text}</code>
+                </td>
+                <td>
+                  <button type="button" onClick={() => edit(e)}>
+                    Edit
+                  </button>{' '}
+                  <RunButton
+                    action={remove}
+                    call={(c) => c.staticflows.delete(e.name)}
+                    done={`Deleted ${e.name}`}
+                  />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {data.entries.map((e) => (
-                <tr key={e.name} data-name={e.name}>
-                  <td>{e.name}</td>
-                  <td>{e.switch}</td>
-                  <td>{e.state}</td>
-                  <td>{e.packetCount}</td>
-                  <td>{e.byteCount}</td>
-                  <td>
-                    <code>{e.text}</code>
-                  </td>
-                  <td>
-                    <button type="button" onClick={() => edit(e)}>
-                      Edit
-                    </button>{' '}
-                    <RunButton
-                      action={remove}
-                      call={(c) => c.staticflows.delete(e.name)}
-                      done={`Deleted ${e.name}`}
-                    />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      ) : problem ? null : (
-        <p className="loading">Loading…</p>
-      )}
+            )}
+          />
+        )}
+      </Loaded>
     </section>
   );
 }
