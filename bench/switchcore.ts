@@ -9,6 +9,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   decode,
+  emptyStatsReply,
   encode,
   FrameReader,
   OFPP,
@@ -232,15 +233,11 @@ export class SwitchCore {
       case 'port':
         return { kind: 'port', ports: this.portStats(b.portNo) };
       case 'queue':
-        return { kind: 'queue', queues: [] };
       case 'group':
-        return { kind: 'group', groups: [] };
       case 'group_desc':
-        return { kind: 'group_desc', groups: [] };
       case 'meter':
-        return { kind: 'meter', meters: [] };
       case 'meter_config':
-        return { kind: 'meter_config', meters: [] };
+        return emptyStatsReply(b.kind);
       case 'table':
         return {
           kind: 'table',

@@ -4,7 +4,7 @@
  * drawn from the port's identity; what leaves one end of a cable arrives at the other. Pure: counters are a
  * function of the port, its cabling and the seconds since the switch connected.
  */
-import type { PortStatsEntry } from '../../src/openflow/index.js';
+import { zeroPortStats, type PortStatsEntry } from '../../src/openflow/index.js';
 import type { PortRef } from './wiring.js';
 
 /** 1 Gb/s ports (bytes/s); each direction runs at 0..20% of it. */
@@ -42,19 +42,11 @@ export function portCounters(
   const rx = Math.floor((peer ? txRate(peer.dpid, peer.port) : hostRxRate(dpid, port)) * s);
   const whole = Math.floor(s);
   return {
-    portNo: port,
+    ...zeroPortStats(port),
     rxPackets: BigInt(Math.floor(rx / BYTES_PER_PACKET)),
     txPackets: BigInt(Math.floor(tx / BYTES_PER_PACKET)),
     rxBytes: BigInt(rx),
     txBytes: BigInt(tx),
-    rxDropped: 0n,
-    txDropped: 0n,
-    rxErrors: 0n,
-    txErrors: 0n,
-    rxFrameErr: 0n,
-    rxOverErr: 0n,
-    rxCrcErr: 0n,
-    collisions: 0n,
     durationSec: whole,
     durationNsec: Math.floor((s - whole) * 1e9),
   };

@@ -12,6 +12,7 @@ export {
   type OpenFlowEncodeErrorCode,
 } from './errors.js';
 export { OXM_FIELDS } from './oxm.js';
+export { emptyStatsReply, zeroPortStats } from './stats.js';
 export {
   formatFlow,
   formatMatch,

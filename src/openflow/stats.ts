@@ -373,6 +373,27 @@ const PORT_COUNTERS = [
   'collisions',
 ] as const;
 
+/** A port's stats with every counter 0 and no duration: what fakes and synthetic counters start from. */
+export function zeroPortStats(portNo: number): PortStatsEntry {
+  const entry = { portNo, durationSec: 0, durationNsec: 0 } as PortStatsEntry;
+  for (const k of PORT_COUNTERS) entry[k] = 0n;
+  return entry;
+}
+
+/** The list each of these reply kinds carries. */
+const LIST_OF = {
+  queue: 'queues',
+  group: 'groups',
+  group_desc: 'groups',
+  meter: 'meters',
+  meter_config: 'meters',
+} as const;
+
+/** The reply of a listing kind with no entries: what a switch without queues, groups or meters answers. */
+export function emptyStatsReply(kind: keyof typeof LIST_OF): StatsReplyBody {
+  return { kind, [LIST_OF[kind]]: [] } as unknown as StatsReplyBody;
+}
+
 const portStatsEntry = fixedEntry<PortStatsEntry>(
   { 1: 104, 4: 112 },
   'port stats',

@@ -1,6 +1,7 @@
 /** Fake views for API tests: two switches (OF1.3 and OF1.0), one link, two hosts. */
 import { createServer, type AddressInfo } from 'node:net';
 import {
+  emptyStatsReply,
   OFP_VERSION_1_0,
   OFP_VERSION_1_3,
   type OfVersion,
@@ -8,6 +9,7 @@ import {
   type PortStatsEntry,
   type StatsReplyBody,
   type StatsRequestBody,
+  zeroPortStats,
 } from '../../src/openflow/index.js';
 import type { ApiDeps } from '../../src/api/index.js';
 import type { HostFilter, HostInfo, LinkInfo, PortRef, SwitchView } from '../../src/api/views.js';
@@ -26,24 +28,8 @@ export function portCounters(
   bytes: bigint,
   over: Partial<PortStatsEntry> = {},
 ) {
-  const entry: PortStatsEntry = {
-    portNo,
-    rxPackets: packets,
-    txPackets: packets,
-    rxBytes: bytes,
-    txBytes: bytes,
-    rxDropped: 0n,
-    txDropped: 0n,
-    rxErrors: 0n,
-    txErrors: 0n,
-    rxFrameErr: 0n,
-    rxOverErr: 0n,
-    rxCrcErr: 0n,
-    collisions: 0n,
-    durationSec: 0,
-    durationNsec: 0,
-  };
-  return { ...entry, ...over };
+  const counts = { rxPackets: packets, txPackets: packets, rxBytes: bytes, txBytes: bytes };
+  return { ...zeroPortStats(portNo), ...counts, ...over };
 }
 
 export class FakeSwitch implements SwitchView {
@@ -130,13 +116,10 @@ export class FakeSwitch implements SwitchView {
           ],
         };
       case 'queue':
-        return { kind: 'queue', queues: [] };
       case 'group':
-        return { kind: 'group', groups: [] };
       case 'group_desc':
-        return { kind: 'group_desc', groups: [] };
       case 'meter':
-        return { kind: 'meter', meters: [] };
+        return emptyStatsReply(body.kind);
       case 'meter_config':
         return {
           kind: 'meter_config',

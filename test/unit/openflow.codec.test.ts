@@ -4,15 +4,18 @@ import {
   FrameReader,
   OFPP,
   OFP_NO_BUFFER,
+  OFP_VERSION_1_3,
   OpenFlowDecodeError,
   OpenFlowEncodeError,
   decode,
   encode,
+  emptyStatsReply,
   encodeMessage,
   type FlowMod,
   type OfMessageBody,
   type OfMessage,
   type OfVersion,
+  zeroPortStats,
 } from '../../src/openflow/index.js';
 import { CodecRegistry } from '../../src/openflow/registry.js';
 import { REGISTRY } from '../../src/openflow/codec.js';
@@ -368,4 +371,25 @@ test('encodeMessage stamps version and xid on a header-less body, same bytes as 
       );
     }
   }
+});
+
+test('zeroPortStats and emptyStatsReply: bodies a switch can send as they are', () => {
+  const zero = zeroPortStats(3);
+  assert.equal(zero.portNo, 3);
+  assert.equal(zero.rxCrcErr, 0n);
+  assert.equal(zero.collisions, 0n);
+  for (const kind of ['queue', 'group', 'group_desc', 'meter', 'meter_config'] as const) {
+    const body = emptyStatsReply(kind);
+    assert.equal(body.kind, kind);
+    const msg: OfMessage = { type: 'stats_reply', version: OFP_VERSION_1_3, xid: 9, flags: 0, body };
+    assert.deepEqual(decode(encode(msg)), msg, kind);
+  }
+  const ports: OfMessage = {
+    type: 'stats_reply',
+    version: OFP_VERSION_1_3,
+    xid: 1,
+    flags: 0,
+    body: { kind: 'port', ports: [zero] },
+  };
+  assert.deepEqual(decode(encode(ports)), ports);
 });
