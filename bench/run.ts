@@ -535,6 +535,23 @@ const METHOD = `### Method
 const MEMORY_METHOD = `Method: 1,000 fake switches each send ARP requests from their hosts (MAC + IPv4) on 8 ports; the host count
 comes from the controller's API, RSS from /proc/PID/status.`;
 
+function usage(): string {
+  return `Usage: node dist/bench/run.js [options]   (make bench runs it with none)
+
+Runs Sluice and its peers side by side, prints the tables and ratios, writes BENCHMARKS.md.
+
+Options:
+  --sections LIST      sections to run, comma list (default all): ${SECTIONS.map((s) => s.id).join(', ')}
+  --controllers LIST   controllers for cbench (default all): ${ALL_CONTROLLERS.map((c) => c.id).join(', ')}
+  --switches N         cbench fake switches (16)        --macs N     hosts per switch (1000)
+  --loops N            cbench loops (10)                --ms N       ms per loop (1000)
+  --warmup N           warm-up loops (2)
+  --mem-switches N     memory section switches (1000)   --mem-hosts N  hosts (100000)
+  --output FILE        where to write (BENCHMARKS.md)   --no-write   print only
+  --profile            run Sluice under node --cpu-prof and report hot spots
+  -h, --help           this text`;
+}
+
 function parseOptions(argv: string[]): RunOptions {
   const { values } = parseArgs({
     args: argv,
@@ -551,8 +568,13 @@ function parseOptions(argv: string[]): RunOptions {
       output: { type: 'string' },
       'no-write': { type: 'boolean' },
       profile: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(usage());
+    process.exit(0);
+  }
   const int = (name: keyof typeof values, fallback: number, min = 1): number =>
     intFlag(values, name, fallback, min);
   const list = (name: 'sections' | 'controllers', all: string[]): string[] => {
