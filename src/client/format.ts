@@ -9,14 +9,26 @@ const COMPACT_BIT_RATE_UNITS = ['b/s', 'kb/s', 'Mb/s', 'Gb/s', 'Tb/s'];
  */
 export function formatBitRate(bps: number | null | undefined, style: 'text' | 'compact' = 'text'): string {
   const compact = style === 'compact';
-  if (bps === null || bps === undefined) return compact ? '-' : '–';
+  if (bps === null || bps === undefined || !Number.isFinite(bps)) return compact ? '-' : '–';
   const units = compact ? COMPACT_BIT_RATE_UNITS : BIT_RATE_UNITS;
+  const digits = (v: number, unit: number) =>
+    unit === 0 || v >= 1000
+      ? String(Math.round(v))
+      : compact
+        ? v < 10
+          ? v.toFixed(1)
+          : String(Math.round(v))
+        : v.toPrecision(3);
   let v = bps;
   let i = 0;
   while (v >= 1000 && i < units.length - 1) {
     v /= 1000;
     i++;
   }
-  if (i === 0) return `${Math.round(v)}${compact ? '' : ' '}${units[0]}`;
-  return compact ? `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}` : `${v.toPrecision(3)} ${units[i]}`;
+  // Rounding can make 1000 of a unit (999.96 kbit/s): that is 1 of the next one, not `1.00e+3 kbit/s`.
+  if (Number(digits(v, i)) >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${digits(v, i)}${compact ? '' : ' '}${units[i]}`;
 }

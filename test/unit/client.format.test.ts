@@ -17,3 +17,19 @@ test('bit rates: the CLI compact style, like docker sizes, a hyphen when unknown
   assert.equal(formatBitRate(1_500_000, 'compact'), '1.5Mb/s');
   assert.equal(formatBitRate(25_000_000_000, 'compact'), '25Gb/s');
 });
+
+test('bit rates: rounding up to 1000 moves to the next unit; past the largest unit, whole numbers', () => {
+  assert.equal(formatBitRate(999.6), '1.00 kbit/s');
+  assert.equal(formatBitRate(999_999), '1.00 Mbit/s');
+  assert.equal(formatBitRate(999_960_000_000), '1.00 Tbit/s');
+  assert.equal(formatBitRate(999_999, 'compact'), '1.0Mb/s');
+  assert.equal(formatBitRate(1.5e15), '1500 Tbit/s');
+  assert.equal(formatBitRate(1e21), '1000000000 Tbit/s');
+  assert.equal(formatBitRate(1e21, 'compact'), '1000000000Tb/s');
+});
+
+test('bit rates: a value that is not a finite number is unknown', () => {
+  assert.equal(formatBitRate(Number.NaN), '–');
+  assert.equal(formatBitRate(Infinity), '–');
+  assert.equal(formatBitRate(Infinity, 'compact'), '-');
+});

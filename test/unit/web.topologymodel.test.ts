@@ -5,7 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { linkEdgeId, linkKey, pathHighlight, type PathHop } from '../../web/src/topologymodel.js';
+import {
+  linkEdgeId,
+  linkKey,
+  pathHighlight,
+  utilisationColour,
+  type PathHop,
+} from '../../web/src/topologymodel.js';
 
 const S1 = '00:00:00:00:00:00:00:01';
 const S2 = '00:00:00:00:00:00:00:02';
@@ -85,4 +91,26 @@ test('pathHighlight: no hops draws nothing; one hop only its switch; a switch tw
     twice.edges.map((e) => e.forward),
     [true, true],
   );
+});
+
+test('linkKey: parallel links between the same switches, and a loop on one switch, stay apart', () => {
+  const k1 = linkKey({ dpid: S1, port: 1 }, { dpid: S2, port: 1 });
+  const k2 = linkKey({ dpid: S1, port: 2 }, { dpid: S2, port: 2 });
+  const loop = linkKey({ dpid: S1, port: 1 }, { dpid: S1, port: 2 });
+  assert.equal(new Set([k1, k2, loop]).size, 3);
+  assert.equal(loop, linkKey({ dpid: S1, port: 2 }, { dpid: S1, port: 1 }));
+});
+
+test('utilisationColour: green when idle, amber half way, red when full', () => {
+  assert.equal(utilisationColour(0), 'hsl(120, 75%, 42%)');
+  assert.equal(utilisationColour(0.5), 'hsl(60, 75%, 42%)');
+  assert.equal(utilisationColour(1), 'hsl(0, 75%, 42%)');
+});
+
+test('utilisationColour: over 100 % stays red, below 0 green; unmeasured (null, NaN) grey', () => {
+  assert.equal(utilisationColour(3.5), utilisationColour(1));
+  assert.equal(utilisationColour(-0.2), utilisationColour(0));
+  assert.equal(utilisationColour(null), '#8c959f');
+  assert.equal(utilisationColour(undefined), '#8c959f');
+  assert.equal(utilisationColour(Number.NaN), '#8c959f');
 });

@@ -1,6 +1,6 @@
 /**
- * The topology graph's element ids, and which of them a QoS path runs over. Pure (data in, data out), so the
- * topology page and unit tests share it.
+ * The topology graph's element ids, its links' colours, and which of them a QoS path runs over. Pure (data in,
+ * data out), so the topology page and unit tests share it.
  */
 
 export interface PortRef {
@@ -13,6 +13,14 @@ export function linkKey(a: PortRef, b: PortRef): string {
   const x = `${a.dpid}/${a.port}`;
   const y = `${b.dpid}/${b.port}`;
   return x < y ? `${x}-${y}` : `${y}-${x}`;
+}
+
+/** A link's colour: grey while unmeasured; green (idle) through amber to red (full, or over). */
+export function utilisationColour(u: number | null | undefined): string {
+  if (u === null || u === undefined || Number.isNaN(u)) return '#8c959f';
+  const t = Math.max(0, Math.min(1, u));
+  const hue = 120 * (1 - t);
+  return `hsl(${hue.toFixed(0)}, 75%, 42%)`;
 }
 
 /** The graph's edge id for a link. */

@@ -23,7 +23,13 @@ import { problemOf, type Problem } from '../api.js';
 import { useSession } from '../session.js';
 import { radialTree } from '../graphlayout.js';
 import { followLink, navigate, replaceSearch, searchParams } from '../nav.js';
-import { linkEdgeId, linkKey, pathHighlight, type PathHighlight } from '../topologymodel.js';
+import {
+  linkEdgeId,
+  linkKey,
+  pathHighlight,
+  utilisationColour,
+  type PathHighlight,
+} from '../topologymodel.js';
 import { Figure, ProblemNote, usePoll } from '../ui.js';
 
 const POLL_MS = 2500;
@@ -63,14 +69,6 @@ async function loadTopology(client: SluiceClient): Promise<TopologyData> {
     hostsTotal: summary['# hosts'] ?? 0,
     qosPaths,
   };
-}
-
-/** Grey while unmeasured; green (idle) through amber to red (full). */
-export function utilisationColour(u: number | null | undefined): string {
-  if (u === null || u === undefined) return '#8c959f';
-  const t = Math.max(0, Math.min(1, u));
-  const hue = 120 * (1 - t);
-  return `hsl(${hue.toFixed(0)}, 75%, 42%)`;
 }
 
 const shortDpid = (dpid: string) => dpid.replace(/^(00:)+/, '') || '0';
