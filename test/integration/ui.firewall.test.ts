@@ -8,14 +8,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from './harness/index.js';
-import { assertClean, startRig, takeBackRejection, type FormsRig } from './helpers/forms.js';
 import { pingOk } from './helpers/mininet.js';
-import { waitForShown } from './helpers/ui.js';
+import {
+  assertNoPageProblems,
+  startFormsRig,
+  takeBackRejection,
+  waitForShown,
+  type UiRig,
+} from './helpers/ui.js';
 
-let rig: FormsRig;
+let rig: UiRig;
 
 before(async () => {
-  rig = await startRig('firewall');
+  rig = await startFormsRig('firewall');
 });
 
 after(async () => {
@@ -98,7 +103,7 @@ test('firewall: enable, allow, deny h1 -> h2 in the form (the ping stops), delet
     () => page.getByTestId('enabled').innerText(),
     /disabled/,
   );
-  assertClean(b);
+  assertNoPageProblems(b);
 });
 
 test('ACL: add a rule in the form, see it listed, delete it', async () => {
@@ -119,5 +124,5 @@ test('ACL: add a rule in the form, see it listed, delete it', async () => {
   await b.screenshot('firewall-acl');
   await rows.first().getByRole('button', { name: 'Delete' }).click();
   await waitForShown(b, ctl, 'the ACL list', () => page.locator('.firewall').innerText(), /No ACL rules/);
-  assertClean(b);
+  assertNoPageProblems(b);
 });

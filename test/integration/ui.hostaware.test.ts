@@ -72,7 +72,7 @@ test('host-aware: a healthy gmond source, h1 live, a rule and its messages as th
   const source = b.page.getByTestId(`source-${SOURCE}`);
   await shows('the source health', () => source.getByTestId('source-state').innerText(), 'ok');
   await shows('h1 bytes_out', inHost('metric-bytes_out'), /^bytes_out\s+1000 bytes\/sec/);
-  await shows('the stream state', () => textOf(b, 'stream-state'), 'live');
+  await shows('the stream state', () => textOf(b.page.getByTestId('stream-state')), 'live');
 
   // A new value shows without a reload, and the sparkline has both.
   await b.page.evaluate('window.sluiceMarker = 1');
@@ -109,7 +109,7 @@ test('host-aware: a healthy gmond source, h1 live, a rule and its messages as th
   await shows('the threshold message', ruleMessages, /THRESHOLD_MET[\s\S]*host h1/);
   await shows('h1 bytes_out', inHost('metric-bytes_out'), /^bytes_out\s+5000000 bytes\/sec/);
   assert.equal(await b.page.evaluate('window.sluiceMarker'), 1, 'the page was not reloaded');
-  assert.equal(await textOf(b, 'stream-state'), 'live');
+  assert.equal(await textOf(b.page.getByTestId('stream-state')), 'live');
   await b.screenshot('hostaware-rule-active');
 
   assert.deepEqual(b.consoleErrors, [], 'no console errors');
@@ -119,7 +119,7 @@ test('host-aware: a healthy gmond source, h1 live, a rule and its messages as th
   const form = b.page.getByRole('form', { name: 'Add a source' });
   await form.getByRole('textbox', { name: 'address' }).fill('not an address');
   await form.getByRole('button', { name: 'Add' }).click();
-  const refused = await shows('the refusal', () => textOf(b, 'problem'), /field: address/);
+  const refused = await shows('the refusal', () => textOf(b.page.getByTestId('problem')), /field: address/);
   assert.match(refused, /The API answered 400/);
   await b.screenshot('hostaware-source-refused');
   assert.deepEqual(
@@ -137,13 +137,21 @@ test('host-aware: a healthy gmond source, h1 live, a rule and its messages as th
 test('networks: with no agent sharing the store, the page explains how networks get there', async () => {
   await openLoggedIn(b, ctl, 'networks', TOKEN);
   b.resetProblems();
-  const empty = await shows('the empty state', () => textOf(b, 'networks-empty'), /No container network yet/);
+  const empty = await shows(
+    'the empty state',
+    () => textOf(b.page.getByTestId('networks-empty')),
+    /No container network yet/,
+  );
   assert.match(empty, /sluice agent/);
   assert.match(empty, /sluice network create/);
   assert.equal(await b.page.getByTestId('problem').count(), 0, 'no error shown');
   // Still there after the next polls (live, not a one-off).
   await b.page.waitForResponse((r) => r.url().endsWith('/api/v1/agents'), { timeout: 10_000 });
-  await shows('the empty state', () => textOf(b, 'networks-empty'), /No container network yet/);
+  await shows(
+    'the empty state',
+    () => textOf(b.page.getByTestId('networks-empty')),
+    /No container network yet/,
+  );
   await b.screenshot('networks-empty');
   assert.deepEqual(b.consoleErrors, [], 'no console errors');
   assert.deepEqual(b.failedRequests, [], 'no failed requests');

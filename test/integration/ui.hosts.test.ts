@@ -6,19 +6,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor, type BrowserSession, type MininetNet, type RunningController } from './harness/index.js';
 import {
-  ensureOvs,
-  MininetNet,
-  openBrowser,
-  startController,
-  waitFor,
-  type BrowserSession,
-  type RunningController,
-} from './harness/index.js';
-import { assertNoPageProblems, openPage, pageProblems, textOf, waitForText } from './helpers/uipage.js';
+  assertNoPageProblems,
+  openPage,
+  pageProblems,
+  startUi,
+  textOf,
+  waitForText,
+  type UiRig,
+} from './helpers/ui.js';
 
 const HOSTS = 9;
 
+let rig: UiRig;
 let ctl: RunningController;
 let net: MininetNet;
 let b: BrowserSession;
@@ -26,15 +27,9 @@ let b: BrowserSession;
 const hostRequests: URL[] = [];
 
 before(async () => {
-  await ensureOvs();
-  ctl = await startController();
-  net = await MininetNet.start({
-    topo: 'tree,2,3',
-    protocols: 'OpenFlow13',
-    controllerPort: ctl.openflowPort,
-  });
+  rig = await startUi({ topo: 'tree,2,3' });
+  ({ ctl, net, b } = rig);
   await net.pingallUntil(0, 30_000);
-  b = await openBrowser();
   b.page.on('request', (req) => {
     const url = new URL(req.url());
     if (url.pathname === '/api/v1/hosts') hostRequests.push(url);
@@ -42,9 +37,7 @@ before(async () => {
 });
 
 after(async () => {
-  await b?.close();
-  await net?.stop();
-  await ctl?.stop();
+  await rig?.stop();
 });
 
 const hostNames = Array.from({ length: HOSTS }, (_, i) => `h${i + 1}`);

@@ -81,7 +81,7 @@ test('a network and an attached container, made through the agent, show live wit
     row(`agent-${h.name}`),
     new RegExp(`^${h.name}\\s.*${h.underlayIp.replace(/\./g, '\\.')}`),
   );
-  assert.match(await textOf(b, 'no-endpoints'), /No container attached yet/);
+  assert.match(await textOf(b.page.getByTestId('no-endpoints')), /No container attached yet/);
 
   // Attached while the page is open: it appears on the next poll, under its host.
   const ep = await agent.client.endpoints.attach(CONTAINER, NET);
@@ -92,11 +92,11 @@ test('a network and an attached container, made through the agent, show live wit
   );
   assert.match(listed, new RegExp(ep.mac));
   await shows('the network row', row(`network-${NET}`), /\s1\s*$/);
-  assert.equal(await textOf(b, 'net-endpoints'), '1');
+  assert.equal(await textOf(b.page.getByTestId('net-endpoints')), '1');
   await b.screenshot('networks');
 
   await agent.client.endpoints.detach(CONTAINER, NET);
-  await shows('the endpoints', () => textOf(b, 'no-endpoints'), /No container attached yet/);
+  await shows('the endpoints', () => textOf(b.page.getByTestId('no-endpoints')), /No container attached yet/);
 
   assert.deepEqual(b.consoleErrors, [], 'no console errors');
   assert.deepEqual(b.failedRequests, [], 'no failed requests');

@@ -6,16 +6,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ensureOvs,
-  MininetNet,
-  openBrowser,
-  sluiceCommand,
-  startController,
-  waitFor,
-  type BrowserSession,
-  type RunningController,
-} from './harness/index.js';
+import { waitFor, type BrowserSession, type MininetNet, type RunningController } from './harness/index.js';
+import { openLoggedIn, startUi, textOf, waitForShown, type UiRig } from './helpers/ui.js';
 
 const TOKEN = 'ui-test-token-7d1c';
 /** The nav's pages (web/src/pages/index.ts), by path and heading. */
@@ -31,60 +23,23 @@ const PAGES: [string, string][] = [
   ['networks', 'Container networks'],
 ];
 
+let rig: UiRig;
 let ctl: RunningController;
 let net: MininetNet;
 let b: BrowserSession;
 
 before(async () => {
-  await ensureOvs();
-  ctl = await startController({ command: sluiceCommand(['--api-token', TOKEN]) });
-  net = await MininetNet.start({
-    topo: 'linear,2',
-    protocols: 'OpenFlow13',
-    controllerPort: ctl.openflowPort,
-  });
-  b = await openBrowser();
+  rig = await startUi({ topo: 'linear,2', token: TOKEN });
+  ({ ctl, net, b } = rig);
 });
 
 after(async () => {
-  await b?.close();
-  await net?.stop();
-  await ctl?.stop();
+  await rig?.stop();
 });
 
-const text = async (testid: string) =>
-  ((await b.page.getByTestId(testid).textContent({ timeout: 1000 })) ?? '').trim();
-
-/** Waits until the element shows `want`; the detail names what it showed and what the page collected. */
-async function waitForText(testid: string, want: string | RegExp, timeoutMs = 20_000): Promise<string> {
-  let last = '';
-  return waitFor(
-    async () => {
-      last = await text(testid);
-      return (typeof want === 'string' ? last === want : want.test(last)) ? last : undefined;
-    },
-    {
-      what: `[data-testid=${testid}] to show ${String(want)}`,
-      timeoutMs,
-      detail: () =>
-        `it showed ${JSON.stringify(last)}; console errors: ${JSON.stringify(b.consoleErrors)}; failed ` +
-        `requests: ${JSON.stringify(b.failedRequests)}\ncontroller log:\n${ctl.logTail(20)}`,
-    },
-  );
-}
-
-/** Opens /ui/<path> and logs in when the login screen asks (the token lives in sessionStorage). */
-async function openLoggedIn(path: string): Promise<void> {
-  await b.page.goto(`${ctl.apiUrl}/ui/${path}`);
-  const form = b.page.getByRole('form', { name: 'Log in' });
-  const nav = b.page.getByRole('navigation', { name: 'Pages' });
-  await form.or(nav).first().waitFor({ timeout: 20_000 });
-  if (await form.isVisible()) {
-    await b.page.getByLabel('API token').fill(TOKEN);
-    await b.page.getByRole('button', { name: 'Log in' }).click();
-    await nav.waitFor({ timeout: 20_000 });
-  }
-}
+const text = (testid: string) => textOf(b.page.getByTestId(testid));
+const waitForText = (testid: string, want: string | RegExp, timeoutMs?: number) =>
+  waitForShown(b, ctl, `[data-testid=${testid}]`, () => text(testid), want, timeoutMs);
 
 test('login with the token, then the overview shows the network and every page renders', async () => {
   await b.page.goto(`${ctl.apiUrl}/ui/`);
@@ -141,7 +96,7 @@ test('login with the token, then the overview shows the network and every page r
 });
 
 test('a stopped controller shows as a message in place, and the page recovers', async () => {
-  await openLoggedIn('overview');
+  await openLoggedIn(b, ctl, 'overview', TOKEN);
   await waitForText('count-switches', '2');
   await ctl.stop({ keepData: true });
   try {

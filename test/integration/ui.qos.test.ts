@@ -11,13 +11,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SluiceClient } from '../../src/client/index.js';
 import { dumpFlows, waitFor } from './harness/index.js';
-import { assertClean, S1, startRig, takeBackRejection, TOKEN, type FormsRig } from './helpers/forms.js';
-import { waitForShown } from './helpers/ui.js';
+import {
+  assertNoPageProblems,
+  FORMS_TOKEN,
+  S1,
+  startFormsRig,
+  takeBackRejection,
+  waitForShown,
+  type UiRig,
+} from './helpers/ui.js';
 
-let rig: FormsRig;
+let rig: UiRig;
 
 before(async () => {
-  rig = await startRig('qos');
+  rig = await startFormsRig('qos');
 });
 
 after(async () => {
@@ -41,7 +48,7 @@ interface DrawnPath {
   nodes: string[];
   edges: { id: string; from: string; to: string }[];
 }
-const drawnPath = (rig: FormsRig) =>
+const drawnPath = (rig: UiRig) =>
   rig.b.page.evaluate('window.__sluiceTopology?.qosPath()') as Promise<DrawnPath | undefined>;
 
 test('QoS: enable, a policy from the form on the switch, a bad address named, services and paths', async () => {
@@ -114,7 +121,7 @@ test('QoS: enable, a policy from the form on the switch, a bad address named, se
 
   // On the topology: each hop's switch outlined, and between hop i and i+1 the link of i's out-port and
   // i+1's in-port, its arrow from i to i+1.
-  const client = new SluiceClient({ baseUrl: ctl.apiUrl!, token: TOKEN });
+  const client = new SluiceClient({ baseUrl: ctl.apiUrl!, token: FORMS_TOKEN });
   const { hops } = (await client.qos.paths()).find((p) => p.path.name === 'ui-path')!;
   await pathRow.getByRole('link', { name: 'Show on topology' }).click();
   const drawnAll = () =>
@@ -177,5 +184,5 @@ test('QoS: enable, a policy from the form on the switch, a bad address named, se
   await row.getByRole('button', { name: 'Delete' }).click();
   await waitFor(async () => (await row.count()) === 0, { what: 'the policy to go', timeoutMs: 10_000 });
   await qosFlowOnS1((l) => l.includes('set_queue:1'), 'the ui-queue flow', false);
-  assertClean(b);
+  assertNoPageProblems(b);
 });

@@ -7,13 +7,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dumpFlows, waitFor } from './harness/index.js';
-import { assertClean, S1, startRig, takeBackRejection, type FormsRig } from './helpers/forms.js';
-import { waitForShown } from './helpers/ui.js';
+import {
+  assertNoPageProblems,
+  S1,
+  startFormsRig,
+  takeBackRejection,
+  waitForShown,
+  type UiRig,
+} from './helpers/ui.js';
 
-let rig: FormsRig;
+let rig: UiRig;
 
 before(async () => {
-  rig = await startRig('staticflows');
+  rig = await startFormsRig('staticflows');
 });
 
 after(async () => {
@@ -108,5 +114,5 @@ test('add, reject, edit and delete a static flow through the form', async () => 
   await waitFor(async () => (await row.count()) === 0, { what: 'the ui-flow row to go', timeoutMs: 10_000 });
   await flowOnS1((l) => l.includes('priority=40001'), 'the deleted flow', false);
 
-  assertClean(b);
+  assertNoPageProblems(b);
 });

@@ -10,48 +10,46 @@ import assert from 'node:assert/strict';
 import {
   addTestBridge,
   deleteBridge,
-  ensureOvs,
-  MininetNet,
   ofctl,
-  openBrowser,
-  startController,
   waitFor,
   type BrowserSession,
+  type MininetNet,
   type RunningController,
 } from './harness/index.js';
-import { assertNoPageProblems, openPage, pageProblems, textOf, waitForText } from './helpers/uipage.js';
+import {
+  assertNoPageProblems,
+  openPage,
+  pageProblems,
+  S1,
+  startUi,
+  textOf,
+  waitForText,
+  type UiRig,
+} from './helpers/ui.js';
 
-const S1 = '00:00:00:00:00:00:00:01';
 const S2 = '00:00:00:00:00:00:00:02';
 /** The OpenFlow 1.0 bridge (not part of the Mininet network). */
 const OF10_BRIDGE = 'uisw10';
 const OF10_DPID = '00:00:00:00:00:00:00:aa';
 
+let rig: UiRig;
 let ctl: RunningController;
 let net: MininetNet;
 let b: BrowserSession;
 
 before(async () => {
-  await ensureOvs();
-  ctl = await startController();
-  net = await MininetNet.start({
-    topo: 'linear,2',
-    protocols: 'OpenFlow13',
-    controllerPort: ctl.openflowPort,
-  });
+  rig = await startUi({ topo: 'linear,2' });
+  ({ ctl, net, b } = rig);
   await addTestBridge(OF10_BRIDGE, {
     protocols: 'OpenFlow10',
     dpid: OF10_DPID.replaceAll(':', ''),
     controllers: [`tcp:127.0.0.1:${ctl.openflowPort}`],
   });
-  b = await openBrowser();
 });
 
 after(async () => {
-  await b?.close();
   await deleteBridge(OF10_BRIDGE).catch(() => undefined);
-  await net?.stop();
-  await ctl?.stop();
+  await rig?.stop();
 });
 
 const row = (table: string, attr: string, value: string) =>

@@ -7,35 +7,26 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ensureOvs,
-  MininetNet,
-  openBrowser,
-  startController,
   waitFor,
   waitForLinks,
   type BrowserSession,
+  type MininetNet,
   type RunningController,
 } from './harness/index.js';
+import { pageProblems, startUi, type UiRig } from './helpers/ui.js';
 
+let rig: UiRig;
 let ctl: RunningController;
 let net: MininetNet;
 let b: BrowserSession;
 
 before(async () => {
-  await ensureOvs();
-  ctl = await startController();
-  net = await MininetNet.start({
-    topo: 'linear,3',
-    protocols: 'OpenFlow13',
-    controllerPort: ctl.openflowPort,
-  });
-  b = await openBrowser();
+  rig = await startUi({ topo: 'linear,3' });
+  ({ ctl, net, b } = rig);
 });
 
 after(async () => {
-  await b?.close();
-  await net?.stop();
-  await ctl?.stop();
+  await rig?.stop();
 });
 
 interface GraphCounts {
@@ -52,9 +43,7 @@ const counts = () =>
       `hostNodes: t.hostNodes, hostsTotal: t.hostsTotal }; })()`,
   ) as Promise<GraphCounts | undefined>;
 
-const problems = () =>
-  `console errors: ${JSON.stringify(b.consoleErrors)}; failed requests: ${JSON.stringify(b.failedRequests)}\n` +
-  `controller log:\n${ctl.logTail(20)}`;
+const problems = () => pageProblems(b, ctl);
 
 async function waitForGraph(what: string, ok: (c: GraphCounts) => boolean): Promise<GraphCounts> {
   let last: GraphCounts | undefined;
