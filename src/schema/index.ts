@@ -12,3 +12,5 @@ export * from './agent.js';
 export * from './hostaware.js';
 export * from './vocab.js';
 export * from './statistics.js';
+export * from './nodes.js';
+export { firstFault, pointerToField, type SchemaFault } from './check.js';
