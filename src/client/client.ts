@@ -3,8 +3,10 @@
  * transport pluggable (node.ts adds TLS options over undici).
  */
 import { ApiError, causeCode, ConnectionError, tlsProblemOf, type FailureFacts } from './errors.js';
+import { pkiMethods, type PkiMethods } from './pki.js';
 import { hostawareMethods, type HostawareMethods } from './hostaware.js';
 import { qosMethods, type QosMethods } from './qos.js';
+import { nodesMethods, type NodesMethods } from './nodes.js';
 import type {
   AclRule,
   AgentEndpoint,
@@ -300,6 +302,9 @@ export class SluiceClient extends BaseClient {
     (path, opts) => this.openStream(path, opts),
   );
 
+  // ---- nodes (issue 12): descriptions and history, the control cluster, transport nodes and zones
+  readonly nodes: NodesMethods = nodesMethods((method, path, opts) => this.request(method, path, opts));
+
   // ---- Floodlight-compatible paths
   readonly floodlight = {
     health: () => this.request<{ healthy: boolean }>('GET', '/wm/core/health/json'),
@@ -324,4 +329,7 @@ export class SluiceClient extends BaseClient {
         `/wm/topology/route/${seg(src.dpid)}/${src.port}/${seg(dst.dpid)}/${dst.port}/json`,
       ),
   };
+
+  // ---- the cluster's CA (issue 12): its certificate, and signing a node's certificate request
+  readonly pki: PkiMethods = pkiMethods((method, path, opts) => this.request(method, path, opts));
 }

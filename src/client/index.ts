@@ -23,6 +23,8 @@ export type * from './types.js';
 export { flowsText } from './flows.js';
 export { formatBitRate } from './format.js';
 export type * from './qos.js';
+export { nodesMethods } from './nodes.js';
+export type * from './nodes.js';
 export { SseParser, hostawareMethods } from './hostaware.js';
 export {
   FIREWALL_RULE_KEYS,
@@ -32,3 +34,5 @@ export {
   HAND_SOURCE_TYPES,
 } from '../schema/vocab.js';
 export type * from './hostaware.js';
+export { pkiMethods } from './pki.js';
+export type * from './pki.js';
