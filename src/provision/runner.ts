@@ -5,7 +5,7 @@
  * never touched. Progress goes to `report` as the seed's transcript did ("[3/8] ... changed").
  */
 import { CommandError, lastLines } from './command.js';
-import { StepRefused, STEPS, type Change, type Step, type StepContext } from './steps.js';
+import { STEPS, type Change, type Step, type StepContext } from './steps.js';
 
 export type StepStatus = 'unchanged' | 'changed' | 'would-change' | 'failed' | 'rolled-back' | 'skipped';
 
@@ -83,8 +83,9 @@ export async function provisionNode(ctx: StepContext, opts: RunOptions = {}): Pr
       else if (changes.length) {
         for (const c of changes) {
           for (const text of c.commands) report({ kind: 'command', text });
-          await c.apply();
+          // Listed before it runs: a change that fails part-way undoes the part that took effect.
           done.push(c);
+          await c.apply();
         }
         r.status = 'changed';
         result.changed = true;
@@ -92,7 +93,7 @@ export async function provisionNode(ctx: StepContext, opts: RunOptions = {}): Pr
       report({ kind: 'step-end', index: i + 1, total: steps.length, report: r });
     } catch (err) {
       r.status = 'failed';
-      r.error = err instanceof StepRefused || err instanceof CommandError ? err.message : String(err);
+      r.error = err instanceof Error ? err.message : String(err);
       if (err instanceof CommandError)
         r.output = [err.result.stdout, err.result.stderr].filter((t) => t.trim()).join('\n');
       report({ kind: 'step-end', index: i + 1, total: steps.length, report: r });
@@ -116,7 +117,7 @@ async function rollback(
   let undone = 0;
   for (const c of [...done].reverse()) {
     try {
-      await c.undo();
+      if ((await c.undo()) === false) continue;
       undone++;
       report({ kind: 'rollback', change: c.summary });
     } catch (err) {

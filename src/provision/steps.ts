@@ -55,7 +55,11 @@ export interface Change {
   summary: string;
   commands: string[];
   apply(): Promise<void>;
-  undo(): Promise<void>;
+  /**
+   * Puts back what `apply` did, also after an `apply` that failed part-way (only the part that took effect);
+   * false when there was nothing to put back.
+   */
+  undo(): Promise<void | false>;
   /** After every step succeeded (drops backups kept for undo). */
   commit?(): Promise<void>;
 }
@@ -112,15 +116,23 @@ export function settingsOf(node: NodeDescription, cluster: ControlCluster): Node
 const line = (c: Command) => c.argv.join(' ');
 const run = (ctx: StepContext, c: Command): Promise<CommandResult> => runChecked(ctx.exec, c);
 
-/** A change made of commands, undone by other commands. */
+/**
+ * A change made of commands, undone by other commands. Each command is one OVSDB transaction: one that failed
+ * changed nothing, so when none succeeded there is nothing to undo.
+ */
 function commandChange(ctx: StepContext, summary: string, apply: Command[], undo: Command[]): Change {
+  let applied = 0;
   return {
     summary,
     commands: apply.map(line),
     async apply() {
-      for (const c of apply) await run(ctx, c);
+      for (const c of apply) {
+        await run(ctx, c);
+        applied++;
+      }
     },
     async undo() {
+      if (applied === 0) return false;
       for (const c of undo) await run(ctx, c);
     },
   };
@@ -215,6 +227,7 @@ const pki: Step = {
     }
     const files = [s.files.key, s.files.cert, s.files.cacert];
     const backup = (f: string) => `${f}.sluice-prev`;
+    const taken: string[] = [];
     const csrCommand: Command = {
       argv: [
         'openssl',
@@ -245,21 +258,26 @@ const pki: Step = {
         async apply() {
           await run(ctx, { argv: ['mkdir', '-p', '--', s.pkiDir] });
           // Earlier files are kept aside until the whole run succeeds, for undo.
-          for (const f of files)
+          for (const f of files) {
             await run(ctx, {
               argv: ['sh', '-c', '[ ! -e "$1" ] || mv -f -- "$1" "$1.sluice-prev"', 'sh', f],
             });
+            taken.push(f);
+          }
           await run(ctx, { argv: ['sh', '-c', 'umask 077 && exec "$@"', 'sh', ...csrCommand.argv] }).then(
             async (r) => {
               const signed = await ctx.control.sign({ node: ctx.node.name, csr: r.stdout });
               await run(ctx, writeFile(s.files.cert, signed.certificate));
               await run(ctx, writeFile(s.files.cacert, signed.ca));
-              ctx.facts.fingerprint = signed.fingerprint;
+              // As the next run computes it from the file (the controller's spelling of it may differ).
+              ctx.facts.fingerprint = new X509Certificate(signed.certificate).fingerprint256;
             },
           );
         },
         async undo() {
-          for (const f of files)
+          // Only the files this run put aside: the others were never touched.
+          if (taken.length === 0) return false;
+          for (const f of taken)
             await run(ctx, {
               argv: [
                 'sh',
@@ -484,7 +502,10 @@ const controller: Step = {
   title: 'OpenFlow controller of the integration bridge over SSL',
   async plan(ctx) {
     const s = settingsOf(ctx.node, ctx.cluster);
-    const now = parseTargets((await run(ctx, vsctl(s.db, 'get-controller', s.bridge))).stdout);
+    // In a dry run of a new node the bridge is only planned: it has no controller yet.
+    const exists = await ctx.exec.run(vsctlProbe(s.db, 'br-exists', s.bridge));
+    const now =
+      exists.code === 2 ? [] : parseTargets((await run(ctx, vsctl(s.db, 'get-controller', s.bridge))).stdout);
     if (sameTargets(now, s.controllers)) return [];
     return [
       commandChange(
@@ -538,6 +559,7 @@ const register: Step = {
     const want = registrationOf(ctx.node, ctx.cluster, systemId ?? '(new)', fingerprint ?? '(new)');
     const now = await ctx.control.registration(ctx.node.name);
     const keys = Object.keys(want);
+    let registered = false;
     if (
       now &&
       JSON.stringify(registeredPart(now, keys)) ===
@@ -555,8 +577,10 @@ const register: Step = {
             ctx.node.name,
             registrationOf(ctx.node, ctx.cluster, ctx.facts.systemId!, ctx.facts.fingerprint!),
           );
+          registered = true;
         },
         async undo() {
+          if (!registered) return false;
           if (now) {
             const old = registeredPart(now, [
               ...keys,
