@@ -33,3 +33,12 @@ export {
   type RunOptions,
 } from './runner.js';
 export { localExecutor, spawnCollect } from './local.js';
+export { sshExecutor, SshError, DEFAULT_KNOWN_HOSTS, type SshOptions, type SshExecutor } from './ssh.js';
+export {
+  parseKnownHosts,
+  checkHostKey,
+  fingerprintOf,
+  knownHostsLine,
+  type KnownHostEntry,
+  type HostKeyVerdict,
+} from './knownhosts.js';
