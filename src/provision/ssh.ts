@@ -179,9 +179,18 @@ async function connect(o: SshOptions, label: string): Promise<SshClient> {
     keepaliveInterval: 15_000,
   };
   return new Promise((resolve, reject) => {
-    conn.once('ready', () => resolve(conn));
-    conn.once('error', (err: Error & { level?: string; code?: string }) => {
-      conn.end();
+    let settled = false;
+    conn.once('ready', () => {
+      settled = true;
+      resolve(conn);
+    });
+    // Kept for the connection's life: ssh2 may emit a second error (a timeout, then the socket closing),
+    // and once connected a dropped connection shows as commands without an exit status, not a crash.
+    conn.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (settled) return;
+      settled = true;
+      // destroy, not end: before the handshake end() leaves the socket open.
+      conn.destroy();
       if (refusal) return reject(new SshError(refusal));
       if (err.level === 'client-authentication')
         return reject(new SshError(`${label}: authentication failed (${tried}): check ${check}`));
