@@ -4,6 +4,7 @@
 import type { AgentConfig } from '../agent/index.js';
 import type { DaemonConfig } from '../daemon/index.js';
 import type { ProxyDaemonConfig } from '../proxy/daemon.js';
+import { readAllStdin, terminalSecret } from './prompt.js';
 import { runCli } from './run.js';
 
 /** Resolves at the first SIGINT/SIGTERM; a second signal exits at once. */
@@ -53,5 +54,7 @@ const code = await runCli(process.argv.slice(2), {
   runController,
   runAgent,
   runProxy,
+  readStdin: readAllStdin,
+  askSecret: process.stdin.isTTY ? terminalSecret : undefined,
 });
 process.exitCode = code;

@@ -17,9 +17,12 @@ import {
 import { controllerCommand, daemonConfigFrom, type ControllerCliOptions } from './controller.js';
 import { proxyCommand, proxyConfigFrom, type ProxyCliOptions } from './proxy.js';
 import type { ProxyDaemonConfig } from '../proxy/daemon.js';
+import type { Executor } from '../provision/index.js';
+import type { NodeDescription } from '../schema/index.js';
 import { flowsText, hostsText, linksText, portRatesText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
 import { hostawareVerbs } from './hostaware.js';
+import { nodeProvisionVerbs } from './nodeprovision.js';
 import { ExitCode, networkVerbs, type Exec } from './network.js';
 import { addProxyCheck } from './proxycheck.js';
 import { qosVerbs } from './qos.js';
@@ -45,6 +48,12 @@ export interface CliIo {
   exec?: Exec;
   /** Whether a file exists (which docker binary to run; default: fs.existsSync). */
   exists?: (path: string) => boolean;
+  /** All of standard input (--password-stdin); default none: such flags are refused. */
+  readStdin?: () => Promise<string>;
+  /** Where `node provision` runs a node's commands (tests inject a scripted node); default as its access says. */
+  nodeExecutor?: (node: NodeDescription) => Promise<Executor>;
+  /** Asks the person at the terminal without echo (an SSH or sudo password); absent without a terminal. */
+  askSecret?: (prompt: string) => Promise<string>;
   /** Ends verbs that run until stopped (`hostaware messages --follow`) cleanly; default none: Ctrl-C ends them. */
   signal?: AbortSignal;
 }
@@ -165,6 +174,8 @@ export const VERB_GROUPS: VerbGroup[] = [
   qosVerbs,
   hostawareVerbs,
   networkVerbs,
+  // Last: it adds `provision` to the `node` group, which the nodes app's verbs make when they are in.
+  nodeProvisionVerbs,
 ];
 
 export function buildProgram(io: CliIo): Command {
