@@ -12,10 +12,22 @@ import { join } from 'node:path';
 import type { Command, CommandResult, ControlPlane, Executor } from '../../src/provision/index.js';
 import type {
   CaCertificate,
+  ControlCluster,
+  NodeDescription,
   SignedCertificate,
   TransportNode,
   TransportNodeRegistration,
 } from '../../src/schema/index.js';
+
+/** The cluster and hypervisor the tests provision. */
+export const CLUSTER: ControlCluster = { controllers: [{ address: '10.0.0.254' }] };
+export const HV1: NodeDescription = {
+  type: 'hypervisor',
+  name: 'hv1',
+  management_address: '10.0.0.1',
+  transport_zone: 'tz1',
+  data_interface: 'eth1',
+};
 
 export interface FakeBridge {
   externalIds: Record<string, string>;

@@ -15,6 +15,8 @@ import {
 } from '../../src/provision/index.js';
 import type { ControlCluster, NodeDescription } from '../../src/schema/index.js';
 import {
+  CLUSTER as cluster,
+  HV1 as hv1,
   fakeCa,
   fakeControl,
   fakeNode,
@@ -22,15 +24,6 @@ import {
   type FakeCa,
   type FakeState,
 } from './provision.fakenode.js';
-
-const cluster: ControlCluster = { controllers: [{ address: '10.0.0.254' }] };
-const hv1: NodeDescription = {
-  type: 'hypervisor',
-  name: 'hv1',
-  management_address: '10.0.0.1',
-  transport_zone: 'tz1',
-  data_interface: 'eth1',
-};
 
 let ca: FakeCa;
 before(() => {
