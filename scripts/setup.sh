@@ -25,13 +25,14 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.ex
 # pgrep, sysctl, fuser, nc; iptables: the agent's gateway rules); socat: the proxy bench's byte-level peer;
 # ganglia-monitor (gmond, gmetric) + gmetad + rrdtool: host-aware networking's metric sources (the tests run their own
 # gmond/gmetad on loopback and read Ganglia's RRD files through rrdtool); chromium: the dashboard's browser tests
-# (driven headless by playwright-core; never a browser downloaded by npm).
+# (driven headless by playwright-core; never a browser downloaded by npm); openssh-server + sshpass + sudo: the
+# simulated transport nodes' sshd and a login that needs sudo (node provisioning over SSH; sshpass only in tests).
 DEB_PACKAGES=(openvswitch-switch iptables openvswitch-testcontroller mininet iperf3 iputils-ping ethtool tshark tcpdump
   python3-os-ken etcd-server etcd-client iproute2 procps psmisc netcat-openbsd time docker.io busybox-static socat
-  ganglia-monitor gmetad rrdtool chromium)
+  ganglia-monitor gmetad rrdtool chromium openssh-server sshpass sudo)
 # Daemons whose Debian packages start a system instance on install: that instance would hold the default ports
-# (gmond 8649, gmetad 8651/8652) and multicast, while the tests start their own on loopback.
-GANGLIA_SERVICES=(ganglia-monitor gmetad)
+# (gmond 8649, gmetad 8651/8652, sshd 22) and multicast, while the tests start their own (sshd in a namespace).
+STARTED_SERVICES=(ganglia-monitor:ganglia-monitor gmetad:gmetad openssh-server:ssh)
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
@@ -47,8 +48,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "iperf3 iperf3/start_daemon boolean false" | $SUDO debconf-set-selections
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
   # Stop and disable only the services this run just installed: someone's own gmond is theirs to keep.
-  for svc in "${GANGLIA_SERVICES[@]}"; do
-    [[ " ${missing[*]} " == *" $svc "* ]] || continue
+  for entry in "${STARTED_SERVICES[@]}"; do
+    pkg=${entry%%:*} svc=${entry#*:}
+    [[ " ${missing[*]} " == *" $pkg "* ]] || continue
     say "stopping the $svc service the package started (the tests run their own)"
     $SUDO invoke-rc.d "$svc" stop >/dev/null 2>&1 || true
     if [ -d /run/systemd/system ]; then

@@ -75,7 +75,7 @@ test('a start that stalls on the retry too fails with the stall, and leaves noth
   const left = await leftovers();
   assert.deepEqual(
     { ...left, processes: left.processes.filter((p) => !p.startsWith('ovs-testcontroller')) },
-    { mininets: [], processes: [], bridges: [], namespaces: [], interfaces: [] },
+    { mininets: [], processes: [], bridges: [], namespaces: [], interfaces: [], accounts: [] },
   );
   assert.ok(isAlive(ctl.proc.pid!), 'the controller is untouched');
 });

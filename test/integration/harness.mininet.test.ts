@@ -133,5 +133,6 @@ test('afterwards no bridge, interface, namespace or process of the harness is le
     bridges: [],
     namespaces: [],
     interfaces: [],
+    accounts: [],
   });
 });

@@ -55,5 +55,6 @@ test('the demo brings up a network where every host reaches every other, a deny 
     bridges: [],
     namespaces: [],
     interfaces: [],
+    accounts: [],
   });
 });

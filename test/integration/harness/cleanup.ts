@@ -8,6 +8,7 @@ import path from 'node:path';
 import { run } from './exec.js';
 import { namedNamespaces, rootInterfaces } from './links.js';
 import { cleanSimHosts, simHostLeftovers } from './hosts.js';
+import { cleanSimNodes, simNodeLeftovers } from './nodes.js';
 import { gangliaProcesses } from './ganglia.js';
 import { deleteBridge, ownedBridges } from './ovs.js';
 import { MININET_DRIVER } from './paths.js';
@@ -100,6 +101,8 @@ export interface CleanReport {
   interfaces: string[];
   /** Simulated hosts' things (hosts.ts): processes, namespaces, links, cgroups, files. */
   simHosts: string[];
+  /** Simulated nodes' things (nodes.ts): processes, namespaces, links, the SSH user, files. */
+  simNodes: string[];
 }
 
 /**
@@ -128,6 +131,7 @@ export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<Clea
     namespaces: [],
     interfaces: [],
     simHosts: [],
+    simNodes: [],
   };
   let liveNetwork = false;
   for (const file of listJson(MININET_STATE_DIR)) {
@@ -176,6 +180,7 @@ export async function cleanLeftovers(opts: { all?: boolean } = {}): Promise<Clea
     }
   }
   report.simHosts = await cleanSimHosts(opts);
+  report.simNodes = await cleanSimNodes(opts);
   for (const dir of listDir(DATA_DIR)) {
     const owner = Number(dir.split('-')[0]);
     if (opts.all || !isAlive(owner)) fs.rmSync(path.join(DATA_DIR, dir), { recursive: true, force: true });
@@ -192,10 +197,12 @@ export interface Leftovers {
   processes: string[];
   /** Bridges tagged as the harness's. */
   bridges: string[];
-  /** Named namespaces with the test prefixes (sit-, and slh- of simulated hosts). */
+  /** Named namespaces with the test prefixes (sit-, slh- of simulated hosts, sln- of simulated nodes). */
   namespaces: string[];
-  /** Mininet-style switch interfaces and simulated hosts' links in the root namespace. */
+  /** Mininet-style switch interfaces and simulated hosts' and nodes' links in the root namespace. */
   interfaces: string[];
+  /** The simulated nodes' SSH user and its sudoers entry. */
+  accounts: string[];
 }
 
 /**
@@ -217,21 +224,31 @@ export async function leftovers(): Promise<Leftovers> {
     .filter((g) => !ownedElsewhere(g.pid) && !recorded.some((r) => r.endsWith(`(pid ${g.pid})`)))
     .map((g) => `ganglia ${g.conf} (pid ${g.pid})`);
   const sim = await simHostLeftovers();
-  // A simulated host's daemons are both recorded and found by their command line: name each once.
-  sim.processes = sim.processes.filter(
-    (p) => !recorded.some((r) => r.endsWith(p.slice(p.lastIndexOf(' (pid')))),
-  );
+  const nodes = await simNodeLeftovers();
+  // Simulated hosts' and nodes' daemons are both recorded and found by their command line: name each once.
+  const unrecorded = (p: string) => !recorded.some((r) => r.endsWith(p.slice(p.lastIndexOf(' (pid'))));
   return {
     mininets: states.filter((s) => !foreignStates.includes(s)).map((s) => s.file),
-    processes: [...recorded, ...ganglia, ...sim.processes],
+    processes: [
+      ...recorded,
+      ...ganglia,
+      ...sim.processes.filter(unrecorded),
+      ...nodes.processes.filter(unrecorded),
+    ],
     bridges: (await ownedBridges())
       .filter((b) => !foreignSwitches.has(b.name) && !ownedElsewhere(b.owner))
       .map((b) => b.name),
-    namespaces: [...(await namedNamespaces()).filter((n) => n.startsWith(NETNS_PREFIX)), ...sim.namespaces],
+    namespaces: [
+      ...(await namedNamespaces()).filter((n) => n.startsWith(NETNS_PREFIX)),
+      ...sim.namespaces,
+      ...nodes.namespaces,
+    ],
     // While someone else's network runs (or is being built) its s*-eth* interfaces cannot be told from ours.
     interfaces: [
       ...(foreignStates.length ? [] : (await rootInterfaces()).filter((i) => MININET_INTF.test(i))),
       ...sim.interfaces,
+      ...nodes.interfaces,
     ],
+    accounts: nodes.accounts,
   };
 }

@@ -25,6 +25,7 @@ async function main(cmd: string | undefined): Promise<number> {
         ...r.namespaces.map((n) => `netns ${n}`),
         ...r.interfaces.map((i) => `interface ${i}`),
         ...r.simHosts.map((h) => `simulated hosts: ${h}`),
+        ...r.simNodes.map((n) => `simulated nodes: ${n}`),
       ].filter(Boolean);
       console.log(
         removed.length ? `harness: removed leftovers: ${removed.join(', ')}` : 'harness: nothing left over',

@@ -6,7 +6,6 @@
  *
  * Names are global (netns slh-h1.., bridge slh-br0, cgroups /slh-h1..): one SimHosts per machine at a time.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,21 +13,32 @@ import path from 'node:path';
 import { startEtcdCluster, type TestEtcdCluster } from '../../support/etcd.js';
 import { waitFor } from '../../support/wait.js';
 import { run, runOk, type RunResult } from './exec.js';
-import { namedNamespaces, rootInterfaces } from './links.js';
+import { onExitSync, RUN_DIR, spawnManaged, type ExitStatus, type ManagedProcess } from './procs.js';
 import {
-  isAlive,
-  onExitSync,
-  processStartTime,
-  RUN_DIR,
-  spawnManaged,
-  type ExitStatus,
-  type ManagedProcess,
-} from './procs.js';
+  addRootBridge,
+  kindLinks,
+  kindProcesses,
+  killAll,
+  killKindProcesses,
+  listDir,
+  liveOwner,
+  makeRunDir,
+  needExecutable,
+  plumbVeth,
+  refuseIfRunning,
+  removeKindLinks,
+  runDirs,
+  startNamespaceOvs,
+  teardownKindSync,
+  waitProcReady,
+  type SimKind,
+} from './simns.js';
 
 /** Prefix of every name the simulated hosts use (netns, links, cgroups): nothing else on the machine uses it. */
 export const SIM_PREFIX = 'slh-';
 /** Each run's files (OVS databases, docker roots, etcd data) live under HOSTS_DIR/<owner pid>-XXXXXX. */
 export const HOSTS_DIR = path.join(RUN_DIR, 'hosts');
+const KIND: SimKind = { prefix: SIM_PREFIX, dir: HOSTS_DIR };
 export const UNDERLAY_BRIDGE = `${SIM_PREFIX}br0`;
 export const UNDERLAY_GATEWAY = '10.99.0.254';
 const UNDERLAY_PREFIX = '10.99.0.';
@@ -38,7 +48,6 @@ export const DOCKER = '/usr/bin/docker';
 export const DOCKERD = '/usr/sbin/dockerd';
 export const BUSYBOX = '/bin/busybox';
 export const BUSYBOX_IMAGE = 'local/busybox:latest';
-const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 const MAX_HOSTS = 250;
 
 export interface StartHostsOptions {
@@ -142,40 +151,6 @@ export interface SimHosts {
 // ---------------------------------------------------------------------------------------------------------------
 // Finding what is ours: by name prefix, by our directory on a command line, by network namespace, by cgroup.
 
-interface Owner {
-  pid: number;
-  startTime: string;
-}
-
-function readOwner(dir: string): Owner | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, 'owner.json'), 'utf8')) as Owner;
-  } catch {
-    return undefined;
-  }
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
-function runDirs(): string[] {
-  return listDir(HOSTS_DIR).map((d) => path.join(HOSTS_DIR, d));
-}
-
-/** The pid of a live process (other than a dead one's reused pid) that runs simulated hosts now, if any. */
-function liveOwner(): number | undefined {
-  for (const dir of runDirs()) {
-    const o = readOwner(dir);
-    if (o && isAlive(o.pid) && processStartTime(o.pid) === o.startTime) return o.pid;
-  }
-  return undefined;
-}
-
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const SHIM_SOCKETS = '/run/containerd/s';
 
@@ -209,51 +184,12 @@ function cgroupPids(dirs: string[]): Set<number> {
   return pids;
 }
 
-/** Inode numbers of our named network namespaces (what /proc/PID/ns/net links to). */
-function ourNetnsInodes(): Set<string> {
-  const inodes = new Set<string>();
-  for (const n of listDir('/run/netns')) {
-    const st = n.startsWith(SIM_PREFIX) && fs.statSync(path.join('/run/netns', n), { throwIfNoEntry: false });
-    if (st) inodes.add(String(st.ino));
-  }
-  return inodes;
-}
-
-/** An argument that is a path under HOSTS_DIR ('/x', '--pidfile=/x', 'unix:/x', 'punix:/x', 'unix:///x'). */
-function namesOurFile(arg: string): boolean {
-  const i = arg.indexOf(HOSTS_DIR + '/');
-  return i >= 0 && /^(?:-[-\w]*=)?(?:p?unix:(?:\/\/)?)?$/.test(arg.slice(0, i));
-}
-
 /**
  * Processes of ours: any with a file of ours as an argument (dockerd, containerd, shims, OVS, etcd), in one
  * of our network namespaces (agents, servers), or in one of our cgroups (containers). Never this process.
  */
 export function simHostProcesses(): { pid: number; what: string }[] {
-  const netns = ourNetnsInodes();
-  const inCgroup = cgroupPids(ourCgroups());
-  const found: { pid: number; what: string }[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid || !isAlive(pid)) continue;
-    let cmdline = '';
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    let ns = '';
-    try {
-      ns = fs.readlinkSync(`/proc/${pid}/ns/net`).match(/\[(\d+)\]/)?.[1] ?? '';
-    } catch {
-      // exited meanwhile
-    }
-    if (cmdline.split('\0').some(namesOurFile) || netns.has(ns) || inCgroup.has(pid)) {
-      found.push({ pid, what: `${cmdline.split('\0')[0] || '?'} (pid ${pid})` });
-    }
-  }
-  return found;
+  return kindProcesses(KIND, cgroupPids(ourCgroups()));
 }
 
 /** Our mounts visible in this (root) mount namespace: none once our namespaces are deleted. */
@@ -278,47 +214,16 @@ export interface SimHostLeftovers {
  * leftovers: empty while one runs (unless it is this process).
  */
 export async function simHostLeftovers(): Promise<SimHostLeftovers> {
-  const owner = liveOwner();
+  const owner = liveOwner(KIND);
   const none = { processes: [], namespaces: [], interfaces: [], cgroups: [], mounts: [], dirs: [] };
   if (owner !== undefined && owner !== process.pid) return none;
   return {
     processes: simHostProcesses().map((p) => p.what),
-    namespaces: (await namedNamespaces()).filter((n) => n.startsWith(SIM_PREFIX)),
-    interfaces: (await rootInterfaces()).filter((i) => i.startsWith(SIM_PREFIX)),
+    ...(await kindLinks(KIND)),
     cgroups: ourCgroups(),
     mounts: ourMounts(),
-    dirs: runDirs(),
+    dirs: runDirs(KIND),
   };
-}
-
-function killAll(pids: Iterable<number>): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  }
-}
-
-/** Kills every process of ours until none is left (containers first: their shims would report them). */
-async function killOurProcesses(timeoutMs = 10_000): Promise<void> {
-  await waitFor(
-    () => {
-      killAll(cgroupPids(ourCgroups()));
-      const left = simHostProcesses();
-      killAll(left.map((p) => p.pid));
-      return left.length === 0;
-    },
-    {
-      what: 'the simulated hosts processes to exit',
-      timeoutMs,
-      detail: () =>
-        simHostProcesses()
-          .map((p) => p.what)
-          .join(', '),
-    },
-  );
 }
 
 /**
@@ -340,18 +245,11 @@ function removeShimSockets(runDir: string): void {
  * process owns them (its run is still going). Returns what it removed.
  */
 export async function cleanSimHosts(opts: { all?: boolean } = {}): Promise<string[]> {
-  if (!opts.all && liveOwner() !== undefined) return [];
+  if (!opts.all && liveOwner(KIND) !== undefined) return [];
   const removed: string[] = simHostProcesses().map((p) => p.what);
-  await killOurProcesses();
-  for (const ns of (await namedNamespaces()).filter((n) => n.startsWith(SIM_PREFIX))) {
-    await run('ip', ['netns', 'del', ns]);
-    removed.push(`netns ${ns}`);
-  }
-  // Veths go with their namespace; the bridge (and any stray link) is removed here.
-  for (const intf of (await rootInterfaces()).filter((i) => i.startsWith(SIM_PREFIX))) {
-    await run('ip', ['link', 'del', intf]);
-    removed.push(`interface ${intf}`);
-  }
+  // Containers first: their shims would report them.
+  await killKindProcesses(KIND, () => cgroupPids(ourCgroups()));
+  removed.push(...(await removeKindLinks(KIND)));
   const cgroups = ourCgroups();
   // A cgroup whose last task just died is busy for a moment.
   await waitFor(
@@ -368,7 +266,7 @@ export async function cleanSimHosts(opts: { all?: boolean } = {}): Promise<strin
     { what: 'our cgroups to be removable', timeoutMs: 5000, detail: () => ourCgroups().join(', ') },
   ).catch(() => undefined);
   if (cgroups.length) removed.push(`${cgroups.length} cgroup dir(s)`);
-  for (const dir of runDirs()) {
+  for (const dir of runDirs(KIND)) {
     removeShimSockets(dir);
     fs.rmSync(dir, { recursive: true, force: true });
     removed.push(`dir ${dir}`);
@@ -376,33 +274,8 @@ export async function cleanSimHosts(opts: { all?: boolean } = {}): Promise<strin
   return removed;
 }
 
-/** At exit without stop(): kill and unlink synchronously (the 'exit' event allows nothing asynchronous). */
-function teardownSync(): void {
-  for (let i = 0; i < 3; i++) {
-    const pids = [...cgroupPids(ourCgroups()), ...simHostProcesses().map((p) => p.pid)];
-    if (!pids.length) break;
-    killAll(pids);
-  }
-  try {
-    for (const n of fs.readdirSync('/run/netns')) {
-      if (n.startsWith(SIM_PREFIX)) execFileSync('ip', ['netns', 'del', n], { stdio: 'ignore' });
-    }
-    execFileSync('ip', ['link', 'del', UNDERLAY_BRIDGE], { stdio: 'ignore' });
-  } catch {
-    // the next run's cleanup removes the rest
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Pieces.
-
-function need(file: string, what: string): void {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-  } catch {
-    throw new Error(`startHosts: ${file} is missing (${what}; run make setup)`);
-  }
-}
 
 /** GET /_ping on a docker socket: 'OK' once dockerd serves its API. */
 function dockerPing(socketPath: string): Promise<boolean> {
@@ -415,24 +288,6 @@ function dockerPing(socketPath: string): Promise<boolean> {
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
   });
-}
-
-/** Waits for `ready`, failing at once (with the log tail) if the process dies first. */
-async function waitProcReady(
-  proc: ManagedProcess,
-  ready: () => Promise<boolean>,
-  what: string,
-  timeoutMs: number,
-): Promise<void> {
-  const r = await waitFor(async () => (!proc.running ? 'exited' : (await ready()) && 'ready'), {
-    what,
-    timeoutMs,
-    intervalMs: 50,
-    detail: () => `log of ${proc.name} (${proc.logFile}):\n${proc.logTail(30)}`,
-  });
-  if (r === 'exited') {
-    throw new Error(`${what}: ${proc.name} exited ${JSON.stringify(proc.status)}\n${proc.logTail(30)}`);
-  }
 }
 
 let imageTar: Promise<string> | undefined;
@@ -466,65 +321,6 @@ function busyboxTar(): Promise<string> {
   })();
   imageTar.catch(() => (imageTar = undefined));
   return imageTar;
-}
-
-/** The underlay link of host i: a veth from the bridge into its namespace, tx offload off on both ends. */
-async function plumbHost(i: number, netnsName: string): Promise<void> {
-  const outer = `${SIM_PREFIX}h${i}`;
-  await runOk('ip', ['netns', 'add', netnsName]);
-  const veth = ['type', 'veth', 'peer', 'name', UNDERLAY_IFACE, 'netns', netnsName];
-  await runOk('ip', ['link', 'add', outer, ...veth]);
-  await runOk('ip', ['link', 'set', outer, 'master', UNDERLAY_BRIDGE, 'up']);
-  // Without it TCP through a userspace datapath hangs (unfinished checksums); see the reference.
-  await runOk('ethtool', ['-K', outer, 'tx', 'off']);
-  const inNs = (...args: string[]) => runOk('ip', ['-n', netnsName, ...args]);
-  await inNs('addr', 'add', `${UNDERLAY_PREFIX}${i}/24`, 'dev', UNDERLAY_IFACE);
-  await inNs('link', 'set', UNDERLAY_IFACE, 'up');
-  await inNs('link', 'set', 'lo', 'up');
-  await runOk('nsenter', [`--net=/var/run/netns/${netnsName}`, 'ethtool', '-K', UNDERLAY_IFACE, 'tx', 'off']);
-}
-
-/** ovsdb-server and ovs-vswitchd of one host, in its network namespace, all files under `dir`. */
-async function startOvs(
-  name: string,
-  dir: string,
-  netns: string,
-  timeoutMs: number,
-): Promise<ManagedProcess[]> {
-  const db = `unix:${dir}/db.sock`;
-  await runOk('ovsdb-tool', ['create', `${dir}/conf.db`, OVS_SCHEMA]);
-  const ovsdb = spawnManaged({
-    name: `${name}-ovsdb-server`,
-    cmd: 'nsenter',
-    args: [
-      `--net=${netns}`,
-      'ovsdb-server',
-      `${dir}/conf.db`,
-      `--remote=punix:${dir}/db.sock`,
-      `--pidfile=${dir}/ovsdb-server.pid`,
-      `--unixctl=${dir}/ovsdb-server.ctl`,
-    ],
-  });
-  const vsctlOk = async (...args: string[]) =>
-    (await run('ovs-vsctl', [`--db=${db}`, '--timeout=5', ...args], { timeoutMs: 8000 })).code === 0;
-  await waitProcReady(ovsdb, () => vsctlOk('--no-wait', 'init'), `${name}'s ovsdb-server`, timeoutMs);
-  const vswitchd = spawnManaged({
-    name: `${name}-ovs-vswitchd`,
-    cmd: 'nsenter',
-    // Its bridges' management sockets (BR.mgmt, for ovs-ofctl) go to OVS_RUNDIR.
-    args: [
-      `--net=${netns}`,
-      'ovs-vswitchd',
-      db,
-      `--pidfile=${dir}/ovs-vswitchd.pid`,
-      `--unixctl=${dir}/ovs-vswitchd.ctl`,
-    ],
-    env: { ...process.env, OVS_RUNDIR: dir },
-  });
-  const appctlOk = async () =>
-    (await run('ovs-appctl', ['-t', `${dir}/ovs-vswitchd.ctl`, 'version'], { timeoutMs: 5000 })).code === 0;
-  await waitProcReady(vswitchd, appctlOk, `${name}'s ovs-vswitchd`, timeoutMs);
-  return [ovsdb, vswitchd];
 }
 
 /**
@@ -605,25 +401,15 @@ export async function startHosts(opts: StartHostsOptions): Promise<SimHosts> {
     throw new Error(`startHosts: etcd.members must be a positive integer, got ${String(members)}`);
   }
   const timeoutMs = opts.readyTimeoutMs ?? 30_000;
-  need(DOCKERD, 'Debian package docker.io');
-  need(DOCKER, 'Debian package docker.io');
-  need(BUSYBOX, 'Debian package busybox-static');
-  const owner = liveOwner();
-  if (owner !== undefined) {
-    throw new Error(
-      `startHosts: simulated hosts already run in process ${owner}${owner === process.pid ? ' (this one: stop() them first)' : ''}`,
-    );
-  }
+  needExecutable(DOCKERD, 'Debian package docker.io', 'startHosts');
+  needExecutable(DOCKER, 'Debian package docker.io', 'startHosts');
+  needExecutable(BUSYBOX, 'Debian package busybox-static', 'startHosts');
+  refuseIfRunning(KIND, 'startHosts', 'simulated hosts');
   await cleanSimHosts();
   const image = busyboxTar();
 
-  fs.mkdirSync(HOSTS_DIR, { recursive: true });
-  const dir = fs.mkdtempSync(path.join(HOSTS_DIR, `${process.pid}-`));
-  fs.writeFileSync(
-    path.join(dir, 'owner.json'),
-    JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) ?? '' } satisfies Owner),
-  );
-  const removeExitHook = onExitSync(teardownSync);
+  const dir = makeRunDir(KIND);
+  const removeExitHook = onExitSync(() => teardownKindSync(KIND, () => cgroupPids(ourCgroups())));
 
   const procs: ManagedProcess[] = [];
   const hostProcs: HostProcess[] = [];
@@ -651,9 +437,7 @@ export async function startHosts(opts: StartHostsOptions): Promise<SimHosts> {
     })());
 
   try {
-    await runOk('ip', ['link', 'add', UNDERLAY_BRIDGE, 'type', 'bridge']);
-    await runOk('ip', ['addr', 'add', `${UNDERLAY_GATEWAY}/24`, 'dev', UNDERLAY_BRIDGE]);
-    await runOk('ip', ['link', 'set', UNDERLAY_BRIDGE, 'up']);
+    await addRootBridge(UNDERLAY_BRIDGE, `${UNDERLAY_GATEWAY}/24`);
 
     const etcdStarting = members
       ? startEtcdCluster({
@@ -673,9 +457,15 @@ export async function startHosts(opts: StartHostsOptions): Promise<SimHosts> {
         const netns = `/var/run/netns/${netnsName}`;
         const hdir = path.join(dir, name);
         fs.mkdirSync(hdir, { recursive: true });
-        await plumbHost(index, netnsName);
+        await plumbVeth({
+          netns: netnsName,
+          outer: `${SIM_PREFIX}h${index}`,
+          outerBridge: UNDERLAY_BRIDGE,
+          inner: UNDERLAY_IFACE,
+          innerCidr: `${UNDERLAY_PREFIX}${index}/24`,
+        });
         const [ovs, dockerd] = await Promise.all([
-          startOvs(name, hdir, netns, timeoutMs),
+          startNamespaceOvs(name, hdir, netns, timeoutMs).then((o) => o.procs),
           startDockerd(name, hdir, netns, `/${netnsName}`, timeoutMs),
         ]);
         procs.push(...ovs);

@@ -82,6 +82,22 @@ export {
   type SimHostLeftovers,
 } from './hosts.js';
 export {
+  startSimNodes,
+  simNodeLeftovers,
+  cleanSimNodes,
+  NODE_PREFIX,
+  NODES_DIR,
+  MGMT_BRIDGE,
+  MGMT_GATEWAY,
+  DATA_INTERFACE,
+  SSH_USER,
+  type StartNodesOptions,
+  type SimNodes,
+  type SimNode,
+  type SimSsh,
+  type SimNodeLeftovers,
+} from './nodes.js';
+export {
   startGmond,
   startGmetad,
   findMetric,
