@@ -161,9 +161,13 @@ type CliTarget = Pick<RunningController, 'apiUrl' | 'apiTls'>;
 
 /**
  * Runs the `sluice` CLI against a controller's API (as SLUICE_API, with apiTls also SLUICE_API_CACERT/CERT/KEY);
- * never throws for a non-zero exit.
+ * never throws for a non-zero exit. `input` goes to its stdin (passwords for --password-stdin).
  */
-export function sluiceCli(ctl: CliTarget, args: string[]): Promise<RunResult> {
+export function sluiceCli(
+  ctl: CliTarget,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   const tls = ctl.apiTls;
   const tlsEnv = tls
     ? {
@@ -174,6 +178,7 @@ export function sluiceCli(ctl: CliTarget, args: string[]): Promise<RunResult> {
     : {};
   return run(process.execPath, [SLUICE_CLI, ...args], {
     env: { ...process.env, SLUICE_API: ctl.apiUrl, ...tlsEnv },
+    ...opts,
   });
 }
 
