@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import {
   canConnect,
   simNodeLeftovers,
@@ -56,6 +57,37 @@ test('each node has its own OVS, management address and data interface', async (
   );
   assert.ok(grown >= before + 20);
   for (const node of nodes) await node.vsctl('del-br', 'br-test');
+});
+
+test("a node's manager setting dials the controller side over the management network", async () => {
+  const n2 = sim!.nodes[1];
+  const accepted: string[] = [];
+  const server = net.createServer((sock) => accepted.push(sock.remoteAddress ?? '?'));
+  await new Promise<void>((resolve) => server.listen(0, sim!.gateway, resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  try {
+    await n2.vsctl('set-manager', `tcp:${sim!.gateway}:${port}`);
+    const conn = await waitFor(
+      async () => {
+        const c = await n2.connections();
+        return c.managers[0]?.connected && c;
+      },
+      {
+        what: `${n2.name}'s manager connection to ${sim!.gateway}:${port}`,
+        timeoutMs: 15_000,
+        intervalMs: 250,
+        detail: async () => JSON.stringify(await n2.connections()),
+      },
+    );
+    assert.deepEqual(conn, {
+      managers: [{ target: `tcp:${sim!.gateway}:${port}`, connected: true }],
+      controllers: [],
+    });
+    assert.ok(accepted.includes(n2.address), `connected from ${n2.address}: ${accepted.join(', ')}`);
+  } finally {
+    await n2.vsctl('del-manager');
+    server.close();
+  }
 });
 
 test('ssh with a password and sudo with it reaches only the ssh node', async () => {

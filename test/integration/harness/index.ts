@@ -96,6 +96,7 @@ export {
   type SimNode,
   type SimSsh,
   type SimNodeLeftovers,
+  type Connection,
 } from './nodes.js';
 export {
   startGmond,

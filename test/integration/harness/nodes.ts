@@ -111,6 +111,11 @@ export interface SimNode {
   ofctl(...args: string[]): Promise<string>;
   /** A command in this node's network namespace; never throws. */
   exec(cmd: string, args: string[], opts?: { timeoutMs?: number; input?: string }): Promise<RunResult>;
+  /**
+   * The node's OVSDB managers and OpenFlow controllers with their connection state, as `ovs-vsctl show` has
+   * them (OVS refreshes is_connected every few seconds: wait for it).
+   */
+  connections(): Promise<{ managers: Connection[]; controllers: Connection[] }>;
   /** Sends `packets` UDP datagrams into the node's data interface from its peer (received on eth1). */
   sendData(packets: number): Promise<void>;
   /** The node's OVSDB Interface statistics of `iface` (default eth1): rx_packets, tx_bytes... */
@@ -120,6 +125,11 @@ export interface SimNode {
    * file, which a restart appends to) when OVS runs, else the database file, plus the PKI directory's files.
    */
   snapshot(): Promise<string>;
+}
+
+export interface Connection {
+  target: string;
+  connected: boolean;
 }
 
 export interface SimNodes {
@@ -472,6 +482,14 @@ export async function startSimNodes(opts: StartNodesOptions): Promise<SimNodes> 
             } finally {
               sock.close();
             }
+          },
+          async connections() {
+            const list = async (table: string): Promise<Connection[]> => {
+              const out = await vsctl('--format=json', '--columns=target,is_connected', 'list', table);
+              const rows = (JSON.parse(out) as { data: [string, boolean][] }).data;
+              return rows.map(([target, connected]) => ({ target, connected }));
+            };
+            return { managers: await list('Manager'), controllers: await list('Controller') };
           },
           async interfaceStatistics(iface = DATA_INTERFACE) {
             const out = await vsctl(
