@@ -25,6 +25,7 @@ import { QosApp } from '../apps/qos/index.js';
 import { HostAwareApp } from '../apps/hostaware/index.js';
 import { hostAwareRoutes } from '../api/routes/hostaware.js';
 import { statisticsRoutes } from '../api/routes/statistics.js';
+import { nodesRoutes } from '../api/routes/nodes.js';
 import { StatisticsApp } from '../apps/statistics/index.js';
 import { hostAwareMetrics } from './hostaware.js';
 import { TopologyApp } from '../apps/topology/index.js';
@@ -42,6 +43,7 @@ import { qosView } from './qos.js';
 import { staticFlowsView } from './staticflows.js';
 import { hostsView, topologyView } from './views.js';
 import { storeAgentView } from './agents.js';
+import { nodesView, type Listening } from './nodes.js';
 
 export interface Daemon {
   readonly controller: Controller;
@@ -172,6 +174,12 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     await controller.start();
     cleanup.push(() => controller.stop());
 
+    // Known once the API listens; the cluster view reads it per request.
+    const listening: Listening = {
+      apiUrl: `http://${config.api.listen}:${config.api.port}`,
+      openflow: controller.addresses,
+      openflowTls: Boolean(config.openflow.tls),
+    };
     const api = await createApiServer({
       switches: controller,
       topology: topologyView(apps.topology),
@@ -188,6 +196,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
         statisticsRoutes(statistics),
         // Container networks, endpoints and agents: written by the agents, shown here (the dashboard's).
         agentReadRoutes(storeAgentView(store)),
+        // Node and cluster descriptions, transport nodes and zones (issue 12).
+        nodesRoutes(nodesView(store, config.version, () => listening)),
       ],
       version: config.version,
       auth: { token },
@@ -202,6 +212,7 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       'another controller?',
     );
     cleanup.push(() => api.close());
+    listening.apiUrl = apiUrl;
 
     log.info(
       {

@@ -4,8 +4,13 @@
  * members are told apart by one literal key (`type`, `kind`) are resolved on that key first, so an error names
  * the member's own field instead of "no union member matched". Browser-safe (TypeBox only).
  */
-import { Kind, type TObject, type TSchema } from '@sinclair/typebox';
+import { FormatRegistry, Kind, type TObject, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+
+// TypeBox's Value knows no string formats of its own; the schemas use date-time (stored records' times).
+if (!FormatRegistry.Has('date-time')) {
+  FormatRegistry.Set('date-time', (s) => /^\d{4}-\d\d-\d\dT/.test(s) && !Number.isNaN(Date.parse(s)));
+}
 
 export interface SchemaFault {
   /** `nodes[1].data_interface`, or '' for the value itself. */

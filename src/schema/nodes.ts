@@ -146,11 +146,24 @@ export type NodeDocument = Static<typeof NodeDocument>;
 
 const When = (description: string) => Type.String({ format: 'date-time', description });
 
+const AppliedChange = Type.Union(
+  [Type.Literal('created'), Type.Literal('updated'), Type.Literal('unchanged')],
+  { description: 'what the apply did (or, with dry_run, would do)' },
+);
+
 /** PUT /api/v1/nodes/{name}: the stored revision; `changed` is false when the description was the same. */
 export const NodeApplied = Type.Object({
   name: Type.String(),
   revision: Type.Integer({ description: 'the description revision, 1 for the first' }),
   changed: Type.Boolean(),
+  change: AppliedChange,
+});
+
+/** PUT /api/v1/cluster/description: as NodeApplied, for the one cluster description. */
+export const ClusterApplied = Type.Object({
+  revision: Type.Integer({ description: 'the cluster description revision, 1 for the first' }),
+  changed: Type.Boolean(),
+  change: AppliedChange,
 });
 
 export const NodeSummary = Type.Object({
@@ -180,6 +193,14 @@ export const NodeRevision = Type.Object({
 export const ClusterDescriptionRecord = Type.Object({
   revision: Type.Integer(),
   updated: When('when it was applied'),
+  description: ControlCluster,
+});
+
+/** GET /api/v1/cluster/description/history: each applied revision of the cluster description. */
+export const ClusterRevision = Type.Object({
+  revision: Type.Integer(),
+  applied: When('when it was applied'),
+  change: Type.Union([Type.Literal('created'), Type.Literal('updated')]),
   description: ControlCluster,
 });
 
@@ -279,6 +300,8 @@ export type NodeSummary = Static<typeof NodeSummary>;
 export type NodeRecord = Static<typeof NodeRecord>;
 export type NodeRevision = Static<typeof NodeRevision>;
 export type ClusterDescriptionRecord = Static<typeof ClusterDescriptionRecord>;
+export type ClusterApplied = Static<typeof ClusterApplied>;
+export type ClusterRevision = Static<typeof ClusterRevision>;
 export type SignRequest = Static<typeof SignRequest>;
 export type SignedCertificate = Static<typeof SignedCertificate>;
 export type CaCertificate = Static<typeof CaCertificate>;

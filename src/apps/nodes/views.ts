@@ -1,0 +1,118 @@
+/**
+ * The transport views, as pure functions of the stored descriptions and registrations and the runtime's
+ * connection facts: a transport node, the zones, the control cluster; and the checks a registration must pass
+ * against its node's description.
+ */
+import type {
+  ControlClusterMember,
+  ControlClusterView,
+  NodeDescription,
+  TransportNode,
+  TransportNodeRegistration,
+  TransportZone,
+} from '../../schema/index.js';
+import { ConflictError, FieldError } from '../../util/index.js';
+import type { TransportRuntime } from './runtime.js';
+
+export interface StoredRegistration {
+  registered: string;
+  registration: TransportNodeRegistration;
+}
+
+/**
+ * A registration is accepted only for a described node, and must agree with the description on what the
+ * description decides (type, zone, integration bridge); a mismatch means provisioning ran from another
+ * description than the stored one.
+ */
+export function checkRegistration(
+  name: string,
+  reg: TransportNodeRegistration,
+  description: NodeDescription | undefined,
+): void {
+  if (!description) {
+    throw new ConflictError(
+      'name',
+      `node ${name} has no description; apply one first (sluice node apply FILE), then provision it`,
+    );
+  }
+  const expect = (field: keyof TransportNodeRegistration, want: unknown) => {
+    if (reg[field] !== want) {
+      throw new FieldError(
+        field,
+        `${JSON.stringify(reg[field])} differs from node ${name}'s description (${JSON.stringify(want)}); ` +
+          're-provision from the stored description',
+      );
+    }
+  };
+  expect('type', description.type);
+  expect('transport_zone', description.transport_zone);
+  expect('integration_bridge', description.integration_bridge ?? 'br-int');
+}
+
+export function transportNodeOf(
+  name: string,
+  stored: StoredRegistration,
+  runtime: TransportRuntime,
+): TransportNode {
+  return {
+    name,
+    ...stored.registration,
+    registered: stored.registered,
+    ovsdb: runtime.ovsdb(name),
+    openflow: runtime.openflow(name),
+    tunnels: runtime.tunnels(name),
+  };
+}
+
+const connected = (runtime: TransportRuntime, node: string) =>
+  runtime.ovsdb(node).connected && runtime.openflow(node).connected;
+
+/**
+ * Zones named by the descriptions, and by registrations of nodes whose description is gone (a node's zone is
+ * its description's when it has one): each with its nodes, sorted, and how many are connected.
+ */
+export function zonesOf(
+  descriptions: readonly NodeDescription[],
+  registrations: readonly { name: string; transport_zone: string }[],
+  runtime: TransportRuntime,
+): TransportZone[] {
+  const zoneOf = new Map<string, string>();
+  for (const r of registrations) zoneOf.set(r.name, r.transport_zone);
+  for (const d of descriptions) zoneOf.set(d.name, d.transport_zone);
+  const zones = new Map<string, string[]>();
+  for (const [node, zone] of zoneOf) zones.set(zone, [...(zones.get(zone) ?? []), node]);
+  return [...zones.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, nodes]) => {
+      nodes.sort();
+      return { name, nodes, connected: nodes.filter((n) => connected(runtime, n)).length };
+    });
+}
+
+/** How this controller is reached: what the daemon listens on, as `scheme:host:port`. */
+export interface ControllerIdentity {
+  id: string;
+  display_name: string;
+  version: string;
+  /** e.g. http:127.0.0.1:8080 */
+  api: string;
+  /** e.g. tcp:0.0.0.0:6653, one per OpenFlow listener */
+  openflow: readonly string[];
+  /** The nodes' OVSDB manager listener, when one runs (ssl:0.0.0.0:6640). */
+  ovsdbManager?: string;
+}
+
+/** NVP's control cluster shape: this controller as the one member (the HA issue adds the others). */
+export function clusterViewOf(me: ControllerIdentity): ControlClusterView {
+  const roles: ControlClusterMember['roles'] = [
+    { role: 'api', listen_addr: me.api },
+    ...me.openflow.map((listen_addr) => ({ role: 'openflow' as const, listen_addr })),
+    ...(me.ovsdbManager ? [{ role: 'ovsdb-manager' as const, listen_addr: me.ovsdbManager }] : []),
+  ];
+  return { members: [{ id: me.id, display_name: me.display_name, version: me.version, roles }] };
+}
+
+/** `scheme:host:port`, with an IPv6 host in brackets. */
+export function listenAddr(scheme: string, host: string, port: number): string {
+  return `${scheme}:${host.includes(':') ? `[${host}]` : host}:${port}`;
+}

@@ -1,0 +1,62 @@
+/** The nodes routes' view of this daemon: its stored nodes, the runtime of the node listeners, and itself. */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { NodesView } from '../api/routes/nodes.js';
+import {
+  listenAddr,
+  NodeRegistry,
+  NO_RUNTIME,
+  type ControllerIdentity,
+  type TransportRuntime,
+} from '../apps/nodes/index.js';
+import type { ListenAddress } from '../controller/index.js';
+import type { Store } from '../store/index.js';
+
+/** A UUID-shaped id that stays the same across restarts of the controller at one host and API address. */
+export function controllerId(host: string, api: string): string {
+  const h = createHash('sha256').update(`${host}\n${api}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** `http://127.0.0.1:8080` -> `http:127.0.0.1:8080` (NVP's listen_addr form). */
+export function urlListenAddr(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}${u.host}`;
+}
+
+export interface Listening {
+  apiUrl: string;
+  openflow: readonly ListenAddress[];
+  openflowTls: boolean;
+  /** The nodes' OVSDB manager listener (ssl:HOST:PORT), once one runs. */
+  ovsdbManager?: string;
+}
+
+export function controllerIdentity(version: string, at: Listening, host = hostname()): ControllerIdentity {
+  const api = urlListenAddr(at.apiUrl);
+  return {
+    id: controllerId(host, api),
+    display_name: host,
+    version,
+    api,
+    openflow: at.openflow.map((a) => listenAddr(at.openflowTls ? 'ssl' : 'tcp', a.host, a.port)),
+    ...(at.ovsdbManager ? { ovsdbManager: at.ovsdbManager } : {}),
+  };
+}
+
+/**
+ * `listening` is read at each request: the API's address is known only once it listens, after the routes are
+ * registered.
+ */
+export function nodesView(
+  store: Store,
+  version: string,
+  listening: () => Listening,
+  runtime: TransportRuntime = NO_RUNTIME,
+): NodesView {
+  return {
+    registry: new NodeRegistry(store),
+    runtime,
+    identity: () => controllerIdentity(version, listening()),
+  };
+}
