@@ -25,5 +25,5 @@ export const schemaChecked: FastifySchemaCompiler<FastifySchema> =
     if (!fault) return { value: data };
     const field = fault.field || (httpPart ?? 'body');
     const where = WHERE[httpPart ?? 'body'] ?? 'field';
-    return { error: new HttpError(400, 'validation', `${where} '${field}' ${fault.reason}`, field) };
+    return { error: new HttpError(400, 'validation', `${where} '${field}': ${fault.reason}`, field) };
   };

@@ -74,7 +74,12 @@ function discriminator(union: TSchema): { key: string; members: Map<unknown, TSc
 export function firstFault(schema: TSchema, value: unknown, prefix = ''): SchemaFault | undefined {
   if (schema[Kind] === 'Union') {
     const d = discriminator(schema);
-    if (d && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    if (d && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+      // Not even an object: say what is expected instead of TypeBox's "expected union value".
+      const got = value === undefined ? 'nothing' : JSON.stringify(value);
+      return { field: prefix, reason: `expected an object with "${d.key}", got ${got}` };
+    }
+    if (d) {
       const tag = (value as Record<string, unknown>)[d.key];
       const field = prefix ? `${prefix}.${d.key}` : d.key;
       const member = d.members.get(tag);
