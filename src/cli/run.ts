@@ -22,6 +22,7 @@ import type { NodeDescription } from '../schema/index.js';
 import { flowsText, hostsText, linksText, portRatesText, portsText, switchesText } from './output.js';
 import { aclVerbs, firewallVerbs } from './firewall.js';
 import { hostawareVerbs } from './hostaware.js';
+import { nodeVerbs } from './node.js';
 import { nodeProvisionVerbs } from './nodeprovision.js';
 import { ExitCode, networkVerbs, type Exec } from './network.js';
 import { addProxyCheck } from './proxycheck.js';
@@ -174,7 +175,8 @@ export const VERB_GROUPS: VerbGroup[] = [
   qosVerbs,
   hostawareVerbs,
   networkVerbs,
-  // Last: it adds `provision` to the `node` group, which the nodes app's verbs make when they are in.
+  nodeVerbs,
+  // After nodeVerbs: it adds `provision` to the `node` group those make.
   nodeProvisionVerbs,
 ];
 

@@ -13,3 +13,4 @@ export {
   type ValidationErrorCode,
 } from './errors.js';
 export { FakeClock, MAX_TIMER_MS, every, systemClock, type Clock } from './clock.js';
+export { sortedKeys } from './json.js';

@@ -5,48 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApiServer } from '../../src/api/index.js';
-import { nodesRoutes } from '../../src/api/routes/nodes.js';
-import { NodeRegistry, type TransportRuntime } from '../../src/apps/nodes/index.js';
-import { controllerIdentity } from '../../src/daemon/nodes.js';
-import { fakeDeps } from './api.fakes.js';
 import { validatorOf, type OpenApi } from './api.openapi.js';
-import { tempStore } from './apps.testctx.js';
-import { gw1, hv1, hv1Registration, runtimeWith } from './nodes.fixtures.js';
-
-const stats = {
-  node: 'hv1',
-  interface: 'eth1',
-  sampled: '2026-12-06T05:00:00.000Z',
-  statistics: { rx_packets: 10, tx_packets: 12, rx_bytes: 1000, tx_bytes: 1400 },
-};
-const runtime: TransportRuntime = {
-  ...runtimeWith(['hv1']),
-  interfaces: (n) => (n === 'hv1' ? ['br-int', 'eth1'] : []),
-  interfaceStatistics: (n, i) => (n === 'hv1' && i === 'eth1' ? stats : undefined),
-};
+import { gw1, hv1, hv1Registration, hv1Stats as stats, nodesApi } from './nodes.fixtures.js';
 
 async function server() {
-  const store = tempStore('sluice-nodesapi-');
-  const api = await createApiServer({
-    ...fakeDeps(),
-    routes: [
-      nodesRoutes({
-        registry: new NodeRegistry(store),
-        runtime,
-        identity: () =>
-          controllerIdentity(
-            '9.9.9',
-            {
-              apiUrl: 'http://127.0.0.1:8080',
-              openflow: [{ host: '0.0.0.0', port: 6653 }],
-              openflowTls: false,
-            },
-            'ctl1',
-          ),
-      }),
-    ],
-  });
+  const { api, store } = await nodesApi();
   const doc = (await api.inject({ url: '/openapi.json' })).json<OpenApi>();
   const validate = validatorOf(doc);
   const call = async (method: string, url: string, body?: unknown) => {

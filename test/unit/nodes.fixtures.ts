@@ -1,5 +1,11 @@
 /** Node descriptions, a registration and a runtime for the nodes tests. */
-import { NO_RUNTIME, type TransportRuntime } from '../../src/apps/nodes/index.js';
+import type { AddressInfo } from 'node:net';
+import { createApiServer } from '../../src/api/index.js';
+import { nodesRoutes } from '../../src/api/routes/nodes.js';
+import { NodeRegistry, NO_RUNTIME, type TransportRuntime } from '../../src/apps/nodes/index.js';
+import { controllerIdentity } from '../../src/daemon/nodes.js';
+import { fakeDeps } from './api.fakes.js';
+import { tempStore } from './apps.testctx.js';
 import type { NodeDescription, TransportNodeRegistration } from '../../src/schema/index.js';
 
 export const hv1: Extract<NodeDescription, { type: 'hypervisor' }> = {
@@ -34,5 +40,56 @@ export function runtimeWith(connected: readonly string[]): TransportRuntime {
     ...NO_RUNTIME,
     ovsdb: (n) => (up(n) ? { connected: true, since: '2026-12-06T05:00:00.000Z' } : { connected: false }),
     openflow: (n) => (up(n) ? { connected: true, dpid: '00:00:00:00:00:00:00:01' } : { connected: false }),
+  };
+}
+
+export const hv1Stats = {
+  node: 'hv1',
+  interface: 'eth1',
+  sampled: '2026-12-06T05:00:00.000Z',
+  statistics: { rx_packets: 10, tx_packets: 12, rx_bytes: 1000, tx_bytes: 1400 },
+};
+
+/** hv1 connected, with interfaces br-int and eth1 (eth1 with statistics); every other node down. */
+export const hv1Runtime: TransportRuntime = {
+  ...runtimeWith(['hv1']),
+  interfaces: (n) => (n === 'hv1' ? ['br-int', 'eth1'] : []),
+  interfaceStatistics: (n, i) => (n === 'hv1' && i === 'eth1' ? hv1Stats : undefined),
+};
+
+/** An API server with the nodes routes over a fresh embedded store and hv1Runtime; this controller is ctl1. */
+export async function nodesApi() {
+  const store = tempStore('sluice-nodesapi-');
+  const api = await createApiServer({
+    ...fakeDeps(),
+    routes: [
+      nodesRoutes({
+        registry: new NodeRegistry(store),
+        runtime: hv1Runtime,
+        identity: () =>
+          controllerIdentity(
+            '9.9.9',
+            {
+              apiUrl: 'http://127.0.0.1:8080',
+              openflow: [{ host: '0.0.0.0', port: 6653 }],
+              openflowTls: false,
+            },
+            'ctl1',
+          ),
+      }),
+    ],
+  });
+  return {
+    api,
+    store,
+    /** Listens on a free loopback port; resolves to its base URL. */
+    listen: async () => {
+      await api.listen({ host: '127.0.0.1', port: 0 });
+      return `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
+    },
+    close: async () => {
+      await api.close();
+      await store.close();
+    },
   };
 }

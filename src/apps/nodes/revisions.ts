@@ -3,17 +3,12 @@
  * description again changes nothing; anything else is a new revision numbered after the last one in the
  * history, so a node deleted and applied again continues its numbering instead of starting over at 1.
  */
+import { sortedKeys } from '../../util/index.js';
 
 export type AppliedChange = 'created' | 'updated' | 'unchanged';
 
-/** JSON with every object's keys sorted: two descriptions are the same when these are equal. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
-}
+/** Two descriptions are the same when their JSON with sorted keys is. */
+export const canonicalJson = (value: unknown): string => JSON.stringify(sortedKeys(value));
 
 export const sameDescription = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
