@@ -283,3 +283,40 @@ test('every nodes route is in /openapi.json with its body schema', async () => {
     await store.close();
   }
 });
+
+test('the replies are the same data with their response schemas as without (nothing dropped)', async () => {
+  const { store, call } = await server();
+  const bare = await nodesApi({ store, responseSchemas: false });
+  try {
+    await call('PUT', '/api/v1/cluster/description', {
+      controllers: [{ address: '10.0.0.254', api_port: 1 }],
+    });
+    await call('PUT', '/api/v1/nodes/hv1', { ...hv1, access: { kind: 'ssh', user: 'lab', port: 2222 } });
+    await call('PUT', '/api/v1/nodes/gw1', gw1);
+    await call('PUT', '/api/v1/transport-nodes/hv1', hv1Registration);
+    await call('DELETE', '/api/v1/nodes/gw1');
+    const urls = [
+      '/api/v1/nodes',
+      '/api/v1/nodes/hv1',
+      '/api/v1/nodes/gw1/history',
+      '/api/v1/cluster',
+      '/api/v1/cluster/description',
+      '/api/v1/cluster/description/history',
+      '/api/v1/transport-nodes',
+      '/api/v1/transport-nodes/hv1',
+      '/api/v1/transport-nodes/hv1/interfaces',
+      '/api/v1/transport-nodes/hv1/interfaces/eth1/stats',
+      '/api/v1/transport-zones',
+      '/api/v1/transport-zones/tz1',
+    ];
+    for (const url of urls) {
+      const withSchemas = await call('GET', url);
+      assert.equal(withSchemas.status, 200, url);
+      const without = await bare.api.inject({ url });
+      assert.deepEqual(withSchemas.json, JSON.parse(without.body), url);
+    }
+  } finally {
+    await bare.api.close();
+    await store.close();
+  }
+});

@@ -4,6 +4,7 @@ import { createApiServer } from '../../src/api/index.js';
 import { nodesRoutes } from '../../src/api/routes/nodes.js';
 import { NodeRegistry, NO_RUNTIME, type TransportRuntime } from '../../src/apps/nodes/index.js';
 import { controllerIdentity } from '../../src/daemon/nodes.js';
+import type { Store } from '../../src/store/index.js';
 import { fakeDeps } from './api.fakes.js';
 import { tempStore } from './apps.testctx.js';
 import type { NodeDescription, TransportNodeRegistration } from '../../src/schema/index.js';
@@ -57,11 +58,15 @@ export const hv1Runtime: TransportRuntime = {
   interfaceStatistics: (n, i) => (n === 'hv1' && i === 'eth1' ? hv1Stats : undefined),
 };
 
-/** An API server with the nodes routes over a fresh embedded store and hv1Runtime; this controller is ctl1. */
-export async function nodesApi() {
-  const store = tempStore('sluice-nodesapi-');
+/**
+ * An API server with the nodes routes over a fresh embedded store (or `opts.store`) and hv1Runtime; this
+ * controller is ctl1. `responseSchemas: false` serves the same replies without their schemas.
+ */
+export async function nodesApi(opts: { store?: Store; responseSchemas?: boolean } = {}) {
+  const store = opts.store ?? tempStore('sluice-nodesapi-');
   const api = await createApiServer({
     ...fakeDeps(),
+    ...(opts.responseSchemas === false ? { responseSchemas: false } : {}),
     routes: [
       nodesRoutes({
         registry: new NodeRegistry(store),
