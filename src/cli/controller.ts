@@ -36,7 +36,13 @@ export interface ControllerCliOptions {
   apiTlsKey?: string;
   apiTlsCa?: string;
   ovsdb?: string;
+  nodesListen?: string;
+  nodesOvsdbPort?: number;
+  nodesOpenflowPort?: number;
 }
+
+export const DEFAULT_NODES_OVSDB_PORT = 6640;
+export const DEFAULT_NODES_OPENFLOW_PORT = 6653;
 
 /** Throws InvalidArgumentError naming the flag when TLS flags come incomplete. */
 export function daemonConfigFrom(
@@ -56,10 +62,12 @@ export function daemonConfigFrom(
   }
   const token = o.apiToken ?? env.SLUICE_API_TOKEN;
   const store = storeConfigFrom(o, env, DEFAULT_DATA_DIR, 'controller');
+  const openflowPorts = [...new Set(o.openflowPort ?? DEFAULT_OPENFLOW_PORTS)];
+  const nodes = nodesConfigFrom(o, openflowPorts);
   return {
     openflow: {
       listen: o.openflowListen,
-      ports: [...new Set(o.openflowPort ?? DEFAULT_OPENFLOW_PORTS)],
+      ports: openflowPorts,
       ...(o.tlsCert && o.tlsKey && o.tlsCa
         ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey, caFile: o.tlsCa } }
         : {}),
@@ -79,10 +87,64 @@ export function daemonConfigFrom(
         : {}),
     },
     store,
+    ...(nodes ? { nodes } : {}),
     ...(o.ovsdb ? { ovsdb: { remote: o.ovsdb } } : {}),
     log: { level: o.logLevel, format: o.logFormat ?? (stderrIsTty ? 'pretty' : 'json') },
     version,
   };
+}
+
+/** Whether two listen addresses can be the same socket address (a wildcard takes every address of its kind). */
+function overlaps(a: string, b: string): boolean {
+  const wild = (h: string) => h === '0.0.0.0' || h === '::';
+  return (
+    a === b || (wild(a) && (a === '::' || !b.includes(':'))) || (wild(b) && (b === '::' || !a.includes(':')))
+  );
+}
+
+/**
+ * --nodes-listen and its ports, refused when they would take a port another listener of this controller binds
+ * on the same address (the plain OpenFlow listener's 6653 is the nodes' default too).
+ */
+function nodesConfigFrom(o: ControllerCliOptions, openflowPorts: number[]): DaemonConfig['nodes'] {
+  if (o.nodesListen === undefined) {
+    const stray = o.nodesOvsdbPort !== undefined ? '--nodes-ovsdb-port' : '--nodes-openflow-port';
+    if (o.nodesOvsdbPort !== undefined || o.nodesOpenflowPort !== undefined) {
+      throw new InvalidArgumentError(
+        `${stray} needs --nodes-listen ADDR (the node listeners are off without it).`,
+      );
+    }
+    return undefined;
+  }
+  const nodes = {
+    listen: o.nodesListen,
+    ovsdbPort: o.nodesOvsdbPort ?? DEFAULT_NODES_OVSDB_PORT,
+    openflowPort: o.nodesOpenflowPort ?? DEFAULT_NODES_OPENFLOW_PORT,
+  };
+  const taken: [string, string, number][] = [
+    ...openflowPorts.map((p): [string, string, number] => ['--openflow-port', o.openflowListen, p]),
+    ['--api-port', o.listen, o.apiPort],
+  ];
+  const wanted: [string, number][] = [
+    ['--nodes-ovsdb-port', nodes.ovsdbPort],
+    ['--nodes-openflow-port', nodes.openflowPort],
+  ];
+  if (nodes.ovsdbPort !== 0 && nodes.ovsdbPort === nodes.openflowPort) {
+    throw new InvalidArgumentError(
+      `--nodes-ovsdb-port and --nodes-openflow-port are both ${nodes.ovsdbPort}: give them different ports.`,
+    );
+  }
+  for (const [flag, port] of wanted) {
+    const clash = taken.find(([, host, p]) => port !== 0 && p === port && overlaps(host, nodes.listen));
+    if (clash) {
+      const [otherFlag, host] = clash;
+      throw new InvalidArgumentError(
+        `${flag} ${port} on --nodes-listen ${nodes.listen} would take the port of ${otherFlag} ${port} on ${host}: ` +
+          `give the node listener another port (e.g. ${flag} ${port + 1}) or another address.`,
+      );
+    }
+  }
+  return nodes;
 }
 
 /**
@@ -229,6 +291,21 @@ export function controllerCommand(): Command {
     .option('--api-tls-cert <file>', 'API over HTTPS: certificate (PEM)')
     .option('--api-tls-key <file>', 'API over HTTPS: private key (PEM)')
     .option('--api-tls-ca <file>', 'API over HTTPS: require client certificates signed by this CA (PEM)')
+    .option(
+      '--nodes-listen <addr>',
+      'accept transport nodes here (OVSDB manager and OpenFlow over TLS with cluster CA certificates); off without it',
+      hostArg,
+    )
+    .option(
+      '--nodes-ovsdb-port <port>',
+      `--nodes-listen: port of the nodes' OVSDB manager connections (default ${DEFAULT_NODES_OVSDB_PORT})`,
+      tcpPortArg,
+    )
+    .option(
+      '--nodes-openflow-port <port>',
+      `--nodes-listen: port of the nodes' OpenFlow over TLS (default ${DEFAULT_NODES_OPENFLOW_PORT}; differs from --openflow-port on the same address)`,
+      tcpPortArg,
+    )
     .option(
       '--ovsdb <remote>',
       'OVSDB where QoS sets up port queues: unix:PATH, tcp:HOST:PORT (default unix:/var/run/openvswitch/db.sock)',

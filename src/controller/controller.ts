@@ -338,7 +338,7 @@ export class Controller implements ControllerApi {
     }
     try {
       for (const [i, addr] of this.listen.entries()) {
-        this.addresses.push(await this.listenOn(addr, i, tlsOpts));
+        this.addresses.push(await this.listenOn(addr, `listen[${i}]`, tlsOpts));
       }
     } catch (err) {
       await this.stop();
@@ -384,10 +384,33 @@ export class Controller implements ControllerApi {
     };
   }
 
-  private listenOn(addr: ListenAddress, i: number, tlsOpts?: tls.TlsOptions): Promise<ListenAddress> {
+  /**
+   * Another OpenFlow listener over TLS, after start() (closed by stop()): the nodes' listener, whose key and
+   * certificates are in memory. `identify` sees each authenticated socket (its peer certificate) before the
+   * session starts, under the remote address the session will report.
+   */
+  listenTls(
+    addr: ListenAddress,
+    tlsOpts: tls.TlsOptions,
+    identify: (socket: tls.TLSSocket, remote: string) => void,
+  ): Promise<ListenAddress> {
+    if (!this.started || this.stopping) throw new Error('listenTls(): the controller is not running');
+    return this.listenOn(addr, 'OpenFlow TLS listener', tlsOpts, identify);
+  }
+
+  private listenOn(
+    addr: ListenAddress,
+    label: string,
+    tlsOpts?: tls.TlsOptions,
+    identify?: (socket: tls.TLSSocket, remote: string) => void,
+  ): Promise<ListenAddress> {
+    const remoteOf = (s: net.Socket) => `${s.remoteAddress}:${s.remotePort}`;
     const server = tlsOpts
-      ? tls.createServer(tlsOpts, (s) => this.accept(s, `${s.remoteAddress}:${s.remotePort}`))
-      : net.createServer({ noDelay: true }, (s) => this.accept(s, `${s.remoteAddress}:${s.remotePort}`));
+      ? tls.createServer(tlsOpts, (s) => {
+          identify?.(s, remoteOf(s));
+          this.accept(s, remoteOf(s));
+        })
+      : net.createServer({ noDelay: true }, (s) => this.accept(s, remoteOf(s)));
     if (tlsOpts) {
       server.on('tlsClientError', (err: Error, s: tls.TLSSocket) =>
         this.log.warn(
@@ -399,7 +422,7 @@ export class Controller implements ControllerApi {
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       const onError = (err: Error) =>
-        reject(new Error(`listen[${i}]: cannot listen on ${addr.host}:${addr.port}: ${err.message}`));
+        reject(new Error(`${label}: cannot listen on ${addr.host}:${addr.port}: ${err.message}`));
       server.once('error', onError);
       server.listen(addr.port, addr.host, () => {
         server.off('error', onError);

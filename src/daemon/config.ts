@@ -26,6 +26,11 @@ export interface DaemonConfig {
   };
   /** Where state is kept: SQLite under a data directory, or an etcd cluster (keys under its namespace). */
   store: StoreConfig;
+  /**
+   * The transport nodes' listeners (issue 12), off unless asked: OVSDB manager connections and OpenFlow from
+   * their integration bridges, both over TLS with certificates of the cluster CA (src/pki).
+   */
+  nodes?: { listen: string; ovsdbPort: number; openflowPort: number };
   /** OVSDB where the qos app sets up port queues (default unix:/var/run/openvswitch/db.sock). */
   ovsdb?: { remote: string };
   log: { level: LogLevel; format: LogFormat };

@@ -43,7 +43,13 @@ import { qosView } from './qos.js';
 import { staticFlowsView } from './staticflows.js';
 import { hostsView, topologyView } from './views.js';
 import { storeAgentView } from './agents.js';
-import { nodesView, type Listening } from './nodes.js';
+import { nodesView, controllerIdentity, type Listening } from './nodes.js';
+import { hostname } from 'node:os';
+import { pkiRoutes } from '../api/routes/pki.js';
+import { NodeConnections } from '../apps/nodes/connections.js';
+import { NodeRegistry, listenAddr, type TransportRuntime } from '../apps/nodes/index.js';
+import { lazyClusterCa, type ClusterCa } from '../pki/index.js';
+import { pkiView } from './pki.js';
 
 export interface Daemon {
   readonly controller: Controller;
@@ -54,6 +60,12 @@ export interface Daemon {
   /** The OpenFlow listeners' real addresses. */
   readonly openflowAddresses: readonly ListenAddress[];
   readonly log: Logger;
+  /** The cluster CA (made on first use). */
+  readonly ca: () => Promise<ClusterCa>;
+  /** What the node listeners see (nothing when --nodes-listen is off). */
+  readonly transportNodes: TransportRuntime;
+  /** The node listeners' real addresses, when they run. */
+  readonly nodeListeners?: { ovsdb: ListenAddress; openflow: ListenAddress };
   /** Idempotent; resolves when everything is closed. */
   stop(): Promise<void>;
 }
@@ -96,6 +108,11 @@ function readTls(files: TlsFiles) {
       ? { ca: read('--api-tls-ca', files.caFile), requestCert: true, rejectUnauthorized: true }
       : {}),
   };
+}
+
+/** The names in the controller's own certificate: its listen address (unless a wildcard) and host name. */
+function certificateNames(listen: string): string[] {
+  return [...new Set([...(listen === '0.0.0.0' || listen === '::' ? [] : [listen]), hostname()])];
 }
 
 /**
@@ -180,6 +197,11 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       openflow: controller.addresses,
       openflowTls: Boolean(config.openflow.tls),
     };
+    const ca = lazyClusterCa(store);
+    const transportNodes = new NodeConnections({ controller, log: log.child({ component: 'nodes' }) });
+    const registry = new NodeRegistry(store);
+    // Certificates only for nodes whose description is applied.
+    const nodeExists = async (name: string) => (await registry.get(name)) !== undefined;
     const api = await createApiServer({
       switches: controller,
       topology: topologyView(apps.topology),
@@ -196,8 +218,9 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
         statisticsRoutes(statistics),
         // Container networks, endpoints and agents: written by the agents, shown here (the dashboard's).
         agentReadRoutes(storeAgentView(store)),
-        // Node and cluster descriptions, transport nodes and zones (issue 12).
-        nodesRoutes(nodesView(store, config.version, () => listening)),
+        // Node and cluster descriptions, transport nodes and zones (issue 12), and the PKI nodes join with.
+        nodesRoutes(nodesView(store, config.version, () => listening, transportNodes)),
+        pkiRoutes(pkiView(ca, nodeExists)),
       ],
       version: config.version,
       auth: { token },
@@ -214,10 +237,38 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     cleanup.push(() => api.close());
     listening.apiUrl = apiUrl;
 
+    let nodeListeners: Daemon['nodeListeners'];
+    if (config.nodes) {
+      const n = config.nodes;
+      const cluster = await ca();
+      // CN: this controller's id in the cluster view; the names: where nodes reach it.
+      const own = await cluster.issue({
+        commonName: controllerIdentity(config.version, listening).id,
+        altNames: certificateNames(n.listen),
+      });
+      cleanup.push(() => transportNodes.stop());
+      await transportNodes.start({
+        host: n.listen,
+        ovsdbPort: n.ovsdbPort,
+        openflowPort: n.openflowPort,
+        tls: { key: own.privateKey, cert: own.certificate, ca: cluster.certificate },
+      });
+      nodeListeners = { ovsdb: transportNodes.ovsdbAddress!, openflow: transportNodes.openflowAddress! };
+      listening.ovsdbManager = listenAddr('ssl', nodeListeners.ovsdb.host, nodeListeners.ovsdb.port);
+    }
+
     log.info(
       {
         api: apiUrl,
         openflow: controller.addresses.map((a) => `${a.host}:${a.port}`),
+        ...(nodeListeners
+          ? {
+              nodes: {
+                ovsdb: `ssl:${nodeListeners.ovsdb.host}:${nodeListeners.ovsdb.port}`,
+                openflow: `ssl:${nodeListeners.openflow.host}:${nodeListeners.openflow.port}`,
+              },
+            }
+          : {}),
         store: config.store,
       },
       'sluice controller running',
@@ -231,6 +282,9 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       apiUrl,
       openflowAddresses: controller.addresses,
       log,
+      ca,
+      transportNodes,
+      ...(nodeListeners ? { nodeListeners } : {}),
       stop: () => (stopping ??= unwind().then(() => log.info({}, 'sluice controller stopped'))),
     };
   } catch (err) {

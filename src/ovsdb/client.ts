@@ -43,6 +43,11 @@ export interface OvsdbClientOptions {
   reconnect?: false | { initialDelayMs?: number; maxDelayMs?: number };
   maxMessage?: number;
   log?: OvsdbLogger;
+  /**
+   * A connection already made, used instead of dialing `remote` (which then only names the peer): what a passive
+   * listener accepted (src/ovsdb/passive.ts). Such a client never reconnects: the peer dials again.
+   */
+  stream?: Duplex;
 }
 
 export interface RowUpdate {
@@ -123,12 +128,15 @@ export class OvsdbClient extends EventEmitter {
   private waiters: Waiter[] = [];
   private readonly monitors = new Map<string, MonitorState>();
   private nextMonitor = 1;
+  private readonly opts: OvsdbClientOptions;
+  private streamTaken = false;
 
-  constructor(private readonly opts: OvsdbClientOptions = {}) {
+  constructor(opts: OvsdbClientOptions = {}) {
     super();
     checkOptions(opts);
+    this.opts = opts.stream ? { ...opts, reconnect: false } : opts;
     this.remote = parseRemote(opts.remote ?? DEFAULT_REMOTE);
-    if (this.remote.kind === 'ssl' && !opts.ssl) {
+    if (this.remote.kind === 'ssl' && !opts.ssl && !opts.stream) {
       throw new OvsdbConnectionError('ssl: remote needs options.ssl {privateKey, certificate, caCert}');
     }
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
@@ -278,6 +286,12 @@ export class OvsdbClient extends EventEmitter {
 
   private openSocket(): Promise<Duplex> {
     const r = this.remote;
+    if (this.opts.stream) {
+      if (this.streamTaken)
+        return Promise.reject(new OvsdbConnectionError('the accepted connection is gone'));
+      this.streamTaken = true;
+      return Promise.resolve(this.opts.stream);
+    }
     return new Promise((resolve, reject) => {
       let socket: net.Socket;
       let readyEvent = 'connect';

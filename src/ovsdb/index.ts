@@ -35,6 +35,7 @@ export {
   type Mutator,
 } from './operations.js';
 export { RpcConnection, type RpcConnectionOptions } from './rpc.js';
+export { OvsdbListener, type OvsdbListenerOptions, type OvsdbPeer } from './passive.js';
 export {
   OvsdbClient,
   applyUpdates,
