@@ -4,6 +4,7 @@
  * and records everything it receives. Behaviours are switchable to provoke the controller's error paths.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   FrameReader,
   OFPFC,
@@ -66,13 +67,17 @@ export class FakeSwitch {
     this.flows = opts.flows ? [...opts.flows] : [];
   }
 
-  connect(port: number): Promise<void> {
+  /** Over TLS with `tlsOpts` (key, cert, ca) when given, as `set-controller ssl:` makes OVS connect. */
+  connect(port: number, tlsOpts?: tls.ConnectionOptions): Promise<void> {
     return new Promise((resolve, reject) => {
-      // Like OVS (TCP_NODELAY): a reply waits neither for Nagle nor for the controller's delayed ACK.
-      this.socket = net.connect({ port, host: '127.0.0.1', noDelay: true }, () => {
+      const ready = () => {
         this.sendHello();
         resolve();
-      });
+      };
+      // Like OVS (TCP_NODELAY): a reply waits neither for Nagle nor for the controller's delayed ACK.
+      this.socket = tlsOpts
+        ? tls.connect({ port, host: '127.0.0.1', ...tlsOpts }, ready).setNoDelay(true)
+        : net.connect({ port, host: '127.0.0.1', noDelay: true }, ready);
       this.socket.once('error', reject);
       this.socket.on('error', () => {});
       this.socket.on('data', (chunk: Buffer) => this.onData(chunk));

@@ -12,6 +12,8 @@ import * as x509 from '@peculiar/x509';
 import { NodeConnections } from '../../src/apps/nodes/connections.js';
 import { openClusterCa, type ClusterCa } from '../../src/pki/index.js';
 import { JsonStreamParser } from '../../src/ovsdb/index.js';
+import { Controller } from '../../src/controller/index.js';
+import { FakeSwitch } from './controller.fake-switch.js';
 import { waitFor } from '../support/wait.js';
 import { quietLog, tempStore } from './apps.testctx.js';
 
@@ -28,6 +30,17 @@ async function nodeCredentials(ca: ClusterCa, node: string): Promise<{ key: stri
   const signed = await ca.sign(node, req.toString('pem'));
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return { key: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY'), cert: signed.certificate };
+}
+
+/** Both listeners on free loopback ports, with a controller certificate of `ca`. */
+async function listenOnLoopback(nodes: NodeConnections, ca: ClusterCa): Promise<void> {
+  const own = await ca.issue({ commonName: 'ctl', altNames: ['127.0.0.1'] });
+  await nodes.start({
+    host: '127.0.0.1',
+    ovsdbPort: 0,
+    openflowPort: 0,
+    tls: { key: own.privateKey, cert: own.certificate, ca: ca.certificate },
+  });
 }
 
 const IFACE_ROWS = {
@@ -106,7 +119,6 @@ function dial(port: number, creds: { key: string; cert: string }, ca: string): P
 test('a node dialing the OVSDB manager port is known by its CN, with its interfaces, tunnels and counters', async () => {
   const store = tempStore();
   const ca = await openClusterCa(store);
-  const own = await ca.issue({ commonName: 'ctl', altNames: ['127.0.0.1'] });
   let now = Date.parse('2026-12-06T05:00:00Z');
   const nodes = new NodeConnections({
     controller: {
@@ -116,12 +128,7 @@ test('a node dialing the OVSDB manager port is known by its CN, with its interfa
     log: { ...quietLog },
     now: () => now,
   });
-  await nodes.start({
-    host: '127.0.0.1',
-    ovsdbPort: 0,
-    openflowPort: 0,
-    tls: { key: own.privateKey, cert: own.certificate, ca: ca.certificate },
-  });
+  await listenOnLoopback(nodes, ca);
   const port = nodes.ovsdbAddress!.port;
   const changes: string[] = [];
   nodes.onChange((n) => changes.push(`${n}:${nodes.ovsdb(n).connected}`));
@@ -200,5 +207,56 @@ test('a node dialing the OVSDB manager port is known by its CN, with its interfa
   assert.equal(nodes.ovsdb('hv1').since, '2026-12-06T05:00:06.000Z');
   assert.deepEqual(changes, ['hv1:true', 'hv1:false']);
   await nodes.stop();
+  await store.close();
+});
+
+test("a node's integration bridge on the OpenFlow TLS port is known by its CN, with its DPID", async () => {
+  const store = tempStore();
+  const ca = await openClusterCa(store);
+  const controller = new Controller({ listen: [{ host: '127.0.0.1', port: 0 }], log: quietLog, store });
+  await controller.start();
+  const nodes = new NodeConnections({ controller, log: quietLog });
+  await listenOnLoopback(nodes, ca);
+  const port = nodes.openflowAddress!.port;
+  assert.notEqual(port, controller.addresses[0].port);
+
+  const sw = new FakeSwitch({ dpid: 0xa11en });
+  await sw.connect(port, {
+    ...(await nodeCredentials(ca, 'hv2')),
+    ca: ca.certificate,
+    checkServerIdentity: () => undefined,
+  });
+  const state = await waitFor(() => (nodes.openflow('hv2').connected ? nodes.openflow('hv2') : undefined), {
+    what: 'the node on the OpenFlow TLS port',
+  });
+  assert.equal(state.dpid, '00:00:00:00:00:00:a1:1e');
+  assert.ok(controller.switches.has(0xa11en), 'an ordinary switch to the apps');
+
+  // A switch on the plain listener is nobody's node.
+  const plain = new FakeSwitch({ dpid: 0xb0n });
+  await plain.connect(controller.addresses[0].port);
+  await waitFor(() => controller.switches.has(0xb0n), { what: 'the plain switch' });
+  assert.deepEqual(nodes.openflow('b0'), { connected: false });
+
+  // Another CA's certificate is refused in the handshake: no switch, no node.
+  const other = await openClusterCa(tempStore());
+  const stranger = new FakeSwitch({ dpid: 0xeeen });
+  await stranger
+    .connect(port, {
+      ...(await nodeCredentials(other, 'hv-evil')),
+      ca: ca.certificate,
+      checkServerIdentity: () => undefined,
+    })
+    .catch(() => undefined);
+  await waitFor(() => stranger.closed, { what: 'the stranger to be dropped' });
+  assert.equal(controller.switches.has(0xeeen), false);
+  assert.deepEqual(nodes.openflow('hv-evil'), { connected: false });
+
+  sw.close();
+  await waitFor(() => !nodes.openflow('hv2').connected, { what: 'the node to go away' });
+  assert.equal(nodes.openflow('hv2').dpid, '00:00:00:00:00:00:a1:1e');
+  plain.close();
+  await nodes.stop();
+  await controller.stop();
   await store.close();
 });
