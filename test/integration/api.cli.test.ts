@@ -252,6 +252,7 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
         dpid: [S1, S2, '0x99'],
         kind: [...STATS_KINDS],
         name: ['none'],
+        iface: ['none'],
         ruleid: ['4242'],
         id: ['4242'],
       };
@@ -262,7 +263,9 @@ for (const protocols of ['OpenFlow13', 'OpenFlow10'] as const) {
       const expand = (path: string): string[] => {
         const m = /\{([^}]+)\}/.exec(path);
         if (!m) return [path + (query[path] ?? '')];
-        return fill[m[1]].flatMap((v) => expand(path.replace(m[0], encodeURIComponent(v))));
+        const values = fill[m[1]];
+        assert.ok(values, `${path}: add path parameter {${m[1]}} to this test's fill table`);
+        return values.flatMap((v) => expand(path.replace(m[0], encodeURIComponent(v))));
       };
       const gets = Object.keys(doc.paths).filter((p) => p.startsWith('/api/v1/') && doc.paths[p].get);
       const statuses = new Map<number, number>();
