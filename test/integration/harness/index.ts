@@ -124,3 +124,18 @@ export {
   DASHBOARD_INDEX,
   type BrowserSession,
 } from './browser.js';
+export {
+  connectSslNode,
+  noteOvsManagers,
+  removeSslNode,
+  sslNodeDescription,
+  startNodesController,
+  tokenApi,
+  waitSslNodeConnected,
+  type NodesController,
+  type OvsManagers,
+  type SeenNode,
+  type SignedNode,
+  type SslNodeOptions,
+  type TokenApi,
+} from './sslnode.js';

@@ -7,6 +7,7 @@ import { Firewall } from './firewall.js';
 import { HostAware } from './hostaware.js';
 import { Hosts } from './hosts.js';
 import { Networks } from './networks.js';
+import { Nodes } from './nodes.js';
 import { Overview } from './overview.js';
 import { Qos } from './qos.js';
 import { Topology } from './topology.js';
@@ -31,6 +32,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'qos', title: 'QoS', component: Qos },
   { path: 'hostaware', title: 'Host-aware', component: HostAware },
   { path: 'networks', title: 'Container networks', component: Networks },
+  { path: 'nodes', title: 'Nodes', component: Nodes },
 ];
 
 /** /ui/ and anything unknown land on the first page. */
