@@ -3,7 +3,8 @@
  * transport node over SSL (set-ssl, set-manager ssl:, set-controller ssl:): the node is listed connected on
  * OVSDB and OpenFlow with its DPID, its zone lists it, the cluster lists this controller's listeners; the
  * node's interfaces show counters that change live while traffic leaves its bridge port; two `sluice node
- * apply` revisions show in the description's history; an unknown node's link shows the API's error. No
+ * apply` revisions show in the description's history; an unknown node's link shows the API's error. A
+ * controller without --nodes-listen says its listeners are off and still lists the stored descriptions. No
  * console error and no failed request beyond that rejection.
  */
 import { after, before, test } from 'node:test';
@@ -20,6 +21,7 @@ import {
   run,
   sluiceCli,
   sslNodeDescription,
+  startController,
   startNodesController,
   waitSslNodeConnected,
   type BrowserSession,
@@ -149,4 +151,33 @@ test('nodes: two `sluice node apply` revisions in the history; an unknown node s
     takeBackRejection(b, 'GET', '/api/v1/transport-nodes/hv-nobody', 404);
   }
   assertNoPageProblems(b);
+});
+
+test('nodes: without --nodes-listen the page says the listeners are off and lists the descriptions', async () => {
+  const plain = await startController();
+  try {
+    const put = await fetch(`${plain.apiUrl}/api/v1/nodes/${NODE}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(sslNodeDescription({ ...NODE_OPTS, dir })),
+    });
+    assert.equal(put.status, 200, await put.text());
+    await openPage(b, `${plain.apiUrl}/ui/nodes`);
+    const page = b.page;
+    await waitForText(
+      b,
+      plain,
+      page.getByTestId('listeners-off'),
+      /--nodes-listen/,
+      'the listeners-off note',
+    );
+    const described = page.getByTestId('descriptions').locator(`tr[data-description="${NODE}"]`);
+    await waitForText(b, plain, described, new RegExp(`${NODE}hypervisor${ZONE}`), 'the stored description');
+    assert.match(await textOf(page.locator('section.nodes')), /No transport node is registered/);
+    await b.screenshot('nodes-listeners-off');
+    assertNoPageProblems(b);
+  } finally {
+    await openPage(b, 'about:blank');
+    await plain.stop();
+  }
 });
