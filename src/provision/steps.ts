@@ -424,12 +424,37 @@ const integrationBridge: Step = {
 
 // ---- 5. the data bridge holding the data interface (hypervisors)
 
+/** Refuses when the node has no network device `dev` (`ip link` answers `Device "X" does not exist.`). */
+async function checkInterfaceExists(ctx: StepContext, dev: string): Promise<void> {
+  const r = await ctx.exec.run({ argv: ['ip', '-o', 'link', 'show', 'dev', dev], probe: true });
+  if (r.code === 0) return;
+  const node = `node ${ctx.node.name} (${ctx.node.management_address})`;
+  if (r.code === 127)
+    throw new StepRefused(
+      `data_interface: cannot check that ${dev} exists: "ip" is not installed on ${node} (install iproute2)`,
+    );
+  throw new StepRefused(
+    `data_interface: ${dev} does not exist on ${node} (${r.stderr.trim() || `ip link: status ${r.code}`}): ` +
+      `check "data_interface" in the node's description against \`ip link\` on the node`,
+  );
+}
+
 const dataBridge: Step = {
   id: 'data-bridge',
   title: 'Data bridge with the data interface',
   async plan(ctx) {
     const s = settingsOf(ctx.node, ctx.cluster);
     if (!s.dataBridge || !s.dataInterface) return [];
+    // Both checks come before any change: a refused node keeps its bridges as they were.
+    const onBridge = await ctx.exec.run(vsctlProbe(s.db, 'port-to-br', s.dataInterface));
+    const holder = onBridge.code === 0 ? onBridge.stdout.trim() : undefined;
+    if (holder && holder !== s.dataBridge) {
+      throw new StepRefused(
+        `${s.dataInterface} is a port of bridge ${holder}: remove it (ovs-vsctl del-port ${holder} ${s.dataInterface}) or set "data_bridge": "${holder}"`,
+      );
+    }
+    // OVS takes a port whose device does not exist and leaves it broken, so the node is asked first.
+    if (!holder) await checkInterfaceExists(ctx, s.dataInterface);
     const changes: Change[] = [];
     const exists = await ctx.exec.run(vsctlProbe(s.db, 'br-exists', s.dataBridge));
     if (exists.code === 2) {
@@ -453,13 +478,6 @@ const dataBridge: Step = {
       );
     } else if (exists.code !== 0) {
       throw new StepRefused(`ovs-vsctl br-exists ${s.dataBridge} failed: ${exists.stderr.trim()}`);
-    }
-    const onBridge = await ctx.exec.run(vsctlProbe(s.db, 'port-to-br', s.dataInterface));
-    const holder = onBridge.code === 0 ? onBridge.stdout.trim() : undefined;
-    if (holder && holder !== s.dataBridge) {
-      throw new StepRefused(
-        `${s.dataInterface} is a port of bridge ${holder}: remove it (ovs-vsctl del-port ${holder} ${s.dataInterface}) or set "data_bridge": "${holder}"`,
-      );
     }
     if (!holder) {
       changes.push(

@@ -45,6 +45,8 @@ export interface FakeState {
   bridges: Record<string, FakeBridge>;
   managers: string[];
   files: Record<string, string>;
+  /** The node's network devices, as `ip link` lists them. */
+  links: string[];
 }
 
 export const freshState = (): FakeState => ({
@@ -54,6 +56,7 @@ export const freshState = (): FakeState => ({
   bridges: {},
   managers: [],
   files: {},
+  links: ['lo', 'eth0', 'eth1'],
 });
 
 const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '' });
@@ -284,6 +287,13 @@ export function fakeNode(
       return text === undefined ? fail(1, `cat: ${args[1]}: No such file or directory`) : ok(text);
     }
     if (prog === 'test' && args[0] === '-s') return state.files[args[1]] ? ok() : fail(1, '');
+    if (prog === 'ip' && args.join(' ').startsWith('-o link show dev ')) {
+      const dev = args[4];
+      const at = state.links.indexOf(dev);
+      return at < 0
+        ? fail(1, `Device "${dev}" does not exist.`)
+        : ok(`${at + 1}: ${dev}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noop state UP\n`);
+    }
     if (prog === 'mkdir') return ok();
     if (prog === 'rm' && args[0] === '-f' && args[1] === '--') {
       for (const f of args.slice(2)) delete state.files[f];

@@ -157,7 +157,7 @@ test('a dry run shows the plan and changes nothing on the node or the controller
       .commands.some((c) => c.includes('set-manager ssl:10.0.0.254:6640')),
   );
   const writes = t.exec.log.filter(
-    (l) => !/ --version$| get | get-| br-exists | port-to-br |^cat |^test /.test(l),
+    (l) => !/ --version$| get | get-| br-exists | port-to-br |^cat |^test |^ip -o link show /.test(l),
   );
   assert.deepEqual(writes, [], 'a dry run only reads');
 });
@@ -348,4 +348,36 @@ test('other managers on the node (a local ptcp:) are kept beside the cluster', a
   await t.run();
   assert.deepEqual(t.exec.state.managers.sort(), ['ptcp:6640:127.0.0.1', 'ssl:10.0.0.254:6640']);
   assert.equal((await t.run()).changed, false);
+});
+
+test('a data interface the node does not have is refused before the data bridge is made', async () => {
+  const t = setup({ ...freshState(), links: ['lo', 'eth0'] });
+  const before = snapshot(t.exec.state);
+  const err = await failure(t.run());
+  assert.equal(err.step, 'data-bridge');
+  assert.equal(
+    err.message,
+    'step data-bridge failed: data_interface: eth1 does not exist on node hv1 (10.0.0.1) ' +
+      '(Device "eth1" does not exist.): check "data_interface" in the node\'s description against `ip link` on the node',
+  );
+  assert.ok(!t.exec.log.some((l) => / add-br br-eth1| add-port /.test(l)), t.exec.log.join('\n'));
+  // Steps 1-4 are undone as for any refusal: the node is as it was.
+  assert.deepEqual(snapshot(t.exec.state), before);
+});
+
+test('a data interface already on the data bridge is not looked up again', async () => {
+  const t = await provisioned();
+  t.exec.state.links = ['lo'];
+  assert.equal((await t.run()).changed, false);
+  assert.ok(!t.exec.log.some((l) => l.startsWith('ip ')));
+});
+
+test('a node without the ip command is refused saying what to install', async () => {
+  const t = setup();
+  t.exec.failWhen((argv) => argv[0] === 'ip', { code: 127, stdout: '', stderr: 'sh: 1: ip: not found' });
+  const err = await failure(t.run());
+  assert.match(
+    err.message,
+    /data_interface: cannot check that eth1 exists: "ip" is not installed on node hv1 .*iproute2/,
+  );
 });
