@@ -14,6 +14,7 @@ export {
   settingsOf,
   registrationOf,
   certificateProblem,
+  plannedManagers,
   DEFAULT_OVSDB,
   DEFAULT_PKI_DIR,
   DEFAULT_PORTS,

@@ -495,19 +495,42 @@ const dataBridge: Step = {
 
 // ---- 6, 7. manager and controller over SSL
 
+/** `ssl:HOST:PORT` -> HOST (brackets of an IPv6 address kept); undefined for other kinds of target. */
+function sslHost(target: string): string | undefined {
+  const m = /^ssl:(.+):\d+$/.exec(target);
+  return m?.[1];
+}
+
+/**
+ * The managers a node should have: the cluster's, plus the others it has (a local ptcp: for tools), less the
+ * ssl: ones on a host of `previousControllers` (the cluster as last provisioned, before its address changed).
+ * Pure.
+ */
+export function plannedManagers(now: string[], cluster: string[], previousControllers: string[]): string[] {
+  const oldHosts = new Set(previousControllers.map(sslHost).filter((h) => h !== undefined));
+  const kept = now.filter((m) => cluster.includes(m) || !oldHosts.has(sslHost(m) ?? ''));
+  return [...new Set([...kept, ...cluster])];
+}
+
 const manager: Step = {
   id: 'manager',
   title: 'OVSDB manager: the control cluster over SSL',
   async plan(ctx) {
     const s = settingsOf(ctx.node, ctx.cluster);
     const now = parseTargets((await run(ctx, vsctl(s.db, 'get-manager'))).stdout);
-    // Other managers (a local ptcp: for tools) are kept: only the cluster's are added.
-    const want = [...new Set([...now, ...s.managers])];
+    // The integration bridge's ssl: controllers still name the cluster as last provisioned (the controller
+    // step comes after this one): a manager on one of those hosts is the old cluster's and is replaced.
+    const exists = await ctx.exec.run(vsctlProbe(s.db, 'br-exists', s.bridge));
+    const previous =
+      exists.code === 0 ? parseTargets((await run(ctx, vsctl(s.db, 'get-controller', s.bridge))).stdout) : [];
+    const want = plannedManagers(now, s.managers, previous);
     if (sameTargets(now, want)) return [];
+    const stale = now.filter((m) => !want.includes(m));
     return [
       commandChange(
         ctx,
-        `add manager ${s.managers.filter((m) => !now.includes(m)).join(' ')}`,
+        `add manager ${s.managers.filter((m) => !now.includes(m)).join(' ')}` +
+          (stale.length ? ` (replacing ${stale.join(' ')})` : ''),
         [vsctl(s.db, 'set-manager', ...want)],
         [now.length ? vsctl(s.db, 'set-manager', ...now) : vsctl(s.db, 'del-manager')],
       ),

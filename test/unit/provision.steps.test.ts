@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  plannedManagers,
   provisionNode,
   ProvisionError,
   STEPS,
@@ -380,4 +381,36 @@ test('a node without the ip command is refused saying what to install', async ()
     err.message,
     /data_interface: cannot check that eth1 exists: "ip" is not installed on node hv1 .*iproute2/,
   );
+});
+
+test("plannedManagers: the old cluster's ssl: managers go, other managers stay", () => {
+  const cluster = ['ssl:10.0.0.200:6640'];
+  assert.deepEqual(
+    plannedManagers(['ptcp:6640:127.0.0.1', 'ssl:10.0.0.254:6640'], cluster, ['ssl:10.0.0.254:6653']),
+    ['ptcp:6640:127.0.0.1', 'ssl:10.0.0.200:6640'],
+  );
+  // A manager on a host that is not the cluster's (no controller of br-int there) is not ours to remove.
+  assert.deepEqual(plannedManagers(['ssl:192.0.2.9:6640'], cluster, ['ssl:10.0.0.254:6653']), [
+    'ssl:192.0.2.9:6640',
+    'ssl:10.0.0.200:6640',
+  ]);
+  assert.deepEqual(plannedManagers(cluster, cluster, ['ssl:10.0.0.200:6653']), cluster);
+  assert.deepEqual(plannedManagers(['ssl:[fd00::1]:6640'], cluster, ['ssl:[fd00::1]:6653']), cluster);
+});
+
+test('a cluster that moved: its old ssl: manager and controller are replaced, ptcp: kept; undo restores', async () => {
+  const t = setup({ ...freshState(), managers: ['ptcp:6640:127.0.0.1'] });
+  await t.run();
+  const moved: ControlCluster = { controllers: [{ address: '10.0.0.200' }] };
+  const before = snapshot(t.exec.state);
+  const ctx = (): StepContext => ({ ...t.ctx(), cluster: moved });
+  // The registration step fails: everything this run changed is put back, the old lists exactly.
+  const failing = { ...STEPS.find((s) => s.id === 'register')!, plan: () => Promise.reject(new Error('no')) };
+  await failure(provisionNode(ctx(), { steps: STEPS.map((s) => (s.id === 'register' ? failing : s)) }));
+  assert.deepEqual(snapshot(t.exec.state), before);
+  const r = await provisionNode(ctx());
+  assert.equal(r.ok, true);
+  assert.deepEqual(t.exec.state.managers.sort(), ['ptcp:6640:127.0.0.1', 'ssl:10.0.0.200:6640']);
+  assert.deepEqual(t.exec.state.bridges['br-int'].controllers, ['ssl:10.0.0.200:6653']);
+  assert.equal((await provisionNode(ctx())).changed, false);
 });
