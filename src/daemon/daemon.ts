@@ -255,6 +255,7 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       });
       nodeListeners = { ovsdb: transportNodes.ovsdbAddress!, openflow: transportNodes.openflowAddress! };
       listening.ovsdbManager = listenAddr('ssl', nodeListeners.ovsdb.host, nodeListeners.ovsdb.port);
+      listening.nodesOpenflow = listenAddr('ssl', nodeListeners.openflow.host, nodeListeners.openflow.port);
     }
 
     log.info(

@@ -30,6 +30,8 @@ export interface Listening {
   openflowTls: boolean;
   /** The nodes' OVSDB manager listener (ssl:HOST:PORT), once one runs. */
   ovsdbManager?: string;
+  /** The nodes' OpenFlow over TLS listener (ssl:HOST:PORT), once one runs: an openflow role too. */
+  nodesOpenflow?: string;
 }
 
 export function controllerIdentity(version: string, at: Listening, host = hostname()): ControllerIdentity {
@@ -39,7 +41,10 @@ export function controllerIdentity(version: string, at: Listening, host = hostna
     display_name: host,
     version,
     api,
-    openflow: at.openflow.map((a) => listenAddr(at.openflowTls ? 'ssl' : 'tcp', a.host, a.port)),
+    openflow: [
+      ...at.openflow.map((a) => listenAddr(at.openflowTls ? 'ssl' : 'tcp', a.host, a.port)),
+      ...(at.nodesOpenflow ? [at.nodesOpenflow] : []),
+    ],
     ...(at.ovsdbManager ? { ovsdbManager: at.ovsdbManager } : {}),
   };
 }

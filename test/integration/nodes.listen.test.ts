@@ -50,6 +50,17 @@ after(async () => {
 
 test('a node signed through the API connects its OVSDB and OpenFlow over SSL; another CA is refused', async () => {
   const { api, ovsdbPort, openflowPort } = nodes;
+  // The cluster view lists the node listeners as roles: where nodes point set-manager and set-controller.
+  type Roles = { members: Array<{ roles: Array<{ role: string; listen_addr: string }> }> };
+  const { roles } = (await api<Roles>('GET', '/api/v1/cluster')).body.members[0];
+  assert.ok(
+    roles.some((r) => r.role === 'openflow' && r.listen_addr === `ssl:127.0.0.1:${openflowPort}`),
+    JSON.stringify(roles),
+  );
+  assert.ok(
+    roles.some((r) => r.role === 'ovsdb-manager' && r.listen_addr === `ssl:127.0.0.1:${ovsdbPort}`),
+    JSON.stringify(roles),
+  );
   const signed = await connectSslNode(nodes, managers!, {
     node: NODE,
     zone: 'tz-it',

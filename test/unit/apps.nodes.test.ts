@@ -130,6 +130,23 @@ test('the cluster view lists this controller with its roles and listen addresses
     { role: 'openflow', listen_addr: 'ssl:10.0.0.9:6653' },
     { role: 'ovsdb-manager', listen_addr: 'ssl:10.0.0.9:6640' },
   ]);
+  // With --nodes-listen the nodes' OpenFlow over TLS is an openflow role beside the plain listener.
+  const withNodes = controllerIdentity(
+    '1.2.3',
+    {
+      apiUrl: 'http://127.0.0.1:8080',
+      openflow: [{ host: '0.0.0.0', port: 6653 }],
+      openflowTls: false,
+      ovsdbManager: 'ssl:10.0.0.9:6640',
+      nodesOpenflow: 'ssl:10.0.0.9:6654',
+    },
+    'ctl1',
+  );
+  assert.deepEqual(clusterViewOf(withNodes).members[0].roles.slice(1), [
+    { role: 'openflow', listen_addr: 'tcp:0.0.0.0:6653' },
+    { role: 'openflow', listen_addr: 'ssl:10.0.0.9:6654' },
+    { role: 'ovsdb-manager', listen_addr: 'ssl:10.0.0.9:6640' },
+  ]);
   assert.equal(urlListenAddr('https://[::1]:8443'), 'https:[::1]:8443');
 });
 
