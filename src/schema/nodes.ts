@@ -256,6 +256,17 @@ export const TransportNode = Type.Object({
   registered: When('when provisioning registered it'),
   ovsdb: ConnectionState,
   openflow: Type.Intersect([ConnectionState, Type.Object({ dpid: Type.Optional(Type.String()) })]),
+  faults: Type.Optional(
+    Type.Array(
+      Type.Object({
+        field: Type.String({ description: 'the registration field the node contradicts, e.g. system_id' }),
+        expected: Type.String({ description: 'what provisioning registered' }),
+        seen: Type.String({ description: 'what the node presents on its connection' }),
+        reason: Type.String(),
+      }),
+      { description: 'what the connected node contradicts in its registration; absent when none' },
+    ),
+  ),
   tunnels: Type.Array(
     Type.Object({
       name: Type.String(),

@@ -9,6 +9,7 @@ import {
   canonicalJson,
   checkRegistration,
   clusterViewOf,
+  transportNodeOf,
   listenAddr,
   NodeRegistry,
   NO_RUNTIME,
@@ -286,4 +287,26 @@ test('registry: a damaged stored record is reported naming its key and field', a
   } finally {
     await store.close();
   }
+});
+
+test('a node whose OVSDB reports another system-id than registered shows a system_id fault', () => {
+  const stored = { registration: hv1Registration, registered: '2026-12-06T05:00:00.000Z' };
+  const seenAs = (id: string | undefined) => ({ ...runtimeWith(['hv1']), systemId: () => id });
+  assert.equal(transportNodeOf('hv1', stored, seenAs(hv1Registration.system_id)).faults, undefined);
+  assert.equal(transportNodeOf('hv1', stored, seenAs(undefined)).faults, undefined);
+  const other = transportNodeOf('hv1', stored, seenAs('5e5e5e5e-0000-4000-8000-000000000001'));
+  assert.equal(other.faults?.length, 1);
+  const [fault] = other.faults!;
+  assert.equal(fault.field, 'system_id');
+  assert.equal(fault.expected, hv1Registration.system_id);
+  assert.equal(fault.seen, '5e5e5e5e-0000-4000-8000-000000000001');
+  assert.match(
+    fault.reason,
+    /another machine has its certificate, or it was reinstalled.*sluice node provision/,
+  );
+  // Not counted as a connected node of its zone.
+  const zone = (id: string) =>
+    zonesOf([], [{ name: 'hv1', transport_zone: 'tz1', system_id: hv1Registration.system_id }], seenAs(id));
+  assert.equal(zone(hv1Registration.system_id)[0].connected, 1);
+  assert.equal(zone('5e5e5e5e-0000-4000-8000-000000000001')[0].connected, 0);
 });

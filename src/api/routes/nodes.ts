@@ -337,7 +337,11 @@ export function nodesRoutes(view: NodesView): RouteArea {
       );
       return zonesOf(
         descriptions.map((d) => d.description),
-        registrations.map((r) => ({ name: r.name, transport_zone: r.stored.registration.transport_zone })),
+        registrations.map((r) => ({
+          name: r.name,
+          transport_zone: r.stored.registration.transport_zone,
+          system_id: r.stored.registration.system_id,
+        })),
         runtime,
       );
     };

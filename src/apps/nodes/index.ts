@@ -17,6 +17,7 @@ export {
   clusterViewOf,
   listenAddr,
   transportNodeOf,
+  faultsOf,
   zonesOf,
   type ControllerIdentity,
   type StoredRegistration,

@@ -21,6 +21,8 @@ export interface TransportRuntime {
   interfaces(node: string): string[];
   /** The latest OVSDB Interface statistics of one interface, or undefined when the node has no such one. */
   interfaceStatistics(node: string, iface: string): InterfaceStatistics | undefined;
+  /** The node's Open_vSwitch external_ids:system-id as its OVSDB connection reports it (unknown: undefined). */
+  systemId?(node: string): string | undefined;
   /** Called when a node connects or goes away (both connections), for the zone counts and the dashboard. */
   onChange(cb: (node: string) => void): () => void;
 }

@@ -54,18 +54,42 @@ export function transportNodeOf(
   stored: StoredRegistration,
   runtime: TransportRuntime,
 ): TransportNode {
+  const faults = faultsOf(stored.registration.system_id, runtime.systemId?.(name));
   return {
     name,
     ...stored.registration,
     registered: stored.registered,
     ovsdb: runtime.ovsdb(name),
     openflow: runtime.openflow(name),
+    ...(faults.length ? { faults } : {}),
     tunnels: runtime.tunnels(name),
   };
 }
 
-const connected = (runtime: TransportRuntime, node: string) =>
-  runtime.ovsdb(node).connected && runtime.openflow(node).connected;
+/**
+ * What a connected node contradicts in its registration. A system-id other than the registered one is another
+ * machine presenting the node's certificate, or the node reinstalled: shown, not refused (see transportNodeOf's
+ * caller), so an operator sees it instead of a node that silently vanished. Pure.
+ */
+export function faultsOf(registered: string, seen: string | undefined): NonNullable<TransportNode['faults']> {
+  if (seen === undefined || seen === registered) return [];
+  return [
+    {
+      field: 'system_id',
+      expected: registered,
+      seen,
+      reason:
+        `the node's OVSDB reports system-id ${seen}, registered ${registered}: another machine has its ` +
+        'certificate, or it was reinstalled; check the machine, then re-provision it (sluice node provision)',
+    },
+  ];
+}
+
+/** Both connections up, and not a machine other than the registered one (its system-id). */
+const connected = (runtime: TransportRuntime, node: string, systemId?: string) =>
+  runtime.ovsdb(node).connected &&
+  runtime.openflow(node).connected &&
+  (systemId === undefined || faultsOf(systemId, runtime.systemId?.(node)).length === 0);
 
 /**
  * Zones named by the descriptions, and by registrations of nodes whose description is gone (a node's zone is
@@ -73,11 +97,15 @@ const connected = (runtime: TransportRuntime, node: string) =>
  */
 export function zonesOf(
   descriptions: readonly NodeDescription[],
-  registrations: readonly { name: string; transport_zone: string }[],
+  registrations: readonly { name: string; transport_zone: string; system_id?: string }[],
   runtime: TransportRuntime,
 ): TransportZone[] {
   const zoneOf = new Map<string, string>();
-  for (const r of registrations) zoneOf.set(r.name, r.transport_zone);
+  const systemIds = new Map<string, string | undefined>();
+  for (const r of registrations) {
+    zoneOf.set(r.name, r.transport_zone);
+    systemIds.set(r.name, r.system_id);
+  }
   for (const d of descriptions) zoneOf.set(d.name, d.transport_zone);
   const zones = new Map<string, string[]>();
   for (const [node, zone] of zoneOf) zones.set(zone, [...(zones.get(zone) ?? []), node]);
@@ -85,7 +113,7 @@ export function zonesOf(
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([name, nodes]) => {
       nodes.sort();
-      return { name, nodes, connected: nodes.filter((n) => connected(runtime, n)).length };
+      return { name, nodes, connected: nodes.filter((n) => connected(runtime, n, systemIds.get(n))).length };
     });
 }
 
