@@ -91,6 +91,10 @@ test('a node signed through the API connects its OVSDB and OpenFlow over SSL; an
     { what: `statistics of ${BRIDGE}`, timeoutMs: 15_000, intervalMs: 250 },
   );
   assert.equal(typeof stats.statistics.tx_packets, 'number');
+  // The monitor that brought the statistics brought the system-id too: the registered one, so no fault,
+  // and the zone counts the node (a node reporting another system-id is counted out).
+  const node = await api<{ faults?: unknown[] }>('GET', `/api/v1/transport-nodes/${NODE}`);
+  assert.equal(node.body.faults, undefined, JSON.stringify(node.body));
   const zone = await api<{ connected: number; nodes: string[] }>('GET', '/api/v1/transport-zones/tz-it');
   assert.deepEqual(zone.body, { name: 'tz-it', nodes: [NODE], connected: 1 });
 
