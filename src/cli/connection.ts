@@ -123,7 +123,10 @@ export function clientOptionsFrom(
 export function tlsAdvice(err: ConnectionError): string | undefined {
   const at = `the API at ${err.baseUrl}`;
   // A bare close or reset says nothing the sentence does not; TLS codes help a search.
-  const code = err.code && !['UND_ERR_SOCKET', 'ECONNRESET'].includes(err.code) ? ` (${err.code})` : '';
+  const code =
+    err.socketCode && !['UND_ERR_SOCKET', 'ECONNRESET'].includes(err.socketCode)
+      ? ` (${err.socketCode})`
+      : '';
   switch (err.tls) {
     case 'client-cert-required':
       return (

@@ -80,20 +80,20 @@ export function errorText(err: unknown): string {
     const apiUrl = err.baseUrl;
     const advice = tlsAdvice(err);
     if (advice) return `error: ${advice}\n`;
-    if (err.code === 'ECONNREFUSED' && err.server === 'agent') {
+    if (err.socketCode === 'ECONNREFUSED' && err.server === 'agent') {
       return (
         `error: the Sluice agent is not running at ${apiUrl} (connection refused).\n` +
         `Start it on this host with \`sluice agent\` (add --api-port/--listen to match), or point --agent / SLUICE_AGENT at it.\n`
       );
     }
-    if (err.code === 'ECONNREFUSED') {
+    if (err.socketCode === 'ECONNREFUSED') {
       return (
         `error: the Sluice controller is not running at ${apiUrl} (connection refused).\n` +
         `Start it with \`sluice controller\` (add --api-port/--listen to match), or point --api / SLUICE_API at it.\n`
       );
     }
     const what = err.server === 'agent' ? 'agent' : 'API';
-    return `error: cannot reach the Sluice ${what} at ${apiUrl}: ${err.code ?? err.message}\n`;
+    return `error: cannot reach the Sluice ${what} at ${apiUrl}: ${err.socketCode ?? err.message}\n`;
   }
   return `error: ${(err as Error).message ?? String(err)}\n`;
 }

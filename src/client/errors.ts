@@ -2,29 +2,85 @@
  * What a failed call says: the API's error answer (ApiError), no answer at all (ConnectionError, with the TLS
  * reading of the failure when it looks like one), or an unusable client option (ClientOptionError). Pure, so
  * the browser build of the client shares them with the Node one.
+ *
+ * Every one carries a stable `code` (SLUICE_E_*, as undici's UND_ERR_*): callers switch on it rather than on
+ * messages or classes. ApiError's code comes from the HTTP status; the API's own `error` string (not_found,
+ * switch_timeout...) stays on `error` for a finer reading.
  */
 
+/** The stable codes of the client's errors, each with what it means. */
+export const SLUICE_ERROR_CODES = {
+  /** ApiError 400 (and 413, 422): the request was refused as invalid; `field` names what is wrong. */
+  SLUICE_E_BAD_REQUEST: 'the API refused the request as invalid (400)',
+  /** ApiError 401 or 403: a missing or wrong token. */
+  SLUICE_E_UNAUTHORIZED: 'the API refused the token (401/403)',
+  /** ApiError 404: no such thing (or no such route: a feature not running there). */
+  SLUICE_E_NOT_FOUND: 'not found (404)',
+  /** ApiError 409: the state does not allow it (a name taken, a network with endpoints...). */
+  SLUICE_E_CONFLICT: 'conflict with the current state (409)',
+  /** ApiError 501: the route exists for compatibility but does nothing here; `detail` says what to do. */
+  SLUICE_E_NOT_IMPLEMENTED: 'not implemented here (501)',
+  /** ApiError 503: a part the call needs (OVSDB, the store, Docker) is not available now; retry later. */
+  SLUICE_E_UNAVAILABLE: 'a part the call needs is unavailable (503)',
+  /** Any other ApiError status (500, 502 switch_error, 504 switch_timeout...). */
+  SLUICE_E_API: 'the API answered with an error',
+  /** ConnectionError: no HTTP answer (refused, unreachable, timed out, TLS); `socketCode` says which. */
+  SLUICE_E_CONNECTION: 'no answer from the API',
+  /** ClientOptionError: a client option is unusable; `field` names it. */
+  SLUICE_E_CLIENT_OPTION: 'a client option is unusable',
+} as const;
+
+export type SluiceErrorCode = keyof typeof SLUICE_ERROR_CODES;
+/** The codes an ApiError can carry. */
+export type SluiceApiErrorCode = Exclude<SluiceErrorCode, 'SLUICE_E_CONNECTION' | 'SLUICE_E_CLIENT_OPTION'>;
+
+/** ApiError's code for an HTTP status. */
+export function apiErrorCode(status: number): SluiceApiErrorCode {
+  if (status === 400 || status === 413 || status === 422) return 'SLUICE_E_BAD_REQUEST';
+  if (status === 401 || status === 403) return 'SLUICE_E_UNAUTHORIZED';
+  if (status === 404) return 'SLUICE_E_NOT_FOUND';
+  if (status === 409) return 'SLUICE_E_CONFLICT';
+  if (status === 501) return 'SLUICE_E_NOT_IMPLEMENTED';
+  if (status === 503) return 'SLUICE_E_UNAVAILABLE';
+  return 'SLUICE_E_API';
+}
+
+/**
+ * Every error the client throws: `if (e instanceof SluiceClientError) switch (e.code) ...`. (src/util's
+ * SluiceError is the server side's, with its own codes.)
+ */
+export abstract class SluiceClientError extends Error {
+  abstract readonly code: SluiceErrorCode;
+}
+
 /** The API answered with an error status; fields come from its `{"error","detail","field"}` body. */
-export class ApiError extends Error {
+export class ApiError extends SluiceClientError {
+  /** From the status (apiErrorCode). */
+  readonly code: SluiceApiErrorCode;
+
   constructor(
     readonly status: number,
+    /** The API's own error string (bad_request, not_found, switch_timeout...: docs/contracts.md). */
     readonly error: string,
     readonly detail: string,
     readonly field?: string,
   ) {
     super(`${status} ${error}: ${detail}`);
     this.name = 'ApiError';
+    this.code = apiErrorCode(status);
   }
 }
 
 /** No HTTP answer at all: refused, unreachable, timed out. */
-export class ConnectionError extends Error {
+export class ConnectionError extends SluiceClientError {
+  readonly code = 'SLUICE_E_CONNECTION';
+
   constructor(
     /** The client's base URL (where the API was expected). */
     readonly baseUrl: string,
     readonly url: string,
     /** ECONNREFUSED, ENOTFOUND, ETIMEDOUT, ... when known. */
-    readonly code: string | undefined,
+    readonly socketCode: string | undefined,
     message: string,
     /** Set when the failure looks like a TLS setup matter (which side's certificate, or http vs https). */
     readonly tls?: TlsProblem,
@@ -37,7 +93,9 @@ export class ConnectionError extends Error {
 }
 
 /** A client option is unusable; `field` names it (`tls.cert`, or the CLI flag the caller named it by). */
-export class ClientOptionError extends Error {
+export class ClientOptionError extends SluiceClientError {
+  readonly code = 'SLUICE_E_CLIENT_OPTION';
+
   constructor(
     readonly field: string,
     readonly reason: string,

@@ -12,10 +12,15 @@ export {
 } from './client.js';
 export {
   ApiError,
+  apiErrorCode,
   ClientOptionError,
   ConnectionError,
+  SLUICE_ERROR_CODES,
+  SluiceClientError,
   tlsProblemOf,
   type FailureFacts,
+  type SluiceApiErrorCode,
+  type SluiceErrorCode,
   type TlsProblem,
 } from './errors.js';
 export { AgentClient, DEFAULT_AGENT_URL, type AttachOptions } from './agent.js';

@@ -135,7 +135,7 @@ test('a token is required; an agent that is not running is a ConnectionError nam
   const down = new AgentClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
   const err = await down.agents().catch((e: unknown) => e);
   assert.ok(err instanceof ConnectionError);
-  assert.deepEqual([err.code, err.server], ['ECONNREFUSED', 'agent']);
+  assert.deepEqual([err.socketCode, err.server], ['ECONNREFUSED', 'agent']);
   const ctl = await new SluiceClient({ baseUrl: down.baseUrl }).networks().catch((e: unknown) => e);
   assert.ok(ctl instanceof ConnectionError);
   assert.equal(ctl.server, 'controller');

@@ -146,7 +146,7 @@ test('the browser client works on the platform fetch: JSON, errors, and the SSE 
   const nobody = new SluiceClient({ baseUrl: `http://127.0.0.1:${port}` });
   await assert.rejects(
     nobody.health(),
-    (e: unknown) => e instanceof ConnectionError && e.code === 'ECONNREFUSED' && e.tls === undefined,
+    (e: unknown) => e instanceof ConnectionError && e.socketCode === 'ECONNREFUSED' && e.tls === undefined,
   );
 
   // The stream's body is the platform fetch's web ReadableStream.

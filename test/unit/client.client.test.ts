@@ -79,7 +79,7 @@ test('nothing listening becomes ConnectionError with the code', async () => {
   const c = new SluiceClient({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
   await assert.rejects(c.health(), (e: unknown) => {
     assert.ok(e instanceof ConnectionError);
-    assert.equal(e.code, 'ECONNREFUSED');
+    assert.equal(e.socketCode, 'ECONNREFUSED');
     return true;
   });
 });

@@ -47,7 +47,7 @@ export function problemOf(err: unknown): Problem {
     return {
       kind: 'connection',
       title: `Lost connection to the controller at ${window.location.origin}`,
-      detail: `${err.code ?? err.message}. Is \`sluice controller\` still running? Retrying.`,
+      detail: `${err.socketCode ?? err.message}. Is \`sluice controller\` still running? Retrying.`,
     };
   }
   if (isFeatureMissing(err)) {
