@@ -53,6 +53,11 @@ export function parseOvsString(text: string): string {
   return JSON.parse(t) as string;
 }
 
+/** An optional string column as `get` prints it: `[]` when empty (''), else the string. */
+export function parseOvsOptionalString(text: string): string {
+  return text.trim() === '[]' ? '' : parseOvsString(text);
+}
+
 /** An ovs-vsctl map as printed by `get`: `{}` or `{a=b, "c"="d e"}`. */
 export function parseOvsMap(text: string): Map<string, string> {
   const t = text.trim();

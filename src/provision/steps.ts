@@ -18,6 +18,7 @@ import { runChecked, type Command, type CommandResult, type Executor } from './c
 import {
   parseGetSsl,
   parseOvsMap,
+  parseOvsOptionalString,
   parseOvsString,
   parseTargets,
   sameTargets,
@@ -376,7 +377,7 @@ const integrationBridge: Step = {
     );
     const [idsText = '{}', failModeText = '[]', dpText = '""'] = got.stdout.split('\n');
     const ids = parseOvsMap(idsText);
-    const failMode = failModeText.trim() === '[]' ? '' : parseOvsString(failModeText);
+    const failMode = parseOvsOptionalString(failModeText);
     const datapath = parseOvsString(dpText);
     const changes: Change[] = [];
     const wrongIds = Object.entries(want).filter(([k, v]) => ids.get(k) !== v);
@@ -424,19 +425,39 @@ const integrationBridge: Step = {
 
 // ---- 5. the data bridge holding the data interface (hypervisors)
 
-/** Refuses when the node has no network device `dev` (`ip link` answers `Device "X" does not exist.`). */
-async function checkInterfaceExists(ctx: StepContext, dev: string): Promise<void> {
-  const r = await ctx.exec.run({ argv: ['ip', '-o', 'link', 'show', 'dev', dev], probe: true });
-  if (r.code === 0) return;
-  const node = `node ${ctx.node.name} (${ctx.node.management_address})`;
-  if (r.code === 127)
-    throw new StepRefused(
-      `data_interface: cannot check that ${dev} exists: "ip" is not installed on ${node} (install iproute2)`,
-    );
-  throw new StepRefused(
-    `data_interface: ${dev} does not exist on ${node} (${r.stderr.trim() || `ip link: status ${r.code}`}): ` +
-      `check "data_interface" in the node's description against \`ip link\` on the node`,
-  );
+/**
+ * `add-port`, then what the node's ovs-vswitchd made of it. OVS takes a port whose device does not exist and
+ * leaves it broken, its Interface `error` saying why: that fails the change, which is then undone with the
+ * rest of the run. OVS is asked rather than `ip link`, because the commands may run in another namespace or
+ * machine than the node's OVS (the description's "ovsdb" target).
+ */
+function addDataPort(
+  ctx: StepContext,
+  s: NodeSettings & { dataBridge: string; dataInterface: string },
+): Change {
+  const add = vsctl(s.db, '--may-exist', 'add-port', s.dataBridge, s.dataInterface);
+  const del = vsctl(s.db, '--if-exists', 'del-port', s.dataBridge, s.dataInterface);
+  let added = false;
+  return {
+    summary: `add ${s.dataInterface} to ${s.dataBridge}`,
+    commands: [line(add)],
+    async apply() {
+      await run(ctx, add);
+      added = true;
+      const error = parseOvsOptionalString(
+        (await run(ctx, vsctl(s.db, 'get', 'Interface', s.dataInterface, 'error'))).stdout,
+      );
+      if (error)
+        throw new StepRefused(
+          `data_interface: Open vSwitch on node ${ctx.node.name} (${ctx.node.management_address}) cannot use ` +
+            `${s.dataInterface}: ${error}: check "data_interface" in the node's description against \`ip link\` on the node`,
+        );
+    },
+    async undo() {
+      if (!added) return false;
+      await run(ctx, del);
+    },
+  };
 }
 
 const dataBridge: Step = {
@@ -445,7 +466,7 @@ const dataBridge: Step = {
   async plan(ctx) {
     const s = settingsOf(ctx.node, ctx.cluster);
     if (!s.dataBridge || !s.dataInterface) return [];
-    // Both checks come before any change: a refused node keeps its bridges as they were.
+    // Checked before any change: a refused node keeps its bridges as they were.
     const onBridge = await ctx.exec.run(vsctlProbe(s.db, 'port-to-br', s.dataInterface));
     const holder = onBridge.code === 0 ? onBridge.stdout.trim() : undefined;
     if (holder && holder !== s.dataBridge) {
@@ -453,8 +474,6 @@ const dataBridge: Step = {
         `${s.dataInterface} is a port of bridge ${holder}: remove it (ovs-vsctl del-port ${holder} ${s.dataInterface}) or set "data_bridge": "${holder}"`,
       );
     }
-    // OVS takes a port whose device does not exist and leaves it broken, so the node is asked first.
-    if (!holder) await checkInterfaceExists(ctx, s.dataInterface);
     const changes: Change[] = [];
     const exists = await ctx.exec.run(vsctlProbe(s.db, 'br-exists', s.dataBridge));
     if (exists.code === 2) {
@@ -479,16 +498,8 @@ const dataBridge: Step = {
     } else if (exists.code !== 0) {
       throw new StepRefused(`ovs-vsctl br-exists ${s.dataBridge} failed: ${exists.stderr.trim()}`);
     }
-    if (!holder) {
-      changes.push(
-        commandChange(
-          ctx,
-          `add ${s.dataInterface} to ${s.dataBridge}`,
-          [vsctl(s.db, '--may-exist', 'add-port', s.dataBridge, s.dataInterface)],
-          [vsctl(s.db, '--if-exists', 'del-port', s.dataBridge, s.dataInterface)],
-        ),
-      );
-    }
+    if (!holder)
+      changes.push(addDataPort(ctx, { ...s, dataBridge: s.dataBridge, dataInterface: s.dataInterface }));
     return changes;
   },
 };

@@ -45,7 +45,7 @@ export interface FakeState {
   bridges: Record<string, FakeBridge>;
   managers: string[];
   files: Record<string, string>;
-  /** The node's network devices, as `ip link` lists them. */
+  /** The node's network devices: a port on another is broken (its Interface `error` says so). */
   links: string[];
 }
 
@@ -125,6 +125,13 @@ export function fakeNode(
       case 'get': {
         const [table, record, ...columns] = rest;
         if (table === 'Open_vSwitch' && columns[0] === 'external_ids') return ok(`${ovsMap(state.ovsIds)}\n`);
+        // What ovs-vswitchd writes for a port whose device it cannot open.
+        if (table === 'Interface' && columns[0] === 'error')
+          return ok(
+            state.links.includes(record)
+              ? '[]\n'
+              : `"could not open network device ${record} (No such device)"\n`,
+          );
         if (table === 'Bridge') {
           const b = br(record);
           if (!b) return noBridge(record);
@@ -287,13 +294,6 @@ export function fakeNode(
       return text === undefined ? fail(1, `cat: ${args[1]}: No such file or directory`) : ok(text);
     }
     if (prog === 'test' && args[0] === '-s') return state.files[args[1]] ? ok() : fail(1, '');
-    if (prog === 'ip' && args.join(' ').startsWith('-o link show dev ')) {
-      const dev = args[4];
-      const at = state.links.indexOf(dev);
-      return at < 0
-        ? fail(1, `Device "${dev}" does not exist.`)
-        : ok(`${at + 1}: ${dev}: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noop state UP\n`);
-    }
     if (prog === 'mkdir') return ok();
     if (prog === 'rm' && args[0] === '-f' && args[1] === '--') {
       for (const f of args.slice(2)) delete state.files[f];
