@@ -229,6 +229,7 @@ const pki: Step = {
     const files = [s.files.key, s.files.cert, s.files.cacert];
     const backup = (f: string) => `${f}.sluice-prev`;
     const taken: string[] = [];
+    let createdDir: string | undefined;
     const csrCommand: Command = {
       argv: [
         'openssl',
@@ -257,7 +258,18 @@ const pki: Step = {
           `write ${s.files.cert}, ${s.files.cacert}`,
         ],
         async apply() {
-          await run(ctx, { argv: ['mkdir', '-p', '--', s.pkiDir] });
+          // mkdir -p, printing the topmost directory it made (none when the directory was there): undo removes it.
+          const made = await run(ctx, {
+            argv: [
+              'sh',
+              '-c',
+              'd="$1"; top=; while [ ! -e "$d" ]; do top="$d"; d=$(dirname -- "$d"); done; ' +
+                'mkdir -p -- "$1" && printf %s "$top"',
+              'sh',
+              s.pkiDir,
+            ],
+          });
+          createdDir = made.stdout.trim() || undefined;
           // Earlier files are kept aside until the whole run succeeds, for undo.
           for (const f of files) {
             await run(ctx, {
@@ -277,7 +289,7 @@ const pki: Step = {
         },
         async undo() {
           // Only the files this run put aside: the others were never touched.
-          if (taken.length === 0) return false;
+          if (taken.length === 0 && !createdDir) return false;
           for (const f of taken)
             await run(ctx, {
               argv: [
@@ -288,6 +300,7 @@ const pki: Step = {
                 f,
               ],
             });
+          if (createdDir) await run(ctx, { argv: ['rm', '-rf', '--', createdDir] });
         },
         async commit() {
           await run(ctx, { argv: ['rm', '-f', '--', ...files.map(backup)] });

@@ -47,6 +47,8 @@ export interface FakeState {
   files: Record<string, string>;
   /** The node's network devices: a port on another is broken (its Interface `error` says so). */
   links: string[];
+  /** Directories that exist (the PKI directory is made when missing). */
+  dirs: string[];
 }
 
 export const freshState = (): FakeState => ({
@@ -57,6 +59,7 @@ export const freshState = (): FakeState => ({
   managers: [],
   files: {},
   links: ['lo', 'eth0', 'eth1'],
+  dirs: ['/etc/openvswitch'],
 });
 
 const ok = (stdout = ''): CommandResult => ({ code: 0, stdout, stderr: '' });
@@ -77,6 +80,8 @@ const MOVE_ASIDE = '[ ! -e "$1" ] || mv -f -- "$1" "$1.sluice-prev"';
 const RESTORE = 'rm -f -- "$1"; [ ! -e "$1.sluice-prev" ] || mv -f -- "$1.sluice-prev" "$1"';
 const WRITE = 'umask 022 && cat > "$1"';
 const UMASK_EXEC = 'umask 077 && exec "$@"';
+const MKDIR =
+  'd="$1"; top=; while [ ! -e "$d" ]; do top="$d"; d=$(dirname -- "$d"); done; mkdir -p -- "$1" && printf %s "$top"';
 
 export interface FakeNode extends Executor {
   state: FakeState;
@@ -294,7 +299,11 @@ export function fakeNode(
       return text === undefined ? fail(1, `cat: ${args[1]}: No such file or directory`) : ok(text);
     }
     if (prog === 'test' && args[0] === '-s') return state.files[args[1]] ? ok() : fail(1, '');
-    if (prog === 'mkdir') return ok();
+    if (prog === 'rm' && args[0] === '-rf' && args[1] === '--') {
+      state.dirs = state.dirs.filter((d) => d !== args[2] && !d.startsWith(`${args[2]}/`));
+      for (const f of Object.keys(state.files)) if (f.startsWith(`${args[2]}/`)) delete state.files[f];
+      return ok();
+    }
     if (prog === 'rm' && args[0] === '-f' && args[1] === '--') {
       for (const f of args.slice(2)) delete state.files[f];
       return ok();
@@ -316,6 +325,13 @@ export function fakeNode(
           delete state.files[`${f}.sluice-prev`];
         }
         return ok();
+      }
+      if (script === MKDIR) {
+        const exists = (d: string) => d === '/' || state.dirs.some((x) => x === d || x.startsWith(`${d}/`));
+        let top = '';
+        for (let d = f; !exists(d); d = d.slice(0, d.lastIndexOf('/')) || '/') top = d;
+        if (top) state.dirs.push(f);
+        return ok(top);
       }
       if (script === WRITE) {
         state.files[f] = cmd.stdin ?? '';

@@ -408,3 +408,16 @@ test('a cluster that moved: its old ssl: manager and controller are replaced, pt
   assert.deepEqual(t.exec.state.bridges['br-int'].controllers, ['ssl:10.0.0.200:6653']);
   assert.equal((await provisionNode(ctx())).changed, false);
 });
+
+test('a PKI directory the run made is removed when the run is undone; one that was there stays', async () => {
+  const node: NodeDescription = { ...hv1, pki_dir: '/srv/sluice/pki' };
+  const t = setup({ ...freshState(), links: ['lo'] }, node);
+  const before = snapshot(t.exec.state);
+  await failure(t.run());
+  assert.ok(t.exec.log.includes('rm -rf -- /srv'), t.exec.log.join('\n'));
+  assert.deepEqual(snapshot(t.exec.state), before);
+  const kept = setup({ ...freshState(), links: ['lo'] });
+  await failure(kept.run());
+  assert.deepEqual(kept.exec.state.dirs, ['/etc/openvswitch']);
+  assert.ok(!kept.exec.log.some((l) => l.startsWith('rm -rf')));
+});
