@@ -39,12 +39,15 @@ export interface NodesController {
   openflowPort: number;
 }
 
-/** A controller with `--api-token token` and the node listeners on 127.0.0.1 (free ports). */
-export async function startNodesController(token: string): Promise<NodesController> {
+/**
+ * A controller with `--api-token token` and the node listeners on `address` (default 127.0.0.1; free ports).
+ * Its API stays on loopback.
+ */
+export async function startNodesController(token: string, address = '127.0.0.1'): Promise<NodesController> {
   const [ovsdbPort, openflowPort] = await freePorts(2);
   const ctl = await startController({
     command: sluiceCommand([
-      ...['--api-token', token, '--nodes-listen', '127.0.0.1'],
+      ...['--api-token', token, '--nodes-listen', address],
       ...['--nodes-ovsdb-port', String(ovsdbPort), '--nodes-openflow-port', String(openflowPort)],
     ]),
   });
