@@ -4,7 +4,9 @@
  * answer, shows a firewall deny winning over a QoS rate policy (the declared pipeline), then containers on two
  * simulated hosts reaching each other over a Sluice network (sluice agent, VXLAN, etcd), the docker CLI through
  * `sluice proxy` with the network adapter and an example adapter, a gmond metric driving a host-aware rule
- * that drops a host's traffic and restores it, prints where to look, and runs until Ctrl-C,
+ * that drops a host's traffic and restores it, a simulated hypervisor described in JSON and provisioned with
+ * `sluice node provision` (SSL manager and controller to this controller), prints where to look, and runs
+ * until Ctrl-C,
  * then removes every bridge, namespace and process it made.
  *
  * Environment (all optional):
@@ -35,7 +37,10 @@ import {
   sluiceCommand,
   startController,
   startGmond,
+  startSimNodes,
   stopOvs,
+  freePorts,
+  type SimNodes,
   type PingallResult,
   type RunningController,
   type Topo,
@@ -124,7 +129,7 @@ function progressLine(r: PingallResult, attempt: number): string {
   return `      attempt ${attempt}: [${bar}] ${r.received}/${r.sent} replies, ${r.lossPct}% loss`;
 }
 
-const STEPS = 8;
+const STEPS = 9;
 
 /** One ping from src to dst; true when it was answered. */
 async function answers(net: MininetNet, src: string, dst: string): Promise<boolean> {
@@ -427,6 +432,86 @@ async function showHostAware(
   }
 }
 
+/** The node listeners of step 9: where the simulated node dials its manager and controller over SSL. */
+interface NodeListeners {
+  address: string;
+  ovsdbPort: number;
+  openflowPort: number;
+}
+
+/**
+ * Step 9: node provisioning (the NVP/NSX toolkit's job). One simulated hypervisor (a namespace with its own
+ * OVS and data interface eth1) is described in JSON, the description applied to the controller, and
+ * `sluice node provision` run as a user runs it: PKI, set-ssl, br-int, the data bridge, manager and controller
+ * over SSL to the controller's node listeners, registration. A second run changes nothing.
+ */
+async function showNodes(nodes: SimNodes, listeners: NodeListeners, apiPort: number, dataDir: string) {
+  console.log(
+    `[9/${STEPS}] Nodes: a simulated hypervisor described in JSON and provisioned (NVP/NSX toolkit)`,
+  );
+  const [n1] = nodes.nodes;
+  const doc = {
+    cluster: {
+      controllers: [
+        {
+          address: listeners.address,
+          api_port: apiPort,
+          ovsdb_port: listeners.ovsdbPort,
+          openflow_port: listeners.openflowPort,
+        },
+      ],
+    },
+    nodes: [
+      {
+        type: 'hypervisor',
+        name: 'hv1',
+        management_address: n1.address,
+        transport_zone: 'demo-zone',
+        data_interface: n1.dataInterface,
+        ovsdb: n1.ovsdb,
+        pki_dir: n1.pkiDir,
+        datapath_type: 'netdev',
+        access: { kind: 'local' },
+      },
+    ],
+  };
+  const file = path.join(dataDir, 'nodes.json');
+  fs.writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
+  const sluice = async (...args: string[]) => {
+    const r = await run(process.execPath, [SLUICE_CLI, ...args, '--api', `http://127.0.0.1:${apiPort}`], {
+      timeoutMs: 120_000,
+    });
+    if (r.code !== 0) throw new Error(`sluice ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+    return r.stdout;
+  };
+  const indent = (text: string) =>
+    text
+      .trimEnd()
+      .split('\n')
+      .map((l) => `        ${l}`)
+      .join('\n');
+  console.log(`      $ sluice node apply ${path.relative(process.cwd(), file)}`);
+  console.log(indent(await sluice('node', 'apply', file)));
+  console.log('      $ sluice node provision hv1');
+  console.log(indent(await sluice('node', 'provision', 'hv1')));
+  const client = new SluiceClient({ baseUrl: `http://127.0.0.1:${apiPort}` });
+  await waitFor(
+    async () => {
+      const n = await client.nodes.transportNode('hv1').catch(() => undefined);
+      return n !== undefined && n.ovsdb.connected && n.openflow.connected;
+    },
+    {
+      what: 'hv1 connected to the controller over SSL (OVSDB and OpenFlow)',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    },
+  );
+  console.log('      $ sluice transport-node list');
+  console.log(indent(await sluice('transport-node', 'list')));
+  const again = await sluice('node', 'provision', 'hv1');
+  console.log(`      provisioned again: ${again.trim().split('\n').at(-1)}`);
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) fail('must run as root (Open vSwitch and Mininet need it): sudo make demo');
   const cfg = readConfig();
@@ -445,6 +530,7 @@ async function main(): Promise<void> {
   let ctl: RunningController | undefined;
   let net: MininetNet | undefined;
   let sim: SimHosts | undefined;
+  let simNodes: SimNodes | undefined;
   let simAgents: SimAgent[] = [];
   let ovsStartedHere = false;
   let stopHostAware: (() => Promise<void>) | undefined;
@@ -456,6 +542,7 @@ async function main(): Promise<void> {
       await net?.stop().catch((e: Error) => console.error(`demo: network stop: ${e.message}`));
       await Promise.all(simAgents.map((a) => a.proc.stop(3000).catch(() => undefined)));
       await sim?.stop().catch((e: Error) => console.error(`demo: simulated hosts stop: ${e.message}`));
+      await simNodes?.stop().catch((e: Error) => console.error(`demo: simulated nodes stop: ${e.message}`));
       await ctl
         ?.stop({ keepData: true })
         .catch((e: Error) => console.error(`demo: controller stop: ${e.message}`));
@@ -479,14 +566,32 @@ async function main(): Promise<void> {
     console.log(`[2/${STEPS}] Controller: ${cfg.controller} (OpenFlow port ${cfg.openflowPort})`);
     const dataDir = path.join(REPO_ROOT, '.data', 'demo');
     fs.mkdirSync(dataDir, { recursive: true });
+    // Step 9's node, made now: the controller's node listeners listen on its management network.
+    let listeners: NodeListeners | undefined;
+    if (cfg.controller === 'sluice') {
+      simNodes = await startSimNodes({ count: 1 });
+      const [ovsdbPort, openflowPort] = await freePorts(2);
+      listeners = { address: simNodes.gateway, ovsdbPort, openflowPort };
+    }
+    const nodesArgs = listeners
+      ? [
+          ...['--nodes-listen', listeners.address],
+          ...['--nodes-ovsdb-port', String(listeners.ovsdbPort)],
+          ...['--nodes-openflow-port', String(listeners.openflowPort)],
+        ]
+      : [];
     ctl = await startController({
-      command: cfg.controller === 'sluice' ? sluiceCommand() : ovsTestControllerCommand(),
+      command: cfg.controller === 'sluice' ? sluiceCommand(nodesArgs) : ovsTestControllerCommand(),
       openflowPort: cfg.openflowPort,
       apiPort: cfg.apiPort,
       dataDir,
       readyTimeoutMs: 60_000,
     });
     console.log(`      ready (pid ${ctl.proc.pid}, log ${ctl.proc.logFile})`);
+    if (listeners)
+      console.log(
+        `      node listeners: OVSDB ssl:${listeners.address}:${listeners.ovsdbPort}, OpenFlow ssl:${listeners.address}:${listeners.openflowPort}`,
+      );
 
     console.log(`[3/${STEPS}] Mininet: ${describeTopo(cfg.topo)}, OpenFlow 1.3`);
     net = await MininetNet.start({
@@ -546,6 +651,16 @@ async function main(): Promise<void> {
       if (hand) stopHostAware = hand.stop;
     }
 
+    if (ok && simNodes && listeners) {
+      ok = await showNodes(simNodes, listeners, cfg.apiPort, dataDir).then(
+        () => true,
+        (e: Error) => {
+          console.log(`      nodes step failed: ${e.message}`);
+          return false;
+        },
+      );
+    }
+
     if (cfg.exitAfterPingall) return void (await shutdown(ok ? 0 : 1));
 
     const api = `http://127.0.0.1:${cfg.apiPort}`;
@@ -562,6 +677,11 @@ async function main(): Promise<void> {
         const [h1] = sim.hosts;
         console.log(`  ${cli} network list --agent http://${h1.underlayIp}:6675 --token demo-token`);
         console.log(`  ${cli} info --agent http://${h1.underlayIp}:6675 --token demo-token`);
+      }
+      if (simNodes) {
+        console.log(`  ${cli} node list; ${cli} node history hv1; ${cli} transport-zone list`);
+        console.log(`  ${cli} node provision hv1 --dry-run   # nothing to change`);
+        console.log(`  open ${api}/ui/nodes   # the Nodes page`);
       }
       if (proxySocket) console.log(`  DOCKER_HOST=unix://${proxySocket} docker ps   # through sluice proxy`);
     } else {

@@ -1,7 +1,7 @@
 /**
  * `make demo` keeps working: the demo script runs end to end (controller, Mininet ring, pingall, a firewall
  * deny beating a QoS policy, container networks, the proxy, a host-aware rule on a gmond metric) in its
- * non-interactive mode and leaves nothing behind.
+ * non-interactive mode, provisions a simulated node from JSON, and leaves nothing behind.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -48,6 +48,11 @@ test('the demo brings up a network where every host reaches every other, a deny 
   assert.match(output, /ACTION\s+applied drop: ACL rule \d+/);
   assert.match(output, /h1 -> h2: no reply while the rule is active/);
   assert.match(output, /the rule cleared, its ACL entry is gone, h1 answers again/);
+  // Nodes: a simulated hypervisor applied from JSON and provisioned over SSL; a second run changes nothing.
+  assert.match(output, /hv1: created \(revision \d+\)|hv1: (updated|unchanged) \(revision \d+\)/);
+  assert.match(output, /hv1: provisioned \(\d+ of \d+ steps changed\)/);
+  assert.match(output, /^\s+hv1\s+hypervisor\s+demo-zone\s+10\.76\.0\.11\s+connected\s+connected/m);
+  assert.match(output, /provisioned again: hv1: nothing to change/);
   assert.match(output, /nothing left behind/);
   assert.deepEqual(await leftovers(), {
     mininets: [],
