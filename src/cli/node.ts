@@ -195,7 +195,10 @@ export function transportNodesText(nodes: readonly TransportNode[], nowMs: numbe
       n.transport_zone,
       n.management_address,
       connectionText(n.ovsdb),
-      connectionText(n.openflow),
+      // A node presenting another system-id is connected but not the registered machine: said in the row.
+      n.faults?.length
+        ? `${connectionText(n.openflow)} (${n.faults.map((f) => f.field).join(', ')} mismatch)`
+        : connectionText(n.openflow),
       String(n.tunnels.length),
       ago(Date.parse(n.registered), nowMs),
     ]),
@@ -227,7 +230,8 @@ export function transportNodeText(n: TransportNode): string {
         n.tunnels.map((t) => [t.name, t.type, t.remote_ip, t.state]),
       )
     : 'no tunnels\n';
-  return `${head}\n${tunnels}`;
+  const faults = (n.faults ?? []).map((f) => `FAULT ${f.field}: ${f.reason}\n`).join('');
+  return `${head}\n${tunnels}${faults ? `\n${faults}` : ''}`;
 }
 
 export function zonesText(zones: readonly TransportZone[]): string {

@@ -181,3 +181,48 @@ test('nodes: without --nodes-listen the page says the listeners are off and list
     await plain.stop();
   }
 });
+
+test('nodes: a node presenting another system-id than registered is flagged, and counted out of its zone', async () => {
+  const { ctl, api } = nodes;
+  const page = b.page;
+  type Node = Record<string, unknown> & { system_id: string };
+  const registration = (await api<Node>('GET', `/api/v1/transport-nodes/${NODE}`)).body;
+  const keep = [
+    'type',
+    'transport_zone',
+    'management_address',
+    'system_id',
+    'integration_bridge',
+    'certificate_fingerprint',
+  ];
+  const body = Object.fromEntries(keep.map((k) => [k, registration[k]]));
+  const elsewhere = '0badc0de-0000-4000-8000-00000000beef';
+  const put = await api('PUT', `/api/v1/transport-nodes/${NODE}`, { ...body, system_id: elsewhere });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  try {
+    await openPage(b, `${ctl.apiUrl}/ui/nodes`);
+    const row = page.getByTestId('transport-nodes').locator(`tr[data-node="${NODE}"]`);
+    await waitForText(b, ctl, row.getByTestId('node-fault'), /system_id mismatch/, 'the fault badge');
+    const zone = page.getByTestId('transport-zones').locator(`tr[data-zone="${ZONE}"]`);
+    await waitForText(b, ctl, zone, new RegExp(`${NODE}0 of 1`), 'the zone counting the node out');
+    await row.getByRole('link', { name: NODE }).click();
+    const faults = await waitForText(
+      b,
+      ctl,
+      page.getByTestId('node-faults'),
+      new RegExp(
+        `system_id: the node's OVSDB reports system-id ${registration.system_id}, registered ${elsewhere}`,
+      ),
+      "the node's faults",
+    );
+    assert.match(faults, /re-provision it \(sluice node provision\)/);
+    await b.screenshot('nodes-fault');
+    // The CLI says it too.
+    const shown = await sluiceCli(ctl, ['transport-node', 'show', NODE, '--token', TOKEN]);
+    assert.match(shown.stdout, /^FAULT system_id: /m);
+    assertNoPageProblems(b);
+  } finally {
+    const back = await api('PUT', `/api/v1/transport-nodes/${NODE}`, body);
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+  }
+});

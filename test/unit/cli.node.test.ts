@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, SluiceClient } from '../../src/client/index.js';
-import { describedSet, descriptionDiff } from '../../src/cli/node.js';
+import { describedSet, descriptionDiff, transportNodeText, transportNodesText } from '../../src/cli/node.js';
+import { faultsOf } from '../../src/apps/nodes/index.js';
 import { diffLines } from '../../src/cli/textdiff.js';
 import { runCli } from '../../src/cli/run.js';
 import { tempDir } from './apps.testctx.js';
@@ -231,4 +232,25 @@ test('transport-node, transport-zone, cluster verbs and the client’s seed call
   assert.equal((await client.nodes.unregister('hv1')).name, 'hv1');
   const help = await run(['node', '--help']);
   assert.match(help.out, /apply .*\n.*diff .*\n.*history/s);
+});
+
+test('a node presenting another system-id: flagged in the list row and spelled out by show', () => {
+  const faults = faultsOf(hv1Registration.system_id, 'another-machine');
+  const node = {
+    name: 'hv1',
+    ...hv1Registration,
+    registered: '2026-12-06T05:00:00Z',
+    ovsdb: { connected: true },
+    openflow: { connected: true, dpid: '00:00:00:00:00:00:00:01' },
+    faults,
+    tunnels: [],
+  };
+  const row = transportNodesText([node], NOW).split('\n')[1];
+  assert.match(row, /connected +connected \(system_id mismatch\)/);
+  const shown = transportNodeText(node);
+  assert.match(
+    shown,
+    /^FAULT system_id: the node's OVSDB reports system-id another-machine, registered c0ffee00/m,
+  );
+  assert.doesNotMatch(transportNodeText({ ...node, faults: undefined }), /FAULT/);
 });

@@ -154,6 +154,15 @@ function TransportNodeRow({ node: n, now }: { node: TransportNode; now: number }
         <a href={nodePath(n.name)} onClick={followLink}>
           {n.name}
         </a>
+        {n.faults?.length ? (
+          <span
+            className="badge state-down"
+            data-testid="node-fault"
+            title={n.faults.map((f) => f.reason).join('\n')}
+          >
+            {n.faults.map((f) => f.field).join(', ')} mismatch
+          </span>
+        ) : null}
       </td>
       <td>{n.type}</td>
       <td>{n.transport_zone}</td>
@@ -286,6 +295,15 @@ function TransportNodeDetail({ name }: { name: string }) {
               items={[n]}
               row={(x) => <TransportNodeRow key={x.name} node={x} now={now} />}
             />
+            {n.faults?.length ? (
+              <div className="warn" role="alert" data-testid="node-faults">
+                {n.faults.map((f) => (
+                  <p key={f.field}>
+                    <strong>{f.field}</strong>: {f.reason}
+                  </p>
+                ))}
+              </div>
+            ) : null}
             <Interfaces name={name} />
           </>
         )}
