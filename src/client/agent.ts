@@ -98,5 +98,11 @@ export class AgentClient extends BaseClient {
       }),
     disconnect: (containerId: string) =>
       this.request<void>('DELETE', `/v0.1/connections/${seg(containerId)}`),
+    // Socketplane's cluster verbs are not needed here: the agent always answers 501 (ApiError
+    // SLUICE_E_NOT_IMPLEMENTED) whose detail says what to do instead.
+    clusterBind: (iface?: string) => this.request<never>('POST', '/v0.1/cluster/bind', { query: { iface } }),
+    clusterJoin: (address?: string) =>
+      this.request<never>('POST', '/v0.1/cluster/join', { query: { address } }),
+    clusterLeave: () => this.request<never>('POST', '/v0.1/cluster/leave'),
   };
 }

@@ -315,6 +315,12 @@ export class SluiceClient extends BaseClient {
     modules: (which: 'all' | 'loaded' = 'loaded') =>
       this.request<Record<string, unknown>>('GET', `/wm/core/module/${which}/json`),
     version: () => this.request<{ name: string; version: string }>('GET', '/wm/core/version/json'),
+    /** Always ACTIVE: Sluice runs a single active controller. */
+    role: () =>
+      this.request<{ role: string; 'change-description': string; 'change-date-time': string }>(
+        'GET',
+        '/wm/core/role/json',
+      ),
     /** Raw Floodlight stats JSON for one switch, or keyed by DPID for 'all'. */
     stats: (dpid: string | 'all', kind: StatsKind | 'features') =>
       this.request<Record<string, unknown>>('GET', `/wm/core/switch/${seg(dpid)}/${seg(kind)}/json`),
@@ -327,6 +333,12 @@ export class SluiceClient extends BaseClient {
       this.request<FloodlightHop[]>(
         'GET',
         `/wm/topology/route/${seg(src.dpid)}/${src.port}/${seg(dst.dpid)}/${dst.port}/json`,
+      ),
+    /** The same route in the shape of the Floodlight release that added /wm/routing/path. */
+    routingPath: (src: PortRef, dst: PortRef) =>
+      this.request<{ results: { switch: string; port: string }[] }>(
+        'GET',
+        `/wm/routing/path/${seg(src.dpid)}/${src.port}/${seg(dst.dpid)}/${dst.port}/json`,
       ),
   };
 

@@ -41,3 +41,12 @@ export {
 export type * from './hostaware.js';
 export { pkiMethods } from './pki.js';
 export type * from './pki.js';
+export {
+  AGENT_CLIENT_ROUTES,
+  FLOODLIGHT_ONLY_ROUTES,
+  SLUICE_CLIENT_ROUTES,
+  type AgentClientMethod,
+  type HttpMethod,
+  type RouteSpec,
+  type SluiceClientMethod,
+} from './routes.js';
