@@ -6,7 +6,7 @@ setup:
 	@scripts/setup.sh
 
 build:
-	@npx tsc -p tsconfig.json && npx tsc -p web/tsconfig.unit.json
+	@npx tsc -p tsconfig.json && npx tsc -p tsconfig.client.json && npx tsc -p web/tsconfig.unit.json
 
 lint:
 	@npx eslint . && npx prettier --check . --log-level warn
