@@ -202,6 +202,30 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     const registry = new NodeRegistry(store);
     // Certificates only for nodes whose description is applied.
     const nodeExists = async (name: string) => (await registry.get(name)) !== undefined;
+    // Before the API listens: once it answers, every listener of this controller is up (the cluster view
+    // lists them, and readiness checks poll the API).
+    let nodeListeners: Daemon['nodeListeners'];
+    if (config.nodes) {
+      const n = config.nodes;
+      const cluster = await ca();
+      // CN: this controller's id in the cluster view (from the configured API address: with --api-port 0 it
+      // names port 0); the names: where nodes reach it.
+      const own = await cluster.issue({
+        commonName: controllerIdentity(config.version, listening).id,
+        altNames: certificateNames(n.listen),
+      });
+      cleanup.push(() => transportNodes.stop());
+      await transportNodes.start({
+        host: n.listen,
+        ovsdbPort: n.ovsdbPort,
+        openflowPort: n.openflowPort,
+        tls: { key: own.privateKey, cert: own.certificate, ca: cluster.certificate },
+      });
+      nodeListeners = { ovsdb: transportNodes.ovsdbAddress!, openflow: transportNodes.openflowAddress! };
+      listening.ovsdbManager = listenAddr('ssl', nodeListeners.ovsdb.host, nodeListeners.ovsdb.port);
+      listening.nodesOpenflow = listenAddr('ssl', nodeListeners.openflow.host, nodeListeners.openflow.port);
+    }
+
     const api = await createApiServer({
       switches: controller,
       topology: topologyView(apps.topology),
@@ -236,27 +260,6 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     );
     cleanup.push(() => api.close());
     listening.apiUrl = apiUrl;
-
-    let nodeListeners: Daemon['nodeListeners'];
-    if (config.nodes) {
-      const n = config.nodes;
-      const cluster = await ca();
-      // CN: this controller's id in the cluster view; the names: where nodes reach it.
-      const own = await cluster.issue({
-        commonName: controllerIdentity(config.version, listening).id,
-        altNames: certificateNames(n.listen),
-      });
-      cleanup.push(() => transportNodes.stop());
-      await transportNodes.start({
-        host: n.listen,
-        ovsdbPort: n.ovsdbPort,
-        openflowPort: n.openflowPort,
-        tls: { key: own.privateKey, cert: own.certificate, ca: cluster.certificate },
-      });
-      nodeListeners = { ovsdb: transportNodes.ovsdbAddress!, openflow: transportNodes.openflowAddress! };
-      listening.ovsdbManager = listenAddr('ssl', nodeListeners.ovsdb.host, nodeListeners.ovsdb.port);
-      listening.nodesOpenflow = listenAddr('ssl', nodeListeners.openflow.host, nodeListeners.openflow.port);
-    }
 
     log.info(
       {
