@@ -75,6 +75,8 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.sluice-lock-sum 2>/dev/null)"
 fi
 say "building"
 npx tsc -p tsconfig.json
+# The SDK's type declarations (package.json exports sluice/client and sluice/client/node).
+npx tsc -p tsconfig.client.json
 # The dashboard's pure modules and their unit tests, under Node (into dist/test/unit/web/).
 npx tsc -p web/tsconfig.unit.json
 # The dashboard (web/) becomes static files in dist/web, which `sluice controller` serves at /ui/.
