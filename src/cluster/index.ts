@@ -1,0 +1,32 @@
+/**
+ * Controller clusters on the store (issue 13): membership under leases and leader election by
+ * compare-and-swap. Depends on the store only.
+ *
+ *   clusterKeys(id)                    where a cluster's members and leader live (keys.ts)
+ *   clusterNameProblem(text)           why a --cluster-id / --member-id is not a name
+ *   new ClusterMember({store, ...})    registers, keeps its lease, campaigns; emits 'elected', 'leadership lost'
+ *   step(state, input, settings)       the member's decisions, pure (state.ts)
+ */
+export { CLUSTER_NAME_PATTERN, clusterKeys, clusterNameProblem, type ClusterKeys } from './keys.js';
+export {
+  INITIAL_STATE,
+  leaseDeadline,
+  leaseMarginMs,
+  step,
+  type Effect,
+  type LeaderRecord,
+  type MemberInput,
+  type MemberSettings,
+  type MemberState,
+  type Role,
+} from './state.js';
+export {
+  ClusterMember,
+  DEFAULT_TTL_SECONDS,
+  parseLeaderRecord,
+  parseMemberRecord,
+  type ClusterMemberEvents,
+  type ClusterMemberOptions,
+  type MemberInfo,
+  type MemberRecord,
+} from './member.js';
