@@ -9,6 +9,7 @@ import { ETCD_DEFAULT_NAMESPACE, validateEtcdEndpoints, validateEtcdNamespace } 
 import { StoreError } from '../store/errors.js';
 import type { StoreConfig } from '../store/index.js';
 import { hostArg, tcpPortArg, tcpPortListArg } from './args.js';
+import { clusterNameProblem } from '../cluster/keys.js';
 
 export const DEFAULT_OPENFLOW_PORTS = [6653, 6633];
 export const DEFAULT_DATA_DIR = './.data';
@@ -39,6 +40,8 @@ export interface ControllerCliOptions {
   nodesListen?: string;
   nodesOvsdbPort?: number;
   nodesOpenflowPort?: number;
+  clusterId?: string;
+  memberId?: string;
 }
 
 export const DEFAULT_NODES_OVSDB_PORT = 6640;
@@ -64,6 +67,7 @@ export function daemonConfigFrom(
   const store = storeConfigFrom(o, env, DEFAULT_DATA_DIR, 'controller');
   const openflowPorts = [...new Set(o.openflowPort ?? DEFAULT_OPENFLOW_PORTS)];
   const nodes = nodesConfigFrom(o, openflowPorts);
+  const cluster = clusterConfigFrom(o);
   return {
     openflow: {
       listen: o.openflowListen,
@@ -91,7 +95,33 @@ export function daemonConfigFrom(
     ...(o.ovsdb ? { ovsdb: { remote: o.ovsdb } } : {}),
     log: { level: o.logLevel, format: o.logFormat ?? (stderrIsTty ? 'pretty' : 'json') },
     version,
+    ...(cluster ? { cluster } : {}),
   };
+}
+
+/** --cluster-id needs the shared store (members find each other there); --member-id needs --cluster-id. */
+function clusterConfigFrom(o: ControllerCliOptions): DaemonConfig['cluster'] {
+  if (o.clusterId === undefined) {
+    if (o.memberId !== undefined) {
+      throw new InvalidArgumentError(
+        '--member-id needs --cluster-id ID (it names this member in that cluster).',
+      );
+    }
+    return undefined;
+  }
+  if (o.store !== 'etcd') {
+    throw new InvalidArgumentError(
+      `--cluster-id needs --store etcd (members of a cluster share one etcd prefix; this controller uses --store ${o.store}).`,
+    );
+  }
+  return { id: o.clusterId, ...(o.memberId !== undefined ? { memberId: o.memberId } : {}) };
+}
+
+/** A cluster or member name: letters, digits, '.', '_' and '-', up to 63. */
+export function clusterNameArg(text: string): string {
+  const problem = clusterNameProblem(text);
+  if (problem) throw new InvalidArgumentError(`'${text}' ${problem} (expected a name like prod-1).`);
+  return text;
 }
 
 /** Whether two listen addresses can be the same socket address (a wildcard takes every address of its kind). */
@@ -305,6 +335,16 @@ export function controllerCommand(): Command {
       '--nodes-openflow-port <port>',
       `--nodes-listen: port of the nodes' OpenFlow over TLS (default ${DEFAULT_NODES_OPENFLOW_PORT}; differs from --openflow-port on the same address)`,
       tcpPortArg,
+    )
+    .option(
+      '--cluster-id <id>',
+      '--store etcd: join this controller cluster (members share --etcd-prefix; one leader is elected)',
+      clusterNameArg,
+    )
+    .option(
+      '--member-id <name>',
+      "--cluster-id: this member's name in the cluster (default: the controller's id)",
+      clusterNameArg,
     )
     .option(
       '--ovsdb <remote>',

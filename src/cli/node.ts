@@ -11,6 +11,7 @@ import {
   ApiError,
   type ClusterApplied,
   type ControlClusterMember,
+  type ControlClusterView,
   type NodeApplied,
   type NodeRecord,
   type NodeRevision,
@@ -260,6 +261,33 @@ export function clusterText(members: readonly ControlClusterMember[]): string {
     .join('\n');
 }
 
+/** `sluice cluster`: a row per member with its addresses, and who leads since when. */
+export function clusterTableText(view: ControlClusterView): string {
+  const addrs = (m: ControlClusterMember, role: string) =>
+    m.roles
+      .filter((r) => r.role === role)
+      .map((r) => r.listen_addr)
+      .join(',') || '-';
+  const head = view.cluster_id
+    ? `cluster ${view.cluster_id}: ${view.leader ? `leader ${view.leader.id}` : 'no leader (election open)'}\n`
+    : '';
+  if (!view.members.length) return `${head}no members registered\n`;
+  return (
+    head +
+    formatTable(
+      ['member', 'api', 'openflow', 'version', 'leader', 'since'],
+      view.members.map((m) => [
+        m.id,
+        addrs(m, 'api'),
+        addrs(m, 'openflow'),
+        m.version,
+        m.leader ? 'yes' : '',
+        m.since ?? '',
+      ]),
+    )
+  );
+}
+
 // ---- the verbs
 
 interface ApplyOptions extends QueryOptions {
@@ -409,9 +437,15 @@ export const nodeVerbs: VerbGroup = (program, v) => {
   });
 
   v.api(
-    program.command('cluster').description('the control cluster: members, their roles and listen addresses'),
-  ).action(async (o: QueryOptions) => {
-    const members = await v.client(o).nodes.controlCluster();
-    v.print(o, members, () => clusterText(members));
+    program
+      .command('cluster')
+      .description('the control cluster: members, their addresses, who leads and since when')
+      .option(
+        '--roles',
+        'each member with all its roles (api, openflow, ovsdb-manager) and listen addresses',
+      ),
+  ).action(async (o: QueryOptions & { roles?: boolean }) => {
+    const view = await v.client(o).nodes.cluster();
+    v.print(o, view, () => (o.roles ? clusterText(view.members) : clusterTableText(view)));
   });
 };

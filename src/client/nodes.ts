@@ -10,6 +10,7 @@ import { ApiError } from './errors.js';
 
 export type {
   ClusterApplied,
+  ClusterLeader,
   ClusterDescriptionRecord,
   ClusterRevision,
   ControlCluster,
@@ -79,6 +80,8 @@ export function nodesMethods(request: Request) {
     clusterHistory: () => request<S.ClusterRevision[]>('GET', '/api/v1/cluster/description/history'),
     /** The control cluster's members, each with its roles and listen addresses. */
     controlCluster,
+    /** The whole cluster view: members, the cluster id (when clustered) and who leads since when. */
+    cluster: () => request<S.ControlClusterView>('GET', '/api/v1/cluster'),
 
     // ---- transport nodes and zones
     transportNodes: () => request<S.TransportNode[]>('GET', '/api/v1/transport-nodes'),

@@ -35,6 +35,11 @@ export interface DaemonConfig {
   ovsdb?: { remote: string };
   log: { level: LogLevel; format: LogFormat };
   version: string;
+  /**
+   * Cluster membership and leader election (issue 13; --store etcd only): members of one cluster share the
+   * store's prefix and this id. `memberId` defaults to the controller's identity id.
+   */
+  cluster?: { id: string; memberId?: string };
 }
 
 /** Key of the users' controller settings in the store. */

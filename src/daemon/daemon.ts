@@ -50,6 +50,8 @@ import { NodeConnections } from '../apps/nodes/connections.js';
 import { NodeRegistry, listenAddr, type TransportRuntime } from '../apps/nodes/index.js';
 import { lazyClusterCa, type ClusterCa } from '../pki/index.js';
 import { pkiView } from './pki.js';
+import { ClusterMember } from '../cluster/index.js';
+import { memberInfoOf } from './nodes.js';
 
 export interface Daemon {
   readonly controller: Controller;
@@ -191,6 +193,8 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     await controller.start();
     cleanup.push(() => controller.stop());
 
+    const started = new Date().toISOString();
+    let member: ClusterMember | undefined;
     // Known once the API listens; the cluster view reads it per request.
     const listening: Listening = {
       apiUrl: `http://${config.api.listen}:${config.api.port}`,
@@ -243,7 +247,15 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
         // Container networks, endpoints and agents: written by the agents, shown here (the dashboard's).
         agentReadRoutes(storeAgentView(store)),
         // Node and cluster descriptions, transport nodes and zones (issue 12), and the PKI nodes join with.
-        nodesRoutes(nodesView(store, config.version, () => listening, transportNodes)),
+        nodesRoutes(
+          nodesView(
+            store,
+            config.version,
+            () => listening,
+            transportNodes,
+            config.cluster && { started, clusterId: config.cluster.id, member: () => member },
+          ),
+        ),
         pkiRoutes(pkiView(ca, nodeExists)),
       ],
       version: config.version,
@@ -261,6 +273,25 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     cleanup.push(() => api.close());
     listening.apiUrl = apiUrl;
 
+    if (config.cluster) {
+      // Registered once the API listens: the member record carries the real addresses (and id, from them).
+      const me = () => controllerIdentity(config.version, listening);
+      const clog = log.child({ component: 'cluster', cluster: config.cluster.id });
+      const m = new ClusterMember({
+        store,
+        clusterId: config.cluster.id,
+        memberId: config.cluster.memberId ?? me().id,
+        info: () => memberInfoOf(me()),
+        onError: (err, context) => clog.warn({ err }, `cluster: ${context} failed (retried)`),
+      });
+      m.on('elected', (l) => clog.info({ since: l.since }, 'cluster: this member leads'));
+      m.on('leadership lost', (reason) => clog.warn({ reason }, 'cluster: leadership lost'));
+      m.on('leader', (l) => clog.info({ leader: l?.id ?? null }, 'cluster: leader changed'));
+      member = m;
+      cleanup.push(() => m.stop());
+      await m.start();
+    }
+
     log.info(
       {
         api: apiUrl,
@@ -274,6 +305,7 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
             }
           : {}),
         store: config.store,
+        ...(member ? { cluster: { id: member.clusterId, member: member.id } } : {}),
       },
       'sluice controller running',
     );

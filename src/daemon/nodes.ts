@@ -11,6 +11,7 @@ import {
 } from '../apps/nodes/index.js';
 import type { ListenAddress } from '../controller/index.js';
 import type { Store } from '../store/index.js';
+import type { ClusterMember, MemberInfo, MemberRecord } from '../cluster/index.js';
 
 /** A UUID-shaped id that stays the same across restarts of the controller at one host and API address. */
 export function controllerId(host: string, api: string): string {
@@ -58,10 +59,50 @@ export function nodesView(
   version: string,
   listening: () => Listening,
   runtime: TransportRuntime = NO_RUNTIME,
+  cluster?: { started: string; member: () => ClusterMember | undefined; clusterId: string },
 ): NodesView {
   return {
     registry: new NodeRegistry(store),
     runtime,
     identity: () => controllerIdentity(version, listening()),
+    ...(cluster
+      ? {
+          started: cluster.started,
+          cluster: async () => {
+            const m = cluster.member();
+            // The API answers a moment before the member registers (its address is known once it listens).
+            if (!m) return { clusterId: cluster.clusterId, members: [] };
+            const [members, leader] = await Promise.all([m.members(), m.currentLeader()]);
+            return {
+              clusterId: m.clusterId,
+              members: members.map(identityOf),
+              ...(leader ? { leader } : {}),
+            };
+          },
+        }
+      : {}),
+  };
+}
+
+/** What a member publishes about itself: this controller's identity in the store's (snake_case) shape. */
+export function memberInfoOf(me: ControllerIdentity): MemberInfo {
+  return {
+    display_name: me.display_name,
+    version: me.version,
+    api: me.api,
+    openflow: [...me.openflow],
+    ...(me.ovsdbManager ? { ovsdb_manager: me.ovsdbManager } : {}),
+  };
+}
+
+function identityOf(r: MemberRecord): ControllerIdentity & { started: string } {
+  return {
+    id: r.id,
+    display_name: r.display_name,
+    version: r.version,
+    api: r.api,
+    openflow: r.openflow,
+    ...(r.ovsdb_manager ? { ovsdbManager: r.ovsdb_manager } : {}),
+    started: r.started,
   };
 }

@@ -292,7 +292,7 @@ export const InterfaceStatistics = Type.Object({
   }),
 });
 
-/** GET /api/v1/cluster: the control cluster's members (the HA issue adds leadership), NVP's shape. */
+/** GET /api/v1/cluster: the control cluster's members and who leads, NVP's shape plus leadership. */
 export const ControlClusterMember = Type.Object({
   id: Type.String(),
   display_name: Type.String(),
@@ -303,8 +303,25 @@ export const ControlClusterMember = Type.Object({
       listen_addr: Type.String({ description: 'scheme:host:port, e.g. ssl:10.0.0.1:6640' }),
     }),
   ),
+  leader: Type.Boolean({ description: 'whether this member is the elected leader' }),
+  since: Type.Optional(When('the leader: when it was elected')),
+  started: Type.Optional(When('when this member started')),
 });
-export const ControlClusterView = Type.Object({ members: Type.Array(ControlClusterMember) });
+export const ClusterLeader = Type.Object({
+  id: Type.String({ description: 'the leading member' }),
+  since: When('when it was elected'),
+});
+export const ControlClusterView = Type.Object({
+  cluster_id: Type.Optional(
+    Type.String({ description: '--cluster-id of a clustered controller (absent when it runs alone)' }),
+  ),
+  leader: Type.Optional(
+    Type.Object(ClusterLeader.properties, {
+      description: 'who leads (a controller alone leads itself); absent while an election is open',
+    }),
+  ),
+  members: Type.Array(ControlClusterMember),
+});
 
 export type NodeApplied = Static<typeof NodeApplied>;
 export type NodeSummary = Static<typeof NodeSummary>;
@@ -322,3 +339,4 @@ export type TransportZone = Static<typeof TransportZone>;
 export type InterfaceStatistics = Static<typeof InterfaceStatistics>;
 export type ControlClusterMember = Static<typeof ControlClusterMember>;
 export type ControlClusterView = Static<typeof ControlClusterView>;
+export type ClusterLeader = Static<typeof ClusterLeader>;

@@ -98,7 +98,11 @@ test('the cluster view lists this controller with its roles and listen addresses
     },
     'ctl1',
   );
-  const view = clusterViewOf(me);
+  const view = clusterViewOf(me, T0);
+  // Alone, a controller leads itself since it started.
+  assert.deepEqual(view.leader, { id: me.id, since: T0 });
+  assert.equal(view.cluster_id, undefined);
+  assert.equal(view.members[0].leader, true);
   assert.equal(view.members.length, 1);
   const [m] = view.members;
   assert.match(m.id, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
@@ -122,11 +126,14 @@ test('the cluster view lists this controller with its roles and listen addresses
   );
   assert.equal(again.id, m.id);
   assert.notEqual(other.id, m.id);
-  const ssl = clusterViewOf({
-    ...me,
-    openflow: [listenAddr('ssl', '10.0.0.9', 6653)],
-    ovsdbManager: 'ssl:10.0.0.9:6640',
-  });
+  const ssl = clusterViewOf(
+    {
+      ...me,
+      openflow: [listenAddr('ssl', '10.0.0.9', 6653)],
+      ovsdbManager: 'ssl:10.0.0.9:6640',
+    },
+    T0,
+  );
   assert.deepEqual(ssl.members[0].roles.slice(1), [
     { role: 'openflow', listen_addr: 'ssl:10.0.0.9:6653' },
     { role: 'ovsdb-manager', listen_addr: 'ssl:10.0.0.9:6640' },
@@ -143,13 +150,51 @@ test('the cluster view lists this controller with its roles and listen addresses
     },
     'ctl1',
   );
-  assert.deepEqual(clusterViewOf(withNodes).members[0].roles.slice(1), [
+  assert.deepEqual(clusterViewOf(withNodes, T0).members[0].roles.slice(1), [
     { role: 'openflow', listen_addr: 'tcp:0.0.0.0:6653' },
     { role: 'openflow', listen_addr: 'ssl:10.0.0.9:6654' },
     { role: 'ovsdb-manager', listen_addr: 'ssl:10.0.0.9:6640' },
   ]);
   assert.equal(urlListenAddr('https://[::1]:8443'), 'https:[::1]:8443');
 });
+
+test('the cluster view of a clustered controller: every member by id, the leader marked with since', () => {
+  const member = (id: string, port: number) => ({
+    id,
+    display_name: `host-${id}`,
+    version: '1.2.3',
+    api: `http:127.0.0.1:${port}`,
+    openflow: [`tcp:127.0.0.1:${port + 1}`],
+    started: T0,
+  });
+  const since = '2026-12-06T17:40:00.000Z';
+  const me = { ...member('b', 8080) };
+  const view = clusterViewOf(me, T0, {
+    clusterId: 'prod',
+    members: [member('c', 8090), me, member('a', 8070)],
+    leader: { id: 'c', since },
+  });
+  assert.equal(view.cluster_id, 'prod');
+  assert.deepEqual(view.leader, { id: 'c', since });
+  assert.deepEqual(
+    view.members.map((m) => [m.id, m.leader, m.since ?? '-']),
+    [
+      ['a', false, '-'],
+      ['b', false, '-'],
+      ['c', true, since],
+    ],
+  );
+  assert.deepEqual(view.members[0].roles, [
+    { role: 'api', listen_addr: 'http:127.0.0.1:8070' },
+    { role: 'openflow', listen_addr: 'tcp:127.0.0.1:8071' },
+  ]);
+  // While an election is open there is no leader to name.
+  const open = clusterViewOf(me, T0, { clusterId: 'prod', members: [me] });
+  assert.equal(open.leader, undefined);
+  assert.equal(open.members[0].leader, false);
+});
+
+const T0 = '2026-12-06T17:00:00.000Z';
 
 function registry() {
   const store = tempStore('sluice-nodes-');

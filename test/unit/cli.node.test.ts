@@ -224,10 +224,17 @@ test('transport-node, transport-zone, cluster verbs and the client’s seed call
   const zones = await run(['transport-zone', 'list']);
   assert.match(zones.out, /\ntz1\s+1\/1\s+hv1\ntz2\s+0\/1\s+gw1\n$/);
   const cluster = await run(['cluster']);
-  assert.match(cluster.out, /^Member:\s+ctl1\n/);
-  assert.match(cluster.out, /\napi\s+http:127\.0\.0\.1:8080\nopenflow\s+tcp:0\.0\.0\.0:6653\n$/);
-  const clusterJson = JSON.parse((await run(['cluster', '--json'])).out) as { roles: unknown[] }[];
-  assert.equal(clusterJson[0].roles.length, 2);
+  assert.match(cluster.out, /^MEMBER\s+API\s+OPENFLOW\s+VERSION\s+LEADER\s+SINCE\n/);
+  assert.match(cluster.out, /\n\S+\s+http:127\.0\.0\.1:8080\s+tcp:0\.0\.0\.0:6653\s+\S+\s+yes\s+\d{4}-/);
+  const roles = await run(['cluster', '--roles']);
+  assert.match(roles.out, /^Member:\s+ctl1\n/);
+  assert.match(roles.out, /\napi\s+http:127\.0\.0\.1:8080\nopenflow\s+tcp:0\.0\.0\.0:6653\n$/);
+  const clusterJson = JSON.parse((await run(['cluster', '--json'])).out) as {
+    leader: { id: string };
+    members: { id: string; roles: unknown[] }[];
+  };
+  assert.equal(clusterJson.members[0].roles.length, 2);
+  assert.equal(clusterJson.leader.id, clusterJson.members[0].id, 'alone, it leads');
 
   assert.equal((await client.nodes.unregister('hv1')).name, 'hv1');
   const help = await run(['node', '--help']);

@@ -337,6 +337,11 @@ test('bad store flags are usage errors (exit 2) naming the flag and the reason',
     [['--etcd-endpoints', 'http://h:2379'], {}, /--etcd-endpoints is only used with --store etcd/],
     [['--store', 'embedded', '--etcd-prefix', '/x'], {}, /--etcd-prefix is only used with --store etcd/],
     [['--store', 'etcd', '--data-dir', '/tmp/x'], {}, /--data-dir is only used with --store embedded/],
+    [['--store', 'etcd', '--cluster-id', 'a/b'], {}, /--cluster-id.*'a\/b' may hold only letters, digits/],
+    [['--store', 'etcd', '--cluster-id', 'x'.repeat(64)], {}, /--cluster-id.*the limit is 63/],
+    [['--cluster-id', 'prod'], {}, /--cluster-id needs --store etcd.*--store embedded/],
+    [['--store', 'etcd', '--member-id', 'm1'], {}, /--member-id needs --cluster-id/],
+    [['--store', 'etcd', '--cluster-id', 'p', '--member-id', 'a b'], {}, /--member-id.*'a b'/],
   ];
   for (const [args, env, message] of cases) {
     const run = io(env);
@@ -344,6 +349,20 @@ test('bad store flags are usage errors (exit 2) naming the flag and the reason',
     assert.match(run.err(), message, args.join(' '));
     assert.equal(run.configs.length, 0, `${args.join(' ')}: no controller started`);
   }
+});
+
+test('--cluster-id (with --store etcd) and --member-id reach the daemon config', async () => {
+  const clusterOf = async (args: string[]) => {
+    const run = io();
+    assert.equal(await runCli(['controller', '--store', 'etcd', ...args], run.cli), 0, run.err());
+    return run.configs[0].cluster;
+  };
+  assert.equal(await clusterOf([]), undefined);
+  assert.deepEqual(await clusterOf(['--cluster-id', 'prod-1']), { id: 'prod-1' });
+  assert.deepEqual(await clusterOf(['--cluster-id', 'prod-1', '--member-id', 'ctl.a_1']), {
+    id: 'prod-1',
+    memberId: 'ctl.a_1',
+  });
 });
 
 test('sluice controller --help lists the store flags', async () => {

@@ -33,10 +33,14 @@ import {
   clusterViewOf,
   transportNodeOf,
   zonesOf,
+  type ClusterMembership,
   type ControllerIdentity,
   type NodeRegistry,
   type TransportRuntime,
 } from '../../apps/nodes/index.js';
+
+/** When this module was loaded: the start time of a view that does not say. */
+const STARTED = new Date().toISOString();
 
 export interface NodesView {
   registry: Pick<
@@ -57,6 +61,10 @@ export interface NodesView {
   runtime: TransportRuntime;
   /** This controller: its id, name, version and listen addresses (read at each request). */
   identity: () => ControllerIdentity;
+  /** When this controller started (ISO): a controller alone leads since then. */
+  started?: string;
+  /** A clustered controller's members and leader, read from the store at each request. */
+  cluster?: () => Promise<ClusterMembership>;
 }
 
 const NameParams = Type.Object({
@@ -183,11 +191,17 @@ export function nodesRoutes(view: NodesView): RouteArea {
       {
         schema: {
           tags,
-          summary: 'The control cluster: its members, their roles and listen addresses',
+          summary:
+            'The control cluster: its members, their roles and listen addresses, and who leads since when',
           response: replies(ControlClusterView),
         },
       },
-      async () => clusterViewOf(view.identity()),
+      async () =>
+        clusterViewOf(
+          view.identity(),
+          view.started ?? STARTED,
+          view.cluster ? await callApp(() => view.cluster!()) : undefined,
+        ),
     );
     app.get(
       '/api/v1/cluster/description',

@@ -19,6 +19,7 @@ export {
   transportNodeOf,
   faultsOf,
   zonesOf,
+  type ClusterMembership,
   type ControllerIdentity,
   type StoredRegistration,
 } from './views.js';

@@ -130,14 +130,54 @@ export interface ControllerIdentity {
   ovsdbManager?: string;
 }
 
-/** NVP's control cluster shape: this controller as the one member (the HA issue adds the others). */
-export function clusterViewOf(me: ControllerIdentity): ControlClusterView {
+/** A cluster as the store shows it (issue 13): its live members and the leader, if one is elected. */
+export interface ClusterMembership {
+  clusterId: string;
+  members: readonly (ControllerIdentity & { started: string })[];
+  leader?: { id: string; since: string };
+}
+
+function memberOf(
+  m: ControllerIdentity,
+  started: string | undefined,
+  leader: { id: string; since: string } | undefined,
+): ControlClusterMember {
   const roles: ControlClusterMember['roles'] = [
-    { role: 'api', listen_addr: me.api },
-    ...me.openflow.map((listen_addr) => ({ role: 'openflow' as const, listen_addr })),
-    ...(me.ovsdbManager ? [{ role: 'ovsdb-manager' as const, listen_addr: me.ovsdbManager }] : []),
+    { role: 'api', listen_addr: m.api },
+    ...m.openflow.map((listen_addr) => ({ role: 'openflow' as const, listen_addr })),
+    ...(m.ovsdbManager ? [{ role: 'ovsdb-manager' as const, listen_addr: m.ovsdbManager }] : []),
   ];
-  return { members: [{ id: me.id, display_name: me.display_name, version: me.version, roles }] };
+  const leads = leader?.id === m.id;
+  return {
+    id: m.id,
+    display_name: m.display_name,
+    version: m.version,
+    roles,
+    leader: leads,
+    ...(leads ? { since: leader.since } : {}),
+    ...(started ? { started } : {}),
+  };
+}
+
+/**
+ * NVP's control cluster shape plus leadership: a controller alone is the one member and leads since it
+ * started; a clustered one lists the members the store has, by id.
+ */
+export function clusterViewOf(
+  me: ControllerIdentity,
+  started: string,
+  cluster?: ClusterMembership,
+): ControlClusterView {
+  if (!cluster) {
+    const leader = { id: me.id, since: started };
+    return { leader, members: [memberOf(me, started, leader)] };
+  }
+  const members = [...cluster.members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    cluster_id: cluster.clusterId,
+    ...(cluster.leader ? { leader: { id: cluster.leader.id, since: cluster.leader.since } } : {}),
+    members: members.map((m) => memberOf(m, m.started, cluster.leader)),
+  };
 }
 
 /** `scheme:host:port`, with an IPv6 host in brackets. */
