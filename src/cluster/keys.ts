@@ -3,6 +3,10 @@
  *
  *   /clusters/<clusterId>/members/<memberId>   one per live member, on that member's lease
  *   /clusters/<clusterId>/leader               {id, since}, on the leader's lease
+ *   /clusters/<clusterId>/switches/<dpid>/master           {member, since}, on the master's lease
+ *   /clusters/<clusterId>/switches/<dpid>/members/<member> a member connected to the switch, on its lease
+ *   /clusters/<clusterId>/rebalance            the latest rebalance request
+ *   /clusters/<clusterId>/runtime/...          what members learned at run time (links, hosts), on their leases
  *
  * Pure: the CLI checks --cluster-id and --member-id with it without loading the store.
  */
@@ -25,6 +29,14 @@ export interface ClusterKeys {
   members: string;
   member(memberId: string): string;
   leader: string;
+  /** Prefix of every switch's mastership keys (ends with '/'). */
+  switches: string;
+  /** dpid: 16 hex digits. */
+  master(dpid: string): string;
+  switchMember(dpid: string, memberId: string): string;
+  rebalance: string;
+  /** Prefix under which members publish what they learned at run time (ends with '/'). */
+  runtime: string;
 }
 
 export function clusterKeys(clusterId: string): ClusterKeys {
@@ -33,5 +45,10 @@ export function clusterKeys(clusterId: string): ClusterKeys {
     members: `${root}/members/`,
     member: (memberId) => `${root}/members/${memberId}`,
     leader: `${root}/leader`,
+    switches: `${root}/switches/`,
+    master: (dpid) => `${root}/switches/${dpid}/master`,
+    switchMember: (dpid, memberId) => `${root}/switches/${dpid}/members/${memberId}`,
+    rebalance: `${root}/rebalance`,
+    runtime: `${root}/runtime/`,
   };
 }

@@ -55,6 +55,10 @@ export interface ClusterMemberOptions {
 }
 
 export interface ClusterMemberEvents {
+  /** Registered under a (new) lease: keys that live as long as this member go on it. */
+  registered: [string];
+  /** The lease can no longer be counted on (its keys, mastership too, may be gone): emitted first. */
+  'lease lost': [string];
   /** This member became the leader. */
   elected: [LeaderRecord];
   /** This member no longer leads: emitted before anything else happens on that path. */
@@ -202,6 +206,12 @@ export class ClusterMember extends EventEmitter<ClusterMemberEvents> {
 
   private async apply(e: Effect): Promise<void> {
     switch (e.type) {
+      case 'leaseLost':
+        this.emit('lease lost', e.reason);
+        return;
+      case 'registered':
+        this.emit('registered', e.lease);
+        return;
       case 'leadershipLost':
         this.emit('leadership lost', e.reason);
         return;

@@ -1,7 +1,8 @@
 /**
  * A member's decisions as a pure state machine: inputs are what the store answered (or that time passed),
- * outputs the next state and the effects the runtime (member.ts) carries out, in order. Leadership is given up
- * before anything else happens: 'leadershipLost' is always the first effect of a step that ends it.
+ * outputs the next state and the effects the runtime (member.ts) carries out, in order. What hangs on the lease
+ * is given up before anything else happens: 'leaseLost' (then 'leadershipLost') comes first in a step that
+ * ends it.
  */
 
 export type Role = 'out' | 'member' | 'leader';
@@ -40,6 +41,10 @@ export type MemberInput =
   | { type: 'stop' };
 
 export type Effect =
+  /** The member's lease (and every key on it: mastership too) can no longer be counted on; first of its step. */
+  | { type: 'leaseLost'; reason: string }
+  /** Registered under `lease`: keys that live as long as the member go on it. */
+  | { type: 'registered'; lease: string }
   | { type: 'leadershipLost'; reason: string }
   | { type: 'elected'; leader: LeaderRecord }
   | { type: 'leaderChanged'; leader: LeaderRecord | undefined }
@@ -88,7 +93,10 @@ export function step(
           deadline: leaseDeadline(input.sentAt, cfg.ttlMs),
         },
         // Whoever led before we registered may be gone: the compare-and-swap settles it either way.
-        effects: [{ type: 'campaign', lease: input.lease }],
+        effects: [
+          { type: 'registered', lease: input.lease },
+          { type: 'campaign', lease: input.lease },
+        ],
       };
     case 'kept':
       if (input.lease !== s.lease) return same(s);
@@ -131,6 +139,7 @@ export function step(
     }
     case 'stop': {
       const effects: Effect[] = [];
+      if (s.lease !== undefined) effects.push({ type: 'leaseLost', reason: 'the member is stopping' });
       if (s.role === 'leader') effects.push({ type: 'leadershipLost', reason: 'the member is stopping' });
       if (s.lease !== undefined) effects.push({ type: 'revoke', lease: s.lease });
       return { state: { role: 'out', stopped: true }, effects };
@@ -138,9 +147,9 @@ export function step(
   }
 }
 
-/** Out at once: leadership first, then the old lease goes and a new registration starts. */
+/** Out at once: what hangs on the lease first, then the old lease goes and a new registration starts. */
 function leaseLost(s: MemberState, reason: string): { state: MemberState; effects: Effect[] } {
-  const effects: Effect[] = [];
+  const effects: Effect[] = [{ type: 'leaseLost', reason }];
   if (s.role === 'leader') effects.push({ type: 'leadershipLost', reason });
   if (s.leader !== undefined) effects.push({ type: 'leaderChanged', leader: undefined });
   effects.push({ type: 'revoke', lease: s.lease! }, ...(s.stopped ? [] : [{ type: 'rejoin' as const }]));

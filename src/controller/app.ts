@@ -240,8 +240,29 @@ export interface ControllerMetrics {
   switches: number;
 }
 
+/**
+ * What an app sees of the controller's cluster (issue 13); absent when the controller runs alone. Config lives
+ * in the store, so every member has it; work that must happen once per cluster runs where this says so.
+ */
+export interface ClusterContext {
+  readonly clusterId: string;
+  readonly memberId: string;
+  /** Whether this member leads the cluster now: once-per-cluster actions run only there. */
+  isLeader(): boolean;
+  /** Whether this member masters the switch now: only the master programs it and gets its packet-ins. */
+  isMaster(dpid: bigint): boolean;
+  /** The member's lease while it is registered: keys that should vanish with this member go on it. */
+  lease(): string | undefined;
+  /** Called with the lease each time the member registers (again, after a lost lease); returns unsubscribe. */
+  onRegistered(cb: (lease: string) => void): () => void;
+  /** Called when this member starts (true) or stops (false) leading; returns unsubscribe. */
+  onLeadership(cb: (leading: boolean) => void): () => void;
+}
+
 export interface AppContext {
   controller: ControllerApi;
+  /** Set when the controller is a member of a cluster. */
+  cluster?: ClusterContext;
   store: Store;
   log: Logger;
   /** The controller's injected clock: apps' timers go through it, so tests can drive a FakeClock. */

@@ -21,6 +21,7 @@ import {
   appCookie,
   type App,
   type AppContext,
+  type ClusterContext,
   type ControllerApi,
   type ControllerEvents,
   type ControllerMetrics,
@@ -85,6 +86,8 @@ export interface ControllerOptions {
   sharedRead?: SharedReadSupport;
   /** Tables and priority bands per app; default SLUICE_PIPELINE. */
   pipeline?: PipelineDecl;
+  /** A member of a cluster: apps see it in their context (once-per-cluster work, leases). */
+  cluster?: ClusterContext;
 }
 
 /** Fields and defaults; everything the options validation checks. */
@@ -454,6 +457,7 @@ export class Controller implements ControllerApi {
     return {
       controller: this,
       store: this.store,
+      ...(this.opts.cluster ? { cluster: this.opts.cluster } : {}),
       log: childLogger(this.log, { app: app.name }),
       clock: this.clock,
       now: this.now,

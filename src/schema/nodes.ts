@@ -307,6 +307,28 @@ export const ControlClusterMember = Type.Object({
   since: Type.Optional(When('the leader: when it was elected')),
   started: Type.Optional(When('when this member started')),
 });
+/** One switch's mastership in a cluster (issue 13). */
+export const ClusterSwitch = Type.Object({
+  dpid: Type.String({ description: 'the datapath id, 16 hex digits' }),
+  master: Type.Union([Type.String(), Type.Null()], {
+    description: 'the member that masters the switch (sends ROLE_REQUEST master); null while none does',
+  }),
+  since: Type.Optional(When('when the master took the switch')),
+  generation: Type.Optional(
+    Type.String({ description: "the OpenFlow role generation id: the store's revision of the mastership" }),
+  ),
+  members: Type.Array(Type.String(), { description: 'the members the switch is connected to' }),
+});
+export const ClusterRebalanced = Type.Object({
+  moves: Type.Array(
+    Type.Object({
+      dpid: Type.String(),
+      from: Type.String({ description: 'the member that gives the switch up' }),
+      to: Type.String({ description: 'the member the switch should go to' }),
+    }),
+    { description: 'the switches asked to move; the moves take place within seconds' },
+  ),
+});
 export const ClusterLeader = Type.Object({
   id: Type.String({ description: 'the leading member' }),
   since: When('when it was elected'),
@@ -321,6 +343,9 @@ export const ControlClusterView = Type.Object({
     }),
   ),
   members: Type.Array(ControlClusterMember),
+  switches: Type.Optional(
+    Type.Array(ClusterSwitch, { description: 'clustered only: who masters each switch, by dpid' }),
+  ),
 });
 
 export type NodeApplied = Static<typeof NodeApplied>;
@@ -339,4 +364,6 @@ export type TransportZone = Static<typeof TransportZone>;
 export type InterfaceStatistics = Static<typeof InterfaceStatistics>;
 export type ControlClusterMember = Static<typeof ControlClusterMember>;
 export type ControlClusterView = Static<typeof ControlClusterView>;
+export type ClusterSwitch = Static<typeof ClusterSwitch>;
+export type ClusterRebalanced = Static<typeof ClusterRebalanced>;
 export type ClusterLeader = Static<typeof ClusterLeader>;

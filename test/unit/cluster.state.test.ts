@@ -50,16 +50,19 @@ test('names: letters, digits, . _ - up to 63; the reason says what is wrong', ()
 test('registering campaigns; winning makes the leader; the lease deadline keeps a margin', () => {
   const r = step(INITIAL_STATE, { type: 'registered', lease: 'L1', sentAt: 1000 }, cfg);
   assert.equal(r.state.role, 'member');
-  assert.deepEqual(r.effects, [{ type: 'campaign', lease: 'L1' }]);
+  assert.deepEqual(r.effects, [
+    { type: 'registered', lease: 'L1' },
+    { type: 'campaign', lease: 'L1' },
+  ]);
   assert.equal(r.state.deadline, leaseDeadline(1000, 5000));
   assert.ok(r.state.deadline! < 6000, 'out before the store can expire the lease');
   assert.equal(leading.role, 'leader');
   assert.deepEqual(leading.leader, { id: 'a', since });
 });
 
-test('a lost lease ends leadership first, clears every leader belief, revokes and rejoins', () => {
+test('a lost lease is said first, ends leadership, clears every leader belief, revokes and rejoins', () => {
   const r = run([{ type: 'keepFailed', lease: 'L1', leaseGone: true }], leading);
-  assert.deepEqual(r.effects, ['leadershipLost', 'leaderChanged', 'revoke', 'rejoin']);
+  assert.deepEqual(r.effects, ['leaseLost', 'leadershipLost', 'leaderChanged', 'revoke', 'rejoin']);
   assert.deepEqual(r.state, { role: 'out', stopped: false });
 });
 
@@ -69,7 +72,7 @@ test('an unreachable store: nothing until the deadline, then out at once', () =>
   assert.deepEqual(waiting.effects, []);
   assert.deepEqual(run([{ type: 'time', now: leading.deadline! - 1 }], leading).effects, []);
   const out = run([{ type: 'time', now: leading.deadline! }], leading);
-  assert.equal(out.effects[0], 'leadershipLost');
+  assert.deepEqual(out.effects.slice(0, 2), ['leaseLost', 'leadershipLost']);
   assert.equal(out.state.role, 'out');
 });
 
@@ -99,9 +102,9 @@ test('a member campaigns when the leader key goes; a leader whose key goes steps
   assert.deepEqual(run([{ type: 'leaderSeen', leader: { id: 'a', since } }], leading).effects, []);
 });
 
-test('stop: leadership lost, lease revoked, and a registration finishing later is undone', () => {
+test('stop: lease and leadership lost, lease revoked, and a registration finishing later is undone', () => {
   const stopped = run([{ type: 'stop' }], leading);
-  assert.deepEqual(stopped.effects, ['leadershipLost', 'revoke']);
+  assert.deepEqual(stopped.effects, ['leaseLost', 'leadershipLost', 'revoke']);
   assert.deepEqual(run([{ type: 'registered', lease: 'L2', sentAt: 0 }], stopped.state).effects, ['revoke']);
   assert.deepEqual(run([{ type: 'time', now: 1e12 }], stopped.state).effects, []);
 });
