@@ -14,7 +14,8 @@ import {
   type SwitchSession,
 } from '../../controller/index.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
-import { loadStoredRules, parseRuleId } from '../firewall/index.js';
+import { loadStoredRules, parseRuleId, parseStoredRule } from '../firewall/index.js';
+import { StoreFollower, sameJson, type StoreChange } from '../follow.js';
 import { aclFlows } from './flows.js';
 import { MAX_ACL_ID, aclRuleToJson, parseAclRule, sameAclMatch, type AclRule } from './rule.js';
 
@@ -30,12 +31,48 @@ export class AclApp implements App {
   private readonly flows = new Map<number, FlowSpec[]>();
   /** Store writes and the state changes that follow them, one at a time. */
   private readonly serial = new SerialQueue();
+  private follower?: StoreFollower;
 
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
+    this.follower = new StoreFollower({
+      store: ctx.store,
+      prefixes: [ACL_RULES_PREFIX],
+      apply: (changes) => this.reload(changes),
+      serialize: (fn) => this.serial.run(fn),
+      log: ctx.log,
+      app: this.name,
+    });
     for (const [id, rule] of await loadStoredRules(ctx, ACL_RULES_PREFIX, parseAclRule, 'ACL rule')) {
       this.rules.set(id, rule);
     }
+    this.follower.start();
+  }
+
+  stop(): void {
+    this.follower?.stop();
+  }
+
+  /** Resolves when the store changes seen so far are in memory (tests). */
+  synced(): Promise<void> {
+    return this.follower?.settled() ?? Promise.resolve();
+  }
+
+  /** Rules changed in the store by someone else (another cluster member): memory follows, flows reconcile. */
+  private reload(changes: StoreChange[]): void {
+    let changed = false;
+    for (const { key, entry } of changes) {
+      const rule =
+        entry && parseStoredRule(this.ctx!, ACL_RULES_PREFIX, key, entry.value, parseAclRule, 'ACL rule');
+      const id = Number(key.slice(ACL_RULES_PREFIX.length));
+      const old = this.rules.get(id);
+      if (rule && old && sameJson(aclRuleToJson(rule), aclRuleToJson(old))) continue;
+      if (!rule && !old) continue;
+      if (rule) this.rules.set(id, rule);
+      else this.rules.delete(id);
+      changed = true;
+    }
+    if (changed) this.changed();
   }
 
   desiredFlows(sw: SwitchSession): FlowSpec[] {

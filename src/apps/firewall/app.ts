@@ -42,6 +42,7 @@ import {
 } from '../../openflow/index.js';
 import type { EthernetFrame } from '../../packet/index.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
+import { StoreFollower, sameJson, type StoreChange } from '../follow.js';
 import { decide, parseSubnetMask, sortRules } from './decide.js';
 import {
   deleteAppFlows,
@@ -66,6 +67,7 @@ export const RULES_PREFIX = '/apps/firewall/rules/';
 export const ENABLED_KEY = '/apps/firewall/enabled';
 export const SUBNET_MASK_KEY = '/apps/firewall/subnet-mask';
 export const DEFAULT_SUBNET_MASK = '255.255.255.0';
+const FIREWALL_PREFIX = '/apps/firewall/';
 
 export interface FirewallOptions {
   /** Idle timeout of the drop flows the firewall installs, seconds; default 5 (forwarding's). */
@@ -104,6 +106,7 @@ export class FirewallApp implements App {
   private readonly serial = new SerialQueue();
   private sink: Sink = switchSink(() => this.ctx?.controller.switches);
   private readonly forwarding?: { readonly cookie: bigint };
+  private follower?: StoreFollower;
 
   constructor(opts: FirewallOptions = {}) {
     this.idleTimeout = opts.idleTimeout ?? 5;
@@ -113,18 +116,79 @@ export class FirewallApp implements App {
 
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
-    const enabled = (await ctx.store.get(ENABLED_KEY))?.value as { enabled?: unknown } | undefined;
-    this.enabledFlag = enabled?.enabled === true;
-    const mask = (await ctx.store.get(SUBNET_MASK_KEY))?.value as { mask?: unknown } | undefined;
-    if (typeof mask?.mask === 'string' && parseSubnetMask(mask.mask) !== undefined) {
-      this.subnetMaskText = mask.mask;
-      this.subnetMask = parseSubnetMask(mask.mask)!;
-    }
+    this.follower = new StoreFollower({
+      store: ctx.store,
+      prefixes: [FIREWALL_PREFIX],
+      apply: (changes) => this.reload(changes),
+      serialize: (fn) => this.serial.run(fn),
+      log: ctx.log,
+      app: this.name,
+    });
+    this.enabledFlag = readEnabled(ctx, (await ctx.store.get(ENABLED_KEY))?.value) ?? false;
+    const mask = readMask(ctx, (await ctx.store.get(SUBNET_MASK_KEY))?.value);
+    if (mask !== undefined) this.setMask(mask);
     for (const [id, rule] of await loadStoredRules(ctx, RULES_PREFIX, parseRule, 'firewall rule')) {
       this.rules.set(id, rule);
       this.highestId = Math.max(this.highestId, id);
     }
     this.sorted = sortRules(this.rules.values());
+    this.follower.start();
+  }
+
+  stop(): void {
+    this.follower?.stop();
+  }
+
+  /** Resolves when the store changes seen so far are in memory (tests). */
+  synced(): Promise<void> {
+    return this.follower?.settled() ?? Promise.resolve();
+  }
+
+  /**
+   * The flag, the mask or rules changed in the store by someone else (another cluster member): memory follows,
+   * validated as on load, and the cached decisions they may change are flushed as the commands do.
+   */
+  private reload(changes: StoreChange[]): void {
+    const ctx = this.ctx!;
+    let flushAll = false;
+    const tags: bigint[] = [];
+    for (const { key, entry } of changes) {
+      if (key === ENABLED_KEY) {
+        const on = entry ? (readEnabled(ctx, entry.value) ?? this.enabledFlag) : false;
+        if (on === this.enabledFlag) continue;
+        this.enabledFlag = on;
+        this.flushAll(on);
+      } else if (key === SUBNET_MASK_KEY) {
+        const mask = entry ? readMask(ctx, entry.value) : DEFAULT_SUBNET_MASK;
+        if (mask === undefined || mask === this.subnetMaskText) continue;
+        this.setMask(mask);
+        flushAll = true;
+      } else if (key.startsWith(RULES_PREFIX)) {
+        const rule =
+          entry && parseStoredRule(ctx, RULES_PREFIX, key, entry.value, parseRule, 'firewall rule');
+        const id = Number(key.slice(RULES_PREFIX.length));
+        const old = this.rules.get(id);
+        if (rule && old && sameJson(ruleToJson(rule), ruleToJson(old))) continue;
+        if (!rule && !old) continue;
+        if (rule) {
+          this.rules.set(id, rule);
+          this.highestId = Math.max(this.highestId, id);
+          flushAll = true;
+        } else {
+          this.rules.delete(id);
+          tags.push(ruleCookieTag(id));
+        }
+      }
+    }
+    this.sorted = sortRules(this.rules.values());
+    if (!this.enabledFlag) return;
+    if (flushAll) this.flushAll(false);
+    else for (const tag of tags) this.flushTag(tag);
+  }
+
+  private setMask(text: string): void {
+    this.subnetMaskText = text;
+    this.subnetMask = parseSubnetMask(text)!;
   }
 
   /** The firewall's band in the filter stage on a switch of `version`. */
@@ -224,8 +288,7 @@ export class FirewallApp implements App {
         throw new RuleError('subnet-mask', `'${String(raw)}' is not a subnet mask (e.g. 255.255.255.0)`);
       }
       await this.store().put(SUBNET_MASK_KEY, { mask: text });
-      this.subnetMaskText = text;
-      this.subnetMask = parseSubnetMask(text)!;
+      this.setMask(text);
       if (this.enabledFlag) this.flushAll(false);
       return text;
     });
@@ -338,8 +401,11 @@ export class FirewallApp implements App {
     if (wiped) this.ctx?.requestReconcileIntent();
   }
 
+  /** The switches this member programs: in a cluster, those it masters (each member flushes its own). */
   private switches(): SwitchSession[] {
-    return [...(this.ctx?.controller.switches.values() ?? [])];
+    const cluster = this.ctx?.cluster;
+    const all = [...(this.ctx?.controller.switches.values() ?? [])];
+    return cluster ? all.filter((sw) => cluster.isMaster(sw.dpid)) : all;
   }
 
   private store() {
@@ -360,16 +426,48 @@ export async function loadStoredRules<R extends { id?: number }>(
 ): Promise<Map<number, R & { id: number }>> {
   const rules = new Map<number, R & { id: number }>();
   for (const e of await ctx.store.list(prefix)) {
-    try {
-      const r = parse(e.value);
-      const id = Number(e.key.slice(prefix.length));
-      if (r.id !== id) throw new RuleError('ruleid', `does not match the key ${e.key}`);
-      rules.set(id, { ...r, id });
-    } catch (err) {
-      ctx.log.warn({ key: e.key, err: (err as Error).message }, `ignoring an invalid stored ${what}`);
-    }
+    const r = parseStoredRule(ctx, prefix, e.key, e.value, parse, what);
+    if (r) rules.set(r.id, r);
   }
   return rules;
+}
+
+/** One stored rule read back as loadStoredRules does; undefined (and logged) when it is bad. */
+export function parseStoredRule<R extends { id?: number }>(
+  ctx: AppContext,
+  prefix: string,
+  key: string,
+  value: unknown,
+  parse: (value: unknown) => R,
+  what: string,
+): (R & { id: number }) | undefined {
+  try {
+    const r = parse(value);
+    const id = Number(key.slice(prefix.length));
+    if (r.id !== id) throw new RuleError('ruleid', `does not match the key ${key}`);
+    return { ...r, id };
+  } catch (err) {
+    ctx.log.warn({ key, err: (err as Error).message }, `ignoring an invalid stored ${what}`);
+    return undefined;
+  }
+}
+
+/** The stored enabled flag ({enabled: boolean}); undefined (and logged) when it is not one. */
+function readEnabled(ctx: AppContext, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  const on = (value as { enabled?: unknown } | null)?.enabled;
+  if (typeof on === 'boolean') return on;
+  ctx.log.warn({ key: ENABLED_KEY }, 'ignoring an invalid stored firewall flag (not {enabled: boolean})');
+  return undefined;
+}
+
+/** The stored subnet mask ({mask: '255.255.255.0'}); undefined (and logged) when it is not one. */
+function readMask(ctx: AppContext, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const mask = (value as { mask?: unknown } | null)?.mask;
+  if (typeof mask === 'string' && parseSubnetMask(mask) !== undefined) return mask;
+  ctx.log.warn({ key: SUBNET_MASK_KEY }, 'ignoring an invalid stored firewall subnet mask');
+  return undefined;
 }
 
 /** A rule id from a path segment or a DELETE body's `ruleid` (string or number). */

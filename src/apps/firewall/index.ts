@@ -6,6 +6,7 @@ export {
   SUBNET_MASK_KEY,
   DEFAULT_SUBNET_MASK,
   loadStoredRules,
+  parseStoredRule,
   parseRuleId,
   type FirewallOptions,
 } from './app.js';

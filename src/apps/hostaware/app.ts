@@ -28,6 +28,7 @@ import {
   type Applied,
   type ServiceTarget,
 } from './actions.js';
+import { StoreFollower, sameJson, type StoreChange } from '../follow.js';
 import { HandEngine, pickLeast, type HandEvent, type MetricPoint, type RuleHostStatus } from './eval.js';
 import { MessageLog, type MessageInput } from './messages.js';
 import { fromFlHand, parseRule, ruleJson, type HandRule, type LoadBalanceParams } from './rules.js';
@@ -154,6 +155,18 @@ const appliedKey = (rule: string, host: string) =>
   `${APPLIED_PREFIX}${encodeURIComponent(rule)}/${encodeURIComponent(host)}`;
 const serviceId = (rule: string) => `hand:${rule}`;
 
+/** The rule and host of an applied record's key; undefined when the key is not one appliedKey makes. */
+function ruleHostOfKey(k: string): [string, string] | undefined {
+  const parts = k.slice(APPLIED_PREFIX.length).split('/');
+  if (parts.length !== 2) return undefined;
+  try {
+    const [rule, host] = parts.map(decodeURIComponent) as [string, string];
+    return rule && host ? [rule, host] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class HostAwareApp implements App {
   readonly name = 'hostaware';
   readonly cookie = appCookie(HOSTAWARE_APP_ID);
@@ -174,6 +187,8 @@ export class HostAwareApp implements App {
   readonly counters = { polls: 0, pollFailures: 0, actionsApplied: 0, actionsUndone: 0, actionErrors: 0 };
   /** Resolves when the actions queued so far have run (tests and the bench wait on it). */
   private lastAction: Promise<unknown> = Promise.resolve();
+  private follower?: StoreFollower;
+  private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly o: HostAwareOptions) {
     this.poll = o.poll ?? pollSource;
@@ -185,44 +200,193 @@ export class HostAwareApp implements App {
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
     const store = ctx.store;
+    this.follower = new StoreFollower({
+      store,
+      prefixes: [CONFIG_KEY, SOURCES_PREFIX, RULES_PREFIX, APPLIED_PREFIX],
+      apply: (changes) => this.reload(changes),
+      serialize: (fn) => this.serial.run(fn),
+      log: ctx.log,
+      app: this.name,
+    });
     const cfg = (await store.get(CONFIG_KEY))?.value as { enabled?: unknown } | undefined;
     this.enabledFlag = cfg?.enabled !== false;
     for (const e of await store.list(SOURCES_PREFIX)) {
-      try {
-        const c = parseSourceConfig(e.value);
-        this.sources.set(c.name, newSource(c));
-      } catch (err) {
-        ctx.log.warn({ key: e.key, err: (err as Error).message }, 'hostaware: skipping a bad stored source');
-      }
+      const c = this.readSource(e.key, e.value);
+      if (c) this.sources.set(c.name, newSource(c));
     }
     for (const e of await store.list(RULES_PREFIX)) {
-      try {
-        const r = parseRule(e.value);
-        this.rules.set(r.name, r);
-        this.engine.setRule(r, ctx.now());
-      } catch (err) {
-        ctx.log.warn({ key: e.key, err: (err as Error).message }, 'hostaware: skipping a bad stored rule');
-      }
+      const r = this.readRule(e.key, e.value);
+      if (!r) continue;
+      this.rules.set(r.name, r);
+      this.engine.setRule(r, ctx.now());
     }
-    // What a previous run applied: its counts are gone, so undo it; the rules act again when met again.
-    for (const e of await store.list(APPLIED_PREFIX)) {
-      const a = parseApplied(e.value);
-      if (a) {
-        await undoAction(a, this.targets()).catch((err: unknown) =>
-          ctx.log.warn({ key: e.key, err: (err as Error).message }, 'hostaware: undo at start failed'),
-        );
+    const cluster = ctx.cluster;
+    if (!cluster) {
+      // What a previous run applied: its counts are gone, so undo it; the rules act again when met again.
+      for (const e of await store.list(APPLIED_PREFIX)) {
+        const a = parseApplied(e.value);
+        if (a) {
+          await undoAction(a, this.targets()).catch((err: unknown) =>
+            ctx.log.warn({ key: e.key, err: (err as Error).message }, 'hostaware: undo at start failed'),
+          );
+        }
+        await store.delete(e.key);
       }
-      await store.delete(e.key);
+    } else {
+      // In a cluster the leader acts; the others show what it applied. A new leader takes over from the store.
+      this.unsubscribe.push(
+        cluster.onLeadership((leading) => {
+          if (leading) void this.takeOver();
+          else this.note({ type: 'INFO', message: 'no longer the leader: actions are left to the new one' });
+        }),
+      );
+      if (cluster.isLeader()) await this.takeOver();
+      else for (const [k, a] of await this.storedApplied()) this.applied.set(k, a);
     }
     this.note({
       type: 'INFO',
       message: `module started: ${this.sources.size} source(s), ${this.rules.size} rule(s)`,
     });
     for (const s of this.sources.values()) this.schedule(s, 0);
+    this.follower.start();
+  }
+
+  /** Resolves when the store changes seen so far are in memory (tests). */
+  synced(): Promise<void> {
+    return this.follower?.settled() ?? Promise.resolve();
+  }
+
+  /** Whether this member carries out rule actions: alone always, in a cluster the leader only. */
+  private acting(): boolean {
+    return this.ctx?.cluster?.isLeader() ?? true;
+  }
+
+  /** The applied records in the store, by rule and host; a bad one is logged and skipped. */
+  private async storedApplied(): Promise<Map<string, Applied>> {
+    const out = new Map<string, Applied>();
+    for (const e of await this.store().list(APPLIED_PREFIX)) {
+      const rh = ruleHostOfKey(e.key);
+      const a = parseApplied(e.value);
+      if (rh && a) out.set(key(...rh), a);
+      else this.ctx?.log.warn({ key: e.key }, 'hostaware: skipping a bad stored applied record');
+    }
+    return out;
+  }
+
+  /**
+   * This member now leads: it carries out the rules from here on, starting from what the store says is
+   * applied. What its own evaluation wants in effect is kept (and applied when missing); the rest is undone.
+   */
+  private takeOver(): Promise<void> {
+    return this.serial.run(async () => {
+      if (!this.acting()) return;
+      const stored = await this.storedApplied();
+      const wanted = new Set<string>();
+      if (this.enabledFlag) {
+        for (const st of this.engine.status())
+          if (st.activeSince !== undefined) wanted.add(key(st.rule, st.host));
+      }
+      this.applied.clear();
+      for (const [k, a] of stored) this.applied.set(k, a);
+      let kept = 0;
+      for (const [k, a] of stored) {
+        const [rule, host] = k.split('\u0000') as [string, string];
+        if (!wanted.has(k)) await this.runUndo(rule, host, a, 'not wanted when this member took over');
+        else {
+          kept++;
+          // A service address lives in the forwarding of the member that set it: set it here again.
+          if (a.kind === 'service') {
+            this.applied.delete(k);
+            await this.runApply(rule, host);
+          }
+        }
+      }
+      for (const k of wanted) {
+        const [rule, host] = k.split('\u0000') as [string, string];
+        if (!stored.has(k)) await this.runApply(rule, host);
+      }
+      this.note({ type: 'INFO', message: `leading: took over ${kept} applied action(s)` });
+    });
+  }
+
+  /**
+   * Config changed in the store by someone else (another cluster member): memory follows, read back as on
+   * load (a bad record is logged and counts as absent). Applied records are the leader's: the others mirror
+   * them to show them.
+   */
+  private async reload(changes: StoreChange[]): Promise<void> {
+    let rulesChanged = false;
+    for (const { key: k, entry } of changes) {
+      if (k === CONFIG_KEY) {
+        const on = (entry?.value as { enabled?: unknown } | undefined)?.enabled !== false;
+        if (on !== this.enabledFlag) await this.applyEnabled(on);
+      } else if (k.startsWith(SOURCES_PREFIX)) {
+        const name = k.slice(SOURCES_PREFIX.length);
+        const cfg = entry && this.readSource(k, entry.value);
+        const old = this.sources.get(name);
+        if (cfg && old && sameJson(sourceJson(cfg), sourceJson(old.cfg))) continue;
+        if (old) this.dropSource(old);
+        if (cfg) {
+          const e = newSource(cfg);
+          this.sources.set(cfg.name, e);
+          this.note({ type: 'INFO', source: cfg.name, message: `source set: ${describeSource(cfg)}` });
+          this.schedule(e, 0);
+        }
+      } else if (k.startsWith(RULES_PREFIX)) {
+        const name = k.slice(RULES_PREFIX.length);
+        const rule = entry && this.readRule(k, entry.value);
+        const old = this.rules.get(name);
+        if (rule && old && sameJson(ruleJson(rule), ruleJson(old))) continue;
+        if (!rule && !old) continue;
+        if (rule) {
+          this.rules.set(name, rule);
+          this.handle(this.engine.setRule(rule, this.now()));
+          this.note({ type: 'INFO', rule: name, message: 'rule set' });
+        } else {
+          this.rules.delete(name);
+          this.handle(this.engine.removeRule(name, this.now()));
+          this.note({ type: 'INFO', rule: name, message: 'rule deleted: its actions are undone' });
+        }
+        rulesChanged = true;
+      } else if (k.startsWith(APPLIED_PREFIX) && !this.acting()) {
+        const rh = ruleHostOfKey(k);
+        const a = entry && parseApplied(entry.value);
+        if (!rh) continue;
+        if (a) this.applied.set(key(...rh), a);
+        else this.applied.delete(key(...rh));
+      }
+    }
+    if (rulesChanged) this.rescheduleAll();
+  }
+
+  /** A stored source read back; undefined (and logged) when it is bad or not under its own name. */
+  private readSource(k: string, value: unknown): SourceConfig | undefined {
+    try {
+      const c = parseSourceConfig(value);
+      if (SOURCES_PREFIX + c.name !== k) throw new Error(`name '${c.name}' does not match the key`);
+      return c;
+    } catch (err) {
+      this.ctx?.log.warn({ key: k, err: (err as Error).message }, 'hostaware: skipping a bad stored source');
+      return undefined;
+    }
+  }
+
+  /** A stored rule read back; undefined (and logged) when it is bad or not under its own name. */
+  private readRule(k: string, value: unknown): HandRule | undefined {
+    try {
+      const r = parseRule(value);
+      if (RULES_PREFIX + r.name !== k) throw new Error(`name '${r.name}' does not match the key`);
+      return r;
+    } catch (err) {
+      this.ctx?.log.warn({ key: k, err: (err as Error).message }, 'hostaware: skipping a bad stored rule');
+      return undefined;
+    }
   }
 
   stop(): void {
     this.stopped = true;
+    this.follower?.stop();
+    for (const u of this.unsubscribe.splice(0)) u();
     for (const s of this.sources.values()) this.unschedule(s);
   }
 
@@ -253,17 +417,22 @@ export class HostAwareApp implements App {
     return this.serial.run(async () => {
       if (on === this.enabledFlag) return;
       await this.store().put(CONFIG_KEY, { enabled: on });
-      this.enabledFlag = on;
-      this.engine = new HandEngine();
-      for (const r of this.rules.values()) this.engine.setRule(r, this.now());
-      if (!on) {
-        for (const [k, a] of [...this.applied]) {
-          const [rule, host] = k.split('\u0000') as [string, string];
-          await this.runUndo(rule, host, a, 'module disabled');
-        }
-      }
-      this.note({ type: 'INFO', message: on ? 'module enabled' : 'module disabled: actions undone' });
+      await this.applyEnabled(on);
     });
+  }
+
+  /** The flag changed (stored already): evaluation restarts; disabled, the leader undoes every action. */
+  private async applyEnabled(on: boolean): Promise<void> {
+    this.enabledFlag = on;
+    this.engine = new HandEngine();
+    for (const r of this.rules.values()) this.engine.setRule(r, this.now());
+    if (!on && this.acting()) {
+      for (const [k, a] of [...this.applied]) {
+        const [rule, host] = k.split('\u0000') as [string, string];
+        await this.runUndo(rule, host, a, 'module disabled');
+      }
+    }
+    this.note({ type: 'INFO', message: on ? 'module enabled' : 'module disabled: actions undone' });
   }
 
   // ------------------------------------------------------------------------------------------- sources
@@ -312,12 +481,18 @@ export class HostAwareApp implements App {
       const s = this.sources.get(name);
       if (!s) throw new NotFoundError('name', `no source '${name}'`);
       await this.store().delete(SOURCES_PREFIX + name);
-      this.sources.delete(name);
-      this.unschedule(s);
-      for (const h of s.hosts) this.forgetHost(h, name);
-      this.note({ type: 'INFO', source: name, message: 'source deleted' });
+      this.dropSource(s);
       return this.sourceView(s);
     });
+  }
+
+  /** Stops polling a source (deleted) and forgets the hosts it reported. */
+  private dropSource(s: SourceEntry): void {
+    const name = s.cfg.name;
+    this.sources.delete(name);
+    this.unschedule(s);
+    for (const h of s.hosts) this.forgetHost(h, name);
+    this.note({ type: 'INFO', source: name, message: 'source deleted' });
   }
 
   /**
@@ -660,7 +835,8 @@ export class HostAwareApp implements App {
         ...(ev.metric && { metric: ev.metric }),
         ...(ev.count !== undefined && { count: ev.count }),
       });
-      if (ev.type !== 'ACTION') continue;
+      // Every member evaluates (and shows) the rules; only one carries out their actions.
+      if (ev.type !== 'ACTION' || !this.acting()) continue;
       const run =
         ev.op === 'apply' ? () => this.runApply(ev.rule, ev.host) : () => this.runUndoOf(ev.rule, ev.host);
       this.lastAction = this.serial.run(run).catch((err: unknown) => {
@@ -783,6 +959,7 @@ export class HostAwareApp implements App {
 
   /** After a poll: each service's new connections go to the pool's least-loaded member now. */
   private rebalance(now: number): void {
+    if (!this.acting()) return;
     for (const [id, svc] of this.lb) {
       const chosen = this.pick(svc.params);
       if (!chosen || chosen.host === svc.member) continue;

@@ -37,8 +37,9 @@ import {
 import { QosError, pathToJson, policyToJson, type Policy, type QosPath, type Service } from './policy.js';
 import { PortQueues, type PortQueuesView, type QueueStore } from './queues.js';
 import { rejectionOf } from './report.js';
-import { Routes, type Network } from './routes.js';
-import { QosState } from './state.js';
+import { QOS_LEARNED_KEY, Routes, type Network } from './routes.js';
+import { QOS_PREFIX, QosState } from './state.js';
+import { StoreFollower, type StoreChange } from '../follow.js';
 
 export const QOS_APP_ID = 6;
 
@@ -72,6 +73,7 @@ export class QosApp implements App {
   private routes!: Routes;
   private queues!: PortQueues;
   private readonly unsubscribe: (() => void)[] = [];
+  private follower?: StoreFollower;
 
   constructor(private readonly opts: QosOptions = {}) {}
 
@@ -80,13 +82,25 @@ export class QosApp implements App {
     this.log = ctx.log;
     this.queues = new PortQueues(ctx.log, this.opts.ovsdbRemote, this.opts.queueStore);
     this.state = new QosState(ctx.store);
+    this.follower = new StoreFollower({
+      store: ctx.store,
+      prefixes: [QOS_PREFIX],
+      // What was learned of routes is each member's hint (the leader's is kept), not config.
+      ignore: (key) => key === QOS_LEARNED_KEY,
+      apply: (changes) => this.reload(changes),
+      serialize: (fn) => this.state.serialized(fn),
+      log: ctx.log,
+      app: this.name,
+    });
     await this.state.load(this.log);
     const network: Network = {
       hostByIp: (ip) => this.opts.hosts?.find({ ipv4: ip })[0],
       hostByMac: (mac) => this.opts.hosts?.get(mac),
       route: (a, ap, b, bp) => this.opts.topology?.route(a, ap, b, bp),
     };
-    this.routes = new Routes(network, ctx.store, this.log);
+    // Only one member (the leader) keeps what was learned, so members do not overwrite each other's.
+    const keeps = () => ctx.cluster?.isLeader() ?? true;
+    this.routes = new Routes(network, ctx.store, this.log, keeps);
     await this.routes.load((id) => this.state.policies.has(id) || this.state.paths.has(id));
 
     const { topology, hosts } = this.opts;
@@ -101,12 +115,29 @@ export class QosApp implements App {
       { enabled, services: services.size, policies: policies.size, paths: paths.size },
       'QoS state loaded',
     );
+    this.follower.start();
   }
 
   async stop(): Promise<void> {
+    this.follower?.stop();
     for (const u of this.unsubscribe.splice(0)) u();
     await this.routes?.saved();
     await this.queues?.close();
+  }
+
+  /** Resolves when the store changes seen so far are in memory (tests). */
+  synced(): Promise<void> {
+    return this.follower?.settled() ?? Promise.resolve();
+  }
+
+  /** Config changed in the store by someone else (another cluster member): memory follows, flows reconcile. */
+  private reload(changes: StoreChange[]): void {
+    const { changed, ids } = this.state.reload(changes, this.log);
+    if (!changed) return;
+    for (const id of ids) this.routes.forget(id);
+    this.routes.invalidate();
+    this.log.info({ keys: changes.length }, 'QoS config changed in the store');
+    this.ctx.requestReconcile(this.name);
   }
 
   // ------------------------------------------------------------------------------------------ intent

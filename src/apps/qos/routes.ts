@@ -44,6 +44,8 @@ export class Routes {
     private readonly net: Network,
     private readonly store: Store,
     private readonly log: Logger,
+    /** Whether this member keeps what it learned in the store (in a cluster, the leader only). */
+    private readonly keeps: () => boolean = () => true,
   ) {}
 
   /** Forget every computed route (the network changed). */
@@ -162,7 +164,7 @@ export class Routes {
    * they go to the store together. Losing it costs only a brief re-resolution after a restart.
    */
   private save(): void {
-    if (this.queued) return;
+    if (this.queued || !this.keeps()) return;
     const queued = new Promise<void>((resolve) =>
       setImmediate(() => {
         this.queued = undefined;

@@ -3,7 +3,7 @@
  * change is validated, written durably, then applied to memory, one at a time. Knows nothing of switches.
  */
 import type { Logger } from '../../controller/index.js';
-import { collection, type Collection, type Store } from '../../store/index.js';
+import { collection, type Collection, type Entry, type Store } from '../../store/index.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
 import {
   BEST_EFFORT,
@@ -72,6 +72,75 @@ export class QosState {
     } else {
       this.enabled = config.enabled === true;
     }
+  }
+
+  /**
+   * Records changed in the store by someone else (another cluster member): memory follows, each record read
+   * back as on load (a bad one is logged and counts as absent). Call it inside serialized(). Returns the ids of the policies and paths
+   * that changed, and whether anything did (services and the flag too).
+   */
+  reload(
+    changes: readonly { key: string; entry?: Entry }[],
+    log: Logger,
+  ): { changed: boolean; ids: number[] } {
+    {
+      let changed = false;
+      const ids: number[] = [];
+      const follow = <T>(
+        map: Map<number, T>,
+        coll: Collection<Json>,
+        idOfRecord: (v: T) => number,
+        parse: (v: unknown) => T,
+        toJson: (v: T) => unknown,
+        key: string,
+        entry: Entry | undefined,
+      ): void => {
+        const name = key.slice(coll.prefix.length);
+        let value: T | undefined;
+        try {
+          value = entry && parse(entry.value);
+          if (value !== undefined && String(idOfRecord(value)) !== name)
+            throw new QosError('id', `does not match the key ${key}`);
+        } catch (err) {
+          log.error({ key, err: (err as Error).message }, 'skipping invalid stored QoS record');
+          value = undefined;
+        }
+        const id = Number(name);
+        const old = map.get(id);
+        if (value === undefined && old === undefined) return;
+        if (
+          value !== undefined &&
+          old !== undefined &&
+          JSON.stringify(toJson(value)) === JSON.stringify(toJson(old))
+        )
+          return;
+        if (value === undefined) map.delete(id);
+        else map.set(id, value);
+        changed = true;
+        ids.push(id);
+      };
+      for (const { key, entry } of changes) {
+        if (key === QOS_CONFIG_KEY) {
+          const on = (entry?.value as { enabled?: unknown } | undefined)?.enabled === true;
+          changed ||= on !== this.enabled;
+          this.enabled = on;
+        } else if (key.startsWith(this.serviceStore.prefix)) {
+          const s = this.serviceStore;
+          follow(this.services, s, (v) => v.sid, parseStoredService, serviceToJson, key, entry);
+        } else if (key.startsWith(this.policyStore.prefix)) {
+          const s = this.policyStore;
+          follow(this.policies, s, (v) => v.id, parseStoredPolicy, policyToJson, key, entry);
+        } else if (key.startsWith(this.pathStore.prefix)) {
+          follow(this.paths, this.pathStore, (v) => v.id, parseStoredPath, pathToJson, key, entry);
+        }
+      }
+      return { changed, ids };
+    }
+  }
+
+  /** Runs `fn` in the queue of changes (a reload reads and applies there). */
+  serialized<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial.run(fn);
   }
 
   serviceByName(name: string): Service | undefined {

@@ -31,6 +31,7 @@ import {
 import { collection, type Collection } from '../../store/index.js';
 import { AppError, ConflictError, NotFoundError, formatDpid } from '../../util/index.js';
 import { entryToJson, parseEntry, parseSwitch, type StaticEntry } from './entry.js';
+import { StoreFollower, sameJson, type StoreChange } from '../follow.js';
 import { checkForSwitch, entryCookie, entryFlowSpec } from './flows.js';
 import { EntryError } from './values.js';
 import { GroupWriter } from './writer.js';
@@ -83,6 +84,7 @@ export class StaticFlowsApp implements App {
   private readonly byKey10 = new Map<bigint, Map<string, string>>();
   /** Serialises changes to one entry name (store write + memory + push must not interleave). */
   private readonly locks = new Map<string, Promise<unknown>>();
+  private follower?: StoreFollower;
 
   async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
@@ -92,12 +94,65 @@ export class StaticFlowsApp implements App {
       const e = parseEntry(v);
       return entryToJson(e);
     });
+    this.follower = new StoreFollower({
+      store: ctx.store,
+      prefixes: [ENTRIES_PREFIX],
+      apply: (changes) => this.reload(changes),
+      log: ctx.log,
+      app: this.name,
+    });
     const items = await this.entries.list({
       onInvalid: (err) =>
         this.log.error({ key: err.field, err: err.message }, 'skipping invalid stored static entry'),
     });
     for (const item of items) this.remember(parseEntry(item.value));
     this.log.info({ entries: this.byName.size }, 'static entries loaded');
+    this.follower.start();
+  }
+
+  stop(): void {
+    this.follower?.stop();
+  }
+
+  /** Resolves when the store changes seen so far are in memory (tests). */
+  synced(): Promise<void> {
+    return this.follower?.settled() ?? Promise.resolve();
+  }
+
+  /**
+   * Entries changed in the store by someone else (another cluster member): memory follows, as on load (a
+   * record that does not read back is logged and counts as absent), and their flows are reconciled.
+   */
+  private async reload(changes: StoreChange[]): Promise<void> {
+    const changed: StaticEntry[] = [];
+    await Promise.all(
+      changes.map(({ key }) => {
+        const name = key.slice(ENTRIES_PREFIX.length);
+        if (name === '' || name.includes('/')) return;
+        return this.withLock(name, async () => {
+          // Read again under the entry's lock: an add still to roll back holds it.
+          const entry = await this.ctx.store.get(key);
+          let e: StaticEntry | undefined;
+          if (entry) {
+            try {
+              e = parseEntry(entry.value);
+              if (e.name !== name) throw new EntryError('name', `does not match the key ${key}`);
+            } catch (err) {
+              this.log.error({ key, err: (err as Error).message }, 'skipping invalid stored static entry');
+            }
+          }
+          const old = this.byName.get(name);
+          if (e && old && sameJson(entryToJson(e), entryToJson(old))) return;
+          if (!e && !old) return;
+          if (old) this.forget(old);
+          if (e) this.remember(e);
+          changed.push(...[old, e].filter((x): x is StaticEntry => x?.active === true));
+        });
+      }),
+    );
+    if (!changed.length) return;
+    this.log.info({ entries: changed.length }, 'static entries changed in the store');
+    await this.sync(changed);
   }
 
   /** Write-batching counters (tests, benchmark). */
