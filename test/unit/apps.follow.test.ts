@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AclApp } from '../../src/apps/acl/index.js';
 import { FirewallApp } from '../../src/apps/firewall/index.js';
+import { ForwardingApp } from '../../src/apps/forwarding/index.js';
 import { HostAwareApp } from '../../src/apps/hostaware/index.js';
 import type { SourceConfig, SourceSnapshot } from '../../src/apps/hostaware/sources/index.js';
 import { QosApp } from '../../src/apps/qos/index.js';
@@ -331,6 +332,57 @@ test('host-aware: a member that becomes leader undoes what its evaluation does n
     handB.stop();
     aclB.stop();
   } finally {
+    await store.close();
+  }
+});
+
+test('forwarding: route constraints and service addresses set on one member are held by the others', async () => {
+  const store = tempStore();
+  const a = member(store, fakeCluster('a', true));
+  const b = member(store, fakeCluster('b', false));
+  const [fwdA, fwdB] = [new ForwardingApp({ mode: 'l2' }), new ForwardingApp({ mode: 'l2' })];
+  await fwdA.start(a.ctx);
+  await fwdB.start(b.ctx);
+  try {
+    fwdA.setRouteConstraint('hand:r:h1', 0x0a0000000001, { switches: new Set([2n]) });
+    fwdA.setService({ id: 'hand:lb', ip: '10.0.0.100', port: 80, member: { ip: '10.0.0.1' } });
+    await waitFor(() => fwdB.routeConstraints().length === 1 && fwdB.services().length === 1, {
+      ...poll,
+      what: "B to hold A's constraint and service",
+    });
+    const [c] = fwdB.routeConstraints();
+    assert.equal(c!.mac, 0x0a0000000001);
+    assert.deepEqual([...(c!.avoid.switches ?? [])], [2n]);
+    assert.deepEqual(fwdB.services()[0]!.member, { ip: '10.0.0.1' });
+
+    assert.equal(fwdA.setServiceMember('hand:lb', { ip: '10.0.0.2' }), true);
+    await waitFor(() => fwdB.services()[0]?.member.ip === '10.0.0.2', {
+      ...poll,
+      what: "B to follow A's member",
+    });
+
+    // A member that starts later takes what is in the store.
+    const late = member(store, fakeCluster('c', false));
+    const fwdC = new ForwardingApp({ mode: 'l2' });
+    await fwdC.start(late.ctx);
+    assert.equal(fwdC.routeConstraints().length, 1);
+    assert.equal(fwdC.services()[0]?.member.ip, '10.0.0.2');
+    fwdC.stop();
+
+    await store.put('/apps/forwarding/constraints/bad', { mac: 'nope' });
+    fwdA.clearRouteConstraint('hand:r:h1');
+    fwdA.clearService('hand:lb');
+    await waitFor(() => fwdB.routeConstraints().length === 0 && fwdB.services().length === 0, {
+      ...poll,
+      what: 'B to drop what A cleared',
+    });
+    await fwdB.synced();
+    assert.match(b.log.lines.join('\n'), /skipping a bad stored record \/apps\/forwarding\/constraints\/bad/);
+    await fwdA.synced();
+    assert.equal(fwdA.routeConstraints().length, 0, 'A did not take back its own cleared constraint');
+  } finally {
+    fwdA.stop();
+    fwdB.stop();
     await store.close();
   }
 });

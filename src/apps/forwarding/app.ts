@@ -25,7 +25,9 @@
  * Route constraints (host-aware rerouting, the seed's "kill route"): a host's traffic, both ways, takes the
  * fewest-hop route that avoids the switches and links its constraints name. Setting or clearing one deletes the
  * host's path flows, so its next packets punt and take the new route. When no route avoids them, its packets
- * are dropped rather than flooded (a flood would cross what was to be avoided).
+ * are dropped rather than flooded (a flood would cross what was to be avoided). In a cluster, constraints and
+ * service addresses are stored and every member holds them (shared.ts): the leader sets them, each master
+ * forwards its switches' packets by them.
  *
  * Service addresses (host-aware load balancing, the idea of Floodlight's LoadBalancer module; path mode only, L2
  * mode ignores them): a virtual IPv4 address (optionally ip:port) whose ARP requests the controller answers with
@@ -103,6 +105,7 @@ import {
   type ServiceMember,
   type ServiceView,
 } from './service.js';
+import { SharedForwarding } from './shared.js';
 
 export const FORWARDING_APP_ID = 3;
 const OFPVID_PRESENT = 0x1000;
@@ -205,6 +208,8 @@ export class ForwardingApp implements App {
   private readonly templates = new Map<number, L2FlowModTemplate>();
   /** Where messages go; replaced by tests to capture instead of sending. */
   private sink: Sink = switchSink(() => this.ctx?.controller.switches);
+  /** In a cluster: the route constraints and service addresses every member holds (shared.ts). */
+  private shared: SharedForwarding | undefined;
 
   constructor(opts: ForwardingOptions = {}) {
     this.idleTimeout = opts.idleTimeout ?? 5;
@@ -223,8 +228,17 @@ export class ForwardingApp implements App {
     return this.topology && this.hosts ? 'path' : 'l2';
   }
 
-  start(ctx: AppContext): void {
+  async start(ctx: AppContext): Promise<void> {
     this.ctx = ctx;
+    if (ctx.cluster) {
+      this.shared = new SharedForwarding(ctx, {
+        setConstraint: (id, mac, avoid) => this.putConstraint(id, mac, avoid),
+        clearConstraint: (id) => this.dropConstraint(id),
+        setService: (s) => this.putService(s),
+        clearService: (id) => this.dropServiceById(id),
+      });
+      await this.shared.start();
+    }
     if (this.topology)
       this.unsubscribe.push(this.topology.on('topology_changed', (c) => this.onTopologyChanged(c)));
     if (this.hosts) {
@@ -234,7 +248,13 @@ export class ForwardingApp implements App {
   }
 
   stop(): void {
+    this.shared?.stop();
     for (const u of this.unsubscribe.splice(0)) u();
+  }
+
+  /** Resolves when the other members' changes seen so far are applied (tests). */
+  synced(): Promise<void> {
+    return this.shared?.settled() ?? Promise.resolve();
   }
 
   /** Counters for the API: multi-hop flows tracked for invalidation, L2-mode MAC table entries. */
@@ -305,6 +325,11 @@ export class ForwardingApp implements App {
    * and links. The host's current path flows are deleted, so its next packets take the constrained route.
    */
   setRouteConstraint(id: string, mac: number, avoid: Avoid): void {
+    this.putConstraint(id, mac, avoid);
+    this.shared?.constraintSet(id, mac, avoid);
+  }
+
+  private putConstraint(id: string, mac: number, avoid: Avoid): void {
     const before = this.constraints.get(id);
     this.constraints.set(id, { id, mac, avoid });
     if (before && before.mac !== mac) this.resetHostPaths(before.mac);
@@ -313,6 +338,11 @@ export class ForwardingApp implements App {
 
   /** Removes constraint `id` (nothing when unknown); the host's flows are redone on the unconstrained route. */
   clearRouteConstraint(id: string): boolean {
+    this.shared?.constraintCleared(id);
+    return this.dropConstraint(id);
+  }
+
+  private dropConstraint(id: string): boolean {
     const c = this.constraints.get(id);
     if (!c) return false;
     this.constraints.delete(id);
@@ -491,6 +521,19 @@ export class ForwardingApp implements App {
    * naming the field at fault, ConflictError when another service already takes that address (and port).
    */
   setService(s: ServiceAddress): void {
+    this.putService(s);
+    this.shareService(s.id);
+  }
+
+  /** Stores service `id` as it is now (in a cluster), so every member forwards to the same member. */
+  private shareService(id: string): void {
+    const svc = this.servicesById.get(id);
+    if (!this.shared || !svc) return;
+    const rec: ServiceAddress = { id, ip: svc.ip, mac: svc.mac, member: memberView(svc.member) };
+    this.shared.serviceSet(svc.port === undefined ? rec : { ...rec, port: svc.port });
+  }
+
+  private putService(s: ServiceAddress): void {
     const p = parseService(s);
     for (const other of this.servicesByIp.get(p.ipNum) ?? []) {
       if (other.id === p.id) continue;
@@ -533,11 +576,17 @@ export class ForwardingApp implements App {
     if (parsed.ipNum === svc.ipNum)
       throw new FieldError('member.ip', `is the service address ${svc.ip} itself`);
     this.setMember(svc, parsed);
+    this.shareService(id);
     return true;
   }
 
   /** Removes service `id` and deletes every flow it installed; false when there is no such service. */
   clearService(id: string): boolean {
+    this.shared?.serviceCleared(id);
+    return this.dropServiceById(id);
+  }
+
+  private dropServiceById(id: string): boolean {
     const svc = this.servicesById.get(id);
     if (svc === undefined) return false;
     this.dropService(svc);
