@@ -40,6 +40,11 @@ import {
   startSimNodes,
   stopOvs,
   freePorts,
+  addTestBridge,
+  controllerRoles,
+  deleteBridge,
+  sluiceCli,
+  sluiceEtcdCommand,
   type SimNodes,
   type PingallResult,
   type RunningController,
@@ -48,6 +53,7 @@ import {
   waitFor,
 } from '../test/integration/harness/index.js';
 import { SluiceClient } from '../src/client/node.js';
+import { startEtcdCluster, type TestEtcdCluster } from '../test/support/etcd.js';
 
 const TOPO_RE = /^(ring,\d+|linear,\d+|tree,\d+,\d+)$/;
 
@@ -129,7 +135,7 @@ function progressLine(r: PingallResult, attempt: number): string {
   return `      attempt ${attempt}: [${bar}] ${r.received}/${r.sent} replies, ${r.lossPct}% loss`;
 }
 
-const STEPS = 9;
+const STEPS = 10;
 
 /** One ping from src to dst; true when it was answered. */
 async function answers(net: MininetNet, src: string, dst: string): Promise<boolean> {
@@ -439,6 +445,113 @@ interface NodeListeners {
   openflowPort: number;
 }
 
+/** Runs the `sluice` CLI against an API; its output, or an error with what it said. */
+function sluiceAt(apiUrl: string) {
+  return async (...args: string[]): Promise<string> => {
+    const r = await sluiceCli({ apiUrl, apiTls: undefined }, args, { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new Error(`sluice ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
+    return r.stdout;
+  };
+}
+
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n');
+
+/** What step 10 started, for the shutdown. */
+interface DemoCluster {
+  etcd: TestEtcdCluster;
+  members: RunningController[];
+  bridges: string[];
+}
+
+/**
+ * Step 10: controller high availability. A 3-member etcd and three Sluice controllers in one cluster; three
+ * OVS bridges with all three as controllers. Each bridge gets one master (OVS's role column says so), spread
+ * across the members; kill -9 of a master moves its bridges to the others; the returning member takes nothing
+ * back until `sluice cluster rebalance`.
+ */
+async function showCluster(keep: (c: DemoCluster) => void): Promise<string> {
+  console.log(`[10/${STEPS}] Controller HA: three controllers in one cluster on a 3-member etcd`);
+  const etcd = await startEtcdCluster({ members: 3 });
+  const cluster: DemoCluster = { etcd, members: [], bridges: [] };
+  keep(cluster);
+  for (let i = 0; i < 3; i++) {
+    cluster.members.push(
+      await startController({
+        command: sluiceEtcdCommand(etcd.endpoints[i], '/sluice-demo-ha', [
+          ...['--cluster-id', 'demo'],
+          ...['--member-id', `c${i + 1}`],
+        ]),
+        readyTimeoutMs: 60_000,
+      }),
+    );
+  }
+  const targets = cluster.members.map((m) => `tcp:127.0.0.1:${m.openflowPort}`);
+  for (let i = 1; i <= 3; i++) {
+    const name = `ha${i}`;
+    cluster.bridges.push(name);
+    await addTestBridge(name, {
+      protocols: 'OpenFlow13',
+      failMode: 'secure',
+      controllers: targets,
+      dpid: `00000000000000a${i}`,
+    });
+  }
+  const memberOf = (target: string) =>
+    `c${cluster.members.findIndex((m) => target.endsWith(`:${m.openflowPort}`)) + 1}`;
+  const masters = async () => {
+    const roles = await controllerRoles();
+    return cluster.bridges.map((b) =>
+      (roles.get(b) ?? []).filter((c) => c.connected && c.role === 'master').map((c) => memberOf(c.target)),
+    );
+  };
+  const oneEach = async (live: string[]) =>
+    waitFor(
+      async () =>
+        (await masters()).every((m) => m.length === 1 && live.includes(m[0])) ? masters() : undefined,
+      {
+        what: 'one master per bridge',
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      },
+    );
+  const first = await oneEach(['c1', 'c2', 'c3']);
+  const sluice = sluiceAt(cluster.members[0].apiUrl!);
+  console.log('      $ sluice cluster');
+  console.log(indent(await sluice('cluster')));
+  const victim = first[0][0];
+  const dead = cluster.members[Number(victim.slice(1)) - 1];
+  const t0 = Date.now();
+  await dead.kill();
+  const live = ['c1', 'c2', 'c3'].filter((m) => m !== victim);
+  const after = await oneEach(live);
+  console.log(
+    `      kill -9 ${victim} (master of ha1): ha1 mastered by ${after[0][0]} ${((Date.now() - t0) / 1000).toFixed(1)} s later (OVS's role column)`,
+  );
+  await dead.restart();
+  await waitFor(async () => (await sluice('cluster')).includes(victim), {
+    what: `${victim} back`,
+    timeoutMs: 30_000,
+  });
+  const back = (await masters()).flat();
+  console.log(
+    `      ${victim} is back and masters ${back.filter((m) => m === victim).length} bridges (no steal-back)`,
+  );
+  console.log('      $ sluice cluster rebalance');
+  console.log(indent(await sluice('cluster', 'rebalance')));
+  await waitFor(async () => (await masters()).flat().includes(victim), {
+    what: `${victim} to master a bridge after the rebalance`,
+    timeoutMs: 30_000,
+    intervalMs: 100,
+  });
+  console.log(`      masters now: ${(await masters()).map((m, i) => `ha${i + 1}=${m[0]}`).join(' ')}`);
+  return cluster.members[0].apiUrl!;
+}
+
 /**
  * Step 9: node provisioning (the NVP/NSX toolkit's job). One simulated hypervisor (a namespace with its own
  * OVS and data interface eth1) is described in JSON, the description applied to the controller, and
@@ -477,19 +590,7 @@ async function showNodes(nodes: SimNodes, listeners: NodeListeners, apiPort: num
   };
   const file = path.join(dataDir, 'nodes.json');
   fs.writeFileSync(file, JSON.stringify(doc, null, 2) + '\n');
-  const sluice = async (...args: string[]) => {
-    const r = await run(process.execPath, [SLUICE_CLI, ...args, '--api', `http://127.0.0.1:${apiPort}`], {
-      timeoutMs: 120_000,
-    });
-    if (r.code !== 0) throw new Error(`sluice ${args.join(' ')}: ${(r.stderr || r.stdout).trim()}`);
-    return r.stdout;
-  };
-  const indent = (text: string) =>
-    text
-      .trimEnd()
-      .split('\n')
-      .map((l) => `        ${l}`)
-      .join('\n');
+  const sluice = sluiceAt(`http://127.0.0.1:${apiPort}`);
   console.log(`      $ sluice node apply ${path.relative(process.cwd(), file)}`);
   console.log(indent(await sluice('node', 'apply', file)));
   console.log('      $ sluice node provision hv1');
@@ -534,6 +635,7 @@ async function main(): Promise<void> {
   let simAgents: SimAgent[] = [];
   let ovsStartedHere = false;
   let stopHostAware: (() => Promise<void>) | undefined;
+  let haCluster: DemoCluster | undefined;
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (code: number): Promise<void> =>
     (shuttingDown ??= (async () => {
@@ -543,6 +645,12 @@ async function main(): Promise<void> {
       await Promise.all(simAgents.map((a) => a.proc.stop(3000).catch(() => undefined)));
       await sim?.stop().catch((e: Error) => console.error(`demo: simulated hosts stop: ${e.message}`));
       await simNodes?.stop().catch((e: Error) => console.error(`demo: simulated nodes stop: ${e.message}`));
+      if (haCluster) {
+        const c = haCluster;
+        for (const b of c.bridges) await deleteBridge(b).catch(() => undefined);
+        for (const m of c.members) await m.stop().catch(() => undefined);
+        await c.etcd.stop().catch((e: Error) => console.error(`demo: etcd stop: ${e.message}`));
+      }
       await ctl
         ?.stop({ keepData: true })
         .catch((e: Error) => console.error(`demo: controller stop: ${e.message}`));
@@ -661,6 +769,15 @@ async function main(): Promise<void> {
       );
     }
 
+    let clusterApi: string | undefined;
+    if (ok && cfg.controller === 'sluice') {
+      clusterApi = await showCluster((c) => (haCluster = c)).catch((e: Error) => {
+        console.log(`      cluster step failed: ${e.message}`);
+        return undefined;
+      });
+      ok = clusterApi !== undefined;
+    }
+
     if (cfg.exitAfterPingall) return void (await shutdown(ok ? 0 : 1));
 
     const api = `http://127.0.0.1:${cfg.apiPort}`;
@@ -682,6 +799,10 @@ async function main(): Promise<void> {
         console.log(`  ${cli} node list; ${cli} node history hv1; ${cli} transport-zone list`);
         console.log(`  ${cli} node provision hv1 --dry-run   # nothing to change`);
         console.log(`  open ${api}/ui/nodes   # the Nodes page`);
+      }
+      if (clusterApi) {
+        console.log(`  ${cli} cluster --api ${clusterApi}   # the HA cluster: members, leader, masters`);
+        console.log(`  open ${clusterApi}/ui/cluster   # the cluster page`);
       }
       if (proxySocket) console.log(`  DOCKER_HOST=unix://${proxySocket} docker ps   # through sluice proxy`);
     } else {

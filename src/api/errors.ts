@@ -124,6 +124,8 @@ export const ERROR_HTTP: { readonly [C in ErrorCode]: { status: number; error: A
   CTL_SESSION_CLOSED: { status: 503, error: 'switch_error' },
   CTL_HANDSHAKE: { status: 503, error: 'switch_error' },
   CTL_APP_ORDER: INTERNAL,
+  // A slave's change request: another member masters the switch (and applies the config from the store).
+  CTL_NOT_MASTER: { status: 409, error: 'conflict' },
   // A store that cannot be reached (etcd down, the database file unopenable) or is shutting down: retry later.
   STORE_UNAVAILABLE: { status: 503, error: 'store_unavailable' },
   STORE_CLOSED: { status: 503, error: 'store_unavailable' },

@@ -94,6 +94,8 @@ export interface ControllerCounters {
   readonly decodeErrors: number;
   readonly appErrors: number;
   readonly requestTimeouts: number;
+  /** Cluster members: changes to switches this member is a slave of, dropped before they left. */
+  readonly slaveDrops?: number;
 }
 
 /** A loaded controller app, for /wm/core/module/... */

@@ -272,19 +272,46 @@ export function clusterTableText(view: ControlClusterView): string {
     ? `cluster ${view.cluster_id}: ${view.leader ? `leader ${view.leader.id}` : 'no leader (election open)'}\n`
     : '';
   if (!view.members.length) return `${head}no members registered\n`;
+  const switches = view.switches;
+  const mastered = (id: string) => String(switches?.filter((s) => s.master === id).length ?? 0);
+  const members = formatTable(
+    ['member', 'api', 'openflow', 'version', 'leader', 'since', ...(switches ? ['switches'] : [])],
+    view.members.map((m) => [
+      m.id,
+      addrs(m, 'api'),
+      addrs(m, 'openflow'),
+      m.version,
+      m.leader ? 'yes' : '',
+      m.since ?? '',
+      ...(switches ? [mastered(m.id)] : []),
+    ]),
+  );
+  if (!switches?.length) return head + members;
   return (
     head +
+    members +
+    '\n' +
     formatTable(
-      ['member', 'api', 'openflow', 'version', 'leader', 'since'],
-      view.members.map((m) => [
-        m.id,
-        addrs(m, 'api'),
-        addrs(m, 'openflow'),
-        m.version,
-        m.leader ? 'yes' : '',
-        m.since ?? '',
+      ['dpid', 'master', 'since', 'generation', 'connected'],
+      switches.map((s) => [
+        s.dpid,
+        s.master ?? '(none)',
+        s.since ?? '',
+        s.generation ?? '',
+        s.members.join(','),
       ]),
     )
+  );
+}
+
+/** `sluice cluster rebalance`: the moves asked for. */
+export function rebalanceText(moves: readonly { dpid: string; from: string; to: string }[]): string {
+  if (!moves.length) return 'already balanced: no switch moves\n';
+  return (
+    formatTable(
+      ['dpid', 'from', 'to'],
+      moves.map((m) => [m.dpid, m.from, m.to]),
+    ) + `${moves.length} switch${moves.length === 1 ? '' : 'es'} moving (within seconds)\n`
   );
 }
 
@@ -436,10 +463,13 @@ export const nodeVerbs: VerbGroup = (program, v) => {
     v.print(o, list, () => zonesText(list));
   });
 
+  const cluster = program
+    .command('cluster')
+    .description('the control cluster: members, who leads, who masters each switch; rebalance');
   v.api(
-    program
-      .command('cluster')
-      .description('the control cluster: members, their addresses, who leads and since when')
+    cluster
+      .command('show', { isDefault: true })
+      .description('members and their addresses, who leads since when, and who masters each switch')
       .option(
         '--roles',
         'each member with all its roles (api, openflow, ovsdb-manager) and listen addresses',
@@ -447,5 +477,15 @@ export const nodeVerbs: VerbGroup = (program, v) => {
   ).action(async (o: QueryOptions & { roles?: boolean }) => {
     const view = await v.client(o).nodes.cluster();
     v.print(o, view, () => (o.roles ? clusterText(view.members) : clusterTableText(view)));
+  });
+  v.api(
+    cluster
+      .command('rebalance')
+      .description(
+        'even out switch mastership across the members (a returning member gets none back by itself)',
+      ),
+  ).action(async (o: QueryOptions) => {
+    const r = await v.client(o).nodes.rebalance();
+    v.print(o, r, () => rebalanceText(r.moves));
   });
 };

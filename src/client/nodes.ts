@@ -82,6 +82,8 @@ export function nodesMethods(request: Request) {
     controlCluster,
     /** The whole cluster view: members, the cluster id (when clustered) and who leads since when. */
     cluster: () => request<S.ControlClusterView>('GET', '/api/v1/cluster'),
+    /** Asks the members to even out switch mastership; the moves asked for (empty: already balanced). */
+    rebalance: () => request<S.ClusterRebalanced>('POST', '/api/v1/cluster/rebalance'),
 
     // ---- transport nodes and zones
     transportNodes: () => request<S.TransportNode[]>('GET', '/api/v1/transport-nodes'),

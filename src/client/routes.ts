@@ -116,6 +116,7 @@ export const SLUICE_CLIENT_ROUTES: Readonly<Record<SluiceClientMethod, RouteSpec
   'nodes.clusterHistory': ['GET', '/api/v1/cluster/description/history'],
   'nodes.controlCluster': ['GET', '/api/v1/cluster'],
   'nodes.cluster': ['GET', '/api/v1/cluster'],
+  'nodes.rebalance': ['POST', '/api/v1/cluster/rebalance'],
   'nodes.transportNodes': ['GET', '/api/v1/transport-nodes'],
   'nodes.transportNode': ['GET', '/api/v1/transport-nodes/{name}'],
   'nodes.transportNodeExists': ['GET', '/api/v1/transport-nodes/{name}'],

@@ -6,6 +6,8 @@
  *   clusterNameProblem(text)           why a --cluster-id / --member-id is not a name
  *   new ClusterMember({store, ...})    registers, keeps its lease, campaigns; emits 'elected', 'leadership lost'
  *   step(state, input, settings)       the member's decisions, pure (state.ts)
+ *   new Mastership({store, member, target, log})  per-switch masters through the store (mastership.ts)
+ *   placeVacant / rebalancePlan        who should master which switch, pure (plan.ts)
  */
 export { CLUSTER_NAME_PATTERN, clusterKeys, clusterNameProblem, type ClusterKeys } from './keys.js';
 export {
@@ -30,3 +32,17 @@ export {
   type MemberInfo,
   type MemberRecord,
 } from './member.js';
+export { placeVacant, rebalancePlan, type Move, type SwitchMastership } from './plan.js';
+export {
+  Mastership,
+  dpidHex,
+  parseMasterRecord,
+  parseRebalanceRecord,
+  parseSwitchKey,
+  type MasterRecord,
+  type MastershipLog,
+  type MastershipOptions,
+  type MastershipTarget,
+  type RebalanceRecord,
+  type SwitchMastershipView,
+} from './mastership.js';

@@ -60,6 +60,13 @@ export interface SwitchSession {
   /** False once the connection is gone; sends on a closed session are dropped silently. */
   readonly connected: boolean;
   /**
+   * This controller's role on the switch: 'equal' when it runs alone; in a cluster 'slave' until the store
+   * names this member the switch's master. A slave's changes (flow, group, meter, port and table mods,
+   * packet-outs) are dropped before they leave (request() rejects with NotMasterError); it gets no packet-ins.
+   * Undefined (test fakes): as 'equal'.
+   */
+  readonly role?: SwitchRole;
+  /**
    * Round trip (ms) of the latest ECHO_REQUEST the controller sent on this connection and got answered
    * (keepalive, or one an app sent); half of it estimates the one-way control-channel delay. Undefined until
    * one is answered, and on sessions that do not measure it (test fakes).
@@ -88,6 +95,8 @@ export interface SwitchSession {
   barrier(opts?: { timeoutMs?: number }): Promise<void>;
   close(reason: string): void;
 }
+
+export type SwitchRole = 'equal' | 'master' | 'slave';
 
 export type Disposition = 'continue' | 'stop';
 
@@ -213,6 +222,8 @@ export interface ControllerEvents {
   flow_removed: (sw: SwitchSession, msg: FlowRemoved) => void;
   /** An OFPT_ERROR from a switch that no pending request claimed. */
   error: (sw: SwitchSession, msg: ErrorMsg) => void;
+  /** This controller's role on the switch changed (cluster mastership); `sw.role` is the new one. */
+  role_changed: (sw: SwitchSession, was: SwitchRole) => void;
 }
 
 /** Plain counters (monotonic unless noted) for the API's /metrics. */
@@ -238,6 +249,8 @@ export interface ControllerMetrics {
   reconcileFlowsDeleted: number;
   /** Gauge: switches with a finished handshake. */
   switches: number;
+  /** Messages that would change a switch this member is a slave of, dropped before they left. */
+  slaveDrops: number;
 }
 
 /**

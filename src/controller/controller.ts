@@ -14,6 +14,8 @@ import {
   type PortStatus,
 } from '../openflow/index.js';
 import { parseEthernet } from '../packet/index.js';
+import { OFPET13, OFPRRFC_STALE, roleReplyOf, roleRequest, type ControllerRole } from '../openflow/index.js';
+import { OfErrorReplyError } from './errors.js';
 import type { Store } from '../store/index.js';
 import {
   APP_COOKIE_MASK,
@@ -30,6 +32,7 @@ import {
   type PacketDecision,
   type ReconcileRequest,
   type SwitchReconcile,
+  type SwitchRole,
   type SwitchSession,
 } from './app.js';
 import { orderApps } from './pipeline.js';
@@ -178,6 +181,7 @@ export class Controller implements ControllerApi {
     reconcileFlowsAdded: 0,
     reconcileFlowsDeleted: 0,
     switches: 0,
+    slaveDrops: 0,
   };
   readonly addresses: ListenAddress[] = [];
   readonly pipeline: Pipeline;
@@ -194,12 +198,15 @@ export class Controller implements ControllerApi {
     port_status: new Set(),
     flow_removed: new Set(),
     error: new Set(),
+    role_changed: new Set(),
   };
   private servers: net.Server[] = [];
   private stopSweep: (() => void) | undefined;
   private started = false;
   private stopping = false;
   private readonly appErrorLog = new Map<string, { last: number; skipped: number }>();
+  /** Per session, the latest setRole call (a master reply that comes after a later call is ignored). */
+  private readonly roleTurns = new WeakMap<Session, number>();
   private readonly reconciler: Reconciler;
 
   private readonly log: Logger;
@@ -227,7 +234,8 @@ export class Controller implements ControllerApi {
     this.echoTimeoutMs = positiveInt(opts, 'echoTimeoutMs');
     this.reconciler = new Reconciler({
       apps: () => this.apps,
-      switches: () => this.announced.values(),
+      // A slave's switches are brought in line by their master.
+      switches: () => [...this.announced.values()].filter((s) => s.role !== 'slave'),
       guard: (app, hook, fn) => this.guard(app, hook, fn),
       inBands: (app, flows, version) => this.inBands(app, flows, version),
       log: this.log,
@@ -444,7 +452,10 @@ export class Controller implements ControllerApi {
     }
     this.metrics.connectionsAccepted++;
     if (stream instanceof net.Socket) stream.setNoDelay(true);
-    this.sessions.add(new Session(stream, remoteAddress, this.sessionConfig, this.host));
+    const session = new Session(stream, remoteAddress, this.sessionConfig, this.host);
+    // In a cluster nothing changes a switch until the store names this member its master.
+    if (this.opts.cluster) session.role = 'slave';
+    this.sessions.add(session);
   }
 
   /** Keepalive sweep over all sessions (the timer calls it; tests with a fake clock may call it directly). */
@@ -494,7 +505,8 @@ export class Controller implements ControllerApi {
   private async onHandshakeDone(s: Session): Promise<void> {
     // The table-miss entry goes in before apps hear of the switch, so their first packet-ins can arrive.
     // (OpenFlow 1.0 needs none, and the core owns nothing else: no stats round trip there.)
-    if (s.version === OFP_VERSION_1_3) await this.reconcileSwitch(s, [this.coreApp]);
+    if (s.role === 'slave') await this.askRole(s, 'slave');
+    else if (s.version === OFP_VERSION_1_3) await this.reconcileSwitch(s, [this.coreApp]);
     if (!s.connected) return;
     const old = this.announced.get(s.dpid);
     if (old && old !== s) old.close('replaced by a new connection from the same datapath');
@@ -510,7 +522,75 @@ export class Controller implements ControllerApi {
     this.emit('switch_connected', s);
     for (const msg of s.takeEarlyPacketIns()) if (s.connected) this.onPacketIn(s, msg);
     const others = this.apps.filter((a) => a !== this.coreApp && hasIntent(a));
-    if (others.length) void this.reconcileSwitch(s, others);
+    if (others.length && s.role !== 'slave') void this.reconcileSwitch(s, others);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Roles (a cluster's mastership decides them; see src/cluster/mastership.ts)
+
+  /**
+   * Makes this controller the switch's master or slave. Slave takes effect here at once (nothing that changes
+   * the switch leaves after this call), then the switch is told. Master takes effect once the switch agrees
+   * (`generation`: OpenFlow 1.3's election id, newer than any before it); then the switch is brought in line
+   * with every app's intent, without touching flows the apps do not own. Resolves false when the switch is
+   * not connected, refused, or a later setRole overtook this one.
+   */
+  async setRole(dpid: bigint, role: 'master' | 'slave', generation = 0n): Promise<boolean> {
+    const s = this.announced.get(dpid) as Session | undefined;
+    if (!s) return false;
+    const turn = (this.roleTurns.get(s) ?? 0) + 1;
+    this.roleTurns.set(s, turn);
+    if (role === 'slave') {
+      const was = s.role;
+      s.role = 'slave';
+      if (was !== 'slave') this.roleChanged(s, was);
+      return this.askRole(s, 'slave');
+    }
+    const ok = await this.askRole(s, 'master', generation);
+    if (!ok || !s.connected || this.roleTurns.get(s) !== turn || s.role === 'master')
+      return ok && s.role === 'master';
+    const was = s.role;
+    s.role = 'master';
+    this.roleChanged(s, was);
+    const intent = this.apps.filter((a) =>
+      a === this.coreApp ? s.version === OFP_VERSION_1_3 : hasIntent(a),
+    );
+    void this.reconcileSwitch(s, intent);
+    return true;
+  }
+
+  private roleChanged(s: Session, was: SwitchRole): void {
+    this.log.info({ dpid: dpidText(s), role: s.role, was }, 'switch role changed');
+    this.emit('role_changed', s, was);
+  }
+
+  /**
+   * Tells the switch our role. A slave on 1.3 repeats the switch's own newest generation id (a slave's id must
+   * not be older either), read with a 'nochange' request. False (logged) when the switch refuses or is gone.
+   */
+  private async askRole(s: Session, role: 'master' | 'slave', generation = 0n): Promise<boolean> {
+    const ask = async (r: ControllerRole, gen: bigint) =>
+      roleReplyOf((await s.request(roleRequest(s.version, r, gen)))[0]);
+    try {
+      let gen = generation;
+      if (role === 'slave' && s.version === OFP_VERSION_1_3)
+        gen = (await ask('nochange', 0n))?.generation ?? 0n;
+      const answer = await ask(role, gen);
+      if (answer?.role === role) return true;
+      this.log.warn({ dpid: dpidText(s), role, answer: answer?.role }, 'switch did not take the role');
+    } catch (err) {
+      const stale =
+        err instanceof OfErrorReplyError &&
+        err.errType === OFPET13.ROLE_REQUEST_FAILED &&
+        err.errCode === OFPRRFC_STALE;
+      if (s.connected) {
+        this.log.warn(
+          { dpid: dpidText(s), role, generation: String(generation), err: errText(err) },
+          stale ? 'switch refused the role: a newer generation id exists' : 'role request failed',
+        );
+      }
+    }
+    return false;
   }
 
   private onClosed(s: Session, reason: string): void {

@@ -3,7 +3,12 @@ import type { ErrorMsg } from '../openflow/index.js';
 import { SluiceError } from '../util/index.js';
 
 export type ControllerErrorCode =
-  'CTL_REQUEST_TIMEOUT' | 'CTL_OF_ERROR' | 'CTL_SESSION_CLOSED' | 'CTL_HANDSHAKE' | 'CTL_APP_ORDER';
+  | 'CTL_REQUEST_TIMEOUT'
+  | 'CTL_OF_ERROR'
+  | 'CTL_SESSION_CLOSED'
+  | 'CTL_HANDSHAKE'
+  | 'CTL_APP_ORDER'
+  | 'CTL_NOT_MASTER';
 
 export class ControllerError extends SluiceError {
   constructor(
@@ -53,5 +58,18 @@ export class SessionClosedError extends ControllerError {
 export class AppOrderError extends ControllerError {
   constructor(message: string) {
     super('CTL_APP_ORDER', message);
+  }
+}
+
+/** In a cluster, only a switch's master changes it: this member is its slave now. */
+export class NotMasterError extends ControllerError {
+  constructor(
+    readonly requestType: string,
+    readonly dpid: bigint,
+  ) {
+    super(
+      'CTL_NOT_MASTER',
+      `${requestType} to ${dpid.toString(16).padStart(16, '0')}: this member is not the switch's master`,
+    );
   }
 }

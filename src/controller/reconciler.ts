@@ -24,7 +24,7 @@ import {
   type SwitchReconcile,
   type SwitchSession,
 } from './app.js';
-import { SessionClosedError } from './errors.js';
+import { NotMasterError, SessionClosedError } from './errors.js';
 import { systemClock, type Clock } from '../util/index.js';
 import { allFlowsRequest } from './flowstats.js';
 import {
@@ -184,6 +184,11 @@ export class Reconciler {
     };
     if (!sw.connected) {
       result.failure = new SessionClosedError('switch disconnected before the reconcile ran');
+      return result;
+    }
+    // In a cluster only the master brings a switch in line (it runs again when this member becomes master).
+    if (sw.role === 'slave') {
+      result.failure = new NotMasterError('reconcile', sw.dpid);
       return result;
     }
     try {

@@ -26,14 +26,30 @@ import {
   type StatsReplyBody,
   type StatsRequestBody,
 } from '../openflow/index.js';
-import type { ControllerMetrics, OfMessageBody, StatsReplyOf, StatsRequestOf, SwitchSession } from './app.js';
+import type {
+  ControllerMetrics,
+  OfMessageBody,
+  StatsReplyOf,
+  StatsRequestOf,
+  SwitchRole,
+  SwitchSession,
+} from './app.js';
 import { readWithSharedBuffer, type SharedReadSupport } from './ownbuffer.js';
 import type { TurnScheduler } from './turns.js';
 import type { Clock } from '../util/index.js';
-import { OfErrorReplyError, RequestTimeoutError, SessionClosedError } from './errors.js';
+import { NotMasterError, OfErrorReplyError, RequestTimeoutError, SessionClosedError } from './errors.js';
 
 /** OFPT_HELLO is type 0 in every version; the other numbers below are shared by 1.0 and 1.3. */
 const OFPT_HELLO = 0;
+/** What a slave must not send: everything that changes the switch's state or forwards a packet. */
+const CHANGES_SWITCH: ReadonlySet<string> = new Set([
+  'flow_mod',
+  'packet_out',
+  'group_mod',
+  'meter_mod',
+  'port_mod',
+  'table_mod',
+]);
 const OFPT_PACKET_OUT = 13;
 const OFPT_FLOW_MOD = 14;
 const OFPET_HELLO_FAILED = 0;
@@ -133,6 +149,8 @@ export class Session implements SwitchSession {
   private echoSentAt = 0;
   /** Set by the host once the switch is announced (registered under its DPID). */
   announced = false;
+  /** See SwitchSession.role; the controller sets it (a cluster's sessions start as 'slave'). */
+  role: SwitchRole = 'equal';
 
   private phase: Phase = 'hello';
   private readonly reader: FrameReader;
@@ -207,6 +225,10 @@ export class Session implements SwitchSession {
     const xid = this.allocXid();
     if (this.phase === 'closed') return xid;
     const m = this.cfg.metrics;
+    if (this.role === 'slave' && CHANGES_SWITCH.has(msg.type)) {
+      m.slaveDrops++;
+      return xid;
+    }
     if (msg.type === 'flow_mod') m.flowMods++;
     else if (msg.type === 'packet_out') m.packetOut++;
     else if (msg.type === 'echo_request') {
@@ -226,6 +248,11 @@ export class Session implements SwitchSession {
     const xid = this.allocXid();
     if (this.phase === 'closed') return xid;
     const m = this.cfg.metrics;
+    // Templates are flow mods and packet-outs: a slave sends none of them.
+    if (this.role === 'slave') {
+      m.slaveDrops++;
+      return xid;
+    }
     if (frame[1] === OFPT_FLOW_MOD) m.flowMods++;
     else if (frame[1] === OFPT_PACKET_OUT) m.packetOut++;
     frame.writeUInt32BE(xid, 4);
@@ -277,6 +304,10 @@ export class Session implements SwitchSession {
 
   request<T extends OfMessage = OfMessage>(msg: OfMessageBody, opts?: { timeoutMs?: number }): Promise<T[]> {
     if (this.phase === 'closed') return Promise.reject(new SessionClosedError('session already closed'));
+    if (this.role === 'slave' && CHANGES_SWITCH.has(msg.type)) {
+      this.cfg.metrics.slaveDrops++;
+      return Promise.reject(new NotMasterError(msg.type, this.dpid));
+    }
     const timeoutMs = opts?.timeoutMs ?? this.cfg.requestTimeoutMs;
     return new Promise<T[]>((resolve, reject) => {
       let xid: number;
@@ -501,6 +532,8 @@ export class Session implements SwitchSession {
   private dispatch(msg: OfMessage, frame: Buffer): void {
     switch (msg.type) {
       case 'packet_in':
+        // An 'equal' connection gets packet-ins until the role request lands: only the master acts on them.
+        if (this.role === 'slave') return;
         if (this.phase === 'ready' && this.announced) this.host.packetIn(this, msg);
         else if (this.earlyPacketIns.length < MAX_EARLY_PACKET_INS) this.earlyPacketIns.push(msg);
         return;

@@ -2,6 +2,7 @@
  * `sluice controller`: store, controller with its apps, and the API server, started in that order and
  * stopped in reverse.
  */
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -50,7 +51,8 @@ import { NodeConnections } from '../apps/nodes/connections.js';
 import { NodeRegistry, listenAddr, type TransportRuntime } from '../apps/nodes/index.js';
 import { lazyClusterCa, type ClusterCa } from '../pki/index.js';
 import { pkiView } from './pki.js';
-import { ClusterMember } from '../cluster/index.js';
+import { ClusterMember, Mastership } from '../cluster/index.js';
+import type { ClusterContext } from '../controller/index.js';
 import { memberInfoOf } from './nodes.js';
 
 export interface Daemon {
@@ -137,6 +139,9 @@ function unreachable(config: StoreConfig) {
 /** gRPC ends some statuses with an empty "Resolution note:" that says nothing to a user. */
 const grpcDetail = (reason: string): string => reason.replace(/[\s.]*Resolution note:\s*$/, '');
 
+/** A member's lease: how long a dead member's switches wait for a new master, at most. */
+export const CLUSTER_LEASE_TTL_SECONDS = 3;
+
 export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } = {}): Promise<Daemon> {
   const log = opts.log ?? createLogger(config.log);
   const store = openStore(config.store);
@@ -157,11 +162,35 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     checkListenSecurity({ host: config.api.listen, token, tlsClientAuth: Boolean(config.api.tls?.caFile) });
 
     const apps = coreApps();
+    // The member and its mastership start once the API listens (the member record carries its address); apps
+    // see the cluster through this from the start.
+    let member: ClusterMember | undefined;
+    let mastership: Mastership | undefined;
+    // The member's events, relayed: apps subscribe at start, before the member exists.
+    const memberEvents = new EventEmitter<{ registered: [string]; leadership: [boolean] }>();
+    const clusterContext: ClusterContext | undefined = config.cluster && {
+      clusterId: config.cluster.id,
+      get memberId() {
+        return member?.id ?? config.cluster?.memberId ?? '';
+      },
+      isLeader: () => member?.role === 'leader',
+      isMaster: (dpid) => mastership?.isMaster(dpid) ?? false,
+      lease: () => (member && member.role !== 'out' ? member.lease : undefined),
+      onRegistered: (cb) => {
+        memberEvents.on('registered', cb);
+        return () => memberEvents.off('registered', cb);
+      },
+      onLeadership: (cb) => {
+        memberEvents.on('leadership', cb);
+        return () => memberEvents.off('leadership', cb);
+      },
+    };
     const controller = new Controller({
       listen: config.openflow.ports.map((port) => ({ host: config.openflow.listen, port })),
       tls: config.openflow.tls,
       log: log.child({ component: 'controller' }),
       store,
+      ...(clusterContext ? { cluster: clusterContext } : {}),
     });
     for (const app of apps.all) controller.use(app);
     const staticflows = new StaticFlowsApp();
@@ -194,7 +223,6 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     cleanup.push(() => controller.stop());
 
     const started = new Date().toISOString();
-    let member: ClusterMember | undefined;
     // Known once the API listens; the cluster view reads it per request.
     const listening: Listening = {
       apiUrl: `http://${config.api.listen}:${config.api.port}`,
@@ -253,7 +281,12 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
             config.version,
             () => listening,
             transportNodes,
-            config.cluster && { started, clusterId: config.cluster.id, member: () => member },
+            config.cluster && {
+              started,
+              clusterId: config.cluster.id,
+              member: () => member,
+              mastership: () => mastership,
+            },
           ),
         ),
         pkiRoutes(pkiView(ca, nodeExists)),
@@ -283,12 +316,26 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
         memberId: config.cluster.memberId ?? me().id,
         info: () => memberInfoOf(me()),
         onError: (err, context) => clog.warn({ err }, `cluster: ${context} failed (retried)`),
+        // Short: a dead master's switches wait for its lease to end (etcd's own minimum is 3 s by default).
+        ttlSeconds: CLUSTER_LEASE_TTL_SECONDS,
       });
       m.on('elected', (l) => clog.info({ since: l.since }, 'cluster: this member leads'));
       m.on('leadership lost', (reason) => clog.warn({ reason }, 'cluster: leadership lost'));
       m.on('leader', (l) => clog.info({ leader: l?.id ?? null }, 'cluster: leader changed'));
+      m.on('lease lost', (reason) => clog.warn({ reason }, 'cluster: lease lost; slave on every switch'));
       member = m;
+      m.on('registered', (lease) => memberEvents.emit('registered', lease));
+      m.on('elected', () => memberEvents.emit('leadership', true));
+      m.on('leadership lost', () => memberEvents.emit('leadership', false));
+      const ms = new Mastership({ store, member: m, target: controller, log: clog });
+      mastership = ms;
+      ms.start();
+      controller.on('switch_connected', (s) => ms.switchConnected(s.dpid));
+      controller.on('switch_disconnected', (dpid) => ms.switchDisconnected(dpid));
+      for (const dpid of controller.switches.keys()) ms.switchConnected(dpid);
+      // Stopped in reverse: mastership gives the switches up before the lease is revoked.
       cleanup.push(() => m.stop());
+      cleanup.push(() => ms.stop());
       await m.start();
     }
 

@@ -11,7 +11,7 @@ import {
 } from '../apps/nodes/index.js';
 import type { ListenAddress } from '../controller/index.js';
 import type { Store } from '../store/index.js';
-import type { ClusterMember, MemberInfo, MemberRecord } from '../cluster/index.js';
+import type { ClusterMember, Mastership, MemberInfo, MemberRecord } from '../cluster/index.js';
 
 /** A UUID-shaped id that stays the same across restarts of the controller at one host and API address. */
 export function controllerId(host: string, api: string): string {
@@ -59,7 +59,12 @@ export function nodesView(
   version: string,
   listening: () => Listening,
   runtime: TransportRuntime = NO_RUNTIME,
-  cluster?: { started: string; member: () => ClusterMember | undefined; clusterId: string },
+  cluster?: {
+    started: string;
+    member: () => ClusterMember | undefined;
+    mastership: () => Mastership | undefined;
+    clusterId: string;
+  },
 ): NodesView {
   return {
     registry: new NodeRegistry(store),
@@ -72,12 +77,22 @@ export function nodesView(
             const m = cluster.member();
             // The API answers a moment before the member registers (its address is known once it listens).
             if (!m) return { clusterId: cluster.clusterId, members: [] };
-            const [members, leader] = await Promise.all([m.members(), m.currentLeader()]);
+            const [members, leader, switches] = await Promise.all([
+              m.members(),
+              m.currentLeader(),
+              cluster.mastership()?.view() ?? [],
+            ]);
             return {
               clusterId: m.clusterId,
               members: members.map(identityOf),
               ...(leader ? { leader } : {}),
+              switches,
             };
+          },
+          rebalance: async () => {
+            const ms = cluster.mastership();
+            if (!ms) throw new Error('the member is still starting: try again in a moment');
+            return ms.rebalance();
           },
         }
       : {}),

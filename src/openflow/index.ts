@@ -21,3 +21,13 @@ export {
   formatOpaqueOxm,
   formatPort,
 } from './format.js';
+export {
+  NO_GENERATION,
+  NX_VENDOR_ID,
+  OFPCR_ROLE,
+  OFPRRFC_STALE,
+  roleReplyOf,
+  roleRequest,
+  type ControllerRole,
+  type RoleAnswer,
+} from './roles.js';

@@ -15,6 +15,7 @@ import {
   ensureOvs,
   MininetNet,
   ofctl,
+  pingSummary,
   startController,
   waitFor,
   waitForLinks,
@@ -115,15 +116,6 @@ async function waitForForwarded(bridge: string, protocols: OpenFlowVersionName, 
     intervalMs: 200,
     detail: async () => `flows on ${bridge}:\n${(await ofctl(['dump-flows', bridge], protocols)).trim()}`,
   });
-}
-
-/** `ping` output's summary: "N packets transmitted, M received". */
-function pingSummary(output: string): { sent: number; received: number; lossPct: number } {
-  const m = /(\d+) packets transmitted, (\d+) received/.exec(output);
-  assert.ok(m, `ping summary in:\n${output}`);
-  const sent = Number(m[1]);
-  const received = Number(m[2]);
-  return { sent, received, lossPct: sent ? (100 * (sent - received)) / sent : 100 };
 }
 
 // ------------------------------------------------------------------------------------------ raw wire

@@ -53,6 +53,11 @@ test('the demo brings up a network where every host reaches every other, a deny 
   assert.match(output, /hv1: provisioned \(\d+ of \d+ steps changed\)/);
   assert.match(output, /^\s+hv1\s+hypervisor\s+demo-zone\s+10\.76\.0\.11\s+connected\s+connected/m);
   assert.match(output, /provisioned again: hv1: nothing to change/);
+  // HA: three members, a master per bridge; kill -9 moves it; no steal-back; rebalance gives one back.
+  assert.match(output, /MEMBER\s+API\s+OPENFLOW\s+VERSION\s+LEADER\s+SINCE\s+SWITCHES/);
+  assert.match(output, /kill -9 c\d \(master of ha1\): ha1 mastered by c\d [\d.]+ s later/);
+  assert.match(output, /c\d is back and masters 0 bridges \(no steal-back\)/);
+  assert.match(output, /masters now: ha1=c\d ha2=c\d ha3=c\d/);
   assert.match(output, /nothing left behind/);
   assert.deepEqual(await leftovers(), {
     mininets: [],

@@ -106,6 +106,8 @@ export interface TestEtcdCluster {
   stopMember(i: number): Promise<void>;
   /** Starts member i again from its data dir and waits until it is healthy. */
   startMember(i: number): Promise<void>;
+  /** Whether member i's process runs. */
+  running(i: number): boolean;
   /** Recent stderr of member i, for failure messages. */
   logTail(i: number): string;
   /** Stops every member and removes the data dirs (unless `dir` was given). */
@@ -182,6 +184,7 @@ export async function startEtcdCluster(opts: EtcdClusterOptions = {}): Promise<T
       await member(i).waitHealthy(timeoutMs);
     },
     logTail: (i) => member(i).log,
+    running: (i) => member(i).running,
     stop,
   };
 }

@@ -21,6 +21,7 @@ import { QosApp, QosError } from '../../src/apps/qos/index.js';
 import { EntryError } from '../../src/apps/staticflows/index.js';
 import {
   AppOrderError,
+  NotMasterError,
   OfErrorReplyError,
   RequestTimeoutError,
   SessionClosedError,
@@ -90,6 +91,7 @@ const ERRORS: (Error & { code: string })[] = [
   new SessionClosedError('peer closed'),
   Object.assign(new SessionClosedError('x'), { code: 'CTL_HANDSHAKE' }),
   new AppOrderError('cycle: a -> b -> a'),
+  new NotMasterError('flow_mod', 1n),
   ...STORE_CODES.map((c) => new StoreError(c, 'key', 'why')),
   ...DECODE_CODES.map((c) => new OpenFlowDecodeError(c, 1, 2, 'why')),
   new OpenFlowEncodeError('OF_UNSUPPORTED', 'meter', 'not on 1.0'),
@@ -113,6 +115,7 @@ const EXPECTED: Record<ErrorCode, [number, ApiErrorCode]> = {
   CTL_SESSION_CLOSED: [503, 'switch_error'],
   CTL_HANDSHAKE: [503, 'switch_error'],
   CTL_APP_ORDER: [500, 'internal'],
+  CTL_NOT_MASTER: [409, 'conflict'],
   STORE_UNAVAILABLE: [503, 'store_unavailable'],
   STORE_CLOSED: [503, 'store_unavailable'],
   STORE_INVALID: [500, 'internal'],

@@ -58,6 +58,9 @@ export class FakeSwitch {
   readonly received: OfMessage[] = [];
   readonly flows: FlowStatsEntry[];
   version: OfVersion | undefined;
+  /** This controller's role as the switch sees it, and the newest generation id it has seen (OVS's rules). */
+  role = 'equal';
+  generation: bigint | undefined;
   closed = false;
   private socket!: net.Socket;
   private readonly reader = new FrameReader();
@@ -174,6 +177,28 @@ export class FakeSwitch {
         );
       case 'barrier_request':
         return this.reply({ type: 'barrier_reply' }, msg.xid);
+      case 'role_request': {
+        // As OVS: master and slave requests carry a generation id that must not be older than the newest.
+        if (msg.role === 2 || msg.role === 3) {
+          if (this.generation !== undefined && BigInt.asIntN(64, msg.generationId - this.generation) < 0n)
+            return this.reply({ type: 'error', errType: 11, code: 0, data: Buffer.alloc(0) }, msg.xid);
+          this.generation = msg.generationId;
+        }
+        if (msg.role !== 0) this.role = ['nochange', 'equal', 'master', 'slave'][msg.role];
+        const roleNo = ['nochange', 'equal', 'master', 'slave'].indexOf(this.role);
+        return this.reply(
+          { type: 'role_reply', role: roleNo, generationId: this.generation ?? 0xffffffffffffffffn },
+          msg.xid,
+        );
+      }
+      case 'experimenter': {
+        // Nicira's role request on OpenFlow 1.0: subtype 10, role 0 other, 1 master, 2 slave.
+        if (msg.experimenter !== 0x2320 || msg.data.readUInt32BE(0) !== 10) return;
+        this.role = ['equal', 'master', 'slave'][msg.data.readUInt32BE(4)];
+        const data = Buffer.from(msg.data);
+        data.writeUInt32BE(11, 0);
+        return this.reply({ type: 'experimenter', experimenter: 0x2320, expType: 0, data }, msg.xid);
+      }
       case 'flow_mod':
         return this.applyFlowMod(msg);
       case 'stats_request': {

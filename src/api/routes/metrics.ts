@@ -67,6 +67,12 @@ export function collectSamples(ctx: ApiContext): MetricSample[] {
       },
       { name: 'sluice_flow_mod_total', help: 'FLOW_MOD messages sent.', type: 'counter', value: c.flowMods },
       {
+        name: 'sluice_slave_drops_total',
+        help: 'Changes to switches this cluster member is a slave of, dropped before they left.',
+        type: 'counter',
+        value: c.slaveDrops ?? 0,
+      },
+      {
         name: 'sluice_switch_errors_total',
         help: 'OFPT_ERROR messages received.',
         type: 'counter',

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApiContext, RouteArea } from '../context.js';
-import { callApp, notFound } from '../errors.js';
+import { callApp, HttpError, notFound } from '../errors.js';
 import { schemaChecked } from '../checked.js';
 import { replies } from '../responses.js';
 import {
@@ -16,6 +16,7 @@ import {
   ClusterRevision,
   ControlCluster,
   ControlClusterView,
+  ClusterRebalanced,
   IFNAME_PATTERN,
   InterfaceStatistics,
   NODE_NAME_PATTERN,
@@ -65,6 +66,8 @@ export interface NodesView {
   started?: string;
   /** A clustered controller's members and leader, read from the store at each request. */
   cluster?: () => Promise<ClusterMembership>;
+  /** A clustered controller: asks the members to even out switch mastership; the moves asked for. */
+  rebalance?: () => Promise<ClusterRebalanced['moves']>;
 }
 
 const NameParams = Type.Object({
@@ -202,6 +205,27 @@ export function nodesRoutes(view: NodesView): RouteArea {
           view.started ?? STARTED,
           view.cluster ? await callApp(() => view.cluster!()) : undefined,
         ),
+    );
+    app.post(
+      '/api/v1/cluster/rebalance',
+      {
+        schema: {
+          tags,
+          summary:
+            "Even out switch mastership across the cluster's members (masters never move back by themselves)",
+          response: replies(ClusterRebalanced),
+        },
+      },
+      async () => {
+        if (!view.rebalance) {
+          throw new HttpError(
+            409,
+            'conflict',
+            'this controller runs alone: rebalancing needs members started with --store etcd --cluster-id',
+          );
+        }
+        return { moves: await callApp(() => view.rebalance!()) };
+      },
     );
     app.get(
       '/api/v1/cluster/description',

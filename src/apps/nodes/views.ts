@@ -135,6 +135,8 @@ export interface ClusterMembership {
   clusterId: string;
   members: readonly (ControllerIdentity & { started: string })[];
   leader?: { id: string; since: string };
+  /** Who masters each switch. */
+  switches?: ControlClusterView['switches'];
 }
 
 function memberOf(
@@ -177,6 +179,7 @@ export function clusterViewOf(
     cluster_id: cluster.clusterId,
     ...(cluster.leader ? { leader: { id: cluster.leader.id, since: cluster.leader.since } } : {}),
     members: members.map((m) => memberOf(m, m.started, cluster.leader)),
+    ...(cluster.switches ? { switches: cluster.switches } : {}),
   };
 }
 

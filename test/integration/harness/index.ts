@@ -25,12 +25,15 @@ export {
   deleteBridge,
   ofctl,
   dumpFlows,
+  controllerRoles,
   OWNER_KEY,
   type BridgeOptions,
+  type ControllerRole,
 } from './ovs.js';
 export { cleanLeftovers, leftovers, NETNS_PREFIX, type Leftovers, type CleanReport } from './cleanup.js';
 export {
   MininetNet,
+  pingSummary,
   MininetError,
   MininetStallError,
   type MininetOptions,

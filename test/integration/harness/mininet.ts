@@ -432,3 +432,12 @@ export class MininetNet {
     ];
   }
 }
+
+/** `ping` output's summary: "N packets transmitted, M received". */
+export function pingSummary(output: string): { sent: number; received: number; lossPct: number } {
+  const m = /(\d+) packets transmitted, (\d+) received/.exec(output);
+  if (!m) throw new Error(`no ping summary in:\n${output}`);
+  const sent = Number(m[1]);
+  const received = Number(m[2]);
+  return { sent, received, lossPct: sent ? (100 * (sent - received)) / sent : 100 };
+}

@@ -110,6 +110,41 @@ export async function deleteBridge(name: string): Promise<void> {
   await vsctl('--if-exists', 'del-br', name);
 }
 
+export interface ControllerRole {
+  /** e.g. tcp:127.0.0.1:6653 */
+  target: string;
+  /** OVS's role column: master, slave or other ('' before the first connection). */
+  role: string;
+  connected: boolean;
+}
+
+/** Per bridge, its controllers' roles as OVS reports them (`ovs-vsctl list controller`'s role column). */
+export async function controllerRoles(): Promise<Map<string, ControllerRole[]>> {
+  type Ref = ['uuid', string];
+  type Set1<T> = ['set', T[]] | T;
+  const bridges = JSON.parse(await vsctl('--format=json', '--columns=name,controller', 'list', 'Bridge')) as {
+    data: [string, Set1<Ref>][];
+  };
+  const ctls = JSON.parse(
+    await vsctl('--format=json', '--columns=_uuid,target,role,is_connected', 'list', 'Controller'),
+  ) as { data: [Ref, string, Set1<string>, boolean][] };
+  const byUuid = new Map(
+    ctls.data.map(([[, uuid], target, role, connected]) => [
+      uuid,
+      { target, role: Array.isArray(role) ? (role[1][0] ?? '') : role, connected },
+    ]),
+  );
+  const out = new Map<string, ControllerRole[]>();
+  for (const [name, refs] of bridges.data) {
+    const list: Ref[] = refs[0] === 'set' ? (refs[1] as Ref[]) : [refs as Ref];
+    out.set(
+      name,
+      list.map(([, uuid]) => byUuid.get(uuid)).filter((c): c is ControllerRole => c !== undefined),
+    );
+  }
+  return out;
+}
+
 /** `ovs-ofctl` with the protocol version given (OpenFlow13 needs it explicitly). */
 export async function ofctl(args: string[], protocols = 'OpenFlow13'): Promise<string> {
   return runOk('ovs-ofctl', ['-O', protocols, ...args]);
