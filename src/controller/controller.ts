@@ -40,7 +40,7 @@ import { Pipeline, PipelineError, SLUICE_PIPELINE, type PipelineDecl } from './t
 import { Reconciler, hasIntent } from './reconciler.js';
 import { Session, type SessionConfig, type SessionHost } from './session.js';
 import { TurnScheduler } from './turns.js';
-import { every, systemClock, type Clock } from '../util/index.js';
+import { every, logGate, systemClock, type Clock, type LogGate } from '../util/index.js';
 import { sharedReadSupport, type SharedReadSupport } from './ownbuffer.js';
 
 export interface ListenAddress {
@@ -204,7 +204,7 @@ export class Controller implements ControllerApi {
   private stopSweep: (() => void) | undefined;
   private started = false;
   private stopping = false;
-  private readonly appErrorLog = new Map<string, { last: number; skipped: number }>();
+  private readonly appErrorLog: LogGate;
   /** Per session, the latest setRole call (a master reply that comes after a later call is ignored). */
   private readonly roleTurns = new WeakMap<Session, number>();
   private readonly reconciler: Reconciler;
@@ -225,6 +225,7 @@ export class Controller implements ControllerApi {
     this.store = opts.store;
     this.clock = opts.clock ?? systemClock;
     this.now = () => this.clock.now();
+    this.appErrorLog = logGate(APP_ERROR_LOG_INTERVAL_MS, this.now);
     this.listen = validateListen(opts.listen ?? DEFAULT_LISTEN);
     const versions = opts.versions ?? [OFP_VERSION_1_0, OFP_VERSION_1_3];
     if (!versions.length || versions.some((v) => v !== OFP_VERSION_1_0 && v !== OFP_VERSION_1_3)) {
@@ -324,14 +325,10 @@ export class Controller implements ControllerApi {
 
   private appFailed(app: App, hook: string, err: unknown): void {
     this.metrics.appErrors++;
-    const now = this.now();
-    const st = this.appErrorLog.get(app.name) ?? { last: -Infinity, skipped: 0 };
-    if (now - st.last >= APP_ERROR_LOG_INTERVAL_MS) {
-      this.log.error({ app: app.name, hook, err: errText(err), suppressed: st.skipped }, 'app hook threw');
-      st.last = now;
-      st.skipped = 0;
-    } else st.skipped++;
-    this.appErrorLog.set(app.name, st);
+    const gate = this.appErrorLog(app.name);
+    if (gate.log) {
+      this.log.error({ app: app.name, hook, err: errText(err), suppressed: gate.skipped }, 'app hook threw');
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------

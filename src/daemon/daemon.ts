@@ -52,6 +52,7 @@ import { NodeRegistry, listenAddr, type TransportRuntime } from '../apps/nodes/i
 import { lazyClusterCa, type ClusterCa } from '../pki/index.js';
 import { pkiView } from './pki.js';
 import { ClusterMember, Mastership } from '../cluster/index.js';
+import { logGate } from '../util/index.js';
 import type { ClusterContext } from '../controller/index.js';
 import { memberInfoOf } from './nodes.js';
 
@@ -310,12 +311,17 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       // Registered once the API listens: the member record carries the real addresses (and id, from them).
       const me = () => controllerIdentity(config.version, listening);
       const clog = log.child({ component: 'cluster', cluster: config.cluster.id });
+      const storeErrors = logGate(10_000, Date.now);
       const m = new ClusterMember({
         store,
         clusterId: config.cluster.id,
         memberId: config.cluster.memberId ?? me().id,
         info: () => memberInfoOf(me()),
-        onError: (err, context) => clog.warn({ err }, `cluster: ${context} failed (retried)`),
+        // While etcd is away every tick fails: one line per kind of failure every 10 s is enough.
+        onError: (err, context) => {
+          const gate = storeErrors(context);
+          if (gate.log) clog.warn({ err, skipped: gate.skipped }, `cluster: ${context} failed (retried)`);
+        },
         // Short: a dead master's switches wait for its lease to end (etcd's own minimum is 3 s by default).
         ttlSeconds: CLUSTER_LEASE_TTL_SECONDS,
       });

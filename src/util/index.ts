@@ -14,3 +14,4 @@ export {
 } from './errors.js';
 export { FakeClock, MAX_TIMER_MS, every, systemClock, type Clock } from './clock.js';
 export { sortedKeys } from './json.js';
+export { logGate, type LogGate } from './ratelimit.js';

@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import type { ControlClusterView } from '../../src/client/index.js';
 import { startEtcdCluster, type TestEtcdCluster } from '../support/etcd.js';
 import {
+  addTestBridge,
   controllerRoles,
+  deleteBridge,
   dumpFlows,
   ensureOvs,
   MininetNet,
@@ -166,6 +168,63 @@ describe('mastership', () => {
     }
   });
 
+  test('a static flow added through one member is programmed by the master of its switch', async () => {
+    const masters = await allUp();
+    const [sw, master] = [...masters].find(([, m]) => m !== 'm0')!;
+    const entry = {
+      switch: dpidOf(sw),
+      name: 'ha-static',
+      priority: '33333',
+      eth_type: '0x0800',
+      ipv4_dst: '10.9.9.9',
+      active: 'true',
+      actions: 'output=controller',
+    };
+    const res = await fetch(`${ctls[0].apiUrl}/wm/staticflowpusher/json`, {
+      method: 'POST',
+      body: JSON.stringify(entry),
+      signal: AbortSignal.timeout(10_000),
+    });
+    assert.equal(res.status, 200, await res.text());
+    await waitFor(
+      async () =>
+        (await dumpFlows(sw)).some((l) => l.includes('priority=33333') && l.includes('nw_dst=10.9.9.9')),
+      {
+        what: `the static flow on ${sw} (mastered by ${master}, pushed through m0)`,
+        timeoutMs: 15_000,
+        detail: async () => (await dumpFlows(sw)).join('\n'),
+      },
+    );
+    const listed = await (await fetch(`${ctls[2].apiUrl}/wm/staticentrypusher/list/all/json`)).json();
+    assert.match(JSON.stringify(listed), /ha-static/, 'every member lists it');
+    await fetch(`${ctls[1].apiUrl}/wm/staticflowpusher/json`, {
+      method: 'DELETE',
+      body: JSON.stringify({ name: 'ha-static' }),
+    });
+  });
+
+  test('an OpenFlow 1.0 bridge gets one master too (the Nicira role extension)', async (t) => {
+    await allUp();
+    const targets = ctls.map((c) => `tcp:127.0.0.1:${c.openflowPort}`);
+    await addTestBridge('of10ha', { protocols: 'OpenFlow10', failMode: 'secure', controllers: targets });
+    t.after(() => deleteBridge('of10ha'));
+    const roles = await waitFor(
+      async () => {
+        const r = (await controllerRoles()).get('of10ha') ?? [];
+        const masters = r.filter((c) => c.connected && c.role === 'master');
+        const slaves = r.filter((c) => c.connected && c.role === 'slave');
+        return masters.length === 1 && slaves.length === 2 ? r : undefined;
+      },
+      { what: 'one master and two slaves on the OpenFlow 1.0 bridge', timeoutMs: 20_000, intervalMs: 100 },
+    );
+    const master = memberOfPort(roles.find((c) => c.role === 'master')!.target);
+    const v = await view(ctls[0]);
+    assert.ok(
+      v.switches?.some((s) => s.master === master && !['s1', 's2', 's3'].map(dpidOf).includes(s.dpid)),
+      JSON.stringify(v.switches),
+    );
+  });
+
   test('kill -9 of a master under a continuous ping: its switches move, the ping resumes, no flow is wiped', async (t) => {
     const masters = await allUp();
     assert.equal((await net.pingallUntil(0, 30_000)).lossPct, 0);
@@ -191,8 +250,15 @@ describe('mastership', () => {
     const moved = [...masters].filter(([, m]) => m === victim).map(([sw]) => sw);
     const t0 = Date.now();
     await dead.kill();
-    const after = await settled(running(), 30_000);
+    // OVS first (cheap to poll), then every member's API agrees.
+    const liveIds = MEMBERS.filter((m) => m !== victim);
+    await waitFor(
+      async () =>
+        [...(await ovsMasters()).values()].every((ms) => ms.length === 1 && liveIds.includes(ms[0])),
+      { what: 'a live master for every switch in OVS', timeoutMs: 30_000, intervalMs: 50 },
+    );
     const failoverMs = Date.now() - t0;
+    const after = await settled(running(), 30_000);
     for (const sw of moved) assert.notEqual(after.get(sw), victim, `${sw} has a new master`);
     for (const [sw, m] of masters) if (m !== victim) assert.equal(after.get(sw), m, `${sw} kept its master`);
     // The ping goes on through the flows already there; now it must still be answered.
