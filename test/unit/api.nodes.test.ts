@@ -189,6 +189,18 @@ test('the cluster: description with history, and this controller as a member wit
   }
 });
 
+test('rebalance on a controller that runs alone: 409 saying what a cluster needs', async () => {
+  const { store, call } = await server();
+  try {
+    const r = await call('POST', '/api/v1/cluster/rebalance');
+    assert.equal(r.status, 409);
+    assert.equal(r.json.error, 'conflict');
+    assert.match(String(r.json.detail), /runs alone.*--cluster-id/);
+  } finally {
+    await store.close();
+  }
+});
+
 test('transport nodes: registered after a description, shown with runtime state, zones, stats', async () => {
   const { store, call } = await server();
   try {
@@ -265,6 +277,7 @@ test('every nodes route is in /openapi.json with its body schema', async () => {
       '/api/v1/nodes/{name}',
       '/api/v1/nodes/{name}/history',
       '/api/v1/cluster',
+      '/api/v1/cluster/rebalance',
       '/api/v1/cluster/description',
       '/api/v1/cluster/description/history',
       '/api/v1/transport-nodes',
