@@ -3,6 +3,7 @@
  * folder and one line here.
  */
 import type { ComponentType } from 'react';
+import { Cluster } from './cluster.js';
 import { Firewall } from './firewall.js';
 import { HostAware } from './hostaware.js';
 import { Hosts } from './hosts.js';
@@ -33,6 +34,7 @@ export const PAGES: readonly PageDef[] = [
   { path: 'hostaware', title: 'Host-aware', component: HostAware },
   { path: 'networks', title: 'Container networks', component: Networks },
   { path: 'nodes', title: 'Nodes', component: Nodes },
+  { path: 'cluster', title: 'Cluster', component: Cluster },
 ];
 
 /** /ui/ and anything unknown land on the first page. */

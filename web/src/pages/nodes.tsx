@@ -109,6 +109,12 @@ function NodesOverview() {
         )}
       </Part>
       <h2>Control cluster</h2>
+      <p>
+        <a href="/ui/cluster" onClick={followLink} data-testid="cluster-page-link">
+          The cluster page
+        </a>{' '}
+        shows who leads since when and which member masters each switch.
+      </p>
       <Part polled={cluster}>
         {(members) => (
           <ListTable
