@@ -183,7 +183,7 @@ function Switches({
         items={sorted}
         empty="No switch is connected to this cluster."
         row={(s) => (
-          <tr key={s.dpid} data-dpid={s.dpid}>
+          <tr key={s.dpid} data-dpid={s.dpid} data-master={s.master ?? ''}>
             <td className="mono">
               <a href={switchPath(colonDpid(s.dpid))} onClick={followLink}>
                 {colonDpid(s.dpid)}
