@@ -119,3 +119,23 @@ export class StoreFollower {
 export function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
+
+/**
+ * Stores a new record under the first id from `first` that no one has (compare-and-swap on the key being
+ * absent: another cluster member may have taken an id this one has not seen yet), or under `first` only when
+ * `fixed`. Returns the id; throws `taken(id)` when a fixed id is taken, `full()` past `max`.
+ */
+export async function putUnderFreeId(
+  put: (id: number) => Promise<boolean>,
+  first: number,
+  fixed: boolean,
+  max: number,
+  taken: (id: number) => Error,
+  full: () => Error,
+): Promise<number> {
+  for (let id = first; ; id++) {
+    if (id > max) throw full();
+    if (await put(id)) return id;
+    if (fixed) throw taken(id);
+  }
+}

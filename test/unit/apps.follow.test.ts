@@ -142,7 +142,8 @@ test('a bad record written straight to the store is logged and skipped; a good o
   }
 });
 
-test('firewall, ACL and QoS config made through A reach B', async () => {
+/** Firewall, ACL and QoS apps of two members on one store. */
+async function firewallAclQos() {
   const store = tempStore();
   const a = member(store);
   const b = member(store);
@@ -158,6 +159,17 @@ test('firewall, ACL and QoS config made through A reach B', async () => {
     [qosB, b],
   ] as const)
     await app.start(m.ctx);
+  const stop = async () => {
+    for (const app of [fwA, fwB, aclA, aclB]) app.stop();
+    await qosA.stop();
+    await qosB.stop();
+    await store.close();
+  };
+  return { store, a, b, fwA, fwB, aclA, aclB, qosA, qosB, stop };
+}
+
+test('firewall, ACL and QoS config made through A reach B', async () => {
+  const { b, fwA, fwB, aclA, aclB, qosA, qosB, stop } = await firewallAclQos();
   try {
     await fwA.setEnabled(true);
     const rule = await fwA.add({ 'nw-proto': 'TCP', 'tp-dst': 23, action: 'deny' });
@@ -190,10 +202,7 @@ test('firewall, ACL and QoS config made through A reach B', async () => {
     });
     assert.deepEqual(fwB.desiredFlows(sw1), []);
   } finally {
-    for (const app of [fwA, fwB, aclA, aclB]) app.stop();
-    await qosA.stop();
-    await qosB.stop();
-    await store.close();
+    await stop();
   }
 });
 
@@ -384,5 +393,36 @@ test('forwarding: route constraints and service addresses set on one member are 
     fwdA.stop();
     fwdB.stop();
     await store.close();
+  }
+});
+
+test('two members adding at once take different ids: neither overwrites the other', async () => {
+  const { store, fwA, fwB, aclA, aclB, qosA, qosB, stop } = await firewallAclQos();
+  try {
+    const [r1, r2] = await Promise.all([
+      fwA.add({ 'tp-dst': 1, 'nw-proto': 'TCP', action: 'deny' }),
+      fwB.add({ 'tp-dst': 2, 'nw-proto': 'TCP', action: 'deny' }),
+    ]);
+    assert.notEqual(r1.id, r2.id);
+    const [c1, c2] = await Promise.all([
+      aclA.add({ 'src-ip': '10.0.0.1/32', action: 'deny' }),
+      aclB.add({ 'src-ip': '10.0.0.2/32', action: 'deny' }),
+    ]);
+    assert.notEqual(c1.id, c2.id);
+    const [p1, p2] = await Promise.all([
+      qosA.addPolicy({ name: 'p1', 'rate-kbps': 100, 'ip-dst': '10.0.0.1', sw: 'none' }),
+      qosB.addPolicy({ name: 'p2', 'rate-kbps': 100, 'ip-dst': '10.0.0.2', sw: 'none' }),
+    ]);
+    assert.notEqual(p1.id, p2.id);
+    await waitFor(
+      () =>
+        [fwA, fwB].every((f) => f.list().length === 2) &&
+        [aclA, aclB].every((x) => x.list().length === 2) &&
+        [qosA, qosB].every((q) => q.listPolicies().length === 2),
+      { ...poll, what: 'both members to list both rules of each app' },
+    );
+    assert.equal((await store.list('/apps/firewall/rules/')).length, 2);
+  } finally {
+    await stop();
   }
 });

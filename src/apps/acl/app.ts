@@ -15,7 +15,7 @@ import {
 } from '../../controller/index.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
 import { loadStoredRules, parseRuleId, parseStoredRule } from '../firewall/index.js';
-import { StoreFollower, sameJson, type StoreChange } from '../follow.js';
+import { StoreFollower, putUnderFreeId, sameJson, type StoreChange } from '../follow.js';
 import { aclFlows } from './flows.js';
 import { MAX_ACL_ID, aclRuleToJson, parseAclRule, sameAclMatch, type AclRule } from './rule.js';
 
@@ -116,11 +116,15 @@ export class AclApp implements App {
     if (input.id !== undefined && this.rules.has(input.id)) {
       throw new ConflictError('ruleid', `rule ${input.id} already exists`);
     }
-    const id = input.id ?? Math.max(0, ...this.rules.keys()) + 1;
-    if (id > MAX_ACL_ID)
-      throw new ConflictError('ruleid', `no rule id left (largest is ${MAX_ACL_ID}); clear some rules`);
+    const id = await putUnderFreeId(
+      (id) => this.store().compareAndSwap(ACL_RULES_PREFIX + id, 0, aclRuleToJson({ ...input, id })),
+      input.id ?? Math.max(0, ...this.rules.keys()) + 1,
+      input.id !== undefined,
+      MAX_ACL_ID,
+      (id) => new ConflictError('ruleid', `rule ${id} already exists`),
+      () => new ConflictError('ruleid', `no rule id left (largest is ${MAX_ACL_ID}); clear some rules`),
+    );
     const rule: AclRule = { ...input, id };
-    await this.store().put(ACL_RULES_PREFIX + id, aclRuleToJson(rule));
     this.rules.set(id, rule);
     this.changed();
     return rule;

@@ -42,7 +42,7 @@ import {
 } from '../../openflow/index.js';
 import type { EthernetFrame } from '../../packet/index.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
-import { StoreFollower, sameJson, type StoreChange } from '../follow.js';
+import { StoreFollower, putUnderFreeId, sameJson, type StoreChange } from '../follow.js';
 import { decide, parseSubnetMask, sortRules } from './decide.js';
 import {
   deleteAppFlows,
@@ -255,10 +255,15 @@ export class FirewallApp implements App {
       if (input.id !== undefined && this.rules.has(input.id)) {
         throw new ConflictError('ruleid', `rule ${input.id} already exists`);
       }
-      const id = input.id ?? this.highestId + 1;
-      if (id > MAX_RULE_ID) throw new ConflictError('ruleid', `no rule id left (largest is ${MAX_RULE_ID})`);
+      const id = await putUnderFreeId(
+        (id) => this.store().compareAndSwap(RULES_PREFIX + id, 0, ruleToJson({ ...input, id })),
+        input.id ?? this.highestId + 1,
+        input.id !== undefined,
+        MAX_RULE_ID,
+        (id) => new ConflictError('ruleid', `rule ${id} already exists`),
+        () => new ConflictError('ruleid', `no rule id left (largest is ${MAX_RULE_ID})`),
+      );
       const rule: FirewallRule = { ...input, id };
-      await this.store().put(RULES_PREFIX + id, ruleToJson(rule));
       this.rules.set(id, rule);
       this.highestId = Math.max(this.highestId, id);
       this.sorted = sortRules(this.rules.values());

@@ -5,6 +5,7 @@
 import type { Logger } from '../../controller/index.js';
 import { collection, type Collection, type Entry, type Store } from '../../store/index.js';
 import { ConflictError, NotFoundError, SerialQueue } from '../../util/index.js';
+import { putUnderFreeId } from '../follow.js';
 import {
   BEST_EFFORT,
   MAX_ID,
@@ -159,8 +160,10 @@ export class QosState {
     const s = parseServiceBody(body);
     return this.serial.run(async () => {
       if (this.serviceByName(s.name)) throw new ConflictError('name', `a service named '${s.name}' exists`);
-      const service: Service = { sid: nextId(this.services.keys()), ...s };
-      await this.serviceStore.put(String(service.sid), serviceToJson(service));
+      const sid = await freshId(this.serviceStore, nextId(this.services.keys()), (sid) =>
+        serviceToJson({ sid, ...s }),
+      );
+      const service: Service = { sid, ...s };
       this.services.set(service.sid, service);
       return service;
     });
@@ -191,8 +194,9 @@ export class QosState {
         throw new ConflictError('name', `a policy named '${parsed.name}' exists`);
       }
       check(parsed);
-      const policy: Policy = { id: nextId(this.policies.keys(), this.paths.keys()), ...parsed };
-      await this.policyStore.put(String(policy.id), policyToJson(policy));
+      const first = nextId(this.policies.keys(), this.paths.keys());
+      const id = await freshId(this.policyStore, first, (id) => policyToJson({ id, ...parsed }));
+      const policy: Policy = { id, ...parsed };
       this.policies.set(policy.id, policy);
       return policy;
     });
@@ -216,8 +220,9 @@ export class QosState {
         throw new ConflictError('name', `a QoS path named '${parsed.name}' exists`);
       }
       check(parsed);
-      const path: QosPath = { id: nextId(this.policies.keys(), this.paths.keys()), ...parsed };
-      await this.pathStore.put(String(path.id), pathToJson(path));
+      const first = nextId(this.policies.keys(), this.paths.keys());
+      const id = await freshId(this.pathStore, first, (id) => pathToJson({ id, ...parsed }));
+      const path: QosPath = { id, ...parsed };
       this.paths.set(path.id, path);
       return path;
     });
@@ -237,6 +242,13 @@ export class QosState {
       return p;
     });
   }
+}
+
+/** Stores a new record under the first id from `first` no cluster member has taken yet. */
+function freshId(coll: Collection<Json>, first: number, json: (id: number) => Json): Promise<number> {
+  const full = () => new ConflictError('name', `no free id (ids run to ${MAX_ID})`);
+  const put = (id: number) => coll.compareAndSwap(String(id), 0, json(id));
+  return putUnderFreeId(put, first, false, MAX_ID, full, full);
 }
 
 function nextId(...used: Iterable<number>[]): number {
