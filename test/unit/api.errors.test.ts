@@ -252,7 +252,7 @@ test('a store that cannot be reached answers 503 store_unavailable, not a 500 "i
   };
   const down = new Proxy(real, {
     get: (target, key) => {
-      if (key === 'put') return failingPut;
+      if (key === 'put' || key === 'compareAndSwap') return failingPut;
       const v = Reflect.get(target, key) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
