@@ -6,6 +6,8 @@
  *   clusterNameProblem(text)           why a --cluster-id / --member-id is not a name
  *   new ClusterMember({store, ...})    registers, keeps its lease, campaigns; emits 'elected', 'leadership lost'
  *   step(state, input, settings)       the member's decisions, pure (state.ts)
+ *   new LeasePublisher({store, ...})   keys kept on a member's lease, written coalesced in the background
+ *   new PrefixMirror({store, prefix})  a live copy of a prefix (watch, list, periodic re-list) in batches
  *   new Mastership({store, member, target, log})  per-switch masters through the store (mastership.ts)
  *   placeVacant / rebalancePlan        who should master which switch, pure (plan.ts)
  */
@@ -32,6 +34,8 @@ export {
   type MemberInfo,
   type MemberRecord,
 } from './member.js';
+export { LeasePublisher, type LeasePublisherOptions, type Wanted } from './publish.js';
+export { PrefixMirror, type MirrorChange, type PrefixMirrorOptions } from './mirror.js';
 export { placeVacant, rebalancePlan, type Move, type SwitchMastership } from './plan.js';
 export {
   Mastership,
