@@ -28,6 +28,7 @@ import { hostAwareRoutes } from '../api/routes/hostaware.js';
 import { statisticsRoutes } from '../api/routes/statistics.js';
 import { nodesRoutes } from '../api/routes/nodes.js';
 import { StatisticsApp } from '../apps/statistics/index.js';
+import { ClusterViewsApp } from '../apps/clusterviews/index.js';
 import { hostAwareMetrics } from './hostaware.js';
 import { TopologyApp } from '../apps/topology/index.js';
 import { Controller, orderApps, type App, type ListenAddress } from '../controller/index.js';
@@ -220,6 +221,11 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
     controller.use(hostaware);
     const statistics = new StatisticsApp();
     controller.use(statistics);
+    // In a cluster: what the members learned (links, hosts) is shared through the store, merged into each view.
+    const clusterViews = config.cluster
+      ? new ClusterViewsApp({ topology: apps.topology, hosts: apps.hosts })
+      : undefined;
+    if (clusterViews) controller.use(clusterViews);
     await controller.start();
     cleanup.push(() => controller.stop());
 
@@ -264,7 +270,17 @@ export async function startDaemon(config: DaemonConfig, opts: { log?: Logger } =
       topology: topologyView(apps.topology),
       hosts: hostsView(apps.hosts),
       counters: controller.metrics,
-      modules: () => moduleInfos([...apps.all, staticflows, firewall, acl, qos, hostaware, statistics]),
+      modules: () =>
+        moduleInfos([
+          ...apps.all,
+          staticflows,
+          firewall,
+          acl,
+          qos,
+          hostaware,
+          statistics,
+          ...(clusterViews ? [clusterViews] : []),
+        ]),
       metrics: [hostAwareMetrics(hostaware)],
       routes: [
         staticFlowRoutes(staticFlowsView(staticflows)),

@@ -5,6 +5,10 @@
  * Sized for 100k+ hosts: one small fixed-shape record per MAC, keyed by the MAC as a number, one IPv4 per
  * host (the latest, from ARP or the IPv4 source) with a reverse index, and no per-packet allocation when
  * a known host is seen again at the same place (the common case on every packet-in).
+ *
+ * In a cluster each member only sees the packet-ins of the switches it masters: hosts the other members learned
+ * come in as remote hosts (updateRemoteHosts) and answer every query; per MAC the record seen last wins,
+ * whether learned here or elsewhere. localHost()/localHosts() are what this member learned itself.
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -88,6 +92,8 @@ export interface HostsEvents {
   host_moved: (move: HostMove) => void;
   /** Aged out, or its attachment point turned out to be an inter-switch port. */
   host_removed: (host: Host) => void;
+  /** Its IPv4 address or VLAN changed in place. Only emitted when someone listens. */
+  host_updated: (host: Host) => void;
 }
 
 class HostRecord implements Host {
@@ -101,6 +107,26 @@ class HostRecord implements Host {
     readonly firstSeen: number,
     public lastSeen: number,
   ) {}
+}
+
+/** Of a host's local and remote records, the one seen last (the local one on a tie). */
+function newer(local: Host | undefined, remote: Host | undefined): Host | undefined {
+  if (remote === undefined) return local;
+  if (local === undefined) return remote;
+  return remote.lastSeen > local.lastSeen ? remote : local;
+}
+
+/** Where a host was, kept before a change (records are updated in place). */
+interface Place {
+  host: Host;
+  dpid: bigint;
+  port: number;
+  ipv4: number;
+  vlan: number;
+}
+
+function placeOf(h: Host | undefined): Place | undefined {
+  return h && { host: h, dpid: h.dpid, port: h.port, ipv4: h.ipv4, vlan: h.vlan };
 }
 
 export function hostView(h: Host): HostView {
@@ -133,6 +159,12 @@ export class HostsApp implements App {
   /** Insertion-ordered like a Map, without hashing a 48-bit heap number per lookup. */
   private readonly byMac = new MacTable<HostRecord>();
   private readonly byIpv4 = new Map<number, HostRecord>();
+  /** Hosts other cluster members learned, by the caller's id for each, and those ids per MAC. */
+  private readonly remoteById = new Map<string, HostRecord>();
+  private readonly remoteIds = new Map<number, Set<string>>();
+  /** Per MAC the remote record seen last; per IPv4 the one of those holding it. Empty outside a cluster. */
+  private readonly remoteBest = new MacTable<HostRecord>();
+  private readonly remoteByIpv4 = new Map<number, HostRecord>();
 
   constructor(opts: HostsOptions = {}) {
     this.maxAgeMs = opts.maxAgeMs ?? 3_600_000;
@@ -180,6 +212,18 @@ export class HostsApp implements App {
 
   /** Record a sighting of `mac` at (dpid, port). Exposed for tests and for apps that learn hosts elsewhere. */
   learn(dpid: bigint, port: number, mac: number, vlan: number, ipv4: number, now: number): Host {
+    const remote = this.remoteBest.size === 0 ? undefined : this.remoteBest.get(mac);
+    if (remote === undefined) return this.learnLocal(dpid, port, mac, vlan, ipv4, now);
+    // Another member's record was the word on this host: seen here now, it moved here as far as all can tell.
+    const shadowed = this.byMacNum(mac) === remote;
+    const h = this.learnLocal(dpid, port, mac, vlan, ipv4, now);
+    if (shadowed && (remote.dpid !== dpid || remote.port !== port)) {
+      this.emitter.emit('host_moved', { host: h, from: { dpid: remote.dpid, port: remote.port } });
+    }
+    return h;
+  }
+
+  private learnLocal(dpid: bigint, port: number, mac: number, vlan: number, ipv4: number, now: number): Host {
     let h = this.byMac.get(mac);
     if (h === undefined) {
       // Insertion order: the first entry is the host known longest.
@@ -191,8 +235,11 @@ export class HostsApp implements App {
       return h;
     }
     h.lastSeen = now;
-    if (h.vlan !== vlan) h.vlan = vlan;
-    if (ipv4 !== 0 && h.ipv4 !== ipv4) this.setIpv4(h, ipv4);
+    if (h.vlan !== vlan || (ipv4 !== 0 && h.ipv4 !== ipv4)) {
+      h.vlan = vlan;
+      if (ipv4 !== 0 && h.ipv4 !== ipv4) this.setIpv4(h, ipv4);
+      if (this.emitter.listenerCount('host_updated') > 0) this.emitter.emit('host_updated', h);
+    }
     if (h.port !== port || h.dpid !== dpid) {
       const from = { dpid: h.dpid, port: h.port };
       h.dpid = dpid;
@@ -254,6 +301,93 @@ export class HostsApp implements App {
     this.emitter.emit('host_removed', h);
   }
 
+  // ------------------------------------------------------------------------------------------ remote hosts
+
+  /**
+   * Hosts other cluster members learned, keyed by the caller's id for each: `puts` add or replace, `deletes`
+   * drop (unknown ids are ignored). Emits host_added/host_moved/host_removed/host_updated for the MACs whose
+   * merged record changed.
+   */
+  updateRemoteHosts(puts: Iterable<[string, Host]>, deletes: Iterable<string> = []): void {
+    const before = new Map<number, Place | undefined>();
+    const note = (mac: number) => {
+      if (!before.has(mac)) before.set(mac, placeOf(this.byMacNum(mac)));
+    };
+    const unlink = (id: string, r: HostRecord) => {
+      note(r.mac);
+      this.remoteById.delete(id);
+      const ids = this.remoteIds.get(r.mac);
+      ids?.delete(id);
+      if (ids?.size === 0) this.remoteIds.delete(r.mac);
+    };
+    for (const id of deletes) {
+      const r = this.remoteById.get(id);
+      if (r) unlink(id, r);
+    }
+    for (const [id, h] of puts) {
+      const old = this.remoteById.get(id);
+      if (old) unlink(id, old);
+      note(h.mac);
+      const r = new HostRecord(h.mac, h.vlan, h.dpid, h.port, h.firstSeen, h.lastSeen);
+      r.ipv4 = h.ipv4;
+      r.moves = h.moves;
+      this.remoteById.set(id, r);
+      let ids = this.remoteIds.get(h.mac);
+      if (!ids) this.remoteIds.set(h.mac, (ids = new Set()));
+      ids.add(id);
+    }
+    for (const mac of before.keys()) this.pickRemote(mac);
+    for (const [mac, was] of before) {
+      const now = this.byMacNum(mac);
+      if (was === undefined && now !== undefined) this.emitter.emit('host_added', now);
+      else if (was !== undefined && now === undefined) this.emitter.emit('host_removed', was.host);
+      else if (was === undefined || now === undefined) continue;
+      else if (was.dpid !== now.dpid || was.port !== now.port) {
+        this.emitter.emit('host_moved', { host: now, from: { dpid: was.dpid, port: was.port } });
+      } else if (was.ipv4 !== now.ipv4 || was.vlan !== now.vlan) this.emitter.emit('host_updated', now);
+    }
+  }
+
+  /** Re-elects the newest remote record of `mac` and keeps the IPv4 index in step. */
+  private pickRemote(mac: number): void {
+    let best: HostRecord | undefined;
+    for (const id of this.remoteIds.get(mac) ?? []) {
+      const r = this.remoteById.get(id)!;
+      if (best === undefined || r.lastSeen > best.lastSeen) best = r;
+    }
+    const old = this.remoteBest.get(mac);
+    if (old === best) return;
+    if (old !== undefined && old.ipv4 !== 0 && this.remoteByIpv4.get(old.ipv4) === old) {
+      this.remoteByIpv4.delete(old.ipv4);
+    }
+    if (best === undefined) {
+      this.remoteBest.delete(mac);
+      return;
+    }
+    this.remoteBest.set(mac, best);
+    if (best.ipv4 !== 0) this.remoteByIpv4.set(best.ipv4, best);
+  }
+
+  /** Every host once: per MAC the record seen last, local or remote. */
+  private *merged(): Iterable<Host> {
+    if (this.remoteBest.size === 0) {
+      yield* this.byMac.values();
+      return;
+    }
+    for (const h of this.byMac.values()) yield newer(h, this.remoteBest.get(h.mac))!;
+    for (const r of this.remoteBest.values()) if (!this.byMac.has(r.mac)) yield r;
+  }
+
+  /** What this member learned itself about `mac` (what it publishes to the rest of a cluster). */
+  localHost(mac: number): Host | undefined {
+    return this.byMac.get(mac);
+  }
+
+  /** Every host this member learned itself. */
+  localHosts(): Iterable<Host> {
+    return this.byMac.values();
+  }
+
   // ------------------------------------------------------------------------------------------- queries
 
   on<E extends keyof HostsEvents>(event: E, listener: HostsEvents[E]): () => void {
@@ -262,21 +396,28 @@ export class HostsApp implements App {
   }
 
   get size(): number {
-    return this.byMac.size;
+    if (this.remoteBest.size === 0) return this.byMac.size;
+    let remoteOnly = 0;
+    for (const r of this.remoteBest.values()) if (!this.byMac.has(r.mac)) remoteOnly++;
+    return this.byMac.size + remoteOnly;
   }
 
   /** Hot-path lookup by the numeric MAC (EthernetFrame.dstNum). */
   byMacNum(mac: number): Host | undefined {
-    return this.byMac.get(mac);
+    const h = this.byMac.get(mac);
+    return this.remoteBest.size === 0 ? h : newer(h, this.remoteBest.get(mac));
   }
 
   byIpv4Num(ip: number): Host | undefined {
-    return this.byIpv4.get(ip);
+    const h = this.byIpv4.get(ip);
+    if (this.remoteByIpv4.size === 0) return h;
+    const best = newer(h, this.remoteByIpv4.get(ip));
+    return best === undefined ? undefined : this.byMacNum(best.mac);
   }
 
   get(mac: string): Host | undefined {
     const n = macTextToNum(mac);
-    return n === undefined ? undefined : this.byMac.get(n);
+    return n === undefined ? undefined : this.byMacNum(n);
   }
 
   /**
@@ -284,19 +425,19 @@ export class HostsApp implements App {
    * throws a RangeError naming the field (the API turns it into a 400).
    */
   find(filter: HostFilter = {}): Host[] {
-    let candidates: Iterable<HostRecord>;
+    let candidates: Iterable<Host>;
     if (filter.mac !== undefined) {
       const n = macTextToNum(filter.mac);
       if (n === undefined) throw new RangeError(`mac: not a MAC address: ${JSON.stringify(filter.mac)}`);
-      const h = this.byMac.get(n);
+      const h = this.byMacNum(n);
       candidates = h ? [h] : [];
     } else if (filter.ipv4 !== undefined) {
       const n = ipv4TextToNum(filter.ipv4);
       if (n === undefined) throw new RangeError(`ipv4: not an IPv4 address: ${JSON.stringify(filter.ipv4)}`);
-      const h = this.byIpv4.get(n);
+      const h = this.byIpv4Num(n);
       candidates = h ? [h] : [];
     } else {
-      candidates = this.byMac.values();
+      candidates = this.merged();
     }
     const out: Host[] = [];
     for (const h of candidates) {

@@ -5,6 +5,10 @@
  * switch disconnect, and answers path, tree and flood-set questions from an immutable LinkGraph snapshot.
  * Each probe carries its send time, and each round also asks every switch for an echo, so that a returning
  * probe yields the link's latency (see latency.ts).
+ *
+ * In a cluster each member only hears the LLDP that reaches the switches it masters: links the other members
+ * learned come in as remote links (updateRemoteLinks) and join the graph and the lists; a link learned here
+ * wins over a remote one at either end. localLinks() is what this member learned itself.
  */
 import { EventEmitter } from 'node:events';
 import {
@@ -85,6 +89,10 @@ function endpoint(dpid: bigint, port: number): string {
   return `${dpid}:${port}`;
 }
 
+function bare(l: Link): Link {
+  return { srcDpid: l.srcDpid, srcPort: l.srcPort, dstDpid: l.dstDpid, dstPort: l.dstPort };
+}
+
 export class TopologyApp implements App {
   readonly name = 'topology';
   readonly cookie = appCookie(TOPOLOGY_APP_ID);
@@ -97,6 +105,10 @@ export class TopologyApp implements App {
   private readonly emitter = new EventEmitter();
   /** Directed links keyed by their source endpoint (an LLDP source port reaches one place). */
   private readonly bySrc = new Map<string, TopologyLink>();
+  /** Links other cluster members learned, by the caller's id for each (e.g. its store key). */
+  private readonly remote = new Map<string, TopologyLink>();
+  /** Local links plus the remote ones that fit with them, built on first use after a change. */
+  private mergedCache: TopologyLink[] | undefined;
   /**
    * The graph snapshot, built on first use after a change: a burst of LLDP (500 switches connecting learn
    * ~1000 directed links back to back) then costs one build instead of one per link.
@@ -284,7 +296,7 @@ export class TopologyApp implements App {
     for (const [k, l] of this.bySrc) {
       if (pred(l)) {
         this.bySrc.delete(k);
-        removed.push({ srcDpid: l.srcDpid, srcPort: l.srcPort, dstDpid: l.dstDpid, dstPort: l.dstPort });
+        removed.push(bare(l));
       }
     }
     return removed;
@@ -302,14 +314,12 @@ export class TopologyApp implements App {
 
   private rebuild(): void {
     this.graphCache = undefined;
+    this.mergedCache = undefined;
     this.floodCache.clear();
   }
 
   private get graph(): LinkGraph {
-    return (this.graphCache ??= new LinkGraph(
-      this.bySrc.values(),
-      this.ctx?.controller.switches.keys() ?? [],
-    ));
+    return (this.graphCache ??= new LinkGraph(this.merged(), this.ctx?.controller.switches.keys() ?? []));
   }
 
   private quarantinePort(dpid: bigint, port: number, now: number): void {
@@ -329,6 +339,45 @@ export class TopologyApp implements App {
     return this.ctx ? this.ctx.now() : Date.now();
   }
 
+  // ------------------------------------------------------------------------------------------ remote links
+
+  /**
+   * Links other cluster members learned, keyed by the caller's id for each: `puts` add or replace, `deletes`
+   * drop (unknown ids are ignored). Emits topology_changed with what the merged view gained and lost.
+   */
+  updateRemoteLinks(puts: Iterable<[string, TopologyLink]>, deletes: Iterable<string> = []): void {
+    const before = new Map(this.merged().map((l) => [linkKey(l), l]));
+    for (const id of deletes) this.remote.delete(id);
+    for (const [id, l] of puts) this.remote.set(id, { ...l });
+    this.rebuild();
+    const after = new Map(this.merged().map((l) => [linkKey(l), l]));
+    const added = [...after].filter(([k]) => !before.has(k)).map(([, l]) => bare(l));
+    const removed = [...before].filter(([k]) => !after.has(k)).map(([, l]) => bare(l));
+    this.changed(added, removed, false);
+  }
+
+  /**
+   * Local links, then each remote link (in id order) whose ends no link taken so far uses: a port reaches one
+   * peer, and what this member saw itself is the freshest word on its own switches.
+   */
+  private merged(): TopologyLink[] {
+    if (this.remote.size === 0) return [...this.bySrc.values()];
+    if (this.mergedCache) return this.mergedCache;
+    const out = [...this.bySrc.values()];
+    const srcTaken = new Set(out.map((l) => endpoint(l.srcDpid, l.srcPort)));
+    const dstTaken = new Set(out.map((l) => endpoint(l.dstDpid, l.dstPort)));
+    for (const id of [...this.remote.keys()].sort()) {
+      const l = this.remote.get(id)!;
+      const src = endpoint(l.srcDpid, l.srcPort);
+      const dst = endpoint(l.dstDpid, l.dstPort);
+      if (srcTaken.has(src) || dstTaken.has(dst)) continue;
+      srcTaken.add(src);
+      dstTaken.add(dst);
+      out.push(l);
+    }
+    return (this.mergedCache = out);
+  }
+
   // ------------------------------------------------------------------------------------------- queries
 
   on<E extends keyof TopologyEvents>(event: E, listener: TopologyEvents[E]): () => void {
@@ -341,15 +390,20 @@ export class TopologyApp implements App {
     return this.graph;
   }
 
-  /** Directed links as learned, with timestamps. */
+  /** Directed links as the graph has them (learned here or by other cluster members), with timestamps. */
   directedLinks(): TopologyLink[] {
+    return this.merged().map((l) => ({ ...l }));
+  }
+
+  /** Directed links this member learned itself (what it publishes to the rest of a cluster). */
+  localLinks(): TopologyLink[] {
     return [...this.bySrc.values()].map((l) => ({ ...l }));
   }
 
   /** Physical links, one entry each (oriented from the lower endpoint), sorted. */
   links(): LinkView[] {
     const byKey = new Map<string, LinkView>();
-    for (const l of this.bySrc.values()) {
+    for (const l of this.merged()) {
       const k = undirectedKey(l);
       const v = byKey.get(k);
       if (v) {
