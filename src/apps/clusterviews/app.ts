@@ -26,6 +26,7 @@ import {
   linkRecordKey,
   parseRuntimeEntry,
   runtimeKeyKind,
+  type LinkRecord,
 } from './records.js';
 
 export const CLUSTERVIEWS_APP_ID = 9;
@@ -51,6 +52,8 @@ export class ClusterViewsApp implements App {
   private readonly unsubscribe: (() => void)[] = [];
   /** Link keys this member wants published (to delete those that went). */
   private linkKeys = new Set<string>();
+  /** Per link key, the latency last published. */
+  private linkLatency = new Map<string, number>();
 
   constructor(private readonly opts: ClusterViewsOptions = {}) {}
 
@@ -75,7 +78,9 @@ export class ClusterViewsApp implements App {
       this.unsubscribe.push(every(ctx.clock, topology.intervalMs, () => this.publishLinks()));
     }
     if (hosts) {
-      const changed = (h: Host) => publisher.set(this.hostKey(h.mac), this.wantedHost(h.mac));
+      const changed = (h: Host) => {
+        if (this.registered()) publisher.set(this.hostKey(h.mac), this.wantedHost(h.mac));
+      };
       for (const ev of ['host_added', 'host_moved', 'host_updated'] as const) {
         this.unsubscribe.push(hosts.on(ev, (h: Host | { host: Host }) => changed('host' in h ? h.host : h)));
       }
@@ -111,6 +116,14 @@ export class ClusterViewsApp implements App {
     return this.cluster!.memberId;
   }
 
+  /**
+   * Whether this member has a lease (and so its final id): until then nothing is queued, as the snapshot taken
+   * at registration covers everything learned meanwhile.
+   */
+  private registered(): boolean {
+    return this.cluster?.lease() !== undefined && this.member !== '';
+  }
+
   private hostKey(mac: number): string {
     return hostRecordKey(this.runtime, mac, this.member);
   }
@@ -126,18 +139,35 @@ export class ClusterViewsApp implements App {
   /** The local links as records by key; the keys of links that went are deleted. */
   private publishLinks(): void {
     const publisher = this.publisher;
-    if (!publisher || !this.opts.topology) return;
+    if (!publisher || !this.opts.topology || !this.registered()) return;
     const want = this.linkRecords();
     for (const key of this.linkKeys) if (!want.has(key)) publisher.set(key, undefined);
     for (const [key, rec] of want) publisher.set(key, () => rec);
     this.linkKeys = new Set(want.keys());
   }
 
-  private linkRecords(): Map<string, ReturnType<typeof linkRecord>> {
-    const out = new Map<string, ReturnType<typeof linkRecord>>();
+  /**
+   * The local links as records by key. A latency within 10% (and 1 ms) of the one last published is published
+   * as it was, so that jitter alone writes nothing.
+   */
+  private linkRecords(): Map<string, LinkRecord> {
+    const out = new Map<string, LinkRecord>();
     for (const l of this.opts.topology?.localLinks() ?? []) {
-      out.set(linkRecordKey(this.runtime, l, this.member), linkRecord(l, this.member));
+      const key = linkRecordKey(this.runtime, l, this.member);
+      const rec = linkRecord(l, this.member);
+      const was = this.linkLatency.get(key);
+      if (
+        was !== undefined &&
+        rec.latencyMs !== undefined &&
+        Math.abs(rec.latencyMs - was) <= Math.max(1, was / 10)
+      ) {
+        rec.latencyMs = was;
+      }
+      out.set(key, rec);
     }
+    this.linkLatency = new Map(
+      [...out].flatMap(([key, rec]) => (rec.latencyMs === undefined ? [] : [[key, rec.latencyMs] as const])),
+    );
     return out;
   }
 
