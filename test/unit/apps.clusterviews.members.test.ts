@@ -167,3 +167,42 @@ test('outside a cluster the app does nothing: no keys written, no watch', async 
   views.stop();
   await store.close();
 });
+
+test('a host seen again at the same place writes nothing; changes within the window are one write', async () => {
+  const base = tempStore();
+  const puts: string[] = [];
+  const store: Store = Object.create(base) as Store;
+  store.put = (key, value, opts) => {
+    puts.push(key);
+    return base.put(key, value, opts);
+  };
+  const { ctx } = fakeAppContext(store);
+  const m = member('c1', 'a');
+  ctx.cluster = m.ctx;
+  const topology = new TopologyApp({ timers: false });
+  const hosts = new HostsApp({ timers: false, topology });
+  const views = new ClusterViewsApp({ topology, hosts, delayMs: 50 });
+  for (const app of [topology, hosts, views]) await app.start(ctx);
+  m.register(await base.grantLease(30));
+
+  const t = Date.now();
+  hosts.learn(1n, 1, 7, 0, 0x0a000007, t);
+  await views.flush();
+  assert.equal(puts.length, 1);
+  for (let i = 1; i <= 100; i++) hosts.learn(1n, 1, 7, 0, 0x0a000007, t + i);
+  await views.flush();
+  assert.equal(puts.length, 1, 'no change, no write');
+  hosts.learn(1n, 2, 7, 0, 0x0a000007, t + 200);
+  hosts.learn(1n, 3, 7, 0, 0x0a000007, t + 201);
+  hosts.learn(1n, 3, 7, 0, 0x0a000008, t + 202);
+  await views.flush();
+  assert.equal(puts.length, 2, 'two moves and a new address: one write');
+  const runtime = clusterKeys('c1').runtime;
+  const [rec] = await base.list(`${runtime}hosts/`);
+  assert.deepEqual(
+    [(rec.value as { port: number }).port, (rec.value as { ipv4: string[] }).ipv4],
+    [3, ['10.0.0.8']],
+  );
+  views.stop();
+  await base.close();
+});
