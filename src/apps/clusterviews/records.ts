@@ -9,7 +9,7 @@
  * delete each other's word. Pure: building keys and records, and reading them back; a record that does not
  * read (another version or a person wrote it) throws a FieldError naming the field.
  */
-import { clusterNameProblem } from '../../cluster/index.js';
+import { clusterNameProblem, dpidHex } from '../../cluster/index.js';
 import { ipv4NumToText, ipv4TextToNum, macNumToText, macTextToNum } from '../../packet/index.js';
 import { FieldError, formatDpid, parseDpid } from '../../util/index.js';
 import type { Host } from '../hosts/index.js';
@@ -49,10 +49,8 @@ export type RuntimeKind = RuntimeEntry['kind'];
 
 const KIND_DIRS: Record<string, RuntimeKind> = { links: 'link', hosts: 'host' };
 
-const hex16 = (dpid: bigint): string => dpid.toString(16).padStart(16, '0');
-
 export function linkId(l: Link): string {
-  return `${hex16(l.srcDpid)}-${l.srcPort}-${hex16(l.dstDpid)}-${l.dstPort}`;
+  return `${dpidHex(l.srcDpid)}-${l.srcPort}-${dpidHex(l.dstDpid)}-${l.dstPort}`;
 }
 
 /** `runtime` is the cluster's runtime prefix (ends with '/'). */
