@@ -38,6 +38,7 @@ import {
   type Started,
 } from './harness.js';
 import { formatHotSpots, hotSpots } from './profile.js';
+import { failoverSection } from './failover.js';
 import { hostawareSection } from './hostaware.js';
 import { mb, RSS_TARGET_BYTES, runMemory, type MemoryResult } from './memory.js';
 import { overlaySection } from './overlay.js';
@@ -477,6 +478,7 @@ export const SECTIONS: BenchSection[] = [
   overlaySection,
   proxySection,
   hostawareSection,
+  failoverSection,
 ];
 
 // ---------------------------------------------------------------------------------------------------------
