@@ -1,71 +1,9 @@
 /**
- * The pure parts of the `failover` section: the switches' controller roles as `ovs-vsctl -f json` lists them,
- * whether every switch has exactly one connected master, and the outage a continuous `ping -D -O` saw around
- * a kill. Kept apart from bench/failover.ts so unit tests need no OVS, etcd or Mininet.
+ * The pure parts of the `failover` section: whether every switch has exactly one connected master (from the
+ * harness's controllerRoles), the outage a continuous `ping -D -O` saw around a kill, and the REST tally. Kept
+ * apart from bench/failover.ts so unit tests need no OVS, etcd or Mininet.
  */
-
-/** One Controller row of a bridge: its target (tcp:127.0.0.1:PORT), OpenFlow role and connection state. */
-export interface ControllerRole {
-  target: string;
-  /** master, slave, other, or '' when OVS reports none (not connected yet). */
-  role: string;
-  connected: boolean;
-}
-
-type OvsAtom = string | number | boolean | ['uuid', string] | ['set', unknown[]] | ['map', unknown[]];
-interface OvsTable {
-  headings: string[];
-  data: OvsAtom[][];
-}
-
-/** Values of an OVSDB column that may be a set: a bare atom is a one-element set, ["set", []] an empty one. */
-function setOf(v: OvsAtom): unknown[] {
-  return Array.isArray(v) && v[0] === 'set' ? (v[1] as unknown[]) : [v];
-}
-
-function column(t: OvsTable, name: string, what: string): number {
-  const i = t.headings.indexOf(name);
-  if (i < 0) throw new Error(`${what}: no column ${name} in [${t.headings.join(', ')}]`);
-  return i;
-}
-
-/**
- * Parses the output of `ovs-vsctl -f json --columns=name,controller list bridge -- --columns=_uuid,target,role,
- * is_connected list controller` (two JSON documents, one per line) into each bridge's controllers.
- */
-export function parseControllerRoles(output: string): Map<string, ControllerRole[]> {
-  const docs = output
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  if (docs.length !== 2) throw new Error(`ovs-vsctl: expected 2 JSON tables, got ${docs.length}`);
-  const [bridges, controllers] = docs.map((d) => JSON.parse(d) as OvsTable);
-  const uuid = column(controllers, '_uuid', 'Controller');
-  const target = column(controllers, 'target', 'Controller');
-  const role = column(controllers, 'role', 'Controller');
-  const connected = column(controllers, 'is_connected', 'Controller');
-  const byUuid = new Map<string, ControllerRole>();
-  for (const row of controllers.data) {
-    const id = (row[uuid] as ['uuid', string])[1];
-    const r = setOf(row[role])[0];
-    byUuid.set(id, {
-      target: String(row[target]),
-      role: typeof r === 'string' ? r : '',
-      connected: row[connected] === true,
-    });
-  }
-  const name = column(bridges, 'name', 'Bridge');
-  const ctl = column(bridges, 'controller', 'Bridge');
-  const result = new Map<string, ControllerRole[]>();
-  for (const row of bridges.data) {
-    const rows = setOf(row[ctl]).map((u) => byUuid.get((u as ['uuid', string])[1]));
-    result.set(
-      String(row[name]),
-      rows.filter((r): r is ControllerRole => r !== undefined),
-    );
-  }
-  return result;
-}
+import type { ControllerRole } from '../test/integration/harness/index.js';
 
 /**
  * The master of each of `switches` when every one of them has exactly one connected master among the targets
@@ -83,6 +21,19 @@ export function singleMasters(
     masters.set(sw, m[0].target);
   }
   return masters;
+}
+
+/**
+ * Whether a member's `GET /api/v1/cluster` answer names, for each of `switches` switches, a master among `live`
+ * member names: the cluster's own view of the failover, ahead of what OVSDB shows.
+ */
+export function viewHasLiveMasters(
+  view: { switches?: { master: string | null }[] },
+  switches: number,
+  live: ReadonlySet<string>,
+): boolean {
+  const sw = view.switches ?? [];
+  return sw.length === switches && sw.every((s) => s.master !== null && live.has(s.master));
 }
 
 /** One echo request of `ping -D -O`: when it was sent (epoch ms) and, if it was answered, when. */

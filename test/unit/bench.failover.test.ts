@@ -1,56 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  parseControllerRoles,
   parsePing,
   pingOutage,
   RestTally,
   singleMasters,
+  viewHasLiveMasters,
 } from '../../bench/failoverstats.js';
 
 const A = 'tcp:127.0.0.1:6001';
 const B = 'tcp:127.0.0.1:6002';
-const C = 'tcp:127.0.0.1:6003';
-
-/** ovs-vsctl -f json output: s1 with three controllers, s2 with one, as two JSON lines. */
-function vsctl(rows: { uuid: string; target: string; role: string | null; connected: boolean }[]): string {
-  const bridges = {
-    headings: ['name', 'controller'],
-    data: [
-      ['s1', ['set', rows.slice(0, 3).map((r) => ['uuid', r.uuid])]],
-      ['s2', ['uuid', rows[3].uuid]],
-      ['s3', ['set', []]],
-    ],
-  };
-  const controllers = {
-    headings: ['_uuid', 'target', 'role', 'is_connected'],
-    data: rows.map((r) => [['uuid', r.uuid], r.target, r.role ?? ['set', []], r.connected]),
-  };
-  return `${JSON.stringify(bridges)}\n${JSON.stringify(controllers)}\n`;
-}
-
-test('parseControllerRoles maps each bridge to its controllers, a bare uuid and an empty set too', () => {
-  const roles = parseControllerRoles(
-    vsctl([
-      { uuid: 'u1', target: A, role: 'master', connected: true },
-      { uuid: 'u2', target: B, role: 'slave', connected: true },
-      { uuid: 'u3', target: C, role: null, connected: false },
-      { uuid: 'u4', target: B, role: 'master', connected: true },
-    ]),
-  );
-  assert.deepEqual(roles.get('s1'), [
-    { target: A, role: 'master', connected: true },
-    { target: B, role: 'slave', connected: true },
-    { target: C, role: '', connected: false },
-  ]);
-  assert.deepEqual(roles.get('s2'), [{ target: B, role: 'master', connected: true }]);
-  assert.deepEqual(roles.get('s3'), []);
-  assert.throws(() => parseControllerRoles('{}'), /expected 2 JSON tables, got 1/);
-  assert.throws(
-    () => parseControllerRoles('{"headings":["name"],"data":[]}\n{"headings":["_uuid"],"data":[]}'),
-    /Controller: no column target/,
-  );
-});
 
 test('singleMasters needs exactly one connected master among the live targets on every switch', () => {
   const roles = new Map([
@@ -79,6 +38,18 @@ test('singleMasters needs exactly one connected master among the live targets on
   // Not connected: not a master yet.
   roles.get('s1')![1].connected = false;
   assert.deepEqual(singleMasters(roles, ['s1'], new Set([A, B])), new Map([['s1', A]]));
+});
+
+test('viewHasLiveMasters needs every switch listed with a master among the live members', () => {
+  const live = new Set(['m1', 'm2']);
+  const view = { switches: [{ master: 'm1' }, { master: 'm2' }] as { master: string | null }[] };
+  assert.equal(viewHasLiveMasters(view, 2, live), true);
+  assert.equal(viewHasLiveMasters(view, 3, live), false, 'a switch missing');
+  assert.equal(viewHasLiveMasters({}, 2, live), false, 'no switches at all');
+  view.switches[1].master = 'm3';
+  assert.equal(viewHasLiveMasters(view, 2, live), false, 'the dead member still named');
+  view.switches[1].master = null;
+  assert.equal(viewHasLiveMasters(view, 2, live), false, 'vacant');
 });
 
 /** ping -D -O output from t0 (s): seqs 1..n every 50 ms, answered after 1 ms unless in `lost`. */
