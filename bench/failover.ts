@@ -47,7 +47,11 @@ const PING_INTERVAL_MS = 50;
 const FAILOVER_TIMEOUT_MS = 30_000;
 /** OVS's reconnection backoff towards a restarted member (default 8 s), to keep a round short. */
 const MAX_BACKOFF_MS = 1000;
-const TARGETS = ['every switch has one master again', 'the ping across the three switches answers again'];
+// The first is judged on the members' own view: OVSDB only shows roles at its 5 s status writes (see notes).
+const TARGETS = [
+  "every switch has a live master again (the members' view)",
+  'the ping across the three switches answers again',
+];
 const CLUSTER_PATH = '/api/v1/cluster';
 const REST_PATHS = [CLUSTER_PATH, '/wm/core/controller/switches/json'];
 
@@ -266,7 +270,7 @@ function report(ctx: BenchContext, rounds: Round[], notes: string[]): void {
   const tookBack = rounds.filter((r) => r.tookBack).length;
   const fig = (s: typeof a) => (s ? `p50 ${ms(s.p50)}, max ${ms(s.max)}` : 'not measured');
   for (const [name, s] of [
-    [TARGETS[0], a],
+    [TARGETS[0], api],
     [TARGETS[1], b],
   ] as const)
     ctx.target({

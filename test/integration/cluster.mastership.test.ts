@@ -240,10 +240,23 @@ describe('mastership', () => {
       (await dumpFlows(sw))
         .map((l) => l.replace('send_flow_rem ', ''))
         .filter((l) => !l.includes('idle_timeout') || (l.includes(h1) && l.includes(h3)));
-    await waitFor(async () => (await net.ping('h1', 'h3', { count: 1, timeoutSec: 1 })).received === 1, {
-      what: 'h1 -> h3 answered',
-      timeoutMs: 20_000,
-    });
+    // Each master programs its own switches (the members share links and hosts): the ping's path has flows
+    // both ways on every switch, so it does not need a controller while one fails over.
+    await waitFor(
+      async () => {
+        for (const sw of SWITCHES) {
+          const fwd = (await kept(sw)).filter((l) => l.includes('idle_timeout'));
+          if (!fwd.some((l) => l.includes(`dl_dst=${h3}`)) || !fwd.some((l) => l.includes(`dl_dst=${h1}`)))
+            return false;
+        }
+        return true;
+      },
+      {
+        what: "forwarding's flows for h1 <-> h3 on every switch",
+        timeoutMs: 20_000,
+        detail: async () => (await Promise.all(SWITCHES.map((sw) => dumpFlows(sw)))).flat().join('\n'),
+      },
+    );
     const before = new Map(await Promise.all(SWITCHES.map(async (sw) => [sw, await kept(sw)] as const)));
     const victim = masters.get('s2')!;
     const dead = ctls[MEMBERS.indexOf(victim)];
@@ -274,9 +287,9 @@ describe('mastership', () => {
     t.diagnostic(
       `failover ${failoverMs} ms (${moved.join(',')} from ${victim}); ping ${JSON.stringify(summary)}`,
     );
-    // Packets the dead master was handling are lost until its lease ends; the ping must go on after that.
+    // The flows carry the ping while the dead master's switches wait for a new one.
     assert.ok(
-      summary.received > 0 && summary.lossPct <= 60,
+      summary.received > 0 && summary.lossPct <= 20,
       `background ping loss ${summary.lossPct.toFixed(1)}%`,
     );
 
