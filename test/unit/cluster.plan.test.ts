@@ -1,7 +1,14 @@
 /** Who should master which switch: placement of vacant switches and rebalance moves (pure). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeVacant, rebalancePlan, type SwitchMastership } from '../../src/cluster/index.js';
+import {
+  parseMasterRecord,
+  parseRebalanceRecord,
+  parseSwitchKey,
+  placeVacant,
+  rebalancePlan,
+  type SwitchMastership,
+} from '../../src/cluster/index.js';
 
 const dpid = (n: number) => n.toString(16).padStart(16, '0');
 const all = ['a', 'b', 'c'];
@@ -69,4 +76,28 @@ test('rebalance moves the fewest switches to even the counts, within the connect
     ),
     [],
   );
+});
+
+test('mastership records read from the store are checked: anything else is not ours', () => {
+  const p = '/clusters/c/switches/';
+  assert.deepEqual(parseSwitchKey(p, `${p}${dpid(1)}/master`), { kind: 'master', dpid: dpid(1) });
+  assert.deepEqual(parseSwitchKey(p, `${p}${dpid(1)}/members/m0`), {
+    kind: 'member',
+    dpid: dpid(1),
+    member: 'm0',
+  });
+  for (const bad of [`${p}1/master`, `${p}${dpid(1)}/other`, `${p}${dpid(1)}/members/`, '/elsewhere/x'])
+    assert.equal(parseSwitchKey(p, bad), undefined, bad);
+  assert.deepEqual(parseMasterRecord({ member: 'm0', since: 't', extra: 1 }), { member: 'm0', since: 't' });
+  for (const bad of [null, 'm0', [], { member: 1, since: 't' }, { member: 'm0' }])
+    assert.equal(parseMasterRecord(bad), undefined, JSON.stringify(bad));
+  const moves = [{ dpid: dpid(2), from: 'a', to: 'b' }];
+  assert.deepEqual(parseRebalanceRecord({ moves, at: 't', by: 'a' }), { moves, at: 't', by: 'a' });
+  for (const bad of [
+    { moves: 'x', at: 't', by: 'a' },
+    { moves: [{ dpid: 'zz', from: 'a', to: 'b' }], at: 't', by: 'a' },
+    { moves: [{ dpid: dpid(2), from: 'a' }], at: 't', by: 'a' },
+    { moves, by: 'a' },
+  ])
+    assert.equal(parseRebalanceRecord(bad), undefined, JSON.stringify(bad));
 });
