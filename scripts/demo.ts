@@ -533,10 +533,19 @@ async function showCluster(keep: (c: DemoCluster) => void): Promise<string> {
     `      kill -9 ${victim} (master of ha1): ha1 mastered by ${after[0][0]} ${((Date.now() - t0) / 1000).toFixed(1)} s later (OVS's role column)`,
   );
   await dead.restart();
-  await waitFor(async () => (await sluice('cluster')).includes(victim), {
-    what: `${victim} back`,
-    timeoutMs: 30_000,
-  });
+  // Back means registered and connected to every bridge again (OVS reconnects with a backoff): only then can a
+  // rebalance give it a bridge.
+  const client = new SluiceClient({ baseUrl: cluster.members[0].apiUrl! });
+  await waitFor(
+    async () => {
+      const view = await client.nodes.cluster();
+      return (
+        view.members.some((m) => m.id === victim) &&
+        (view.switches ?? []).filter((s) => s.members.includes(victim)).length === cluster.bridges.length
+      );
+    },
+    { what: `${victim} back and connected to every bridge`, timeoutMs: 60_000, intervalMs: 250 },
+  );
   const back = (await masters()).flat();
   console.log(
     `      ${victim} is back and masters ${back.filter((m) => m === victim).length} bridges (no steal-back)`,

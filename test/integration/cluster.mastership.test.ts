@@ -295,10 +295,15 @@ describe('mastership', () => {
 
     // It comes back: it takes nothing back by itself, until a rebalance asks for it.
     await dead.restart();
-    await waitFor(async () => (await view(ctls[0])).members.length === 3, {
-      what: 'the member back',
-      timeoutMs: 30_000,
-    });
+    // Back: registered and connected to every switch again (OVS reconnects with a backoff), so it could take one.
+    await waitFor(
+      async () => {
+        const v = await view(ctls[0]);
+        const mine = (v.switches ?? []).filter((s) => s.members.includes(victim));
+        return v.members.length === 3 && SWITCHES.every((sw) => mine.some((s) => s.dpid === dpidOf(sw)));
+      },
+      { what: 'the member back and connected to every switch', timeoutMs: 30_000 },
+    );
     const quiet = Date.now() + 3000;
     while (Date.now() < quiet) {
       const now = await settled(ctls, 10_000);
